@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: MIT
+# vpowercap: one Makefile for the library, the binaries and the tests.
+#
+#   make            build build/vpowercap-agent and build/libvpowercap.a
+#   make deps       install the Debian packages the build and tests need
+#   make test       build and run every test
+#   make check      the same suite under AddressSanitizer and UBSan
+#   make bench      benchmarks that print figures
+#   make run        run the agent here for a few steps
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1 shows full commands; WERROR=1 turns warnings into errors.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+
+CC ?= cc
+AR ?= ar
+PKG_CONFIG ?= pkg-config
+
+ifdef SANITIZE
+BUILD ?= build/sanitize
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+WARNINGS := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+	-Wold-style-definition -Wwrite-strings -Wformat=2 -Wvla -fno-common
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+# Libraries come through pkg-config only; a missing one is reported by
+# 'make deps', which every target that needs them runs first.
+PKGS := inih
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE \
+	-DVPOWERCAP_VERSION='"$(VERSION)"' -Icommon -Iguest -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
+
+ifneq ($(V),1)
+Q := @
+quiet = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q :=
+quiet =
+endif
+
+COMMON_SRCS := $(wildcard common/*.c)
+GUEST_LIB_SRCS := guest/process_power.c
+AGENT_SRCS := guest/agent.c
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+GUEST_LIB_OBJS := $(GUEST_LIB_SRCS:%.c=$(BUILD)/%.o)
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
+
+LIB := $(BUILD)/libvpowercap.a
+AGENT := $(BUILD)/vpowercap-agent
+
+.PHONY: all deps test check bench run install uninstall clean unit-tests
+.DEFAULT_GOAL := all
+
+all: $(LIB) $(AGENT)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Itests/lib -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests/lib -c $< -o $@
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests/lib -c $< -o $@
+
+TEST_LIB_OBJS := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(wildcard tests/lib/*.c))
+
+$(LIB): $(COMMON_OBJS) $(GUEST_LIB_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(AGENT): $(AGENT_OBJS) $(LIB)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(AGENT_OBJS) $(LIB) $(PKG_LIBS) -lm -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(LIB)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -o $@
+
+$(BUILD)/tests/bench_%: $(BUILD)/tests/bench_%.o $(TEST_LIB_OBJS) $(LIB)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lm -o $@
+
+unit-tests: $(UNIT_BINS)
+
+deps:
+	$(Q)tests/deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory SANITIZE=address,undefined test-only
+
+# The suite against an already-built tree (used by check).
+.PHONY: test-only
+test-only: all unit-tests
+	$(Q)BUILD=$(BUILD) SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)BUILD=$(BUILD) tests/bench/run.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(AGENT) --timeout 3 stdout
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/vpowercap
+	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/bin/vpowercap-agent
+	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
+	install -m 0644 common/*.h $(DESTDIR)$(PREFIX)/include/vpowercap/
+	install -d $(DESTDIR)$(SYSCONFDIR)/vpowercap
+	install -m 0644 docs/agent.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vpowercap-agent $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
+	rm -rf $(DESTDIR)$(PREFIX)/include/vpowercap
+	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

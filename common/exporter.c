@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+/* Exporter registry and the JSON helpers the exporters share. */
+#include "exporter_i.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "log.h"
+
+const char *const exporter_kind_names[] = {
+	[EXPORTER_STDOUT] = "stdout",
+	[EXPORTER_JSON] = "json",
+	[EXPORTER_KIND_COUNT] = NULL,
+};
+
+static const struct exporter_ops *const exporter_backends[] = {
+	[EXPORTER_STDOUT] = &stdout_exporter_ops,
+	[EXPORTER_JSON] = &json_exporter_ops,
+};
+
+struct exporter *exporter_open(enum exporter_kind kind, const struct exporter_config *cfg)
+{
+	struct exporter *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->ops = exporter_backends[kind];
+	e->out = stdout;
+	if (e->ops->open && e->ops->open(e, cfg) < 0) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void exporter_free(struct exporter *e)
+{
+	if (!e)
+		return;
+	if (e->ops->close)
+		e->ops->close(e);
+	if (e->own_out)
+		fclose(e->out);
+	else
+		fflush(e->out);
+	free(e);
+}
+
+void json_write_string(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				putc(*p, out);
+		}
+	}
+	putc('"', out);
+}
+
+void json_write_number(FILE *out, double v, int decimals)
+{
+	if (isfinite(v))
+		fprintf(out, "%.*f", decimals, v);
+	else
+		fputs("null", out);
+}

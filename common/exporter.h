@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exporters: where a step's figures go. Each is a table of operations
+ * registered by name; the agent and the daemon pick one from the command
+ * line or the config.
+ */
+#ifndef VPOWERCAP_EXPORTER_H
+#define VPOWERCAP_EXPORTER_H
+
+#include <stdio.h>
+
+#include "report.h"
+
+enum exporter_kind {
+	EXPORTER_STDOUT,
+	EXPORTER_JSON,
+	EXPORTER_KIND_COUNT,
+};
+
+/** "stdout", "json", NULL-terminated, indexed by the enum. */
+extern const char *const exporter_kind_names[];
+
+struct exporter_config {
+	const char *file;  /* json: append here instead of standard output */
+};
+
+struct exporter;
+
+struct exporter_ops {
+	const char *name;
+	int (*open)(struct exporter *e, const struct exporter_config *cfg);
+	int (*write)(struct exporter *e, const struct report *r);
+	void (*close)(struct exporter *e);
+};
+
+struct exporter {
+	const struct exporter_ops *ops;
+	FILE *out;
+	bool own_out;
+	unsigned long steps;
+};
+
+/** Open exporter @kind. Returns NULL after logging why. */
+struct exporter *exporter_open(enum exporter_kind kind, const struct exporter_config *cfg);
+
+/** Close and free @e; NULL is fine. */
+void exporter_free(struct exporter *e);
+
+/** Write one step. Returns 0 or -errno (the output went away). */
+static inline int exporter_write(struct exporter *e, const struct report *r)
+{
+	int ret = e->ops->write(e, r);
+
+	e->steps++;
+	return ret;
+}
+
+/** Write @s as a JSON string, quoted and escaped. */
+void json_write_string(FILE *out, const char *s);
+
+/** Write @v as a JSON number with @decimals, or null when not finite. */
+void json_write_number(FILE *out, double v, int decimals);
+
+#endif

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/* The JSON exporter: one object per line per step (schema in docs/json.md). */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "exporter_i.h"
+#include "log.h"
+
+static int json_open(struct exporter *e, const struct exporter_config *cfg)
+{
+	if (!cfg->file || !cfg->file[0])
+		return 0;
+	e->out = fopen(cfg->file, "ae");
+	if (!e->out)
+		return log_error(-errno, "json: cannot open '%s' for appending: %s", cfg->file, strerror(errno));
+	e->own_out = true;
+	return 0;
+}
+
+static int json_write(struct exporter *e, const struct report *r)
+{
+	FILE *out = e->out;
+
+	fputs("{\"timestamp\":", out);
+	json_write_number(out, r->timestamp, 3);
+	fputs(",\"source\":", out);
+	json_write_string(out, r->source);
+	fputs(",\"interval_seconds\":", out);
+	json_write_number(out, r->interval_s, 3);
+	fputs(",\"host_power_watts\":", out);
+	json_write_number(out, r->host_valid ? r->host_power_w : NAN, 3);
+	fputs(",\"zones\":[", out);
+	for (size_t i = 0; i < r->nzones; i++) {
+		const struct report_zone *z = &r->zones[i];
+
+		fputs(i ? ",{\"zone\":" : "{\"zone\":", out);
+		json_write_string(out, z->id);
+		fputs(",\"name\":", out);
+		json_write_string(out, z->name);
+		fputs(",\"power_watts\":", out);
+		json_write_number(out, z->valid ? z->power_w : NAN, 3);
+		fputs(",\"energy_joules\":", out);
+		json_write_number(out, z->energy_j, 6);
+		putc('}', out);
+	}
+	fputs("],\"processes\":[", out);
+	for (size_t i = 0; i < r->nprocesses; i++) {
+		const struct report_process *p = &r->processes[i];
+
+		fprintf(out, "%s{\"pid\":%d,\"comm\":", i ? "," : "", (int)p->pid);
+		json_write_string(out, p->comm);
+		fputs(",\"cpu_percent\":", out);
+		json_write_number(out, p->cpu_percent, 2);
+		fputs(",\"power_watts\":", out);
+		json_write_number(out, p->power_w, 3);
+		putc('}', out);
+	}
+	fputs("]}\n", out);
+	if (fflush(out) == EOF || ferror(out))
+		return log_error(-EIO, "json: cannot write: %s", strerror(errno));
+	return 0;
+}
+
+const struct exporter_ops json_exporter_ops = {
+	.name = "json",
+	.open = json_open,
+	.write = json_write,
+};

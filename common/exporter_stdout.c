@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/* The terminal exporter: a readable table per step. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "exporter_i.h"
+#include "log.h"
+
+static void print_watts(FILE *out, bool valid, double w)
+{
+	if (valid && isfinite(w))
+		fprintf(out, "%10.2f W", w);
+	else
+		fprintf(out, "%12s", "n/a");
+}
+
+static int stdout_write(struct exporter *e, const struct report *r)
+{
+	FILE *out = e->out;
+	bool estimate = !strcmp(r->source, "estimate");
+	time_t t = (time_t)r->timestamp;
+	struct tm tm;
+	char when[32];
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	if (e->steps)
+		putc('\n', out);
+	if (estimate)
+		fprintf(out, "%s  source: ESTIMATE from CPU utilisation (no powercap tree)  interval %.2f s\n",
+			when, r->interval_s);
+	else
+		fprintf(out, "%s  source: powercap (%s)  interval %.2f s\n", when, r->root, r->interval_s);
+	fprintf(out, "Host power%s", estimate ? " (estimate)" : "");
+	print_watts(out, r->host_valid, r->host_power_w);
+	fputs("\n\n", out);
+
+	fprintf(out, "%-22s %-16s %12s %14s\n", "ZONE", "NAME", "POWER", "ENERGY");
+	for (size_t i = 0; i < r->nzones; i++) {
+		const struct report_zone *z = &r->zones[i];
+		char id[64];
+
+		snprintf(id, sizeof(id), "%*s%s", (int)(2 * z->depth), "", z->id);
+		fprintf(out, "%-22s %-16s ", id, z->name);
+		print_watts(out, z->valid, z->power_w);
+		fprintf(out, " %12.2f J\n", z->energy_j);
+	}
+	fprintf(out, "\n%-8s %-16s %8s %12s\n", "PID", "COMM", "CPU%", "POWER");
+	for (size_t i = 0; i < r->nprocesses; i++) {
+		const struct report_process *p = &r->processes[i];
+
+		fprintf(out, "%-8d %-16.16s %8.1f ", (int)p->pid, p->comm, p->cpu_percent);
+		print_watts(out, true, p->power_w);
+		putc('\n', out);
+	}
+	if (r->nprocesses == 0)
+		fputs("(no process used CPU in this interval)\n", out);
+	if (fflush(out) == EOF || ferror(out))
+		return log_error(-EIO, "stdout: cannot write: %s", strerror(errno));
+	return 0;
+}
+
+const struct exporter_ops stdout_exporter_ops = {
+	.name = "stdout",
+	.write = stdout_write,
+};

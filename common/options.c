@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+/* INI files (inih) and command-line flags from one table of option specs. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "version.h"
+
+#define FLAG_MAX 64
+#define SPECS_MAX 96
+
+int options_set(const struct option_spec *spec, void *target, const char *value,
+		char *why, size_t whylen)
+{
+	char *p = (char *)target + spec->offset;
+	char *end;
+
+	switch (spec->type) {
+	case OPTION_STRING:
+		if (strlen(value) >= spec->size) {
+			snprintf(why, whylen, "value of '%s' is too long (at most %zu bytes)",
+				 spec->key, spec->size - 1);
+			return -EINVAL;
+		}
+		strcpy(p, value);
+		return 0;
+	case OPTION_UNSIGNED:
+	case OPTION_DOUBLE: {
+		double v;
+
+		errno = 0;
+		v = strtod(value, &end);
+		if (errno || end == value || *end != '\0' || isnan(v) ||
+		    (spec->type == OPTION_UNSIGNED && v != floor(v))) {
+			snprintf(why, whylen, "'%s' is not %s for '%s'", value,
+				 spec->type == OPTION_UNSIGNED ? "a whole number" : "a number", spec->key);
+			return -EINVAL;
+		}
+		if (v < spec->min || v > spec->max) {
+			snprintf(why, whylen, "'%s' is out of range for '%s' (%g to %g)", value,
+				 spec->key, spec->min, spec->max);
+			return -EINVAL;
+		}
+		if (spec->type == OPTION_UNSIGNED)
+			*(unsigned *)p = (unsigned)v;
+		else
+			*(double *)p = v;
+		return 0;
+	}
+	case OPTION_CHOICE:
+		for (int i = 0; spec->choices[i]; i++)
+			if (!strcmp(spec->choices[i], value)) {
+				*(int *)p = i;
+				return 0;
+			}
+		{
+			size_t len = (size_t)snprintf(why, whylen, "'%s' is not a valid '%s' (one of", value, spec->key);
+
+			for (int i = 0; spec->choices[i] && len < whylen; i++)
+				len += (size_t)snprintf(why + len, whylen - len, " %s", spec->choices[i]);
+			if (len < whylen)
+				snprintf(why + len, whylen - len, ")");
+		}
+		return -EINVAL;
+	}
+	snprintf(why, whylen, "internal: bad option type");
+	return -EINVAL;
+}
+
+const struct option_spec *options_find(const struct options_program *prog,
+				       const char *section, const char *key)
+{
+	for (size_t i = 0; i < prog->nspecs; i++)
+		if (!strcmp(prog->specs[i].section, section) && !strcmp(prog->specs[i].key, key))
+			return &prog->specs[i];
+	return NULL;
+}
+
+struct ini_load {
+	const struct options_program *prog;
+	void *target;
+	FILE *file;
+	unsigned line;       /* the line the reader handed out last */
+	unsigned error_line; /* first line a handler refused */
+	char why[256];
+};
+
+/* inih's handler gets no line number, so the reader counts lines. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct ini_load *ld = stream;
+	char *line = fgets(str, num, ld->file);
+
+	if (line)
+		ld->line++;
+	return line;
+}
+
+static int set_from_file(void *user, const char *section, const char *key, const char *value)
+{
+	struct ini_load *ld = user;
+	const struct option_spec *spec;
+	bool known_section = false;
+	char why[256];
+
+	if (ld->error_line)
+		return 1;
+	for (size_t i = 0; i < ld->prog->nspecs; i++)
+		known_section |= !strcmp(ld->prog->specs[i].section, section);
+	if (!known_section) {
+		snprintf(ld->why, sizeof(ld->why), "unknown section [%s]", section);
+	} else if (!(spec = options_find(ld->prog, section, key))) {
+		snprintf(ld->why, sizeof(ld->why), "unknown key '%s' in section [%s]", key, section);
+	} else if (options_set(spec, ld->target, value, why, sizeof(why)) < 0) {
+		snprintf(ld->why, sizeof(ld->why), "%s", why);
+	} else {
+		return 1;
+	}
+	ld->error_line = ld->line;
+	return 0;
+}
+
+int options_load_file(const struct options_program *prog, void *target, const char *path)
+{
+	struct ini_load ld = { .prog = prog, .target = target };
+	int ret;
+
+	ld.file = fopen(path, "re");
+	if (!ld.file)
+		return errno == ENOENT ? -ENOENT
+				       : log_error(-EINVAL, "config '%s': %s", path, strerror(errno));
+	ret = ini_parse_stream(read_line, &ld, set_from_file, &ld);
+	fclose(ld.file);
+	if (ret == 0)
+		return 0;
+	if (ret < 0)
+		return log_error(-EINVAL, "config '%s': cannot be read", path);
+	if (ld.error_line && (unsigned)ret == ld.error_line)
+		return log_error(-EINVAL, "%s:%d: %s", path, ret, ld.why);
+	return log_error(-EINVAL, "%s:%d: not a '[section]', 'key = value' or comment line",
+			 path, ret);
+}
+
+static void flag_name(const char *key, char *buf)
+{
+	size_t i;
+
+	for (i = 0; key[i] && i < FLAG_MAX - 1; i++)
+		buf[i] = key[i] == '_' ? '-' : key[i];
+	buf[i] = '\0';
+}
+
+enum { FLAG_CONFIG = 1000, FLAG_HELP, FLAG_VERSION, FLAG_VERBOSE, FLAG_QUIET, FLAG_SPEC };
+
+int options_parse_flags(const struct options_program *prog, void *target,
+			int argc, char **argv, int first)
+{
+	struct option longopts[SPECS_MAX + 6];
+	char names[SPECS_MAX][FLAG_MAX];
+	char shortopts[2 * SPECS_MAX + 8];
+	size_t ns = 0;
+	int c;
+
+	if (prog->nspecs > SPECS_MAX)
+		return log_error(-EINVAL, "internal: too many options");
+
+	shortopts[ns++] = '+';
+	shortopts[ns++] = ':';
+	for (size_t i = 0; i < prog->nspecs; i++) {
+		flag_name(prog->specs[i].key, names[i]);
+		longopts[i] = (struct option){ names[i], required_argument, NULL, FLAG_SPEC + (int)i };
+		if (prog->specs[i].short_flag) {
+			shortopts[ns++] = prog->specs[i].short_flag;
+			shortopts[ns++] = ':';
+		}
+	}
+	memcpy(shortopts + ns, "hVvq", 5);
+	longopts[prog->nspecs + 0] = (struct option){ "config", required_argument, NULL, FLAG_CONFIG };
+	longopts[prog->nspecs + 1] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[prog->nspecs + 2] = (struct option){ "version", no_argument, NULL, 'V' };
+	longopts[prog->nspecs + 3] = (struct option){ "verbose", no_argument, NULL, 'v' };
+	longopts[prog->nspecs + 4] = (struct option){ "quiet", no_argument, NULL, 'q' };
+	longopts[prog->nspecs + 5] = (struct option){ NULL, 0, NULL, 0 };
+
+	/* getopt counts from argv[0]: hand it the slice with a dummy name. */
+	optind = 0;
+	opterr = 0;
+	argv += first - 1;
+	argc -= first - 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct option_spec *spec = NULL;
+		char why[256];
+
+		switch (c) {
+		case FLAG_CONFIG:
+			continue;  /* loaded before any flag */
+		case 'h':
+			options_usage(prog);
+			return -EAGAIN;
+		case 'V':
+			printf("%s %s\n", prog->name, VPOWERCAP_VERSION);
+			return -EAGAIN;
+		case 'v':
+			log_set_level(LOG_LEVEL_DEBUG);
+			continue;
+		case 'q':
+			log_set_level(LOG_LEVEL_WARNING);
+			continue;
+		case ':':
+			return log_error(-EINVAL, "option '%s' needs a value (see --help)", argv[optind - 1]);
+		case '?':
+			return log_error(-EINVAL, "unknown option '%s' (see --help)", argv[optind - 1]);
+		default:
+			break;
+		}
+		if (c >= FLAG_SPEC) {
+			spec = &prog->specs[c - FLAG_SPEC];
+		} else {
+			for (size_t i = 0; i < prog->nspecs; i++)
+				if (prog->specs[i].short_flag == c)
+					spec = &prog->specs[i];
+		}
+		if (!spec)
+			return log_error(-EINVAL, "unknown option '%s' (see --help)", argv[optind - 1]);
+		if (options_set(spec, target, optarg, why, sizeof(why)) < 0)
+			return log_error(-EINVAL, "%s", why);
+	}
+	return optind + first - 1;
+}
+
+int options_parse_args(const struct options_program *prog, void *target,
+		       int argc, char **argv, int first)
+{
+	const char *config = NULL;
+	int ret;
+
+	/* --config comes first whatever its place, so that flags override it. */
+	for (int i = first; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config = argv[++i];
+		else if (!strncmp(argv[i], "--config=", 9))
+			config = argv[i] + 9;
+	}
+	if (config) {
+		ret = options_load_file(prog, target, config);
+		if (ret == -ENOENT)
+			return log_error(-EINVAL, "config '%s' does not exist", config);
+		if (ret < 0)
+			return ret;
+	} else if (prog->default_config) {
+		ret = options_load_file(prog, target, prog->default_config);
+		if (ret < 0 && ret != -ENOENT)
+			return ret;
+	}
+	return options_parse_flags(prog, target, argc, argv, first);
+}
+
+void options_usage(const struct options_program *prog)
+{
+	printf("Usage: %s %s\n\nOptions (flag, or key in [section] of %s):\n",
+	       prog->name, prog->synopsis, prog->default_config ? prog->default_config : "the config file");
+	for (size_t i = 0; i < prog->nspecs; i++) {
+		const struct option_spec *s = &prog->specs[i];
+		char flag[FLAG_MAX], left[128];
+
+		flag_name(s->key, flag);
+		if (s->short_flag)
+			snprintf(left, sizeof(left), "-%c, --%s %s", s->short_flag, flag, s->arg);
+		else
+			snprintf(left, sizeof(left), "    --%s %s", flag, s->arg);
+		printf("  %-34s %s [%s] %s\n", left, s->help, s->section, s->key);
+	}
+	printf("  %-34s %s\n", "    --config FILE", "read FILE instead of the default config");
+	printf("  %-34s %s\n", "-v, --verbose", "log debug messages");
+	printf("  %-34s %s\n", "-q, --quiet", "log warnings and errors only");
+	printf("  %-34s %s\n", "-h, --help", "show this help");
+	printf("  %-34s %s\n", "-V, --version", "show the version");
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/* /proc/stat and /proc/<pid>/stat readers, and the process table. */
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Read a whole small file below @dirfd into @buf, NUL-terminated. */
+static ssize_t read_small(int dirfd, const char *path, char *buf, size_t size)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len < size - 1) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n < 0) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+long proc_clock_ticks(void)
+{
+	static long hz;
+
+	if (!hz) {
+		hz = sysconf(_SC_CLK_TCK);
+		if (hz <= 0)
+			hz = 100;
+	}
+	return hz;
+}
+
+int proc_parse_stat(const char *text, struct cpu_times *t)
+{
+	const char *line = text;
+	bool found = false;
+
+	memset(t, 0, sizeof(*t));
+	while (line && *line) {
+		if (!strncmp(line, "cpu ", 4)) {
+			/* user nice system idle iowait irq softirq steal guest guest_nice */
+			uint64_t v[8] = { 0 };
+			int n = sscanf(line + 4, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+				       " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
+				       &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+
+			if (n < 4)
+				return -EINVAL;
+			t->busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+			t->total = t->busy + v[3] + v[4];
+			found = true;
+		} else if (!strncmp(line, "cpu", 3) && line[3] >= '0' && line[3] <= '9') {
+			t->ncpu++;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	if (!found)
+		return -EINVAL;
+	if (t->ncpu == 0)
+		t->ncpu = 1;
+	return 0;
+}
+
+int proc_read_stat(int procfd, struct cpu_times *t)
+{
+	char buf[65536];
+	ssize_t n = read_small(procfd, "stat", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return proc_parse_stat(buf, t);
+}
+
+int proc_parse_pid_stat(const char *text, struct pid_stat *st)
+{
+	const char *open = strchr(text, '(');
+	const char *close = strrchr(text, ')');
+	unsigned long long utime, stime, start;
+	size_t len;
+	long pid;
+	char *end;
+
+	if (!open || !close || close < open)
+		return -EINVAL;
+	pid = strtol(text, &end, 10);
+	if (end == text || pid <= 0)
+		return -EINVAL;
+	len = (size_t)(close - open - 1);
+	if (len >= sizeof(st->comm))
+		len = sizeof(st->comm) - 1;
+	/*
+	 * After comm: state(3) ppid pgrp session tty_nr tpgid flags minflt
+	 * cminflt majflt cmajflt utime(14) stime(15) cutime cstime priority
+	 * nice num_threads itrealvalue starttime(22).
+	 */
+	if (sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+		   "%*d %*d %*d %*d %*d %*d %llu", &utime, &stime, &start) != 3)
+		return -EINVAL;
+	st->pid = (pid_t)pid;
+	memcpy(st->comm, open + 1, len);
+	st->comm[len] = '\0';
+	st->cpu = utime + stime;
+	st->starttime = start;
+	return 0;
+}
+
+int proc_read_pid_stat(int procfd, pid_t pid, struct pid_stat *st)
+{
+	char path[32], buf[1024];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/stat", (int)pid);
+	n = read_small(procfd, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return -ESRCH;  /* the process exited while we read */
+	return proc_parse_pid_stat(buf, st);
+}
+
+int proc_table_init(struct proc_table *t, const char *proc_root)
+{
+	memset(t, 0, sizeof(*t));
+	t->procfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return t->procfd < 0 ? -errno : 0;
+}
+
+void proc_table_release(struct proc_table *t)
+{
+	if (t->procfd >= 0)
+		close(t->procfd);
+	free(t->cur);
+	free(t->prev);
+	memset(t, 0, sizeof(*t));
+	t->procfd = -1;
+}
+
+static int process_cmp(const void *a, const void *b)
+{
+	pid_t pa = ((const struct process *)a)->stat.pid, pb = ((const struct process *)b)->stat.pid;
+
+	return (pa > pb) - (pa < pb);
+}
+
+static pid_t parse_pid(const char *name)
+{
+	char *end;
+	long v = strtol(name, &end, 10);
+
+	return (*name >= '1' && *name <= '9' && *end == '\0' && v > 0 && v <= INT32_MAX) ? (pid_t)v : 0;
+}
+
+int proc_table_scan(struct proc_table *t)
+{
+	struct process *swap;
+	size_t swap_alloc, j = 0;
+	bool sorted = true;
+	struct dirent *e;
+	int dfd;
+	DIR *d;
+
+	/* The previous scan becomes the baseline; its array is reused. */
+	swap = t->prev;
+	swap_alloc = t->alloc_prev;
+	t->prev = t->cur;
+	t->alloc_prev = t->alloc_cur;
+	t->nprev = t->ncur;
+	t->cur = swap;
+	t->alloc_cur = swap_alloc;
+	t->ncur = 0;
+
+	dfd = openat(t->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		pid_t pid = parse_pid(e->d_name);
+		struct process *p;
+
+		if (!pid)
+			continue;
+		if (t->ncur == t->alloc_cur) {
+			size_t alloc = t->alloc_cur ? t->alloc_cur * 2 : 256;
+			struct process *cur = realloc(t->cur, alloc * sizeof(*cur));
+
+			if (!cur)
+				break;  /* keep what fits; the next scan tries again */
+			t->cur = cur;
+			t->alloc_cur = alloc;
+		}
+		p = &t->cur[t->ncur];
+		if (proc_read_pid_stat(t->procfd, pid, &p->stat) < 0)
+			continue;  /* exited, or not a process we can read */
+		p->delta = 0;
+		if (t->ncur && t->cur[t->ncur - 1].stat.pid > pid)
+			sorted = false;
+		t->ncur++;
+	}
+	closedir(d);
+	if (!sorted)
+		qsort(t->cur, t->ncur, sizeof(*t->cur), process_cmp);
+
+	for (size_t i = 0; i < t->ncur; i++) {
+		struct process *p = &t->cur[i];
+
+		while (j < t->nprev && t->prev[j].stat.pid < p->stat.pid)
+			j++;
+		if (j < t->nprev && t->prev[j].stat.pid == p->stat.pid &&
+		    t->prev[j].stat.starttime == p->stat.starttime &&
+		    p->stat.cpu >= t->prev[j].stat.cpu)
+			p->delta = p->stat.cpu - t->prev[j].stat.cpu;
+	}
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Readers of /proc (or a fixture of it): the machine's busy CPU time from
+ * /proc/stat, and each process's CPU time and comm from /proc/<pid>/stat.
+ * All CPU times are in clock ticks (USER_HZ), the unit /proc uses.
+ */
+#ifndef VPOWERCAP_PROC_H
+#define VPOWERCAP_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define COMM_MAX 64
+
+struct cpu_times {
+	uint64_t busy;   /* user+nice+system+irq+softirq+steal (guest is in user) */
+	uint64_t total;  /* busy + idle + iowait */
+	unsigned ncpu;   /* cpuN lines */
+};
+
+/** Clock ticks per second (USER_HZ), the unit of every CPU time here. */
+long proc_clock_ticks(void);
+
+/** Parse the text of /proc/stat. Returns 0 or -EINVAL. */
+int proc_parse_stat(const char *text, struct cpu_times *t);
+
+/** Read /proc/stat below @procfd (a directory descriptor on the proc root). */
+int proc_read_stat(int procfd, struct cpu_times *t);
+
+struct pid_stat {
+	pid_t pid;
+	char comm[COMM_MAX];
+	uint64_t cpu;        /* utime + stime */
+	uint64_t starttime;  /* tells a reused pid from the old process */
+};
+
+/**
+ * Parse the text of /proc/<pid>/stat. comm is taken between the first '('
+ * and the last ')', so spaces and parentheses inside it are kept.
+ * Returns 0 or -EINVAL.
+ */
+int proc_parse_pid_stat(const char *text, struct pid_stat *st);
+
+/**
+ * Read /proc/<pid>/stat below @procfd. Returns 0, -ENOENT or -ESRCH when
+ * the process is gone (callers stay quiet about those), or -EINVAL.
+ */
+int proc_read_pid_stat(int procfd, pid_t pid, struct pid_stat *st);
+
+struct process {
+	struct pid_stat stat;
+	uint64_t delta;      /* CPU ticks over the last interval */
+};
+
+/*
+ * The processes seen at the last two scans, each sorted by pid, so a scan
+ * finds every process's previous CPU time by merging. Both arrays are kept
+ * between scans: a steady machine costs no allocation per scan.
+ */
+struct proc_table {
+	int procfd;
+	struct process *cur, *prev;
+	size_t ncur, nprev;
+	size_t alloc_cur, alloc_prev;
+};
+
+/** Open @proc_root for scanning. Returns 0 or -errno. */
+int proc_table_init(struct proc_table *t, const char *proc_root);
+
+/**
+ * List the processes now running and their CPU time since the previous
+ * scan. A process first seen now, or whose pid was reused, has delta 0.
+ * Returns 0 or -errno when the proc root itself cannot be read.
+ */
+int proc_table_scan(struct proc_table *t);
+
+/** Free the arrays and close the root; the table may be initialised again. */
+void proc_table_release(struct proc_table *t);
+
+#endif

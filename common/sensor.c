@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/* The powercap and estimate sensors. */
+#include "sensor.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const sensor_kind_names[] = {
+	[SENSOR_AUTO] = "auto",
+	[SENSOR_POWERCAP] = "powercap",
+	[SENSOR_ESTIMATE] = "estimate",
+	[SENSOR_KIND_COUNT] = NULL,
+};
+
+static int powercap_sensor_open(struct sensor *s, const struct sensor_config *cfg)
+{
+	s->zones = powercap_open(cfg->powercap_root);
+	if (!s->zones)
+		return -errno;
+	powercap_sample(s->zones);  /* prime the counters */
+	return 0;
+}
+
+static void powercap_sensor_sample(struct sensor *s, const struct cpu_times *cpu)
+{
+	(void)cpu;
+	powercap_sample(s->zones);
+}
+
+static void powercap_sensor_close(struct sensor *s)
+{
+	powercap_free(s->zones);
+}
+
+static const struct sensor_ops powercap_sensor_ops = {
+	.name = "powercap",
+	.open = powercap_sensor_open,
+	.sample = powercap_sensor_sample,
+	.close = powercap_sensor_close,
+};
+
+/* One synthetic zone holds the estimate, so it reads like a package. */
+static int estimate_sensor_open(struct sensor *s, const struct sensor_config *cfg)
+{
+	struct powercap *pc = calloc(1, sizeof(*pc));
+	struct zone *z;
+
+	if (!pc)
+		return -ENOMEM;
+	pc->zones = z = calloc(1, sizeof(*z));
+	pc->root = strdup("estimate");
+	if (!pc->zones || !pc->root) {
+		powercap_free(pc);
+		return -ENOMEM;
+	}
+	pc->nzones = pc->alloc = 1;
+	strcpy(z->id, "estimate");
+	strcpy(z->name, "cpu");
+	z->kind = ZONE_PACKAGE;
+	z->parent = -1;
+	z->fd = -1;
+	s->zones = pc;
+	s->cfg = *cfg;
+	return 0;
+}
+
+static void estimate_sensor_sample(struct sensor *s, const struct cpu_times *cpu)
+{
+	struct zone *z = &s->zones->zones[0];
+	uint64_t dtotal, dbusy;
+	double util, watts, seconds;
+
+	z->valid = false;
+	z->delta_uj = 0;
+	if (s->primed && cpu->total > s->last_cpu.total && cpu->busy >= s->last_cpu.busy) {
+		dtotal = cpu->total - s->last_cpu.total;
+		dbusy = cpu->busy - s->last_cpu.busy;
+		util = fmin(1.0, (double)dbusy / (double)dtotal);
+		/* total ticks over all CPUs are ncpu times the wall time */
+		seconds = (double)dtotal / (double)cpu->ncpu / (double)proc_clock_ticks();
+		watts = cpu->ncpu * (s->cfg.idle_watts_per_cpu +
+				     (s->cfg.max_watts_per_cpu - s->cfg.idle_watts_per_cpu) * util);
+		z->delta_uj = (uint64_t)llround(watts * seconds * 1e6);
+		z->energy_uj += z->delta_uj;
+		z->valid = true;
+	}
+	s->last_cpu = *cpu;
+	s->primed = true;
+}
+
+static void estimate_sensor_close(struct sensor *s)
+{
+	powercap_free(s->zones);
+}
+
+static const struct sensor_ops estimate_sensor_ops = {
+	.name = "estimate",
+	.open = estimate_sensor_open,
+	.sample = estimate_sensor_sample,
+	.close = estimate_sensor_close,
+};
+
+static const struct sensor_ops *const sensor_backends[] = {
+	[SENSOR_POWERCAP] = &powercap_sensor_ops,
+	[SENSOR_ESTIMATE] = &estimate_sensor_ops,
+};
+
+static struct sensor *sensor_try(enum sensor_kind kind, const struct sensor_config *cfg, int *err)
+{
+	struct sensor *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	s->ops = sensor_backends[kind];
+	s->cfg = *cfg;
+	*err = s->ops->open(s, cfg);
+	if (*err < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct sensor *sensor_open(enum sensor_kind kind, const struct sensor_config *cfg)
+{
+	struct sensor *s;
+	int err;
+
+	if (kind == SENSOR_ESTIMATE)
+		return sensor_try(SENSOR_ESTIMATE, cfg, &err);
+	s = sensor_try(SENSOR_POWERCAP, cfg, &err);
+	if (s)
+		return s;
+	if (err == -EACCES)
+		log_msg(kind == SENSOR_AUTO ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR,
+			"cannot read energy_uj under '%s': it is root-only since Linux 5.10; "
+			"run as root or grant CAP_DAC_READ_SEARCH", cfg->powercap_root);
+	else if (err == -ENOENT || err == -ENOTDIR)
+		log_msg(kind == SENSOR_AUTO ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR,
+			"no powercap tree at '%s'", cfg->powercap_root);
+	else
+		log_msg(kind == SENSOR_AUTO ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR,
+			"no readable powercap zone under '%s': %s", cfg->powercap_root, strerror(-err));
+	if (kind == SENSOR_POWERCAP)
+		return NULL;
+	log_info("estimating power from CPU utilisation (%.1f W idle to %.1f W busy per CPU); "
+		 "every figure is an estimate", cfg->idle_watts_per_cpu, cfg->max_watts_per_cpu);
+	return sensor_try(SENSOR_ESTIMATE, cfg, &err);
+}
+
+void sensor_free(struct sensor *s)
+{
+	if (!s)
+		return;
+	s->ops->close(s);
+	free(s);
+}

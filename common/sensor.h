@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sensors: where a machine's energy comes from. The powercap sensor reads a
+ * powercap tree; the estimate sensor models power from CPU utilisation where
+ * there is no tree. Both present their energy as powercap zones, so everything
+ * downstream reads one kind of data.
+ */
+#ifndef VPOWERCAP_SENSOR_H
+#define VPOWERCAP_SENSOR_H
+
+#include <stdbool.h>
+
+#include "powercap.h"
+#include "proc.h"
+
+enum sensor_kind {
+	SENSOR_AUTO,
+	SENSOR_POWERCAP,
+	SENSOR_ESTIMATE,
+	SENSOR_KIND_COUNT,
+};
+
+/** "auto", "powercap", "estimate", NULL-terminated, indexed by the enum. */
+extern const char *const sensor_kind_names[];
+
+struct sensor_config {
+	const char *powercap_root;
+	/*
+	 * The estimate's linear model, per CPU: idle_watts at 0% busy rising
+	 * to max_watts at 100% busy.
+	 */
+	double idle_watts_per_cpu;
+	double max_watts_per_cpu;
+};
+
+struct sensor;
+
+struct sensor_ops {
+	const char *name;  /* what outputs call the source: "powercap", "estimate" */
+	int (*open)(struct sensor *s, const struct sensor_config *cfg);
+	/* Take one sample; @cpu is the machine's CPU time read just now. */
+	void (*sample)(struct sensor *s, const struct cpu_times *cpu);
+	void (*close)(struct sensor *s);
+};
+
+struct sensor {
+	const struct sensor_ops *ops;
+	struct powercap *zones;  /* the sensor's zones, owned by the sensor */
+	struct sensor_config cfg;
+	struct cpu_times last_cpu;
+	bool primed;
+};
+
+/**
+ * Open the sensor of @kind. SENSOR_AUTO opens the powercap tree when it is
+ * readable and the estimate otherwise, logging which and why. Returns NULL
+ * after logging the reason (a forced powercap sensor with no tree).
+ */
+struct sensor *sensor_open(enum sensor_kind kind, const struct sensor_config *cfg);
+
+/** Close and free @s; NULL is fine. */
+void sensor_free(struct sensor *s);
+
+static inline void sensor_sample(struct sensor *s, const struct cpu_times *cpu)
+{
+	s->ops->sample(s, cpu);
+}
+
+static inline const char *sensor_source(const struct sensor *s)
+{
+	return s->ops->name;
+}
+
+static inline bool sensor_is_estimate(const struct sensor *s)
+{
+	return s->zones->nzones == 1 && s->zones->zones[0].fd < 0;
+}
+
+#endif

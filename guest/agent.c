@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vpowercap-agent: the machine's power per zone and per process, from a
+ * powercap tree (real, or a VM's share of its host's) or an estimate.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "exporter.h"
+#include "log.h"
+#include "options.h"
+#include "proc.h"
+#include "process_power.h"
+#include "sensor.h"
+
+/* Where the guest mount units put the VM's share, then bare metal's tree. */
+static const char *const default_roots[] = {
+	"/run/vpowercap-guest",
+	"/sys/class/powercap",
+};
+
+struct agent_config {
+	char powercap_root[PATH_MAX];  /* empty: the first of default_roots found */
+	char proc_root[PATH_MAX];
+	int sensor;
+	int exporter;                  /* -1: none chosen */
+	double step;
+	double timeout;                /* 0: run until signalled */
+	unsigned processes;
+	char regex[256];
+	char file[PATH_MAX];
+	double idle_watts_per_cpu;
+	double max_watts_per_cpu;
+};
+
+#define OFF(field) offsetof(struct agent_config, field)
+#define STR(field) OFF(field), sizeof(((struct agent_config *)0)->field)
+
+static const struct option_spec agent_specs[] = {
+	{ "agent", "powercap_root", 0, OPTION_STRING, STR(powercap_root), NULL, 0, 0, "DIR",
+	  "powercap tree to read (default: /run/vpowercap-guest, else /sys/class/powercap)" },
+	{ "agent", "proc_root", 0, OPTION_STRING, STR(proc_root), NULL, 0, 0, "DIR",
+	  "proc filesystem to read" },
+	{ "agent", "sensor", 0, OPTION_CHOICE, OFF(sensor), 0, sensor_kind_names, 0, 0,
+	  "auto|powercap|estimate", "where power comes from" },
+	{ "agent", "exporter", 0, OPTION_CHOICE, OFF(exporter), 0, exporter_kind_names, 0, 0,
+	  "stdout|json", "exporter when none is named on the command line" },
+	{ "output", "step", 's', OPTION_DOUBLE, OFF(step), 0, NULL, 0.01, 86400, "SECONDS",
+	  "seconds between measurements" },
+	{ "output", "timeout", 't', OPTION_DOUBLE, OFF(timeout), 0, NULL, 0, 1e9, "SECONDS",
+	  "stop after this many seconds (0: run until stopped)" },
+	{ "output", "processes", 'n', OPTION_UNSIGNED, OFF(processes), 0, NULL, 0, 100000, "N",
+	  "show the top N processes by power" },
+	{ "output", "regex", 0, OPTION_STRING, STR(regex), NULL, 0, 0, "REGEX",
+	  "only processes whose name matches this extended regex" },
+	{ "output", "file", 0, OPTION_STRING, STR(file), NULL, 0, 0, "PATH",
+	  "json: append to PATH instead of standard output" },
+	{ "estimate", "idle_watts_per_cpu", 0, OPTION_DOUBLE, OFF(idle_watts_per_cpu), 0, NULL, 0, 10000,
+	  "WATTS", "estimate: power of one idle CPU" },
+	{ "estimate", "max_watts_per_cpu", 0, OPTION_DOUBLE, OFF(max_watts_per_cpu), 0, NULL, 0, 10000,
+	  "WATTS", "estimate: power of one fully busy CPU" },
+};
+
+static const struct options_program agent_program = {
+	.name = "vpowercap-agent",
+	.synopsis = "[options] stdout|json [options]",
+	.default_config = "/etc/vpowercap/agent.conf",
+	.specs = agent_specs,
+	.nspecs = sizeof(agent_specs) / sizeof(agent_specs[0]),
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleep until @deadline on the monotonic clock; false when told to stop. */
+static bool sleep_until(double deadline)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)deadline,
+		.tv_nsec = (long)((deadline - (double)(time_t)deadline) * 1e9),
+	};
+
+	while (!stop) {
+		int ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+
+		if (ret == 0)
+			return !stop;
+		if (ret != EINTR)
+			return false;
+	}
+	return false;
+}
+
+/* The root to read when none was given: the VM's share first, if mounted. */
+static const char *pick_root(const struct agent_config *cfg)
+{
+	struct stat st;
+
+	if (cfg->powercap_root[0])
+		return cfg->powercap_root;
+	for (size_t i = 0; i < sizeof(default_roots) / sizeof(default_roots[0]); i++) {
+		struct powercap *pc;
+
+		if (stat(default_roots[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		pc = powercap_open(default_roots[i]);
+		if (pc) {
+			powercap_free(pc);
+			return default_roots[i];
+		}
+	}
+	return default_roots[sizeof(default_roots) / sizeof(default_roots[0]) - 1];
+}
+
+struct agent {
+	struct agent_config cfg;
+	struct sensor *sensor;
+	struct proc_table procs;
+	struct exporter *exporter;
+	regex_t filter;
+	bool have_filter;
+	struct report_zone *zones;
+	size_t zones_alloc;
+	struct report_process *top;
+};
+
+static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
+		      const struct cpu_times *cpu, double interval)
+{
+	const struct powercap *pc = a->sensor->zones;
+	struct report r = {
+		.timestamp = wall_now(),
+		.interval_s = interval,
+		.source = sensor_source(a->sensor),
+		.root = pc->root,
+	};
+	uint64_t total_uj;
+
+	if (pc->nzones > a->zones_alloc) {
+		struct report_zone *zones = realloc(a->zones, pc->nzones * sizeof(*zones));
+
+		if (!zones)
+			return log_error(-ENOMEM, "out of memory");
+		a->zones = zones;
+		a->zones_alloc = pc->nzones;
+	}
+	for (size_t i = 0; i < pc->nzones; i++) {
+		const struct zone *z = &pc->zones[i];
+
+		a->zones[i] = (struct report_zone){
+			.id = z->id,
+			.name = z->name,
+			.depth = z->depth,
+			.valid = z->valid,
+			.power_w = (double)z->delta_uj / 1e6 / interval,
+			.energy_j = (double)z->energy_uj / 1e6,
+		};
+	}
+	r.zones = a->zones;
+	r.nzones = pc->nzones;
+	r.host_valid = powercap_total_delta(pc, &total_uj);
+	r.host_power_w = (double)total_uj / 1e6 / interval;
+	if (r.host_valid && cpu->busy >= prev_cpu->busy)
+		r.nprocesses = process_power_top(&a->procs, cpu->busy - prev_cpu->busy, r.host_power_w,
+						 interval, a->have_filter ? &a->filter : NULL,
+						 a->top, a->cfg.processes);
+	r.processes = a->top;
+	return exporter_write(a->exporter, &r);
+}
+
+static int agent_run(struct agent *a)
+{
+	struct cpu_times cpu, prev_cpu;
+	struct complaint stat_complaint = COMPLAINT_INIT;
+	double start, last, now;
+	unsigned long steps = 0, max_steps = 0;
+	int ret;
+
+	if (a->cfg.timeout > 0) {
+		max_steps = (unsigned long)(a->cfg.timeout / a->cfg.step + 1e-9);
+		if (max_steps == 0)
+			max_steps = 1;
+	}
+	/* Zones, machine CPU and processes are read back to back. */
+	ret = proc_read_stat(a->procs.procfd, &prev_cpu);
+	if (ret < 0)
+		return log_error(ret, "cannot read '%s/stat': %s", a->cfg.proc_root, strerror(-ret));
+	sensor_sample(a->sensor, &prev_cpu);
+	proc_table_scan(&a->procs);
+	start = last = mono_now();
+
+	while (sleep_until(start + (double)(steps + 1) * a->cfg.step)) {
+		steps++;
+		ret = proc_read_stat(a->procs.procfd, &cpu);
+		if (ret < 0) {
+			complain(&stat_complaint, LOG_LEVEL_WARNING, "cannot read '%s/stat': %s",
+				 a->cfg.proc_root, strerror(-ret));
+			continue;
+		}
+		complaint_release(&stat_complaint, "'%s/stat' readable again", a->cfg.proc_root);
+		sensor_sample(a->sensor, &cpu);
+		proc_table_scan(&a->procs);
+		now = mono_now();
+		ret = agent_step(a, &prev_cpu, &cpu, now - last);
+		if (ret < 0)
+			return ret == -EIO ? 0 : ret;  /* the reader went away: done */
+		prev_cpu = cpu;
+		last = now;
+		if (max_steps && steps >= max_steps)
+			break;
+	}
+	return 0;
+}
+
+static void agent_release(struct agent *a)
+{
+	exporter_free(a->exporter);
+	sensor_free(a->sensor);
+	proc_table_release(&a->procs);
+	if (a->have_filter)
+		regfree(&a->filter);
+	free(a->zones);
+	free(a->top);
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a = {
+		.cfg = {
+			.proc_root = "/proc",
+			.sensor = SENSOR_AUTO,
+			.exporter = -1,
+			.step = 1.0,
+			.processes = 10,
+			.idle_watts_per_cpu = 2.0,
+			.max_watts_per_cpu = 10.0,
+		},
+		.procs = { .procfd = -1 },
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sensor_config sensor_cfg;
+	struct exporter_config exporter_cfg;
+	int ret, next;
+
+	log_set_program("vpowercap-agent");
+	next = options_parse_args(&agent_program, &a.cfg, argc, argv, 1);
+	if (next == -EAGAIN)
+		return 0;
+	if (next < 0)
+		return 2;
+	if (next < argc) {
+		a.cfg.exporter = -1;
+		for (int i = 0; exporter_kind_names[i]; i++)
+			if (!strcmp(argv[next], exporter_kind_names[i]))
+				a.cfg.exporter = i;
+		if (a.cfg.exporter < 0) {
+			log_error(0, "unknown exporter '%s' (stdout or json)", argv[next]);
+			return 2;
+		}
+		next = options_parse_flags(&agent_program, &a.cfg, argc, argv, next + 1);
+		if (next == -EAGAIN)
+			return 0;
+		if (next < 0)
+			return 2;
+		if (next < argc) {
+			log_error(0, "unexpected argument '%s' (see --help)", argv[next]);
+			return 2;
+		}
+	}
+	if (a.cfg.exporter < 0) {
+		log_error(0, "no exporter given: say 'stdout' or 'json' (see --help)");
+		return 2;
+	}
+	if (a.cfg.max_watts_per_cpu < a.cfg.idle_watts_per_cpu) {
+		log_error(0, "max_watts_per_cpu (%g) is below idle_watts_per_cpu (%g)",
+			  a.cfg.max_watts_per_cpu, a.cfg.idle_watts_per_cpu);
+		return 2;
+	}
+	if (a.cfg.regex[0]) {
+		char why[128];
+
+		ret = regcomp(&a.filter, a.cfg.regex, REG_EXTENDED | REG_NOSUB);
+		if (ret) {
+			regerror(ret, &a.filter, why, sizeof(why));
+			log_error(0, "bad --regex '%s': %s", a.cfg.regex, why);
+			return 2;
+		}
+		a.have_filter = true;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = proc_table_init(&a.procs, a.cfg.proc_root);
+	if (ret < 0) {
+		log_error(ret, "cannot open proc root '%s': %s", a.cfg.proc_root, strerror(-ret));
+		goto out;
+	}
+	sensor_cfg = (struct sensor_config){
+		.powercap_root = pick_root(&a.cfg),
+		.idle_watts_per_cpu = a.cfg.idle_watts_per_cpu,
+		.max_watts_per_cpu = a.cfg.max_watts_per_cpu,
+	};
+	a.sensor = sensor_open(a.cfg.sensor, &sensor_cfg);
+	if (!a.sensor) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (!sensor_is_estimate(a.sensor))
+		log_info("reading powercap tree '%s' (%zu zones)", a.sensor->zones->root,
+			 a.sensor->zones->nzones);
+	a.top = calloc(a.cfg.processes ? a.cfg.processes : 1, sizeof(*a.top));
+	exporter_cfg = (struct exporter_config){ .file = a.cfg.file };
+	a.exporter = a.top ? exporter_open(a.cfg.exporter, &exporter_cfg) : NULL;
+	if (!a.exporter) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = agent_run(&a);
+out:
+	agent_release(&a);
+	return ret < 0 ? 1 : 0;
+}
