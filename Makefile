@@ -104,7 +104,13 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(LIB)
 $(BUILD)/tests/bench_%: $(BUILD)/tests/bench_%.o $(TEST_LIB_OBJS) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lm -o $@
 
-unit-tests: $(UNIT_BINS)
+TOOLS := $(BUILD)/tests/fixture-advance
+
+$(BUILD)/tests/fixture-advance: tests/tools/fixture_advance.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< -o $@
+
+unit-tests: $(UNIT_BINS) $(TOOLS)
 
 deps:
 	$(Q)tests/deps.sh

@@ -17,7 +17,7 @@ failures=""
 
 run_one() {
 	local name=$1; shift
-	local log="$logs/$name.log" start end rc
+	local log="$logs/${name//\//_}.log" start end rc
 	start=$(date +%s.%N)
 	timeout --kill-after=10 "${TEST_TIMEOUT:-600}" "$@" >"$log" 2>&1 </dev/null
 	rc=$?

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for integration tests: sourced, not run.
+# Each test gets a private temporary directory, removed on exit, and the
+# background processes it started are stopped.
+
+set -euo pipefail
+
+TOP=${VPOWERCAP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+case "$BUILD" in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
+AGENT=$BUILD/vpowercap-agent
+ADVANCE=$BUILD/tests/fixture-advance
+T=$(mktemp -d "${TMPDIR:-/tmp}/vpowercap-test.XXXXXX")
+PIDS=()
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+# make_zone ROOT ID NAME MAX_UJ: a zone directory as the kernel lays it out,
+# with the flat link at ROOT and the zone inside its control type.
+make_zone() {
+	local root=$1 id=$2 name=$3 max=$4 parent dir
+	parent=${id%:*}
+	if [[ $parent == *:* ]]; then
+		dir=$root/intel-rapl/$parent/$id
+		ln -s "intel-rapl/$parent/$id" "$root/$id"
+	else
+		dir=$root/intel-rapl/$id
+		ln -s "intel-rapl/$id" "$root/$id"
+	fi
+	mkdir -p "$dir"
+	echo 1 >"$root/intel-rapl/enabled"
+	echo "$name" >"$dir/name"
+	echo "$max" >"$dir/max_energy_range_uj"
+	echo 1 >"$dir/enabled"
+	echo 0 >"$dir/energy_uj"
+	echo "$dir"
+}
+
+# advance ARGS...: start fixture-advance in the background, wait until ready.
+advance() {
+	local ready=$T/ready.$RANDOM
+	"$ADVANCE" --ready "$ready" "$@" &
+	PIDS+=($!)
+	for _ in $(seq 100); do
+		[ -e "$ready" ] && return 0
+		sleep 0.05
+	done
+	fail "fixture-advance did not start"
+}
