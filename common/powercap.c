@@ -430,7 +430,8 @@ static int zone_sample(struct zone *z)
 	buf[n] = '\0';
 	if (energy_parse_uj(buf, (size_t)n, &cur) < 0) {
 		z->primed = false;
-		buf[strcspn(buf, "\n")] = '\0';
+		while (n > 0 && isspace((unsigned char)buf[n - 1]))
+			buf[--n] = '\0';
 		complain(&z->complaint, LOG_LEVEL_WARNING,
 			 "zone '%s': energy_uj holds no counter ('%s'), interval skipped", z->id, buf);
 		return -EINVAL;

@@ -23,9 +23,10 @@ static int powercap_sensor_open(struct sensor *s, const struct sensor_config *cf
 	return 0;
 }
 
-static void powercap_sensor_sample(struct sensor *s, const struct cpu_times *cpu)
+static void powercap_sensor_sample(struct sensor *s, const struct cpu_times *cpu, double interval_s)
 {
 	(void)cpu;
+	(void)interval_s;
 	powercap_sample(s->zones);
 }
 
@@ -66,23 +67,28 @@ static int estimate_sensor_open(struct sensor *s, const struct sensor_config *cf
 	return 0;
 }
 
-static void estimate_sensor_sample(struct sensor *s, const struct cpu_times *cpu)
+/*
+ * The model: each CPU draws idle_watts when idle and max_watts when fully
+ * busy, linearly in between; the machine's utilisation is its busy share of
+ * all CPU time over the interval. Energy is that power over the measured
+ * interval (CPU ticks are too coarse to time it).
+ */
+static void estimate_sensor_sample(struct sensor *s, const struct cpu_times *cpu, double interval_s)
 {
 	struct zone *z = &s->zones->zones[0];
 	uint64_t dtotal, dbusy;
-	double util, watts, seconds;
+	double util, watts;
 
 	z->valid = false;
 	z->delta_uj = 0;
-	if (s->primed && cpu->total > s->last_cpu.total && cpu->busy >= s->last_cpu.busy) {
+	if (s->primed && interval_s > 0 && cpu->total > s->last_cpu.total &&
+	    cpu->busy >= s->last_cpu.busy) {
 		dtotal = cpu->total - s->last_cpu.total;
 		dbusy = cpu->busy - s->last_cpu.busy;
 		util = fmin(1.0, (double)dbusy / (double)dtotal);
-		/* total ticks over all CPUs are ncpu times the wall time */
-		seconds = (double)dtotal / (double)cpu->ncpu / (double)proc_clock_ticks();
 		watts = cpu->ncpu * (s->cfg.idle_watts_per_cpu +
 				     (s->cfg.max_watts_per_cpu - s->cfg.idle_watts_per_cpu) * util);
-		z->delta_uj = (uint64_t)llround(watts * seconds * 1e6);
+		z->delta_uj = (uint64_t)llround(watts * interval_s * 1e6);
 		z->energy_uj += z->delta_uj;
 		z->valid = true;
 	}

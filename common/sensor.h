@@ -38,8 +38,11 @@ struct sensor;
 struct sensor_ops {
 	const char *name;  /* what outputs call the source: "powercap", "estimate" */
 	int (*open)(struct sensor *s, const struct sensor_config *cfg);
-	/* Take one sample; @cpu is the machine's CPU time read just now. */
-	void (*sample)(struct sensor *s, const struct cpu_times *cpu);
+	/*
+	 * Take one sample; @cpu is the machine's CPU time read just now and
+	 * @interval_s the time since the previous sample (0 at the first).
+	 */
+	void (*sample)(struct sensor *s, const struct cpu_times *cpu, double interval_s);
 	void (*close)(struct sensor *s);
 };
 
@@ -61,9 +64,9 @@ struct sensor *sensor_open(enum sensor_kind kind, const struct sensor_config *cf
 /** Close and free @s; NULL is fine. */
 void sensor_free(struct sensor *s);
 
-static inline void sensor_sample(struct sensor *s, const struct cpu_times *cpu)
+static inline void sensor_sample(struct sensor *s, const struct cpu_times *cpu, double interval_s)
 {
-	s->ops->sample(s, cpu);
+	s->ops->sample(s, cpu, interval_s);
 }
 
 static inline const char *sensor_source(const struct sensor *s)

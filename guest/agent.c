@@ -214,7 +214,7 @@ static int agent_run(struct agent *a)
 	ret = proc_read_stat(a->procs.procfd, &prev_cpu);
 	if (ret < 0)
 		return log_error(ret, "cannot read '%s/stat': %s", a->cfg.proc_root, strerror(-ret));
-	sensor_sample(a->sensor, &prev_cpu);
+	sensor_sample(a->sensor, &prev_cpu, 0);
 	proc_table_scan(&a->procs);
 	start = last = mono_now();
 
@@ -227,9 +227,9 @@ static int agent_run(struct agent *a)
 			continue;
 		}
 		complaint_release(&stat_complaint, "'%s/stat' readable again", a->cfg.proc_root);
-		sensor_sample(a->sensor, &cpu);
-		proc_table_scan(&a->procs);
 		now = mono_now();
+		sensor_sample(a->sensor, &cpu, now - last);
+		proc_table_scan(&a->procs);
 		ret = agent_step(a, &prev_cpu, &cpu, now - last);
 		if (ret < 0)
 			return ret == -EIO ? 0 : ret;  /* the reader went away: done */

@@ -5,11 +5,15 @@
  *
  *   fixture-advance [--period-ms N] [--proc-period-ms N] [--duration S]
  *                   [--ready FILE] [--zone DIR=WATTS[,START_UJ]]...
+ *                   [--glitch DIR=FROM,TO,garbage|empty] [--vanish DIR=AT]
+ *                   [--links ROOT]
  *                   [--proc ROOT --ncpu N [--process PID:COMM:CPUS]...
  *                    [--other-busy CPUS] [--pids-from N --pids N --pid-cpus CPUS]]
  *
  * A zone's energy_uj is START_UJ + WATTS * elapsed, wrapped at the zone's
- * max_energy_range_uj. A process's utime grows by CPUS * elapsed seconds
+ * max_energy_range_uj. Between FROM and TO seconds a glitched zone reads
+ * "garbage" or nothing; at AT seconds a vanishing zone's directory (and
+ * every link to it at the tree's top) is removed. A process's utime grows by CPUS * elapsed seconds
  * in clock ticks; /proc/stat's busy time is the processes' sum plus
  * --other-busy, its idle time the rest of ncpu * elapsed. Values are
  * rewritten in place at a fixed width (padded with spaces), so a reader
@@ -19,6 +23,10 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +38,13 @@
 
 struct fzone {
 	int fd;
+	char dir[4096];
 	double watts;
 	uint64_t start, max;
+	double glitch_from, glitch_to;
+	bool glitch_empty;
+	double vanish_at;       /* 0: never */
+	bool gone;
 };
 
 struct fprocess {
@@ -97,6 +110,7 @@ static void add_zone(const char *spec)
 	if (sscanf(spec, "%4095[^=]=%lf,%llu", dir, &watts, &start) < 2)
 		die("bad --zone, want DIR=WATTS[,START_UJ]", spec);
 	z = &zones[nzones++];
+	snprintf(z->dir, sizeof(z->dir), "%s", dir);
 	snprintf(path, sizeof(path), "%s/max_energy_range_uj", dir);
 	z->max = read_u64(path);
 	z->watts = watts;
@@ -128,6 +142,78 @@ static void add_process(const char *root, int pid, const char *comm, double cpus
 	nprocs++;
 }
 
+static struct fzone *find_zone(const char *dir)
+{
+	for (size_t i = 0; i < nzones; i++)
+		if (!strcmp(zones[i].dir, dir))
+			return &zones[i];
+	die("--glitch or --vanish before its --zone", dir);
+	return NULL;
+}
+
+static void add_glitch(const char *spec)
+{
+	char dir[4096], mode[16];
+	double from, to;
+	struct fzone *z;
+
+	if (sscanf(spec, "%4095[^=]=%lf,%lf,%15s", dir, &from, &to, mode) != 4 ||
+	    (strcmp(mode, "garbage") && strcmp(mode, "empty")))
+		die("bad --glitch, want DIR=FROM,TO,garbage|empty", spec);
+	z = find_zone(dir);
+	z->glitch_from = from;
+	z->glitch_to = to;
+	z->glitch_empty = !strcmp(mode, "empty");
+}
+
+static void add_vanish(const char *spec)
+{
+	char dir[4096];
+	double at;
+
+	if (sscanf(spec, "%4095[^=]=%lf", dir, &at) != 2)
+		die("bad --vanish, want DIR=AT", spec);
+	find_zone(dir)->vanish_at = at;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove the zone's directory and the links at the tree's top to it. */
+static void vanish(struct fzone *z, const char *root)
+{
+	char copy[4096], link_target[4096], path[8300];
+	struct dirent *e;
+	DIR *d;
+
+	close(z->fd);
+	z->gone = true;
+	nftw(z->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (!root || !(d = opendir(root)))
+		return;
+	snprintf(copy, sizeof(copy), "%s", z->dir);
+	while ((e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", root, e->d_name);
+		n = readlink(path, link_target, sizeof(link_target) - 1);
+		if (n <= 0)
+			continue;
+		link_target[n] = '\0';
+		if (strstr(link_target, basename(copy)) &&
+		    !strcmp(basename(link_target), basename(copy)))
+			unlink(path);
+	}
+	closedir(d);
+}
+
+static const char *vanish_root;
+
 static void write_zones(double elapsed)
 {
 	char buf[64];
@@ -135,6 +221,22 @@ static void write_zones(double elapsed)
 	for (size_t i = 0; i < nzones; i++) {
 		struct fzone *z = &zones[i];
 		uint64_t v = z->start + (uint64_t)(z->watts * elapsed * 1e6);
+
+		if (z->gone)
+			continue;
+		if (z->vanish_at > 0 && elapsed >= z->vanish_at) {
+			vanish(z, vanish_root);
+			continue;
+		}
+		if (elapsed >= z->glitch_from && elapsed < z->glitch_to) {
+			if (z->glitch_empty) {
+				if (ftruncate(z->fd, 0) < 0)
+					die("cannot truncate", z->dir);
+			} else {
+				put(z->fd, "garbage                \n");
+			}
+			continue;
+		}
 
 		if (z->max)
 			v %= z->max;
@@ -205,6 +307,12 @@ int main(int argc, char **argv)
 			ready = v;
 		else if (!strcmp(a, "--zone"))
 			add_zone(v);
+		else if (!strcmp(a, "--glitch"))
+			add_glitch(v);
+		else if (!strcmp(a, "--vanish"))
+			add_vanish(v);
+		else if (!strcmp(a, "--links"))
+			vanish_root = v;
 		else if (!strcmp(a, "--proc"))
 			proc_root = v;
 		else if (!strcmp(a, "--ncpu"))
