@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Benchmarks: print figures, judge nothing.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$top/$BUILD" ;; esac
+T=$(mktemp -d "${TMPDIR:-/tmp}/vpowercap-bench.XXXXXX")
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+
+# A two-package tree with core and dram, and a /proc with N processes.
+mkzone() { mkdir -p "$T/pc/$1"; echo "$2" >"$T/pc/$1/name"; echo 262143328850 >"$T/pc/$1/max_energy_range_uj"; }
+mkzone intel-rapl:0 package-0; mkzone intel-rapl:0:0 core; mkzone intel-rapl:0:1 dram
+mkzone intel-rapl:1 package-1; mkzone intel-rapl:1:0 core; mkzone intel-rapl:1:1 dram
+
+for n in 1000; do
+	mkdir -p "$T/proc$n"
+	# processes advance every 500 ms: the writer must not drown the reader
+	"$BUILD/tests/fixture-advance" --ready "$T/ready$n" --proc-period-ms 500 \
+		--zone "$T/pc/intel-rapl:0=40" --zone "$T/pc/intel-rapl:0:0=20" --zone "$T/pc/intel-rapl:0:1=5" \
+		--zone "$T/pc/intel-rapl:1=40" --zone "$T/pc/intel-rapl:1:0=20" --zone "$T/pc/intel-rapl:1:1=5" \
+		--proc "$T/proc$n" --ncpu 64 --pids-from 1000 --pids "$n" --pid-cpus 0.01 &
+	pids+=($!)
+	while [ ! -e "$T/ready$n" ]; do sleep 0.05; done
+	"$top/tests/bench/measure.sh" 100 "agent, json, $n processes, 6 zones" \
+		"$BUILD/vpowercap-agent" --powercap-root "$T/pc" --proc-root "$T/proc$n" json -s 0.1 -t 10 -n 10
+	"$top/tests/bench/measure.sh" 100 "agent, stdout, $n processes, 6 zones" \
+		"$BUILD/vpowercap-agent" --powercap-root "$T/pc" --proc-root "$T/proc$n" stdout -s 0.1 -t 10 -n 10
+done
