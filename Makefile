@@ -35,7 +35,7 @@ endif
 
 # Libraries come through pkg-config only; a missing one is reported by
 # 'make deps', which every target that needs them runs first.
-PKGS := inih
+PKGS := inih libvirt
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -43,7 +43,7 @@ TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE \
-	-DVPOWERCAP_VERSION='"$(VERSION)"' -Icommon -Iguest -MMD -MP
+	-DVPOWERCAP_VERSION='"$(VERSION)"' -Icommon -Iguest -Ihost -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 ifneq ($(V),1)
@@ -57,22 +57,28 @@ endif
 COMMON_SRCS := $(wildcard common/*.c)
 GUEST_LIB_SRCS := guest/process_power.c
 AGENT_SRCS := guest/agent.c
+DAEMON_MAIN_SRCS := host/vpowercapd.c
+HOST_LIB_SRCS := $(filter-out $(DAEMON_MAIN_SRCS),$(wildcard host/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 GUEST_LIB_OBJS := $(GUEST_LIB_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
+HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS := $(DAEMON_MAIN_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
 
 LIB := $(BUILD)/libvpowercap.a
+HOST_LIB := $(BUILD)/libvpowercapd.a
 AGENT := $(BUILD)/vpowercap-agent
+DAEMON := $(BUILD)/vpowercapd
 
 .PHONY: all deps test check bench run install uninstall clean unit-tests
 .DEFAULT_GOAL := all
 
-all: $(LIB) $(AGENT)
+all: $(LIB) $(AGENT) $(if $(wildcard $(DAEMON_MAIN_SRCS)),$(DAEMON))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -95,20 +101,29 @@ TEST_LIB_OBJS := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(wildcard test
 $(LIB): $(COMMON_OBJS) $(GUEST_LIB_OBJS)
 	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
+$(HOST_LIB): $(HOST_LIB_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
 $(AGENT): $(AGENT_OBJS) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(AGENT_OBJS) $(LIB) $(PKG_LIBS) -lm -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(LIB)
-	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -o $@
+$(DAEMON): $(DAEMON_OBJS) $(HOST_LIB) $(LIB)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(DAEMON_OBJS) $(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
 
-$(BUILD)/tests/bench_%: $(BUILD)/tests/bench_%.o $(TEST_LIB_OBJS) $(LIB)
-	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lm -o $@
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(HOST_LIB) $(LIB)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -lpthread -o $@
 
-TOOLS := $(BUILD)/tests/fixture-advance
+$(BUILD)/tests/bench_%: $(BUILD)/tests/bench_%.o $(TEST_LIB_OBJS) $(HOST_LIB) $(LIB)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lm -lpthread -o $@
 
-$(BUILD)/tests/fixture-advance: tests/tools/fixture_advance.c
+# tests/tools/foo_bar.c builds build/tests/foo-bar, linked with the libraries.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(subst _,-,$(TOOL_SRCS)))
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/tools/$$(subst -,_,%).c $(HOST_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< -o $@
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) $< $(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
 
 unit-tests: $(UNIT_BINS) $(TOOLS)
 

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VM sources: where the daemon learns which VMs exist and how much CPU each
+ * used. libvirt is the main one; the proc source finds qemu processes on
+ * hosts without libvirt (and drives the fixture tests).
+ */
+#ifndef VPOWERCAP_VMSOURCE_H
+#define VPOWERCAP_VMSOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VM_UUID_MAX 48   /* "8-4-4-4-12" hex, or a fallback id */
+#define VM_NAME_MAX 256
+
+enum vm_source_kind {
+	VM_SOURCE_LIBVIRT,
+	VM_SOURCE_PROC,
+	VM_SOURCE_KIND_COUNT,
+};
+
+/** "libvirt", "proc", NULL-terminated, indexed by the enum. */
+extern const char *const vm_source_kind_names[];
+
+struct vm_info {
+	char uuid[VM_UUID_MAX];   /* lowercase canonical UUID; the key of its counters */
+	char name[VM_NAME_MAX];   /* libvirt domain name; never empty */
+	unsigned vcpus;           /* current vCPUs (0 when unknown) */
+	bool running;             /* active: it uses CPU and is given energy */
+	bool persistent;          /* defined (libvirt); false for transient ones */
+	uint64_t cpu_ns;          /* cumulative CPU time of all its threads, when running */
+};
+
+struct vm_list {
+	struct vm_info *vms;
+	size_t n, alloc;
+};
+
+/** Append a zeroed entry to @l; returns it, or NULL when out of memory. */
+struct vm_info *vm_list_add(struct vm_list *l);
+
+/** Free @l's array (the struct itself is the caller's). */
+void vm_list_release(struct vm_list *l);
+
+struct vm_source_config {
+	const char *proc_root;    /* proc source */
+	const char *libvirt_uri;  /* libvirt source, e.g. "qemu:///system" */
+};
+
+struct vm_source;
+
+struct vm_source_ops {
+	const char *name;
+	/* Set up; 0 or -errno. A libvirt source that cannot connect yet still
+	 * opens, and keeps trying. */
+	int (*open)(struct vm_source *src);
+	/*
+	 * Replace @out's contents with every VM defined or running now, CPU
+	 * times read now. Returns 0, or -ENOTCONN while the source is away
+	 * (then @out is left empty and the caller keeps its own state).
+	 */
+	int (*list)(struct vm_source *src, struct vm_list *out);
+	void (*close)(struct vm_source *src);
+};
+
+struct vm_source {
+	const struct vm_source_ops *ops;
+	struct vm_source_config cfg;
+	void *priv;               /* the backend's state */
+	/* Bumped by the backend whenever it learns the set of VMs may have
+	 * changed (libvirt events): readers compare it with a copy. */
+	unsigned long generation;
+};
+
+/** Open a source of @kind. Returns NULL after logging why. */
+struct vm_source *vm_source_open(enum vm_source_kind kind, const struct vm_source_config *cfg);
+
+/** Close and free @src; NULL is fine. */
+void vm_source_free(struct vm_source *src);
+
+static inline int vm_source_list(struct vm_source *src, struct vm_list *out)
+{
+	return src->ops->list(src, out);
+}
+
+#endif
