@@ -18,6 +18,38 @@ static int json_open(struct exporter *e, const struct exporter_config *cfg)
 	return 0;
 }
 
+static void write_vms(FILE *out, const struct report *r)
+{
+	fputs("],\"unattributed_watts\":", out);
+	json_write_number(out, r->host_valid ? r->unattributed_w : NAN, 3);
+	fputs(",\"vms\":[", out);
+	for (size_t i = 0; i < r->nvms; i++) {
+		const struct report_vm *vm = &r->vms[i];
+
+		fputs(i ? ",{\"domain\":" : "{\"domain\":", out);
+		json_write_string(out, vm->domain);
+		fputs(",\"uuid\":", out);
+		json_write_string(out, vm->uuid);
+		fprintf(out, ",\"vcpus\":%u,\"running\":%s,\"cpu_percent\":", vm->vcpus,
+			vm->running ? "true" : "false");
+		json_write_number(out, vm->cpu_percent, 2);
+		fputs(",\"power_watts\":", out);
+		json_write_number(out, vm->power_w, 3);
+		fputs(",\"zones\":[", out);
+		for (size_t z = 0; z < r->nzones; z++) {
+			fputs(z ? ",{\"zone\":" : "{\"zone\":", out);
+			json_write_string(out, r->zones[z].id);
+			fputs(",\"power_watts\":", out);
+			json_write_number(out, r->zones[z].valid ? vm->zones[z].power_w : NAN, 3);
+			fputs(",\"energy_joules\":", out);
+			json_write_number(out, vm->zones[z].energy_j, 6);
+			fprintf(out, ",\"energy_uj\":%llu}", vm->zones[z].shown_uj);
+		}
+		fputs("]}", out);
+	}
+	putc(']', out);
+}
+
 static int json_write(struct exporter *e, const struct report *r)
 {
 	FILE *out = e->out;
@@ -42,7 +74,17 @@ static int json_write(struct exporter *e, const struct report *r)
 		json_write_number(out, z->valid ? z->power_w : NAN, 3);
 		fputs(",\"energy_joules\":", out);
 		json_write_number(out, z->energy_j, 6);
+		if (r->host) {
+			fputs(",\"unattributed_watts\":", out);
+			json_write_number(out, z->valid ? z->unattributed_w : NAN, 3);
+			fputs(",\"unattributed_joules\":", out);
+			json_write_number(out, z->unattributed_j, 6);
+		}
 		putc('}', out);
+	}
+	if (r->host) {
+		write_vms(out, r);
+		goto end;
 	}
 	fputs("],\"processes\":[", out);
 	for (size_t i = 0; i < r->nprocesses; i++) {
@@ -56,7 +98,9 @@ static int json_write(struct exporter *e, const struct report *r)
 		json_write_number(out, p->power_w, 3);
 		putc('}', out);
 	}
-	fputs("]}\n", out);
+	putc(']', out);
+end:
+	fputs("}\n", out);
 	if (fflush(out) == EOF || ferror(out))
 		return log_error(-EIO, "json: cannot write: %s", strerror(errno));
 	return 0;

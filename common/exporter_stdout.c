@@ -16,6 +16,25 @@ static void print_watts(FILE *out, bool valid, double w)
 		fprintf(out, "%12s", "n/a");
 }
 
+static void write_vms(FILE *out, const struct report *r)
+{
+	fprintf(out, "%-22s %-16s ", "(unattributed)", "");
+	print_watts(out, r->host_valid, r->unattributed_w);
+	fprintf(out, "\n\n%-24s %-36s %5s %8s %12s\n", "DOMAIN", "UUID", "VCPUS", "CPU%", "POWER");
+	for (size_t i = 0; i < r->nvms; i++) {
+		const struct report_vm *vm = &r->vms[i];
+
+		fprintf(out, "%-24.24s %-36.36s %5u %8.1f ", vm->domain, vm->uuid, vm->vcpus, vm->cpu_percent);
+		if (vm->running)
+			print_watts(out, r->host_valid, vm->power_w);
+		else
+			fprintf(out, "%12s", "shut off");
+		putc('\n', out);
+	}
+	if (r->nvms == 0)
+		fputs("(no VM)\n", out);
+}
+
 static int stdout_write(struct exporter *e, const struct report *r)
 {
 	FILE *out = e->out;
@@ -47,6 +66,10 @@ static int stdout_write(struct exporter *e, const struct report *r)
 		print_watts(out, z->valid, z->power_w);
 		fprintf(out, " %12.2f J\n", z->energy_j);
 	}
+	if (r->host) {
+		write_vms(out, r);
+		goto flush;
+	}
 	fprintf(out, "\n%-8s %-16s %8s %12s\n", "PID", "COMM", "CPU%", "POWER");
 	for (size_t i = 0; i < r->nprocesses; i++) {
 		const struct report_process *p = &r->processes[i];
@@ -57,6 +80,7 @@ static int stdout_write(struct exporter *e, const struct report *r)
 	}
 	if (r->nprocesses == 0)
 		fputs("(no process used CPU in this interval)\n", out);
+flush:
 	if (fflush(out) == EOF || ferror(out))
 		return log_error(-EIO, "stdout: cannot write: %s", strerror(errno));
 	return 0;

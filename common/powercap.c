@@ -293,7 +293,9 @@ static bool zone_still_there(const struct zone *z)
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/energy_uj", z->path) >= sizeof(path))
 		return false;
-	return stat(path, &st) == 0 && st.st_dev == z->dev && st.st_ino == z->ino;
+	if (stat(path, &st) < 0)
+		return errno == EACCES;  /* cannot tell: keep what is open */
+	return st.st_dev == z->dev && st.st_ino == z->ino;
 }
 
 static struct zone *find_zone(struct powercap *pc, const char *id)
@@ -478,7 +480,8 @@ size_t powercap_sample(struct powercap *pc)
 		int ret = powercap_rescan(pc);
 
 		if (ret == -EACCES)
-			log_warning("a new zone under '%s' is not readable", pc->root);
+			complain(&pc->denied, LOG_LEVEL_WARNING,
+				 "a zone under '%s' cannot be opened: energy_uj is root-only", pc->root);
 		for (size_t i = 0; i < pc->nzones; i++)
 			if (pc->zones[i].fd >= 0 && !pc->zones[i].primed && !pc->zones[i].complaint.last)
 				zone_sample(&pc->zones[i]);

@@ -53,7 +53,7 @@ struct powercap {
 	size_t nzones;
 	size_t alloc;
 	unsigned samples;          /* since the last full rescan */
-	int error;                 /* last open error (-EACCES matters) */
+	struct complaint denied;   /* zones found that cannot be opened */
 };
 
 /**

@@ -13,7 +13,26 @@ struct report_zone {
 	unsigned depth;       /* 0 top level, 1 subzone */
 	bool valid;           /* false: the interval was skipped */
 	double power_w;
-	double energy_j;      /* since the agent started */
+	double energy_j;      /* since the agent started; the daemon's accumulator */
+	double unattributed_w;   /* daemon: the host remainder */
+	double unattributed_j;
+};
+
+/* Daemon: one VM's figures in one zone, parallel to report.zones. */
+struct report_vm_zone {
+	double power_w;
+	double energy_j;      /* the 64-bit accumulator */
+	unsigned long long shown_uj;  /* what the guest reads: modulo the range */
+};
+
+struct report_vm {
+	const char *domain;
+	const char *uuid;
+	unsigned vcpus;
+	bool running;
+	double cpu_percent;   /* of one CPU */
+	double power_w;       /* over the zones that make up the machine */
+	const struct report_vm_zone *zones;  /* report.nzones entries */
 };
 
 struct report_process {
@@ -32,8 +51,12 @@ struct report {
 	double host_power_w;
 	const struct report_zone *zones;
 	size_t nzones;
-	const struct report_process *processes; /* top N, by power */
+	const struct report_process *processes; /* agent: top N, by power */
 	size_t nprocesses;
+	bool host;             /* a daemon's report: VMs instead of processes */
+	const struct report_vm *vms;
+	size_t nvms;
+	double unattributed_w; /* over the zones that make up the machine */
 };
 
 #endif

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: MIT
+/* Per-VM energy counters, advanced every tick. */
+#include "ledger.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Learning a zone's idle power: the 5th percentile of its recent power,
+ * recomputed every minute of ticks, once half a minute is known. */
+#define IDLE_PERCENTILE 0.05
+#define IDLE_MIN_SAMPLES 30
+#define IDLE_RECOMPUTE 60
+
+void ledger_init(struct ledger *l, const struct ledger_config *cfg)
+{
+	memset(l, 0, sizeof(*l));
+	l->cfg = *cfg;
+}
+
+static void zone_set_idle(struct ledger *l, struct ledger_zone *z)
+{
+	double w = l->cfg.idle_watts ? l->cfg.idle_watts(z->name, l->cfg.idle_arg) : -1;
+
+	z->idle_configured = w >= 0;
+	if (z->idle_configured)
+		z->idle_watts = w;
+}
+
+void ledger_configure(struct ledger *l, const struct ledger_config *cfg)
+{
+	l->cfg = *cfg;
+	for (size_t i = 0; i < l->nzones; i++)
+		zone_set_idle(l, &l->zones[i]);
+}
+
+static void vm_free_contents(struct ledger_vm *vm)
+{
+	free(vm->shares);
+	free(vm->ceilings);
+}
+
+void ledger_release(struct ledger *l)
+{
+	for (size_t i = 0; i < l->nvms; i++)
+		vm_free_contents(&l->vms[i]);
+	for (size_t i = 0; i < l->nzones; i++)
+		free(l->zones[i].idle_samples);
+	free(l->vms);
+	free(l->zones);
+	free(l->who);
+	free(l->cpu);
+	free(l->vcpus);
+	attribution_scratch_release(&l->scratch);
+	memset(l, 0, sizeof(*l));
+}
+
+int ledger_find_zone(const struct ledger *l, const char *id)
+{
+	for (size_t i = 0; i < l->nzones; i++)
+		if (!strcmp(l->zones[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+int ledger_add_zone(struct ledger *l, const char *id, const char *name)
+{
+	int idx = ledger_find_zone(l, id);
+	struct ledger_zone *zones, *z;
+
+	if (idx >= 0)
+		return idx;
+	/* Every VM gets a share in the new zone first, so a failure leaves
+	 * the ledger as it was. */
+	for (size_t i = 0; i < l->nvms; i++) {
+		struct ledger_vm *vm = &l->vms[i];
+		struct share *shares = realloc(vm->shares, (l->nzones + 1) * sizeof(*shares));
+		uint64_t *ceilings;
+
+		if (!shares)
+			return -1;
+		vm->shares = shares;
+		memset(&shares[l->nzones], 0, sizeof(*shares));
+		ceilings = realloc(vm->ceilings, (l->nzones + 1) * sizeof(*ceilings));
+		if (!ceilings)
+			return -1;
+		vm->ceilings = ceilings;
+		ceilings[l->nzones] = 0;
+	}
+	zones = realloc(l->zones, (l->nzones + 1) * sizeof(*zones));
+	if (!zones)
+		return -1;
+	l->zones = zones;
+	z = &zones[l->nzones];
+	memset(z, 0, sizeof(*z));
+	snprintf(z->id, sizeof(z->id), "%s", id);
+	snprintf(z->name, sizeof(z->name), "%s", name);
+	zone_set_idle(l, z);
+	return (int)l->nzones++;
+}
+
+/* Binary search by uuid; *@at is where it is or would be inserted. */
+static bool vm_search(const struct ledger *l, const char *uuid, size_t *at)
+{
+	size_t lo = 0, hi = l->nvms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(l->vms[mid].info.uuid, uuid);
+
+		if (c == 0) {
+			*at = mid;
+			return true;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return false;
+}
+
+struct ledger_vm *ledger_find_vm(struct ledger *l, const char *uuid)
+{
+	size_t at;
+
+	return vm_search(l, uuid, &at) ? &l->vms[at] : NULL;
+}
+
+struct ledger_vm *ledger_add_vm(struct ledger *l, const char *uuid)
+{
+	struct ledger_vm *vm;
+	size_t at;
+
+	if (vm_search(l, uuid, &at))
+		return &l->vms[at];
+	if (l->nvms == l->vms_alloc) {
+		size_t alloc = l->vms_alloc ? l->vms_alloc * 2 : 16;
+		struct ledger_vm *vms = realloc(l->vms, alloc * sizeof(*vms));
+
+		if (!vms)
+			return NULL;
+		l->vms = vms;
+		l->vms_alloc = alloc;
+	}
+	vm = &l->vms[at];
+	memmove(vm + 1, vm, (l->nvms - at) * sizeof(*vm));
+	memset(vm, 0, sizeof(*vm));
+	snprintf(vm->info.uuid, sizeof(vm->info.uuid), "%s", uuid);
+	vm->shares = calloc(l->nzones ? l->nzones : 1, sizeof(*vm->shares));
+	vm->ceilings = calloc(l->nzones ? l->nzones : 1, sizeof(*vm->ceilings));
+	if (!vm->shares || !vm->ceilings) {
+		vm_free_contents(vm);
+		memmove(vm, vm + 1, (l->nvms - at) * sizeof(*vm));
+		return NULL;
+	}
+	l->nvms++;
+	return vm;
+}
+
+static int compare_float(const void *a, const void *b)
+{
+	float fa = *(const float *)a, fb = *(const float *)b;
+
+	return (fa > fb) - (fa < fb);
+}
+
+/* Record the zone's power and, now and then, re-learn its idle power. */
+static void zone_learn_idle(struct ledger *l, struct ledger_zone *z, double watts)
+{
+	float sorted[IDLE_WINDOW];
+
+	if (z->idle_configured)
+		return;
+	if (!z->idle_samples) {
+		z->idle_samples = calloc(IDLE_WINDOW, sizeof(*z->idle_samples));
+		if (!z->idle_samples)
+			return;
+	}
+	z->idle_samples[z->idle_next] = (float)watts;
+	z->idle_next = (z->idle_next + 1) % IDLE_WINDOW;
+	if (z->idle_count < IDLE_WINDOW)
+		z->idle_count++;
+	if (z->idle_count < IDLE_MIN_SAMPLES)
+		return;
+	if (z->idle_count != IDLE_MIN_SAMPLES && l->ticks % IDLE_RECOMPUTE)
+		return;
+	memcpy(sorted, z->idle_samples, z->idle_count * sizeof(*sorted));
+	qsort(sorted, z->idle_count, sizeof(*sorted), compare_float);
+	z->idle_watts = sorted[(size_t)(IDLE_PERCENTILE * (z->idle_count - 1))];
+}
+
+static int ensure_tick_arrays(struct ledger *l)
+{
+	size_t need = l->nvms + 1;
+
+	if (l->tick_alloc >= need)
+		return 0;
+	need *= 2;
+	{
+		struct share **who = realloc(l->who, need * sizeof(*who));
+
+		if (!who)
+			return -ENOMEM;
+		l->who = who;
+	}
+	{
+		uint64_t *cpu = realloc(l->cpu, need * sizeof(*cpu));
+
+		if (!cpu)
+			return -ENOMEM;
+		l->cpu = cpu;
+	}
+	{
+		unsigned *vcpus = realloc(l->vcpus, need * sizeof(*vcpus));
+
+		if (!vcpus)
+			return -ENOMEM;
+		l->vcpus = vcpus;
+	}
+	l->tick_alloc = need;
+	return 0;
+}
+
+/* Take the source's view of the VMs: CPU deltas, who is running. */
+static int sync_vms(struct ledger *l, const struct vm_list *vms)
+{
+	for (size_t i = 0; i < l->nvms; i++) {
+		l->vms[i].cpu_delta_ns = 0;
+		if (vms)
+			l->vms[i].present = false;
+	}
+	if (!vms) {
+		/* The source is away: nobody's CPU time is known. */
+		for (size_t i = 0; i < l->nvms; i++)
+			l->vms[i].primed = false;
+		return 0;
+	}
+	for (size_t i = 0; i < vms->n; i++) {
+		const struct vm_info *info = &vms->vms[i];
+		struct ledger_vm *vm = ledger_add_vm(l, info->uuid);
+
+		if (!vm)
+			return -ENOMEM;
+		vm->info = *info;
+		vm->present = true;
+		vm->last_seen = l->ticks;
+		if (!info->running) {
+			vm->primed = false;
+			continue;
+		}
+		/* A CPU time that went back is a restarted VM: count from here. */
+		if (vm->primed && info->cpu_ns >= vm->last_cpu_ns)
+			vm->cpu_delta_ns = info->cpu_ns - vm->last_cpu_ns;
+		vm->last_cpu_ns = info->cpu_ns;
+		vm->step_cpu_ns += vm->cpu_delta_ns;
+		vm->primed = true;
+	}
+	/* Forget VMs long gone; their counters have been saved. */
+	for (size_t i = 0; i < l->nvms; ) {
+		struct ledger_vm *vm = &l->vms[i];
+
+		if (!vm->present && !vm->participating && l->cfg.retain_ticks &&
+		    l->ticks - vm->last_seen > l->cfg.retain_ticks) {
+			vm_free_contents(vm);
+			memmove(vm, vm + 1, (l->nvms - i - 1) * sizeof(*vm));
+			l->nvms--;
+			continue;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static void sync_zones(struct ledger *l, const struct powercap *pc, uint64_t interval_ns)
+{
+	for (size_t i = 0; i < l->nzones; i++) {
+		l->zones[i].present = false;
+		l->zones[i].valid = false;
+		l->zones[i].host_delta_uj = 0;
+	}
+	for (size_t i = 0; pc && i < pc->nzones; i++) {
+		const struct zone *src = &pc->zones[i];
+		int idx = ledger_add_zone(l, src->id, src->name);
+		struct ledger_zone *z;
+
+		if (idx < 0) {
+			log_warning("out of memory: zone '%s' not attributed", src->id);
+			continue;
+		}
+		z = &l->zones[idx];
+		z->present = true;
+		z->depth = src->depth;
+		z->in_total = powercap_zone_in_total(pc, src);
+		z->max_energy_range_uj = src->max_energy_range_uj;
+		z->valid = src->valid;
+		if (!src->valid)
+			continue;
+		z->host_delta_uj = src->delta_uj;
+		z->host_energy_uj += src->delta_uj;
+		z->host_step_uj += src->delta_uj;
+		z->step_valid = true;
+		if (interval_ns)
+			zone_learn_idle(l, z, (double)src->delta_uj * 1e3 / (double)interval_ns);
+	}
+}
+
+int ledger_tick(struct ledger *l, const struct powercap *pc, const struct vm_list *vms,
+		uint64_t busy_ns, unsigned ncpu, uint64_t interval_ns)
+{
+	size_t n = 0;
+	int ret;
+
+	l->ticks++;
+	sync_zones(l, pc, interval_ns);
+	ret = sync_vms(l, vms);
+	if (ret == 0)
+		ret = ensure_tick_arrays(l);
+	if (ret < 0)
+		return log_error(ret, "out of memory: tick skipped");
+
+	/* Participants: VMs running now. Those that stopped hand their carried
+	 * fractions back to the remainder. */
+	for (size_t i = 0; i < l->nvms; i++) {
+		struct ledger_vm *vm = &l->vms[i];
+		bool running = vms && vm->present && vm->info.running;
+
+		if (vm->participating && !running)
+			for (size_t z = 0; z < l->nzones; z++)
+				attribution_retire(&vm->shares[z], &l->zones[z].remainder);
+		vm->participating = running;
+		if (!running)
+			continue;
+		l->cpu[n] = vm->cpu_delta_ns;
+		l->vcpus[n] = vm->info.vcpus ? vm->info.vcpus : 1;
+		n++;
+	}
+
+	for (size_t z = 0; z < l->nzones; z++) {
+		struct ledger_zone *zone = &l->zones[z];
+		struct tick_input in = {
+			.policy = l->cfg.policy,
+			.energy_uj = zone->host_delta_uj,
+			.interval_ns = interval_ns,
+			.busy_ns = busy_ns,
+			.ncpu = ncpu ? ncpu : 1,
+			.idle_watts = zone->idle_watts,
+			.nvms = n,
+			.cpu_ns = l->cpu,
+			.vcpus = l->vcpus,
+		};
+		size_t k = 0;
+
+		for (size_t i = 0; i < l->nvms; i++) {
+			l->vms[i].shares[z].delta_uj = 0;
+			if (l->vms[i].participating)
+				l->who[k++] = &l->vms[i].shares[z];
+		}
+		l->who[k] = &zone->remainder;
+		zone->remainder.delta_uj = 0;
+		if (!zone->valid)
+			continue;  /* nothing measured, nothing to split */
+		ret = attribution_tick(&in, l->who, &l->scratch);
+		if (ret < 0)
+			return log_error(ret, "out of memory: tick skipped");
+		for (size_t i = 0; i <= k; i++)
+			l->who[i]->step_uj += l->who[i]->delta_uj;
+		if (zone->host_energy_uj > zone->host_ceiling_uj ||
+		    zone->remainder.energy_uj > zone->remainder_ceiling_uj)
+			l->dirty = true;
+		for (size_t i = 0; i < l->nvms; i++)
+			if (l->vms[i].participating && l->vms[i].shares[z].energy_uj > l->vms[i].ceilings[z])
+				l->dirty = true;
+	}
+	return 0;
+}
+
+void ledger_reset_step(struct ledger *l)
+{
+	for (size_t z = 0; z < l->nzones; z++) {
+		l->zones[z].host_step_uj = 0;
+		l->zones[z].step_valid = false;
+		l->zones[z].remainder.step_uj = 0;
+		for (size_t i = 0; i < l->nvms; i++)
+			l->vms[i].shares[z].step_uj = 0;
+	}
+	for (size_t i = 0; i < l->nvms; i++)
+		l->vms[i].step_cpu_ns = 0;
+}
+
+/* A counter's bound until the next save: @lease_ticks at its last rate, 1 J at least. */
+static uint64_t lease(uint64_t energy_uj, uint64_t delta_uj, unsigned lease_ticks)
+{
+	uint64_t ahead = delta_uj * lease_ticks;
+
+	return energy_uj + (ahead > 1000000 ? ahead : 1000000);
+}
+
+void ledger_renew_ceilings(struct ledger *l, unsigned lease_ticks)
+{
+	for (size_t z = 0; z < l->nzones; z++) {
+		struct ledger_zone *zone = &l->zones[z];
+
+		zone->host_ceiling_uj = lease(zone->host_energy_uj, zone->host_delta_uj, lease_ticks);
+		zone->remainder_ceiling_uj = lease(zone->remainder.energy_uj, zone->remainder.delta_uj,
+						   lease_ticks);
+		for (size_t i = 0; i < l->nvms; i++)
+			l->vms[i].ceilings[z] = lease(l->vms[i].shares[z].energy_uj,
+						      l->vms[i].shares[z].delta_uj, lease_ticks);
+	}
+	l->dirty = false;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ledger: every VM's energy counters per host zone, and the host's
+ * remainder, advanced tick by tick. Counters are keyed by the VM's UUID and
+ * only grow; what a guest is shown is a counter modulo the zone's
+ * max_energy_range_uj.
+ */
+#ifndef VPOWERCAP_LEDGER_H
+#define VPOWERCAP_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attribution.h"
+#include "powercap.h"
+#include "vmsource.h"
+
+/* Samples of a zone's power kept to learn its idle power (split policy). */
+#define IDLE_WINDOW 600
+
+struct ledger_zone {
+	char id[ZONE_ID_MAX];
+	char name[ZONE_NAME_MAX];
+	unsigned depth;
+	bool in_total;               /* counts towards the machine total */
+	bool present;                /* in the sensor's tree now */
+	bool valid;                  /* host_delta_uj is this tick's */
+	uint64_t max_energy_range_uj;
+	uint64_t host_energy_uj;     /* the host's energy, accumulated */
+	uint64_t host_delta_uj;
+	uint64_t host_step_uj;       /* since ledger_reset_step() */
+	bool step_valid;             /* some tick since then was valid */
+	uint64_t host_ceiling_uj;
+	struct share remainder;      /* what no VM was given */
+	uint64_t remainder_ceiling_uj;
+	double idle_watts;           /* configured (>= 0) or learned */
+	bool idle_configured;
+	float *idle_samples;         /* ring of observed watts, learned only */
+	unsigned idle_count, idle_next;
+};
+
+struct ledger_vm {
+	struct vm_info info;
+	bool present;                /* listed by the source at the last tick */
+	bool primed;                 /* last_cpu_ns is a sound base */
+	bool participating;          /* took part in the last tick's split */
+	uint64_t last_cpu_ns;
+	uint64_t cpu_delta_ns;
+	uint64_t step_cpu_ns;        /* since ledger_reset_step() */
+	uint64_t last_seen;          /* tick number it was last listed */
+	struct share *shares;        /* one per ledger zone */
+	uint64_t *ceilings;          /* persisted bound of each share's energy */
+};
+
+struct ledger_config {
+	enum policy policy;
+	/* split: idle watts by zone name ("package-0"), -1 when learned */
+	double (*idle_watts)(const char *zone_name, void *arg);
+	void *idle_arg;
+	uint64_t retain_ticks;       /* forget a VM unlisted for this long */
+};
+
+struct ledger {
+	struct ledger_config cfg;
+	struct ledger_zone *zones;
+	size_t nzones;
+	struct ledger_vm *vms;       /* sorted by uuid */
+	size_t nvms, vms_alloc;
+	uint64_t ticks;
+	bool dirty;                  /* a share passed its ceiling: persist now */
+	struct attribution_scratch scratch;
+	struct share **who;          /* per-tick list of participants */
+	uint64_t *cpu;               /* their CPU time this tick */
+	unsigned *vcpus;
+	size_t tick_alloc;
+};
+
+/** Set up an empty ledger. Release with ledger_release(). */
+void ledger_init(struct ledger *l, const struct ledger_config *cfg);
+
+/** Apply a new configuration (policy, idle watts) from the next tick on. */
+void ledger_configure(struct ledger *l, const struct ledger_config *cfg);
+
+void ledger_release(struct ledger *l);
+
+/**
+ * One tick: take the zones' deltas from @pc, the VMs and their CPU times
+ * from @vms (NULL when the source is away: then no VM is given energy this
+ * tick and every VM's CPU time is re-based), the host's busy CPU time
+ * @busy_ns and CPU count over @interval_ns, and split each zone's energy.
+ * Returns 0 or -ENOMEM (the tick is then incomplete but consistent).
+ */
+int ledger_tick(struct ledger *l, const struct powercap *pc, const struct vm_list *vms,
+		uint64_t busy_ns, unsigned ncpu, uint64_t interval_ns);
+
+/** Start a new reporting step: zero every step_ counter. */
+void ledger_reset_step(struct ledger *l);
+
+/** The VM with @uuid, or NULL. */
+struct ledger_vm *ledger_find_vm(struct ledger *l, const char *uuid);
+
+/** Add (or find) the VM with @uuid; NULL when out of memory. */
+struct ledger_vm *ledger_add_vm(struct ledger *l, const char *uuid);
+
+/** Add (or find) the zone @id; -1 when out of memory. */
+int ledger_add_zone(struct ledger *l, const char *id, const char *name);
+
+/** The index of zone @id, or -1. */
+int ledger_find_zone(const struct ledger *l, const char *id);
+
+/**
+ * Set every counter's ceiling to where it may safely grow before the next
+ * save: its energy plus a lease of @lease_ticks ticks at its last rate
+ * (at least one joule). Called just before the state is written.
+ */
+void ledger_renew_ceilings(struct ledger *l, unsigned lease_ticks);
+
+/** What the guest is shown: @energy_uj modulo the zone's range. */
+static inline uint64_t ledger_shown_uj(const struct ledger_zone *z, uint64_t energy_uj)
+{
+	return z->max_energy_range_uj ? energy_uj % z->max_energy_range_uj : energy_uj;
+}
+
+#endif

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Saving and loading the ledger. The file is text:
+ *
+ *   vpowercap-counters 1
+ *   zone ID HOST_UJ REMAINDER_UJ NAME
+ *   vm UUID VCPUS NAME
+ *   share ZONE_ID ENERGY_UJ
+ *   end LINES FNV1A64
+ *
+ * Each vm line's shares follow it. NAME runs to the end of its line. The
+ * end line counts the lines before it and hashes their bytes, so a torn
+ * or altered file is refused whole.
+ */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define STATE_FILE "counters"
+#define STATE_PREV "counters.prev"
+#define STATE_TEMP "counters.tmp"
+#define STATE_MAGIC "vpowercap-counters 1"
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_SEED 0xcbf29ce484222325ULL
+
+struct writer {
+	FILE *f;
+	uint64_t hash;
+	unsigned long lines;
+};
+
+static void put_line(struct writer *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put_line(struct writer *w, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	w->hash = fnv1a(w->hash, line, (size_t)n);
+	w->lines++;
+	fputs(line, w->f);
+}
+
+/* Names go last on their line; a newline in one would break the file. */
+static void clean_name(char *dst, const char *src, size_t size)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < size; i++)
+		dst[i] = (src[i] == '\n' || src[i] == '\r') ? ' ' : src[i];
+	dst[i] = '\0';
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int state_save(const struct ledger *l, const char *dir)
+{
+	char tmp[PATH_MAX], cur[PATH_MAX], prev[PATH_MAX], name[VM_NAME_MAX];
+	struct writer w = { .hash = FNV_SEED };
+	int fd, ret = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" STATE_TEMP, dir) >= sizeof(tmp) ||
+	    (size_t)snprintf(cur, sizeof(cur), "%s/" STATE_FILE, dir) >= sizeof(cur) ||
+	    (size_t)snprintf(prev, sizeof(prev), "%s/" STATE_PREV, dir) >= sizeof(prev))
+		return log_error(-ENAMETOOLONG, "state: directory name too long '%s'", dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !(w.f = fdopen(fd, "w"))) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		return log_error(ret, "state: cannot write '%s': %s", tmp, strerror(-ret));
+	}
+	put_line(&w, STATE_MAGIC "\n");
+	for (size_t z = 0; z < l->nzones; z++) {
+		const struct ledger_zone *zone = &l->zones[z];
+
+		clean_name(name, zone->name, sizeof(name));
+		put_line(&w, "zone %s %" PRIu64 " %" PRIu64 " %s\n", zone->id, zone->host_ceiling_uj,
+			 zone->remainder_ceiling_uj, name);
+	}
+	for (size_t i = 0; i < l->nvms; i++) {
+		const struct ledger_vm *vm = &l->vms[i];
+
+		clean_name(name, vm->info.name, sizeof(name));
+		put_line(&w, "vm %s %u %s\n", vm->info.uuid, vm->info.vcpus, name[0] ? name : "-");
+		for (size_t z = 0; z < l->nzones; z++)
+			put_line(&w, "share %s %" PRIu64 "\n", l->zones[z].id, vm->ceilings[z]);
+	}
+	fprintf(w.f, "end %lu %016" PRIx64 "\n", w.lines, w.hash);
+	if (fflush(w.f) == EOF || fsync(fd) < 0)
+		ret = -errno;
+	if (fclose(w.f) == EOF && !ret)
+		ret = -errno;
+	if (ret < 0) {
+		unlink(tmp);
+		return log_error(ret, "state: cannot write '%s': %s", tmp, strerror(-ret));
+	}
+	/*
+	 * Keep the last good file beside the new one. It is used only when
+	 * the new one is found unusable; its counters are lower, but it loses
+	 * far less than starting from zero.
+	 */
+	if (link(cur, prev) < 0 && errno == EEXIST) {
+		char prev_tmp[PATH_MAX + 8];
+
+		snprintf(prev_tmp, sizeof(prev_tmp), "%s.new", prev);
+		unlink(prev_tmp);
+		if (link(cur, prev_tmp) == 0)
+			rename(prev_tmp, prev);
+	}
+	if (rename(tmp, cur) < 0) {
+		ret = -errno;
+		unlink(tmp);
+		return log_error(ret, "state: cannot rename '%s': %s", tmp, strerror(-ret));
+	}
+	fsync_dir(dir);
+	return 0;
+}
+
+/* Split "a b c rest of line": @n words into @words, the rest into *@rest. */
+static size_t split_words(char *line, char **words, size_t n, char **rest)
+{
+	size_t k = 0;
+	char *p = line;
+
+	*rest = NULL;
+	while (k < n && *p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		words[k++] = p;
+		p += strcspn(p, " ");
+		if (*p)
+			*p++ = '\0';
+	}
+	if (*p)
+		*rest = p;
+	return k;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return (errno || end == s || *end) ? -EINVAL : 0;
+}
+
+/* Check the file's end line, then load it into @l. */
+static int load_file(struct ledger *l, const char *path, char *why, size_t whylen)
+{
+	char line[1024], *words[4], *rest;
+	uint64_t hash = FNV_SEED, v;
+	unsigned long lines = 0, want_lines;
+	struct ledger_vm *vm = NULL;
+	bool ended = false;
+	int ret = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	/* First pass: integrity. */
+	while (fgets(line, sizeof(line), f)) {
+		char want_hash[17];
+
+		if (!strncmp(line, "end ", 4)) {
+			snprintf(want_hash, sizeof(want_hash), "%016" PRIx64, hash);
+			if (sscanf(line, "end %lu", &want_lines) != 1 || want_lines != lines ||
+			    !strstr(line, want_hash)) {
+				snprintf(why, whylen, "checksum does not match");
+				ret = -EINVAL;
+			}
+			ended = true;
+			break;
+		}
+		hash = fnv1a(hash, line, strlen(line));
+		lines++;
+	}
+	if (!ret && !ended) {
+		snprintf(why, whylen, "truncated (no end line)");
+		ret = -EINVAL;
+	}
+	if (ret < 0)
+		goto out;
+	rewind(f);
+	if (!fgets(line, sizeof(line), f) || strncmp(line, STATE_MAGIC "\n", sizeof(STATE_MAGIC))) {
+		snprintf(why, whylen, "not a vpowercap counters file");
+		ret = -EINVAL;
+		goto out;
+	}
+	/* Second pass: content. */
+	for (unsigned long n = 1; n < lines && fgets(line, sizeof(line), f); n++) {
+		size_t k;
+		int z;
+
+		line[strcspn(line, "\n")] = '\0';
+		/* zone lines have three words before the name, vm lines two */
+		k = split_words(line, words, !strncmp(line, "vm ", 3) ? 3 : 4, &rest);
+		if (k == 4 && !strcmp(words[0], "zone")) {
+			uint64_t host, rem;
+
+			if (parse_u64(words[2], &host) < 0 || parse_u64(words[3], &rem) < 0)
+				goto bad;
+			z = ledger_add_zone(l, words[1], rest ? rest : "");
+			if (z < 0)
+				goto nomem;
+			l->zones[z].host_energy_uj = l->zones[z].host_ceiling_uj = host;
+			l->zones[z].remainder.energy_uj = l->zones[z].remainder_ceiling_uj = rem;
+		} else if (k == 3 && !strcmp(words[0], "vm") && rest) {
+			uint64_t vcpus;
+
+			if (parse_u64(words[2], &vcpus) < 0 || strlen(words[1]) >= VM_UUID_MAX)
+				goto bad;
+			vm = ledger_add_vm(l, words[1]);
+			if (!vm)
+				goto nomem;
+			vm->info.vcpus = (unsigned)vcpus;
+			snprintf(vm->info.name, sizeof(vm->info.name), "%s", rest);
+		} else if (k == 3 && !strcmp(words[0], "share") && vm) {
+			z = ledger_find_zone(l, words[1]);
+			if (z < 0 || parse_u64(words[2], &v) < 0)
+				goto bad;
+			vm = ledger_find_vm(l, vm->info.uuid);  /* inserts may have moved it */
+			vm->shares[z].energy_uj = vm->ceilings[z] = v;
+		} else {
+			goto bad;
+		}
+		continue;
+bad:
+		snprintf(why, whylen, "line %lu is malformed", n + 1);
+		ret = -EINVAL;
+		goto out;
+nomem:
+		snprintf(why, whylen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+out:
+	fclose(f);
+	return ret;
+}
+
+int state_load(struct ledger *l, const char *dir)
+{
+	static const char *const files[] = { STATE_FILE, STATE_PREV };
+	bool any = false;
+
+	for (size_t i = 0; i < 2; i++) {
+		char path[PATH_MAX], why[128] = "";
+		int ret;
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, files[i]) >= sizeof(path))
+			return -ENAMETOOLONG;
+		ret = load_file(l, path, why, sizeof(why));
+		if (ret == 0) {
+			if (i > 0)
+				log_warning("state: using the previous copy '%s'", path);
+			log_info("state: loaded %zu VMs and %zu zones from '%s'", l->nvms, l->nzones, path);
+			return 0;
+		}
+		if (ret == -ENOENT)
+			continue;
+		any = true;
+		log_error(ret, "state: '%s' is unusable (%s)%s", path, why[0] ? why : strerror(-ret),
+			  i == 0 ? ", trying the previous copy" : "");
+		/* Start the next candidate from an empty ledger. */
+		{
+			struct ledger_config cfg = l->cfg;
+
+			ledger_release(l);
+			ledger_init(l, &cfg);
+		}
+	}
+	return any ? -EINVAL : -ENOENT;
+}

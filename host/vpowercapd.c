@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vpowercapd: measures the host's energy, splits it between the running
+ * VMs every tick, and keeps per-VM counters that never go backwards.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exporter.h"
+#include "ledger.h"
+#include "log.h"
+#include "options.h"
+#include "proc.h"
+#include "sensor.h"
+#include "state.h"
+#include "vmsource.h"
+
+/* Save every this many ticks, and whenever a counter passes its ceiling. */
+#define SAVE_TICKS 5
+/* How far ahead a saved counter is set: twice the time between saves. */
+#define LEASE_TICKS (2 * SAVE_TICKS)
+/* Forget a VM unlisted for this long (in ticks of the default second). */
+#define RETAIN_TICKS (7 * 24 * 3600)
+
+struct daemon_config {
+	char powercap_root[PATH_MAX];
+	char proc_root[PATH_MAX];
+	int sensor;
+	int vm_source;
+	char libvirt_uri[256];
+	char state_dir[PATH_MAX];
+	char mountpoint[PATH_MAX];
+	char user[64];
+	double interval;
+	int exporter;          /* -1: none, run until signalled */
+	int policy;
+	char idle_watts[512];  /* "20" for every zone, or "package-0=20,dram=4" */
+	double step;
+	double timeout;
+	char file[PATH_MAX];
+	double idle_watts_per_cpu;
+	double max_watts_per_cpu;
+};
+
+#define OFF(field) offsetof(struct daemon_config, field)
+#define STR(field) OFF(field), sizeof(((struct daemon_config *)0)->field)
+
+static const struct option_spec daemon_specs[] = {
+	{ "daemon", "powercap_root", 0, OPTION_STRING, STR(powercap_root), NULL, 0, 0, "DIR",
+	  "the host's powercap tree" },
+	{ "daemon", "proc_root", 0, OPTION_STRING, STR(proc_root), NULL, 0, 0, "DIR",
+	  "proc filesystem to read" },
+	{ "daemon", "sensor", 0, OPTION_CHOICE, OFF(sensor), 0, sensor_kind_names, 0, 0,
+	  "auto|powercap|estimate", "where the host's power comes from" },
+	{ "daemon", "vm_source", 0, OPTION_CHOICE, OFF(vm_source), 0, vm_source_kind_names, 0, 0,
+	  "libvirt|proc", "where VMs are found" },
+	{ "daemon", "libvirt_uri", 0, OPTION_STRING, STR(libvirt_uri), NULL, 0, 0, "URI",
+	  "libvirt connection" },
+	{ "daemon", "state_dir", 0, OPTION_STRING, STR(state_dir), NULL, 0, 0, "DIR",
+	  "where counters are saved" },
+	{ "daemon", "mountpoint", 0, OPTION_STRING, STR(mountpoint), NULL, 0, 0, "DIR",
+	  "where the per-VM powercap trees are mounted" },
+	{ "daemon", "user", 0, OPTION_STRING, STR(user), NULL, 0, 0, "NAME",
+	  "user to run as once the sensors are open" },
+	{ "daemon", "interval", 0, OPTION_DOUBLE, OFF(interval), 0, NULL, 0.05, 3600, "SECONDS",
+	  "seconds between ticks" },
+	{ "daemon", "exporter", 0, OPTION_CHOICE, OFF(exporter), 0, exporter_kind_names, 0, 0,
+	  "stdout|json", "exporter when none is named on the command line" },
+	{ "attribution", "policy", 0, OPTION_CHOICE, OFF(policy), 0, policy_names, 0, 0,
+	  "busy|capacity|split", "how a zone's energy is split between VMs" },
+	{ "attribution", "idle_watts", 0, OPTION_STRING, STR(idle_watts), NULL, 0, 0, "W|ZONE=W,...",
+	  "split: idle power, for every zone or by zone name (default: learned)" },
+	{ "output", "step", 's', OPTION_DOUBLE, OFF(step), 0, NULL, 0.05, 86400, "SECONDS",
+	  "exporter: seconds between reports (whole ticks)" },
+	{ "output", "timeout", 't', OPTION_DOUBLE, OFF(timeout), 0, NULL, 0, 1e9, "SECONDS",
+	  "exporter: stop after this many seconds (0: run until stopped)" },
+	{ "output", "file", 0, OPTION_STRING, STR(file), NULL, 0, 0, "PATH",
+	  "json: append to PATH instead of standard output" },
+	{ "estimate", "idle_watts_per_cpu", 0, OPTION_DOUBLE, OFF(idle_watts_per_cpu), 0, NULL, 0, 10000,
+	  "WATTS", "estimate: power of one idle CPU" },
+	{ "estimate", "max_watts_per_cpu", 0, OPTION_DOUBLE, OFF(max_watts_per_cpu), 0, NULL, 0, 10000,
+	  "WATTS", "estimate: power of one fully busy CPU" },
+};
+
+static const struct options_program daemon_program = {
+	.name = "vpowercapd",
+	.synopsis = "[options] [stdout|json [options]]",
+	.default_config = "/etc/vpowercap/vpowercapd.conf",
+	.specs = daemon_specs,
+	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),
+};
+
+static const struct daemon_config daemon_defaults = {
+	.powercap_root = "/sys/class/powercap",
+	.proc_root = "/proc",
+	.sensor = SENSOR_AUTO,
+	.vm_source = VM_SOURCE_LIBVIRT,
+	.libvirt_uri = "qemu:///system",
+	.state_dir = "/var/lib/vpowercap",
+	.mountpoint = "/run/vpowercap",
+	.user = "vpowercap",
+	.interval = 1.0,
+	.exporter = -1,
+	.policy = POLICY_SPLIT,
+	.step = 1.0,
+	.idle_watts_per_cpu = 2.0,
+	.max_watts_per_cpu = 10.0,
+};
+
+static volatile sig_atomic_t stop, reload;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void on_reload(int sig)
+{
+	(void)sig;
+	reload = 1;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleep until @deadline_ns; false when a signal asks to stop or reload. */
+static bool sleep_until(uint64_t deadline_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / 1000000000ULL),
+		.tv_nsec = (long)(deadline_ns % 1000000000ULL),
+	};
+
+	while (!stop && !reload) {
+		int ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+
+		if (ret == 0)
+			return true;
+		if (ret != EINTR)
+			return false;
+	}
+	return false;
+}
+
+/*
+ * Parse idle_watts: a number for every zone, or "name=W,name=W". Returns
+ * 0 or -EINVAL with the reason in @why. With @zone, *@watts receives that
+ * zone's value (-1 when it has none).
+ */
+static int idle_watts_lookup(const char *spec, const char *zone, double *watts, char *why, size_t whylen)
+{
+	char buf[512], *save = NULL;
+	char *end;
+
+	*watts = -1;
+	if (!spec[0])
+		return 0;
+	*watts = strtod(spec, &end);
+	if (end != spec && *end == '\0')
+		return *watts >= 0 ? 0 : (snprintf(why, whylen, "idle_watts must not be negative"), -EINVAL);
+	*watts = -1;
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		double w;
+
+		while (*item == ' ')
+			item++;
+		if (!eq || eq == item) {
+			snprintf(why, whylen, "idle_watts: '%s' is not ZONE=WATTS", item);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		w = strtod(eq + 1, &end);
+		if (end == eq + 1 || *end != '\0' || w < 0) {
+			snprintf(why, whylen, "idle_watts: '%s' is not a number of watts", eq + 1);
+			return -EINVAL;
+		}
+		if (zone && !strcmp(item, zone))
+			*watts = w;
+	}
+	return 0;
+}
+
+static double idle_watts_of(const char *zone_name, void *arg)
+{
+	const struct daemon_config *cfg = arg;
+	double w;
+	char why[128];
+
+	return idle_watts_lookup(cfg->idle_watts, zone_name, &w, why, sizeof(why)) < 0 ? -1 : w;
+}
+
+static int check_config(const struct daemon_config *cfg)
+{
+	double w;
+	char why[128];
+
+	if (idle_watts_lookup(cfg->idle_watts, NULL, &w, why, sizeof(why)) < 0)
+		return log_error(-EINVAL, "%s", why);
+	if (cfg->max_watts_per_cpu < cfg->idle_watts_per_cpu)
+		return log_error(-EINVAL, "max_watts_per_cpu (%g) is below idle_watts_per_cpu (%g)",
+				 cfg->max_watts_per_cpu, cfg->idle_watts_per_cpu);
+	return 0;
+}
+
+/* Everything after this works unprivileged: descriptors are open. */
+static int drop_privileges(const char *user, const char *state_dir)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0) {
+		log_info("not started as root: running as uid %u", (unsigned)geteuid());
+		return 0;
+	}
+	pw = getpwnam(user);
+	if (!pw)
+		return log_error(-ENOENT, "user '%s' does not exist: create it ('make install' does) "
+				 "or name another with --user", user);
+	if (chown(state_dir, pw->pw_uid, pw->pw_gid) < 0)
+		return log_error(-errno, "cannot hand '%s' to '%s': %s", state_dir, user, strerror(errno));
+	if (initgroups(user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		return log_error(-errno, "cannot switch to user '%s': %s", user, strerror(errno));
+	if (pw->pw_uid != 0 && setuid(0) == 0)
+		return log_error(-EPERM, "could switch back to root after dropping to '%s'", user);
+	log_info("running as user '%s'", user);
+	return 0;
+}
+
+struct daemon {
+	struct daemon_config cfg;
+	int argc;
+	char **argv;
+	int flags_from;        /* argv index of the first flag, for reloads */
+	int exporter_flags;    /* argv index after the exporter's name, 0: none */
+	struct sensor *sensor;
+	struct vm_source *source;
+	struct proc_table proc;  /* for its /proc descriptor */
+	struct ledger ledger;
+	struct vm_list vms;
+	struct exporter *exporter;
+	struct report_zone *rzones;
+	struct report_vm *rvms;
+	struct report_vm_zone *rvm_zones;
+	size_t rzones_alloc, rvms_alloc, rvm_zones_alloc;
+	struct complaint source_complaint;
+	struct complaint stat_complaint;
+};
+
+static struct ledger_config ledger_config_of(struct daemon *d)
+{
+	return (struct ledger_config){
+		.policy = (enum policy)d->cfg.policy,
+		.idle_watts = idle_watts_of,
+		.idle_arg = &d->cfg,
+		.retain_ticks = (uint64_t)(RETAIN_TICKS / d->cfg.interval),
+	};
+}
+
+static int save_state(struct daemon *d)
+{
+	ledger_renew_ceilings(&d->ledger, LEASE_TICKS);
+	return state_save(&d->ledger, d->cfg.state_dir);
+}
+
+static void *grow(void *p, size_t *alloc, size_t need, size_t size)
+{
+	void *q;
+
+	if (*alloc >= need)
+		return p;
+	q = realloc(p, need * size);
+	if (q)
+		*alloc = need;
+	return q;
+}
+
+/* Report the step that just ended, @step_s long, then start a new one. */
+static int daemon_report(struct daemon *d, double step_s)
+{
+	struct ledger *l = &d->ledger;
+	struct report r = {
+		.source = sensor_source(d->sensor),
+		.root = d->sensor->zones->root,
+		.interval_s = step_s,
+		.host = true,
+	};
+	struct timespec now;
+	void *p;
+	int ret;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	r.timestamp = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	if (!(p = grow(d->rzones, &d->rzones_alloc, l->nzones + 1, sizeof(*d->rzones))))
+		return -ENOMEM;
+	d->rzones = p;
+	if (!(p = grow(d->rvms, &d->rvms_alloc, l->nvms + 1, sizeof(*d->rvms))))
+		return -ENOMEM;
+	d->rvms = p;
+	if (!(p = grow(d->rvm_zones, &d->rvm_zones_alloc, (l->nvms + 1) * (l->nzones + 1),
+		       sizeof(*d->rvm_zones))))
+		return -ENOMEM;
+	d->rvm_zones = p;
+
+	for (size_t z = 0; z < l->nzones; z++) {
+		const struct ledger_zone *lz = &l->zones[z];
+
+		if (!lz->present)
+			continue;
+		d->rzones[r.nzones] = (struct report_zone){
+			.id = lz->id,
+			.name = lz->name,
+			.depth = lz->depth,
+			.valid = lz->step_valid,
+			.power_w = (double)lz->host_step_uj / 1e6 / step_s,
+			.energy_j = (double)lz->host_energy_uj / 1e6,
+			.unattributed_w = (double)lz->remainder.step_uj / 1e6 / step_s,
+			.unattributed_j = (double)lz->remainder.energy_uj / 1e6,
+		};
+		if (lz->in_total && lz->step_valid) {
+			r.host_valid = true;
+			r.host_power_w += d->rzones[r.nzones].power_w;
+			r.unattributed_w += d->rzones[r.nzones].unattributed_w;
+		}
+		r.nzones++;
+	}
+	for (size_t i = 0; i < l->nvms; i++) {
+		const struct ledger_vm *vm = &l->vms[i];
+		struct report_vm_zone *vz = &d->rvm_zones[r.nvms * (l->nzones + 1)];
+		struct report_vm *rv = &d->rvms[r.nvms];
+		size_t k = 0;
+
+		if (!vm->present)
+			continue;
+		*rv = (struct report_vm){
+			.domain = vm->info.name,
+			.uuid = vm->info.uuid,
+			.vcpus = vm->info.vcpus,
+			.running = vm->info.running,
+			.cpu_percent = (double)vm->step_cpu_ns / 1e7 / step_s,
+			.zones = vz,
+		};
+		for (size_t z = 0; z < l->nzones; z++) {
+			const struct ledger_zone *lz = &l->zones[z];
+
+			if (!lz->present)
+				continue;
+			vz[k] = (struct report_vm_zone){
+				.power_w = (double)vm->shares[z].step_uj / 1e6 / step_s,
+				.energy_j = (double)vm->shares[z].energy_uj / 1e6,
+				.shown_uj = ledger_shown_uj(lz, vm->shares[z].energy_uj),
+			};
+			if (lz->in_total)
+				rv->power_w += vz[k].power_w;
+			k++;
+		}
+		r.nvms++;
+	}
+	r.zones = d->rzones;
+	r.vms = d->rvms;
+	ret = exporter_write(d->exporter, &r);
+	ledger_reset_step(l);
+	return ret;
+}
+
+/* Read zones, host CPU and VMs back to back, then split. */
+static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t interval_ns)
+{
+	struct cpu_times cpu;
+	uint64_t busy_ns = 0;
+	int ret, src;
+
+	ret = proc_read_stat(d->proc.procfd, &cpu);
+	sensor_sample(d->sensor, ret == 0 ? &cpu : prev_cpu, (double)interval_ns / 1e9);
+	src = vm_source_list(d->source, &d->vms);
+	if (ret < 0) {
+		complain(&d->stat_complaint, LOG_LEVEL_WARNING, "cannot read '%s/stat': %s",
+			 d->cfg.proc_root, strerror(-ret));
+		cpu = *prev_cpu;
+	} else {
+		complaint_release(&d->stat_complaint, "'%s/stat' readable again", d->cfg.proc_root);
+		if (cpu.busy >= prev_cpu->busy)
+			busy_ns = (cpu.busy - prev_cpu->busy) * (1000000000ULL / (uint64_t)proc_clock_ticks());
+	}
+	if (src < 0)
+		complain(&d->source_complaint, LOG_LEVEL_WARNING,
+			 "the %s VM source is unavailable: VMs get no energy until it is back",
+			 d->source->ops->name);
+	else
+		complaint_release(&d->source_complaint, "the %s VM source is back", d->source->ops->name);
+	ledger_tick(&d->ledger, d->sensor->zones, src < 0 ? NULL : &d->vms, busy_ns,
+		    cpu.ncpu, interval_ns);
+	*prev_cpu = cpu;
+}
+
+/* SIGHUP: read the config file again, with the command line on top. */
+static void daemon_reload(struct daemon *d)
+{
+	struct daemon_config cfg = daemon_defaults;
+
+	if (options_parse_args(&daemon_program, &cfg, d->argc, d->argv, d->flags_from) < 0 ||
+	    (d->exporter_flags && options_parse_flags(&daemon_program, &cfg, d->argc, d->argv,
+						      d->exporter_flags) < 0) ||
+	    check_config(&cfg) < 0) {
+		log_error(0, "reload: keeping the running configuration");
+		return;
+	}
+	if (strcmp(cfg.powercap_root, d->cfg.powercap_root) || strcmp(cfg.proc_root, d->cfg.proc_root) ||
+	    cfg.vm_source != d->cfg.vm_source || strcmp(cfg.libvirt_uri, d->cfg.libvirt_uri) ||
+	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.user, d->cfg.user) ||
+	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint))
+		log_warning("reload: sources, directories and user change only on restart");
+	d->cfg.policy = cfg.policy;
+	memcpy(d->cfg.idle_watts, cfg.idle_watts, sizeof(cfg.idle_watts));
+	d->cfg.interval = cfg.interval;
+	{
+		struct ledger_config lc = ledger_config_of(d);
+
+		ledger_configure(&d->ledger, &lc);
+	}
+	log_info("reloaded: policy %s, interval %g s", policy_names[d->cfg.policy], d->cfg.interval);
+}
+
+static int daemon_run(struct daemon *d)
+{
+	struct cpu_times cpu;
+	uint64_t start, last, now, next;
+	unsigned long ticks = 0, step_ticks = 1, max_ticks = 0, since_report = 0;
+	double step_start;
+	int ret;
+
+	if (d->exporter) {
+		step_ticks = (unsigned long)(d->cfg.step / d->cfg.interval + 0.5);
+		if (step_ticks == 0)
+			step_ticks = 1;
+		if (d->cfg.timeout > 0)
+			max_ticks = (unsigned long)(d->cfg.timeout / d->cfg.interval + 1e-9);
+	}
+	ret = proc_read_stat(d->proc.procfd, &cpu);
+	if (ret < 0)
+		return log_error(ret, "cannot read '%s/stat': %s", d->cfg.proc_root, strerror(-ret));
+	sensor_sample(d->sensor, &cpu, 0);
+	ret = vm_source_list(d->source, &d->vms);
+	ledger_tick(&d->ledger, NULL, ret < 0 ? NULL : &d->vms, 0, cpu.ncpu, 0);
+	ledger_reset_step(&d->ledger);
+	start = last = mono_ns();
+	step_start = (double)start / 1e9;
+	next = start;
+
+	for (;;) {
+		next += (uint64_t)(d->cfg.interval * 1e9);
+		if (!sleep_until(next)) {
+			if (stop)
+				break;
+			if (reload) {
+				reload = 0;
+				daemon_reload(d);
+				next = mono_ns();
+				continue;
+			}
+		}
+		now = mono_ns();
+		daemon_tick(d, &cpu, now - last);
+		last = now;
+		ticks++;
+		/* Saved ceilings must cover every counter before anyone sees it. */
+		if (d->ledger.dirty || ticks % SAVE_TICKS == 0)
+			save_state(d);
+		if (d->exporter && ++since_report >= step_ticks) {
+			double t = (double)now / 1e9;
+
+			ret = daemon_report(d, t - step_start);
+			step_start = t;
+			since_report = 0;
+			if (ret < 0)
+				break;
+		}
+		if (max_ticks && ticks >= max_ticks)
+			break;
+	}
+	ret = save_state(d);
+	if (ret == 0)
+		log_info("stopped; counters saved in '%s'", d->cfg.state_dir);
+	return ret;
+}
+
+static void daemon_release(struct daemon *d)
+{
+	exporter_free(d->exporter);
+	vm_source_free(d->source);
+	sensor_free(d->sensor);
+	proc_table_release(&d->proc);
+	ledger_release(&d->ledger);
+	vm_list_release(&d->vms);
+	free(d->rzones);
+	free(d->rvms);
+	free(d->rvm_zones);
+}
+
+static int daemon_open(struct daemon *d)
+{
+	struct sensor_config sensor_cfg = {
+		.powercap_root = d->cfg.powercap_root,
+		.idle_watts_per_cpu = d->cfg.idle_watts_per_cpu,
+		.max_watts_per_cpu = d->cfg.max_watts_per_cpu,
+	};
+	struct vm_source_config source_cfg = {
+		.proc_root = d->cfg.proc_root,
+		.libvirt_uri = d->cfg.libvirt_uri,
+	};
+	struct ledger_config lc = ledger_config_of(d);
+	int ret;
+
+	ret = proc_table_init(&d->proc, d->cfg.proc_root);
+	if (ret < 0)
+		return log_error(ret, "cannot open proc root '%s': %s", d->cfg.proc_root, strerror(-ret));
+	d->sensor = sensor_open(d->cfg.sensor, &sensor_cfg);
+	if (!d->sensor)
+		return -ENODEV;
+	if (!sensor_is_estimate(d->sensor))
+		log_info("reading powercap tree '%s' (%zu zones)", d->sensor->zones->root,
+			 d->sensor->zones->nzones);
+	d->source = vm_source_open(d->cfg.vm_source, &source_cfg);
+	if (!d->source)
+		return -ENODEV;
+	if (mkdir(d->cfg.state_dir, 0750) < 0 && errno != EEXIST)
+		return log_error(-errno, "cannot create state directory '%s': %s", d->cfg.state_dir,
+				 strerror(errno));
+	ledger_init(&d->ledger, &lc);
+	ret = state_load(&d->ledger, d->cfg.state_dir);
+	if (ret == -ENOENT)
+		log_info("state: no saved counters in '%s', starting from zero", d->cfg.state_dir);
+	else if (ret < 0)
+		log_warning("state: no usable saved counters in '%s', starting from zero", d->cfg.state_dir);
+	ret = drop_privileges(d->cfg.user, d->cfg.state_dir);
+	if (ret < 0)
+		return ret;
+	if (d->cfg.exporter >= 0) {
+		struct exporter_config ec = { .file = d->cfg.file };
+
+		d->exporter = exporter_open(d->cfg.exporter, &ec);
+		if (!d->exporter)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .cfg = daemon_defaults, .argc = argc, .argv = argv, .flags_from = 1,
+			    .proc = { .procfd = -1 } };
+	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_reload = { .sa_handler = on_reload };
+	int ret, next;
+
+	log_set_program("vpowercapd");
+	next = options_parse_args(&daemon_program, &d.cfg, argc, argv, 1);
+	if (next == -EAGAIN)
+		return 0;
+	if (next < 0)
+		return 2;
+	if (next < argc) {
+		d.cfg.exporter = -1;
+		for (int i = 0; exporter_kind_names[i]; i++)
+			if (!strcmp(argv[next], exporter_kind_names[i]))
+				d.cfg.exporter = i;
+		if (d.cfg.exporter < 0) {
+			log_error(0, "unknown command or exporter '%s' (see --help)", argv[next]);
+			return 2;
+		}
+		d.exporter_flags = next + 1;
+		next = options_parse_flags(&daemon_program, &d.cfg, argc, argv, next + 1);
+		if (next == -EAGAIN)
+			return 0;
+		if (next < 0)
+			return 2;
+		if (next < argc) {
+			log_error(0, "unexpected argument '%s' (see --help)", argv[next]);
+			return 2;
+		}
+	}
+	if (check_config(&d.cfg) < 0)
+		return 2;
+
+	sigaction(SIGINT, &sa_stop, NULL);
+	sigaction(SIGTERM, &sa_stop, NULL);
+	sigaction(SIGHUP, &sa_reload, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = daemon_open(&d);
+	if (ret == 0)
+		ret = daemon_run(&d);
+	daemon_release(&d);
+	return ret < 0 ? 1 : 0;
+}
