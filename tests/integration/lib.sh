@@ -65,3 +65,17 @@ advance() {
 	done
 	fail "fixture-advance did not start"
 }
+
+DAEMON=$BUILD/vpowercapd
+# The daemon drops to this user; it must traverse the test's directory.
+chmod 755 "$T"
+TEST_USER=nobody
+
+# make_qemu PROC PID NAME UUID VCPUS: a qemu process's command line as
+# libvirt starts it (fixture-advance --process writes its stat).
+make_qemu() {
+	local proc=$1 pid=$2 name=$3 uuid=$4 vcpus=$5
+	mkdir -p "$proc/$pid"
+	printf '%s\0' /usr/bin/qemu-system-x86_64 -name "guest=$name,debug-threads=on" \
+		-uuid "$uuid" -smp "$vcpus,sockets=1,cores=$vcpus" -accel tcg >"$proc/$pid/cmdline"
+}
