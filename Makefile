@@ -76,6 +76,7 @@ AGENT := $(BUILD)/vpowercap-agent
 DAEMON := $(BUILD)/vpowercapd
 
 .PHONY: all deps test check bench run install uninstall clean unit-tests
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(AGENT) $(if $(wildcard $(DAEMON_MAIN_SRCS)),$(DAEMON))
