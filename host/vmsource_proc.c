@@ -5,6 +5,12 @@
  * "-name NAME" or Proxmox's "kvm -id N -name NAME"; the UUID from "-uuid"
  * or "-smbios type=1,uuid=..."; CPU time from /proc/PID/stat, which sums
  * the process's threads (live and exited).
+ *
+ * Each tick costs one directory scan plus one pread per qemu process: a
+ * pid's command line is read once, when the pid first appears, and a qemu
+ * process's stat file stays open. A pid that leaves the scan is forgotten,
+ * so a reused pid is read afresh (reuse within one tick would need the pid
+ * space to wrap in that time).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -13,14 +19,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "proc.h"
 #include "vmsource_i.h"
 
+/* A pid seen at the last scan. */
+struct known_pid {
+	pid_t pid;
+	int stat_fd;           /* -1: not a qemu process */
+	unsigned long long starttime;
+	struct vm_info vm;     /* name, uuid, vcpus, for qemu processes */
+};
+
 struct proc_source {
 	int procfd;
+	struct known_pid *known, *next;  /* sorted by pid; next is scratch */
+	size_t nknown, alloc_known, alloc_next;
+	bool fd_limit_raised;
 };
 
 /* Whether argv[0] names a qemu system emulator or Proxmox's kvm wrapper. */
@@ -151,54 +169,176 @@ static int proc_open(struct vm_source *src)
 	return 0;
 }
 
+static void known_release(struct known_pid *k)
+{
+	if (k->stat_fd >= 0)
+		close(k->stat_fd);
+	k->stat_fd = -1;
+}
+
+/* A process's stat file holds more than CPU time; keep the parse in one place. */
+static int read_stat_fd(int fd, struct pid_stat *st)
+{
+	char buf[1024];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return n == 0 ? -ESRCH : -errno;
+	buf[n] = '\0';
+	return proc_parse_pid_stat(buf, st);
+}
+
+/* One qemu process per open descriptor: make room for a thousand VMs. */
+static void raise_fd_limit(struct proc_source *ps)
+{
+	struct rlimit rl;
+
+	if (ps->fd_limit_raised || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	ps->fd_limit_raised = true;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* First sight of @pid: is it qemu, and which VM? */
+static void learn_pid(struct proc_source *ps, struct known_pid *k)
+{
+	char path[64], buf[8192];
+	struct pid_stat st;
+	ssize_t n;
+	int fd;
+
+	k->stat_fd = -1;
+	memset(&k->vm, 0, sizeof(k->vm));
+	snprintf(path, sizeof(path), "%d/cmdline", (int)k->pid);
+	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;  /* a kernel thread, or gone */
+	buf[n] = '\0';
+	snprintf(path, sizeof(path), "%d/stat", (int)k->pid);
+	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (read_stat_fd(fd, &st) < 0 ||
+	    !parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &k->vm)) {
+		close(fd);
+		return;
+	}
+	k->starttime = st.starttime;
+	k->stat_fd = fd;
+	raise_fd_limit(ps);
+}
+
+static struct known_pid *find_known(struct proc_source *ps, pid_t pid)
+{
+	size_t lo = 0, hi = ps->nknown;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ps->known[mid].pid == pid)
+			return &ps->known[mid];
+		if (ps->known[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int compare_known(const void *a, const void *b)
+{
+	pid_t pa = ((const struct known_pid *)a)->pid, pb = ((const struct known_pid *)b)->pid;
+
+	return (pa > pb) - (pa < pb);
+}
+
 static int proc_list(struct vm_source *src, struct vm_list *out)
 {
 	struct proc_source *ps = src->priv;
+	struct known_pid *swap;
+	size_t nnext = 0, swap_alloc;
+	bool sorted = true;
 	struct dirent *e;
-	DIR *d;
 	int dfd;
+	DIR *d;
 
 	out->n = 0;
 	dfd = openat(ps->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		int err = -errno;
+
 		if (dfd >= 0)
 			close(dfd);
-		return -errno;
+		return err;
 	}
 	while ((e = readdir(d))) {
-		char path[64], buf[8192];
-		struct pid_stat st;
-		struct vm_info *vm;
-		ssize_t n;
-		int fd;
-		long pid;
+		struct known_pid *k, *old;
 		char *end;
+		long pid = strtol(e->d_name, &end, 10);
 
-		pid = strtol(e->d_name, &end, 10);
 		if (*end || pid <= 0)
 			continue;
-		snprintf(path, sizeof(path), "%ld/cmdline", pid);
-		fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (nnext == ps->alloc_next) {
+			size_t alloc = ps->alloc_next ? ps->alloc_next * 2 : 256;
+			struct known_pid *next = realloc(ps->next, alloc * sizeof(*next));
+
+			if (!next)
+				break;
+			ps->next = next;
+			ps->alloc_next = alloc;
+		}
+		k = &ps->next[nnext];
+		old = find_known(ps, (pid_t)pid);
+		if (old) {
+			*k = *old;
+			old->stat_fd = -1;  /* moved */
+		} else {
+			k->pid = (pid_t)pid;
+			learn_pid(ps, k);
+		}
+		if (nnext && ps->next[nnext - 1].pid > k->pid)
+			sorted = false;
+		nnext++;
+	}
+	closedir(d);
+	/* Pids gone from the scan are forgotten. */
+	for (size_t i = 0; i < ps->nknown; i++)
+		known_release(&ps->known[i]);
+	if (!sorted)
+		qsort(ps->next, nnext, sizeof(*ps->next), compare_known);
+	swap = ps->known;
+	swap_alloc = ps->alloc_known;
+	ps->known = ps->next;
+	ps->alloc_known = ps->alloc_next;
+	ps->nknown = nnext;
+	ps->next = swap;
+	ps->alloc_next = swap_alloc;
+
+	for (size_t i = 0; i < ps->nknown; i++) {
+		struct known_pid *k = &ps->known[i];
+		struct pid_stat st;
+		struct vm_info *vm;
+
+		if (k->stat_fd < 0)
 			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;  /* a kernel thread, or gone */
-		buf[n] = '\0';
-		if (proc_read_pid_stat(ps->procfd, (pid_t)pid, &st) < 0)
-			continue;  /* exited meanwhile */
-		vm = vm_list_add(out);
-		if (!vm)
-			break;
-		if (!parse_cmdline(buf, (size_t)n, (pid_t)pid, (unsigned long long)st.starttime, vm)) {
-			out->n--;
+		if (read_stat_fd(k->stat_fd, &st) < 0 || st.starttime != k->starttime) {
+			known_release(k);  /* exited while we looked */
 			continue;
 		}
+		vm = vm_list_add(out);
+		if (!vm)
+			return -ENOMEM;
+		*vm = k->vm;
 		vm->running = true;
 		vm->cpu_ns = st.cpu * (1000000000ULL / (uint64_t)proc_clock_ticks());
 	}
-	closedir(d);
 	return 0;
 }
 
@@ -208,6 +348,10 @@ static void proc_close(struct vm_source *src)
 
 	if (!ps)
 		return;
+	for (size_t i = 0; i < ps->nknown; i++)
+		known_release(&ps->known[i]);
+	free(ps->known);
+	free(ps->next);
 	close(ps->procfd);
 	free(ps);
 }

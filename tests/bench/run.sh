@@ -28,3 +28,24 @@ for n in 1000; do
 	"$top/tests/bench/measure.sh" 100 "agent, stdout, $n processes, 6 zones" \
 		"$BUILD/vpowercap-agent" --powercap-root "$T/pc" --proc-root "$T/proc$n" stdout -s 0.1 -t 10 -n 10
 done
+
+# The daemon: N fake qemu VMs found in a fixture /proc, 100 ticks.
+for n in 10 100 1000; do
+	proc=$T/vmproc$n
+	mkdir -p "$proc"
+	for i in $(seq 0 $((n - 1))); do
+		mkdir -p "$proc/$((20000 + i))"
+		printf '%s\0' /usr/bin/qemu-system-x86_64 -name "guest=vm-$i,debug-threads=on" \
+			-uuid "$(printf '00000000-0000-0000-0000-%012d' "$i")" -smp 2 >"$proc/$((20000 + i))/cmdline"
+	done
+	"$BUILD/tests/fixture-advance" --ready "$T/vmready$n" --proc-period-ms 500 \
+		--zone "$T/pc/intel-rapl:0=40" --zone "$T/pc/intel-rapl:0:0=20" --zone "$T/pc/intel-rapl:0:1=5" \
+		--zone "$T/pc/intel-rapl:1=40" --zone "$T/pc/intel-rapl:1:0=20" --zone "$T/pc/intel-rapl:1:1=5" \
+		--proc "$proc" --ncpu 64 --pids-from 20000 --pids "$n" --pid-cpus 0.05 &
+	pids+=($!)
+	while [ ! -e "$T/vmready$n" ]; do sleep 0.05; done
+	chmod 755 "$T"
+	"$top/tests/bench/measure.sh" 100 "daemon, proc source, $n VMs, 6 zones, 0.1 s ticks" \
+		"$BUILD/vpowercapd" --powercap-root "$T/pc" --proc-root "$proc" --vm-source proc \
+		--state-dir "$T/state$n" --user nobody --interval 0.1 json -s 10 -t 10
+done
