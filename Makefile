@@ -152,18 +152,32 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(AGENT) --timeout 3 stdout
 
+# The daemon's user is created only on a live install (no DESTDIR), as root;
+# it joins the libvirt group where there is one, to reach libvirtd.
+DAEMON_USER ?= vpowercap
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/vpowercap
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include/vpowercap $(DESTDIR)$(SYSCONFDIR)/vpowercap
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/bin/vpowercap-agent
+	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/vpowercapd
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
-	install -m 0644 common/*.h $(DESTDIR)$(PREFIX)/include/vpowercap/
-	install -d $(DESTDIR)$(SYSCONFDIR)/vpowercap
+	install -m 0644 $(filter-out %_i.h,$(wildcard common/*.h)) $(DESTDIR)$(PREFIX)/include/vpowercap/
 	install -m 0644 docs/agent.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
+	install -m 0644 docs/vpowercapd.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd $(DAEMON_USER) >/dev/null; then \
+		groups=""; getent group libvirt >/dev/null && groups="--groups libvirt"; \
+		echo "  USER   $(DAEMON_USER)"; \
+		useradd --system --no-create-home --home-dir /var/lib/vpowercap \
+			--shell /usr/sbin/nologin $$groups $(DAEMON_USER); \
+	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/vpowercap-agent $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
+	rm -f $(DESTDIR)$(PREFIX)/bin/vpowercap-agent $(DESTDIR)$(PREFIX)/sbin/vpowercapd
+	rm -f $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
 	rm -rf $(DESTDIR)$(PREFIX)/include/vpowercap
 	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
+	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
 
 clean:
 	rm -rf build
