@@ -35,7 +35,7 @@ endif
 
 # Libraries come through pkg-config only; a missing one is reported by
 # 'make deps', which every target that needs them runs first.
-PKGS := inih libvirt
+PKGS := inih libvirt fuse3
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -43,7 +43,7 @@ TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE \
-	-DVPOWERCAP_VERSION='"$(VERSION)"' -Icommon -Iguest -Ihost -MMD -MP
+	-DVPOWERCAP_VERSION='"$(VERSION)"' -Icommon -Iguest -Ihost -Ifuse -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 ifneq ($(V),1)
@@ -58,7 +58,7 @@ COMMON_SRCS := $(wildcard common/*.c)
 GUEST_LIB_SRCS := guest/process_power.c
 AGENT_SRCS := guest/agent.c
 DAEMON_MAIN_SRCS := host/vpowercapd.c
-HOST_LIB_SRCS := $(filter-out $(DAEMON_MAIN_SRCS),$(wildcard host/*.c))
+HOST_LIB_SRCS := $(filter-out $(DAEMON_MAIN_SRCS),$(wildcard host/*.c)) $(wildcard fuse/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 

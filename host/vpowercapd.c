@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -12,11 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "exporter.h"
+#include "fusefs.h"
 #include "ledger.h"
 #include "log.h"
 #include "options.h"
@@ -69,7 +73,7 @@ static const struct option_spec daemon_specs[] = {
 	{ "daemon", "state_dir", 0, OPTION_STRING, STR(state_dir), NULL, 0, 0, "DIR",
 	  "where counters are saved" },
 	{ "daemon", "mountpoint", 0, OPTION_STRING, STR(mountpoint), NULL, 0, 0, "DIR",
-	  "where the per-VM powercap trees are mounted" },
+	  "where the per-VM powercap trees are mounted (empty: not served)" },
 	{ "daemon", "user", 0, OPTION_STRING, STR(user), NULL, 0, 0, "NAME",
 	  "user to run as once the sensors are open" },
 	{ "daemon", "interval", 0, OPTION_DOUBLE, OFF(interval), 0, NULL, 0.05, 3600, "SECONDS",
@@ -220,8 +224,21 @@ static int check_config(const struct daemon_config *cfg)
 	return 0;
 }
 
+/*
+ * Keep only CAP_SYS_ADMIN, and only in the permitted set: the FUSE tree
+ * raises it for the one call that needs it, unmounting at exit.
+ */
+static int keep_only_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	data[0].permitted = 1u << CAP_SYS_ADMIN;
+	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
+}
+
 /* Everything after this works unprivileged: descriptors are open. */
-static int drop_privileges(const char *user, const char *state_dir)
+static int drop_privileges(const char *user, const char *state_dir, bool keep_unmount)
 {
 	struct passwd *pw;
 
@@ -235,10 +252,14 @@ static int drop_privileges(const char *user, const char *state_dir)
 				 "or name another with --user", user);
 	if (chown(state_dir, pw->pw_uid, pw->pw_gid) < 0)
 		return log_error(-errno, "cannot hand '%s' to '%s': %s", state_dir, user, strerror(errno));
+	if (keep_unmount && pw->pw_uid != 0 && prctl(PR_SET_KEEPCAPS, 1) < 0)
+		return log_error(-errno, "cannot keep the right to unmount: %s", strerror(errno));
 	if (initgroups(user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
 		return log_error(-errno, "cannot switch to user '%s': %s", user, strerror(errno));
 	if (pw->pw_uid != 0 && setuid(0) == 0)
 		return log_error(-EPERM, "could switch back to root after dropping to '%s'", user);
+	if (keep_unmount && pw->pw_uid != 0 && keep_only_sys_admin() < 0)
+		return log_error(-errno, "cannot drop capabilities: %s", strerror(errno));
 	log_info("running as user '%s'", user);
 	return 0;
 }
@@ -253,6 +274,9 @@ struct daemon {
 	struct vm_source *source;
 	struct proc_table proc;  /* for its /proc descriptor */
 	struct ledger ledger;
+	struct tree tree;
+	bool have_tree;
+	struct fusefs *fs;
 	struct vm_list vms;
 	struct exporter *exporter;
 	struct report_zone *rzones;
@@ -277,6 +301,20 @@ static int save_state(struct daemon *d)
 {
 	ledger_renew_ceilings(&d->ledger, LEASE_TICKS);
 	return state_save(&d->ledger, d->cfg.state_dir);
+}
+
+/* Show the guests this tick's counters, all at once. */
+static void publish(struct daemon *d)
+{
+	struct tree_snapshot *s;
+
+	if (!d->have_tree)
+		return;
+	s = tree_snapshot_build(&d->ledger);
+	if (s)
+		tree_publish(&d->tree, s);
+	else
+		log_warning("out of memory: guests keep the previous tick's values");
 }
 
 static void *grow(void *p, size_t *alloc, size_t need, size_t size)
@@ -459,6 +497,8 @@ static int daemon_run(struct daemon *d)
 	ret = vm_source_list(d->source, &d->vms);
 	ledger_tick(&d->ledger, NULL, ret < 0 ? NULL : &d->vms, 0, cpu.ncpu, 0);
 	ledger_reset_step(&d->ledger);
+	save_state(d);
+	publish(d);
 	start = last = mono_ns();
 	step_start = (double)start / 1e9;
 	next = start;
@@ -482,6 +522,7 @@ static int daemon_run(struct daemon *d)
 		/* Saved ceilings must cover every counter before anyone sees it. */
 		if (d->ledger.dirty || ticks % SAVE_TICKS == 0)
 			save_state(d);
+		publish(d);
 		if (d->exporter && ++since_report >= step_ticks) {
 			double t = (double)now / 1e9;
 
@@ -502,6 +543,9 @@ static int daemon_run(struct daemon *d)
 
 static void daemon_release(struct daemon *d)
 {
+	fusefs_stop(d->fs);
+	if (d->have_tree)
+		tree_release(&d->tree);
 	exporter_free(d->exporter);
 	vm_source_free(d->source);
 	sensor_free(d->sensor);
@@ -548,7 +592,16 @@ static int daemon_open(struct daemon *d)
 		log_info("state: no saved counters in '%s', starting from zero", d->cfg.state_dir);
 	else if (ret < 0)
 		log_warning("state: no usable saved counters in '%s', starting from zero", d->cfg.state_dir);
-	ret = drop_privileges(d->cfg.user, d->cfg.state_dir);
+	if (d->cfg.mountpoint[0]) {
+		ret = tree_init(&d->tree);
+		if (ret < 0)
+			return log_error(ret, "cannot set up the per-VM trees: %s", strerror(-ret));
+		d->have_tree = true;
+		d->fs = fusefs_start(d->cfg.mountpoint, &d->tree);
+		if (!d->fs)
+			return -EIO;
+	}
+	ret = drop_privileges(d->cfg.user, d->cfg.state_dir, d->fs != NULL);
 	if (ret < 0)
 		return ret;
 	if (d->cfg.exporter >= 0) {

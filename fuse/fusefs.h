@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The libfuse3 filesystem that serves one powercap tree per VM from the
+ * published snapshots, read-only, with direct I/O and no caching.
+ */
+#ifndef VPOWERCAP_FUSEFS_H
+#define VPOWERCAP_FUSEFS_H
+
+#include "tree.h"
+
+struct fusefs;
+
+/**
+ * Mount the filesystem at @mountpoint (created if missing; a dead mount
+ * left by a crashed daemon is unmounted first) with allow_other, and serve
+ * @tree from threads of its own. Needs root (or CAP_SYS_ADMIN). Returns
+ * NULL after logging why.
+ */
+struct fusefs *fusefs_start(const char *mountpoint, struct tree *tree);
+
+/**
+ * Unmount and stop serving; NULL is fine. Unmounting needs CAP_SYS_ADMIN
+ * in the permitted set when the daemon no longer runs as root.
+ */
+void fusefs_stop(struct fusefs *fs);
+
+#endif
