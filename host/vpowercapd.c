@@ -495,7 +495,7 @@ static int daemon_run(struct daemon *d)
 		return log_error(ret, "cannot read '%s/stat': %s", d->cfg.proc_root, strerror(-ret));
 	sensor_sample(d->sensor, &cpu, 0);
 	ret = vm_source_list(d->source, &d->vms);
-	ledger_tick(&d->ledger, NULL, ret < 0 ? NULL : &d->vms, 0, cpu.ncpu, 0);
+	ledger_tick(&d->ledger, d->sensor->zones, ret < 0 ? NULL : &d->vms, 0, cpu.ncpu, 0);
 	ledger_reset_step(&d->ledger);
 	save_state(d);
 	publish(d);

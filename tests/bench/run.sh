@@ -46,6 +46,6 @@ for n in 10 100 1000; do
 	while [ ! -e "$T/vmready$n" ]; do sleep 0.05; done
 	chmod 755 "$T"
 	"$top/tests/bench/measure.sh" 100 "daemon, proc source, $n VMs, 6 zones, 0.1 s ticks" \
-		"$BUILD/vpowercapd" --powercap-root "$T/pc" --proc-root "$proc" --vm-source proc \
+		"$BUILD/vpowercapd" --powercap-root "$T/pc" --proc-root "$proc" --vm-source proc --mountpoint "$T/mnt$n" \
 		--state-dir "$T/state$n" --user nobody --interval 0.1 json -s 10 -t 10
 done

@@ -79,3 +79,36 @@ make_qemu() {
 	printf '%s\0' /usr/bin/qemu-system-x86_64 -name "guest=$name,debug-threads=on" \
 		-uuid "$uuid" -smp "$vcpus,sockets=1,cores=$vcpus" -accel tcg >"$proc/$pid/cmdline"
 }
+
+# need_fuse: skip (77) where FUSE cannot be mounted here.
+need_fuse() {
+	[ -c /dev/fuse ] || skip "no /dev/fuse on this machine: FUSE mounts cannot be tested"
+	[ "$(id -u)" = 0 ] || skip "not root: the daemon must mount with allow_other"
+}
+
+# start_daemon LOG ARGS...: vpowercapd in the background (DAEMON_PID), and
+# wait until its tree is mounted at $MNT.
+MNT=$T/mnt
+start_daemon() {
+	local log=$1
+	shift
+	( exec "$DAEMON" --mountpoint "$MNT" --user "$TEST_USER" "$@" ) >>"$log" 2>&1 &
+	DAEMON_PID=$!
+	PIDS+=("$DAEMON_PID")
+	for _ in $(seq 100); do
+		if mountpoint -q "$MNT" 2>/dev/null && [ -n "$(ls "$MNT" 2>/dev/null)" ]; then
+			return 0
+		fi
+		kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$log"; fail "daemon exited"; }
+		sleep 0.05
+	done
+	cat "$log"
+	fail "the tree was not mounted at $MNT"
+}
+
+# Leave no mount behind, whatever happened.
+cleanup_mount() {
+	mountpoint -q "$MNT" 2>/dev/null && umount -l "$MNT" 2>/dev/null
+	cleanup
+}
+trap cleanup_mount EXIT

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuse-reader: hammer an energy_uj file the way guests read it, and check
+ * every value: never empty, never partial, never going back except by a
+ * wrap at MAX. Prints read latency figures.
+ *
+ *   fuse-reader FILE MAX THREADS READS_PER_THREAD [--bytewise]
+ *
+ * Each thread keeps the file open and preads offset 0 (as the agent and
+ * qemu's 9p server do), or with --bytewise reads one byte at a time from
+ * offset 0 to the end and checks the bytes make one number.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct worker {
+	pthread_t thread;
+	const char *path;
+	uint64_t max;
+	long reads;
+	bool bytewise;
+	double *latency;  /* seconds, one per read */
+	long bad;
+	char why[256];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool parse(const char *buf, size_t len, uint64_t *v)
+{
+	char *end;
+
+	if (len < 2 || buf[len - 1] != '\n')
+		return false;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	return !errno && end == buf + len - 1 && buf[0] >= '0' && buf[0] <= '9';
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	int fd = open(w->path, O_RDONLY);
+	uint64_t last = 0;
+	bool have_last = false;
+
+	if (fd < 0) {
+		snprintf(w->why, sizeof(w->why), "open: %s", strerror(errno));
+		w->bad++;
+		return NULL;
+	}
+	for (long i = 0; i < w->reads; i++) {
+		char buf[64];
+		size_t len = 0;
+		uint64_t v;
+		double t0 = now();
+
+		if (w->bytewise) {
+			ssize_t n;
+
+			while (len < sizeof(buf) && (n = pread(fd, buf + len, 1, (off_t)len)) == 1)
+				len++;
+		} else {
+			ssize_t n = pread(fd, buf, sizeof(buf), 0);
+
+			len = n > 0 ? (size_t)n : 0;
+		}
+		w->latency[i] = now() - t0;
+		if (!parse(buf, len, &v)) {
+			if (!w->bad++)
+				snprintf(w->why, sizeof(w->why), "read %ld: '%.*s' is not a value", i, (int)len, buf);
+			continue;
+		}
+		/* Going back is allowed only as a wrap: from near MAX to near 0. */
+		if (have_last && v < last && !(w->max && last > w->max / 2 && v < w->max / 2)) {
+			if (!w->bad++)
+				snprintf(w->why, sizeof(w->why), "read %ld: went back from %" PRIu64 " to %" PRIu64,
+					 i, last, v);
+		}
+		last = v;
+		have_last = true;
+	}
+	close(fd);
+	return NULL;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	struct worker *w;
+	double *all, start, elapsed;
+	long threads, reads, total, bad = 0;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: fuse-reader FILE MAX THREADS READS [--bytewise]\n");
+		return 2;
+	}
+	threads = atol(argv[3]);
+	reads = atol(argv[4]);
+	total = threads * reads;
+	w = calloc((size_t)threads, sizeof(*w));
+	all = calloc((size_t)total, sizeof(*all));
+	if (!w || !all)
+		return 2;
+	start = now();
+	for (long t = 0; t < threads; t++) {
+		w[t] = (struct worker){ .path = argv[1], .max = strtoull(argv[2], NULL, 10), .reads = reads,
+					.bytewise = argc > 5 && !strcmp(argv[5], "--bytewise"),
+					.latency = all + t * reads };
+		pthread_create(&w[t].thread, NULL, work, &w[t]);
+	}
+	for (long t = 0; t < threads; t++) {
+		pthread_join(w[t].thread, NULL);
+		if (w[t].bad) {
+			fprintf(stderr, "thread %ld: %ld bad reads, first: %s\n", t, w[t].bad, w[t].why);
+			bad += w[t].bad;
+		}
+	}
+	elapsed = now() - start;
+	qsort(all, (size_t)total, sizeof(*all), by_value);
+	printf("%ld reads by %ld threads in %.2f s: %.0f reads/s, latency median %.1f us, p99 %.1f us, %ld bad\n",
+	       total, threads, elapsed, (double)total / elapsed, all[total / 2] * 1e6,
+	       all[(long)((double)total * 0.99)] * 1e6, bad);
+	free(all);
+	free(w);
+	return bad ? 1 : 0;
+}
