@@ -76,7 +76,7 @@ static const struct option_spec daemon_specs[] = {
 	  "where the per-VM powercap trees are mounted (empty: not served)" },
 	{ "daemon", "user", 0, OPTION_STRING, STR(user), NULL, 0, 0, "NAME",
 	  "user to run as once the sensors are open" },
-	{ "daemon", "interval", 0, OPTION_DOUBLE, OFF(interval), 0, NULL, 0.05, 3600, "SECONDS",
+	{ "daemon", "interval", 0, OPTION_DOUBLE, OFF(interval), 0, NULL, 0.01, 3600, "SECONDS",
 	  "seconds between ticks" },
 	{ "daemon", "exporter", 0, OPTION_CHOICE, OFF(exporter), 0, exporter_kind_names, 0, 0,
 	  "stdout|json", "exporter when none is named on the command line" },
@@ -601,9 +601,7 @@ static int daemon_open(struct daemon *d)
 		if (!d->fs)
 			return -EIO;
 	}
-	ret = drop_privileges(d->cfg.user, d->cfg.state_dir, d->fs != NULL);
-	if (ret < 0)
-		return ret;
+	/* Opened as root, like a log: its file may live where only root writes. */
 	if (d->cfg.exporter >= 0) {
 		struct exporter_config ec = { .file = d->cfg.file };
 
@@ -611,6 +609,9 @@ static int daemon_open(struct daemon *d)
 		if (!d->exporter)
 			return -EINVAL;
 	}
+	ret = drop_privileges(d->cfg.user, d->cfg.state_dir, d->fs != NULL);
+	if (ret < 0)
+		return ret;
 	return 0;
 }
 
