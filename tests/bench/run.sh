@@ -49,3 +49,28 @@ for n in 10 100 1000; do
 		"$BUILD/vpowercapd" --powercap-root "$T/pc" --proc-root "$proc" --vm-source proc --mountpoint "$T/mnt$n" \
 		--state-dir "$T/state$n" --user nobody --interval 0.1 json -s 10 -t 10
 done
+
+# energy_uj through the FUSE tree against the same read from a tmpfs file.
+if [ -c /dev/fuse ] && [ "$(id -u)" = 0 ]; then
+	proc=$T/fuseproc
+	mkdir -p "$proc/30001"
+	printf '%s\0' /usr/bin/qemu-system-x86_64 -name guest=reader -uuid 30000000-0000-0000-0000-000000000001 \
+		>"$proc/30001/cmdline"
+	"$BUILD/tests/fixture-advance" --ready "$T/fuseready" --zone "$T/pc/intel-rapl:0=40" \
+		--proc "$proc" --ncpu 2 --process 30001:qemu-system-x86:1 &
+	pids+=($!)
+	while [ ! -e "$T/fuseready" ]; do sleep 0.05; done
+	"$BUILD/vpowercapd" --powercap-root "$T/pc" --proc-root "$proc" --vm-source proc \
+		--mountpoint "$T/fusemnt" --state-dir "$T/fusestate" --user nobody --interval 1 2>/dev/null &
+	daemon=$!
+	for _ in $(seq 100); do [ -e "$T/fusemnt/reader/intel-rapl:0/energy_uj" ] && break; sleep 0.05; done
+	mkdir -p "$T/tmpfs" && mount -t tmpfs none "$T/tmpfs" && echo 123456789 >"$T/tmpfs/energy_uj"
+	echo -n "FUSE energy_uj, 1 reader:  "; "$BUILD/tests/fuse-reader" "$T/fusemnt/reader/intel-rapl:0/energy_uj" 0 1 20000
+	echo -n "tmpfs energy_uj, 1 reader: "; "$BUILD/tests/fuse-reader" "$T/tmpfs/energy_uj" 0 1 20000
+	echo -n "FUSE energy_uj, 8 readers: "; "$BUILD/tests/fuse-reader" "$T/fusemnt/reader/intel-rapl:0/energy_uj" 0 8 20000
+	echo -n "tmpfs energy_uj, 8 readers: "; "$BUILD/tests/fuse-reader" "$T/tmpfs/energy_uj" 0 8 20000
+	umount "$T/tmpfs"
+	kill "$daemon"; wait "$daemon" 2>/dev/null || true
+else
+	echo "FUSE read latency: skipped (needs root and /dev/fuse)"
+fi
