@@ -495,6 +495,7 @@ struct fusefs *fusefs_start(const char *mountpoint, struct tree *tree)
 		goto fail;
 	}
 	fs->fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), fs);
+	fuse_opt_free_args(&args);
 	if (!fs->fuse) {
 		log_error(-EINVAL, "cannot set up the FUSE filesystem");
 		goto fail;
@@ -536,6 +537,9 @@ void fusefs_stop(struct fusefs *fs)
 	if (raised)
 		cap_sys_admin(false);
 	pthread_join(fs->thread, NULL);
+	/* Now a no-op on the dead connection, but it frees the session's copy
+	 * of the mount point. */
+	fuse_unmount(fs->fuse);
 	fuse_destroy(fs->fuse);
 	log_info("unmounted '%s'", fs->mountpoint);
 	free(fs->mountpoint);
