@@ -74,12 +74,13 @@ LIB := $(BUILD)/libvpowercap.a
 HOST_LIB := $(BUILD)/libvpowercapd.a
 AGENT := $(BUILD)/vpowercap-agent
 DAEMON := $(BUILD)/vpowercapd
+HOOK := $(BUILD)/vpowercap-hook
 
 .PHONY: all deps test check bench run install uninstall clean unit-tests
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(LIB) $(AGENT) $(if $(wildcard $(DAEMON_MAIN_SRCS)),$(DAEMON))
+all: $(LIB) $(AGENT) $(DAEMON) $(HOOK)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -107,6 +108,10 @@ $(HOST_LIB): $(HOST_LIB_OBJS)
 
 $(AGENT): $(AGENT_OBJS) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(AGENT_OBJS) $(LIB) $(PKG_LIBS) -lm -o $@
+
+# The hook stands alone: libc only, so it runs wherever libvirtd does.
+$(HOOK): $(BUILD)/libvirt-hooks/vpowercap_hook.o
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $< -o $@
 
 $(DAEMON): $(DAEMON_OBJS) $(HOST_LIB) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(DAEMON_OBJS) $(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
@@ -161,6 +166,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/vpowercap $(DESTDIR)$(SYSCONFDIR)/vpowercap
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/bin/vpowercap-agent
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/vpowercapd
+	install -d $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d
+	install -m 0755 $(HOOK) $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vpowercap
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
 	install -m 0644 $(filter-out %_i.h,$(wildcard common/*.h)) $(DESTDIR)$(PREFIX)/include/vpowercap/
 	install -m 0644 docs/agent.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
@@ -174,6 +181,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vpowercap-agent $(DESTDIR)$(PREFIX)/sbin/vpowercapd
+	rm -f $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vpowercap
 	rm -f $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
 	rm -rf $(DESTDIR)$(PREFIX)/include/vpowercap
 	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example

@@ -232,7 +232,7 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 	for (size_t i = 0; i < l->nvms; i++) {
 		l->vms[i].cpu_delta_ns = 0;
 		if (vms)
-			l->vms[i].present = false;
+			l->vms[i].present = l->vms[i].announced;
 	}
 	if (!vms) {
 		/* The source is away: nobody's CPU time is known. */
@@ -375,6 +375,21 @@ int ledger_tick(struct ledger *l, const struct powercap *pc, const struct vm_lis
 		for (size_t i = 0; i < l->nvms; i++)
 			if (l->vms[i].participating && l->vms[i].shares[z].energy_uj > l->vms[i].ceilings[z])
 				l->dirty = true;
+	}
+	return 0;
+}
+
+int ledger_announce(struct ledger *l, const char *uuid, const char *name, bool on)
+{
+	struct ledger_vm *vm = on ? ledger_add_vm(l, uuid) : ledger_find_vm(l, uuid);
+
+	if (!vm)
+		return on ? -ENOMEM : 0;
+	vm->announced = on;
+	if (on) {
+		snprintf(vm->info.name, sizeof(vm->info.name), "%s", name);
+		vm->present = true;
+		vm->last_seen = l->ticks;
 	}
 	return 0;
 }

@@ -42,7 +42,8 @@ struct ledger_zone {
 
 struct ledger_vm {
 	struct vm_info info;
-	bool present;                /* listed by the source at the last tick */
+	bool present;                /* listed by the source at the last tick, or announced */
+	bool announced;              /* by the libvirt hook: a domain starting up */
 	bool primed;                 /* last_cpu_ns is a sound base */
 	bool participating;          /* took part in the last tick's split */
 	uint64_t last_cpu_ns;
@@ -93,6 +94,13 @@ void ledger_release(struct ledger *l);
  */
 int ledger_tick(struct ledger *l, const struct powercap *pc, const struct vm_list *vms,
 		uint64_t busy_ns, unsigned ncpu, uint64_t interval_ns);
+
+/**
+ * The libvirt hook says domain @uuid (@name) is about to start (@on) or
+ * has ended (!@on). An announced VM is present, so its directory exists,
+ * whether or not its source lists it yet. Returns 0 or -ENOMEM.
+ */
+int ledger_announce(struct ledger *l, const char *uuid, const char *name, bool on);
 
 /** Start a new reporting step: zero every step_ counter. */
 void ledger_reset_step(struct ledger *l);

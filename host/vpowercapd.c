@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "exporter.h"
 #include "fusefs.h"
 #include "ledger.h"
@@ -44,6 +46,7 @@ struct daemon_config {
 	char libvirt_uri[256];
 	char state_dir[PATH_MAX];
 	char mountpoint[PATH_MAX];
+	char control_socket[108];
 	char user[64];
 	double interval;
 	int exporter;          /* -1: none, run until signalled */
@@ -74,6 +77,8 @@ static const struct option_spec daemon_specs[] = {
 	  "where counters are saved" },
 	{ "daemon", "mountpoint", 0, OPTION_STRING, STR(mountpoint), NULL, 0, 0, "DIR",
 	  "where the per-VM powercap trees are mounted (empty: not served)" },
+	{ "daemon", "control_socket", 0, OPTION_STRING, STR(control_socket), NULL, 0, 0, "PATH",
+	  "socket on which the libvirt hook announces domains (empty: none)" },
 	{ "daemon", "user", 0, OPTION_STRING, STR(user), NULL, 0, 0, "NAME",
 	  "user to run as once the sensors are open" },
 	{ "daemon", "interval", 0, OPTION_DOUBLE, OFF(interval), 0, NULL, 0.01, 3600, "SECONDS",
@@ -112,6 +117,7 @@ static const struct daemon_config daemon_defaults = {
 	.libvirt_uri = "qemu:///system",
 	.state_dir = "/var/lib/vpowercap",
 	.mountpoint = "/run/vpowercap",
+	.control_socket = CONTROL_SOCKET_DEFAULT,
 	.user = "vpowercap",
 	.interval = 1.0,
 	.exporter = -1,
@@ -141,25 +147,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* Sleep until @deadline_ns; false when a signal asks to stop or reload. */
-static bool sleep_until(uint64_t deadline_ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(deadline_ns / 1000000000ULL),
-		.tv_nsec = (long)(deadline_ns % 1000000000ULL),
-	};
-
-	while (!stop && !reload) {
-		int ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-
-		if (ret == 0)
-			return true;
-		if (ret != EINTR)
-			return false;
-	}
-	return false;
 }
 
 /*
@@ -277,6 +264,7 @@ struct daemon {
 	struct tree tree;
 	bool have_tree;
 	struct fusefs *fs;
+	int control_fd;
 	struct vm_list vms;
 	struct exporter *exporter;
 	struct report_zone *rzones;
@@ -447,6 +435,73 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 	*prev_cpu = cpu;
 }
 
+/* Sleep until @deadline_ns; false when a signal asks to stop or reload. */
+static bool sleep_until(uint64_t deadline_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / 1000000000ULL),
+		.tv_nsec = (long)(deadline_ns % 1000000000ULL),
+	};
+
+	while (!stop && !reload) {
+		int ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+
+		if (ret == 0)
+			return true;
+		if (ret != EINTR)
+			return false;
+	}
+	return false;
+}
+
+/* The hook announces a domain: its directory must exist when we answer. */
+static void serve_control(struct daemon *d)
+{
+	struct control_request req;
+	int conn = control_accept(d->control_fd, &req);
+
+	if (conn < 0)
+		return;
+	if (req.op == CONTROL_PING) {
+		control_reply(conn, "ok");
+		return;
+	}
+	if (ledger_announce(&d->ledger, req.uuid, req.name, req.op == CONTROL_PREPARE) < 0) {
+		control_reply(conn, "error out of memory");
+		return;
+	}
+	log_info("domain '%s' (%s) %s by the libvirt hook", req.name, req.uuid,
+		 req.op == CONTROL_PREPARE ? "starting" : "ended");
+	if (req.op == CONTROL_PREPARE) {
+		save_state(d);
+		publish(d);
+	}
+	control_reply(conn, "ok");
+}
+
+/*
+ * Wait for the next tick at @deadline_ns, answering the control socket
+ * meanwhile. False when a signal asks to stop or reload.
+ */
+static bool wait_until(struct daemon *d, uint64_t deadline_ns)
+{
+	if (d->control_fd < 0)
+		return sleep_until(deadline_ns);
+	while (!stop && !reload) {
+		uint64_t now = mono_ns();
+		struct pollfd pfd = { .fd = d->control_fd, .events = POLLIN };
+		struct timespec ts;
+
+		if (now >= deadline_ns)
+			return true;
+		ts.tv_sec = (time_t)((deadline_ns - now) / 1000000000ULL);
+		ts.tv_nsec = (long)((deadline_ns - now) % 1000000000ULL);
+		if (ppoll(&pfd, 1, &ts, NULL) > 0)
+			serve_control(d);
+	}
+	return false;
+}
+
 /* SIGHUP: read the config file again, with the command line on top. */
 static void daemon_reload(struct daemon *d)
 {
@@ -505,7 +560,7 @@ static int daemon_run(struct daemon *d)
 
 	for (;;) {
 		next += (uint64_t)(d->cfg.interval * 1e9);
-		if (!sleep_until(next)) {
+		if (!wait_until(d, next)) {
 			if (stop)
 				break;
 			if (reload) {
@@ -543,6 +598,10 @@ static int daemon_run(struct daemon *d)
 
 static void daemon_release(struct daemon *d)
 {
+	if (d->control_fd >= 0) {
+		close(d->control_fd);
+		unlink(d->cfg.control_socket);
+	}
 	fusefs_stop(d->fs);
 	if (d->have_tree)
 		tree_release(&d->tree);
@@ -601,6 +660,11 @@ static int daemon_open(struct daemon *d)
 		if (!d->fs)
 			return -EIO;
 	}
+	if (d->cfg.control_socket[0]) {
+		d->control_fd = control_listen(d->cfg.control_socket);
+		if (d->control_fd < 0)
+			return d->control_fd;
+	}
 	/* Opened as root, like a log: its file may live where only root writes. */
 	if (d->cfg.exporter >= 0) {
 		struct exporter_config ec = { .file = d->cfg.file };
@@ -618,7 +682,7 @@ static int daemon_open(struct daemon *d)
 int main(int argc, char **argv)
 {
 	struct daemon d = { .cfg = daemon_defaults, .argc = argc, .argv = argv, .flags_from = 1,
-			    .proc = { .procfd = -1 } };
+			    .proc = { .procfd = -1 }, .control_fd = -1 };
 	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_reload = { .sa_handler = on_reload };
 	int ret, next;
 

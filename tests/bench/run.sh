@@ -46,7 +46,7 @@ for n in 10 100 1000; do
 	while [ ! -e "$T/vmready$n" ]; do sleep 0.05; done
 	chmod 755 "$T"
 	"$top/tests/bench/measure.sh" 100 "daemon, proc source, $n VMs, 6 zones, 0.1 s ticks" \
-		"$BUILD/vpowercapd" --powercap-root "$T/pc" --proc-root "$proc" --vm-source proc --mountpoint "$T/mnt$n" \
+		"$BUILD/vpowercapd" --powercap-root "$T/pc" --proc-root "$proc" --vm-source proc --mountpoint "$T/mnt$n" --control-socket "" \
 		--state-dir "$T/state$n" --user nobody --interval 0.1 json -s 10 -t 10
 done
 
@@ -61,7 +61,7 @@ if [ -c /dev/fuse ] && [ "$(id -u)" = 0 ]; then
 	pids+=($!)
 	while [ ! -e "$T/fuseready" ]; do sleep 0.05; done
 	"$BUILD/vpowercapd" --powercap-root "$T/pc" --proc-root "$proc" --vm-source proc \
-		--mountpoint "$T/fusemnt" --state-dir "$T/fusestate" --user nobody --interval 1 2>/dev/null &
+		--mountpoint "$T/fusemnt" --control-socket "" --state-dir "$T/fusestate" --user nobody --interval 1 2>/dev/null &
 	daemon=$!
 	for _ in $(seq 100); do [ -e "$T/fusemnt/reader/intel-rapl:0/energy_uj" ] && break; sleep 0.05; done
 	mkdir -p "$T/tmpfs" && mount -t tmpfs none "$T/tmpfs" && echo 123456789 >"$T/tmpfs/energy_uj"

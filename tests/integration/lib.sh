@@ -92,11 +92,16 @@ MNT=$T/mnt
 start_daemon() {
 	local log=$1
 	shift
-	( exec "$DAEMON" --mountpoint "$MNT" --user "$TEST_USER" "$@" ) >>"$log" 2>&1 &
+	( exec "$DAEMON" --mountpoint "$MNT" --control-socket "$T/control.sock" --user "$TEST_USER" "$@" ) >>"$log" 2>&1 &
 	DAEMON_PID=$!
 	PIDS+=("$DAEMON_PID")
 	for _ in $(seq 100); do
-		if mountpoint -q "$MNT" 2>/dev/null && [ -n "$(ls "$MNT" 2>/dev/null)" ]; then
+		if mountpoint -q "$MNT" 2>/dev/null && [ -S "$T/control.sock" ]; then
+			# the first snapshot follows at once, if there is any VM
+			for _ in $(seq 20); do
+				[ -n "$(ls "$MNT" 2>/dev/null)" ] && break
+				sleep 0.05
+			done
 			return 0
 		fi
 		kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$log"; fail "daemon exited"; }

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/* The daemon's control socket, for the libvirt hook. */
+#include "control.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int control_listen(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return log_error(-ENAMETOOLONG, "control socket path too long: '%s'", path);
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return log_error(-errno, "cannot create the control socket: %s", strerror(errno));
+	unlink(path);  /* left by a daemon that did not exit cleanly */
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 16) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return log_error(err, "cannot listen on '%s': %s", path, strerror(-err));
+	}
+	return fd;
+}
+
+/* A word of a request: printable, no spaces, not empty. */
+static bool copy_word(const char *src, size_t len, char *dst, size_t size)
+{
+	if (!len || len >= size)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)src[i] <= ' ' || src[i] == 0x7f)
+			return false;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return true;
+}
+
+int control_parse(const char *line, struct control_request *req, char *why, size_t whylen)
+{
+	const char *p = line, *name, *uuid;
+	size_t oplen = strcspn(p, " \n"), nlen, ulen;
+
+	memset(req, 0, sizeof(*req));
+	if (oplen == 4 && !strncmp(p, "ping", 4) && (p[4] == '\0' || p[4] == '\n')) {
+		req->op = CONTROL_PING;
+		return 0;
+	}
+	if (oplen == 7 && !strncmp(p, "prepare", 7))
+		req->op = CONTROL_PREPARE;
+	else if (oplen == 7 && !strncmp(p, "release", 7))
+		req->op = CONTROL_RELEASE;
+	else {
+		snprintf(why, whylen, "unknown request");
+		return -EINVAL;
+	}
+	if (p[oplen] != ' ') {
+		snprintf(why, whylen, "want: %.*s NAME UUID", (int)oplen, p);
+		return -EINVAL;
+	}
+	name = p + oplen + 1;
+	nlen = strcspn(name, " \n");
+	uuid = name + nlen + (name[nlen] == ' ');
+	ulen = strcspn(uuid, " \n");
+	if (name[nlen] != ' ' || !copy_word(name, nlen, req->name, sizeof(req->name)) ||
+	    !copy_word(uuid, ulen, req->uuid, sizeof(req->uuid)) || (uuid[ulen] && uuid[ulen] != '\n')) {
+		snprintf(why, whylen, "want: %.*s NAME UUID", (int)oplen, p);
+		return -EINVAL;
+	}
+	for (char *c = req->uuid; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return 0;
+}
+
+int control_accept(int fd, struct control_request *req)
+{
+	char line[512], why[128];
+	struct pollfd pfd;
+	size_t len = 0;
+	int conn;
+
+	conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (conn < 0)
+		return -errno;
+	pfd = (struct pollfd){ .fd = conn, .events = POLLIN };
+	/* One short line from a local root process: a second is plenty. */
+	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
+		ssize_t n;
+
+		if (poll(&pfd, 1, 1000) <= 0)
+			break;
+		n = read(conn, line + len, sizeof(line) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	line[len] = '\0';
+	if (control_parse(line, req, why, sizeof(why)) < 0) {
+		char reply[160];
+
+		snprintf(reply, sizeof(reply), "error %s", why);
+		control_reply(conn, reply);
+		return -EINVAL;
+	}
+	return conn;
+}
+
+void control_reply(int conn, const char *reply)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%s\n", reply);
+
+	if (write(conn, line, (size_t)n) < 0)
+		log_debug("control: the client left before the reply");
+	close(conn);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's control socket: a UNIX stream socket on which the libvirt
+ * hook announces a domain before qemu opens its share, and its end. One
+ * request line per connection, one reply line:
+ *
+ *   prepare NAME UUID   ->  ok
+ *   release NAME UUID   ->  ok
+ *   ping                ->  ok
+ *
+ * anything else -> "error REASON".
+ */
+#ifndef VPOWERCAP_CONTROL_H
+#define VPOWERCAP_CONTROL_H
+
+#include <stdbool.h>
+
+#include "vmsource.h"
+
+#define CONTROL_SOCKET_DEFAULT "/run/vpowercapd.sock"
+
+enum control_op {
+	CONTROL_PREPARE,
+	CONTROL_RELEASE,
+	CONTROL_PING,
+};
+
+struct control_request {
+	enum control_op op;
+	char name[VM_NAME_MAX];
+	char uuid[VM_UUID_MAX];
+};
+
+/**
+ * Listen on @path (a stale socket file is replaced), mode 0600. Returns
+ * the listening descriptor or -errno after logging.
+ */
+int control_listen(const char *path);
+
+/**
+ * Parse one request line. Returns 0, or -EINVAL with the reason in @why.
+ */
+int control_parse(const char *line, struct control_request *req, char *why, size_t whylen);
+
+/**
+ * Accept one connection on @fd and read its request, waiting at most a
+ * second for it. Returns the connection (to be answered with
+ * control_reply) or -errno; a bad request is answered here and -EINVAL
+ * returned.
+ */
+int control_accept(int fd, struct control_request *req);
+
+/** Send @reply (a line without its newline) and close @conn. */
+void control_reply(int conn, const char *reply);
+
+#endif
