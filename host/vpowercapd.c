@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "control.h"
 #include "exporter.h"
 #include "fusefs.h"
@@ -103,7 +104,9 @@ static const struct option_spec daemon_specs[] = {
 
 static const struct options_program daemon_program = {
 	.name = "vpowercapd",
-	.synopsis = "[options] [stdout|json [options]]",
+	.synopsis = "[options] [stdout|json [options]]\n"
+		    "       vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n"
+		    "       vpowercapd [options] detach DOMAIN",
 	.default_config = "/etc/vpowercap/vpowercapd.conf",
 	.specs = daemon_specs,
 	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),
@@ -679,6 +682,33 @@ static int daemon_open(struct daemon *d)
 	return 0;
 }
 
+/* vpowercapd attach DOMAIN [--9p | --virtiofs] [--readonly], and detach. */
+static int run_share_command(const struct daemon_config *cfg, int argc, char **argv, int at)
+{
+	bool attach = !strcmp(argv[at], "attach"), readonly = false;
+	enum share_transport transport = SHARE_9P;
+	const char *domain = NULL;
+
+	for (int i = at + 1; i < argc; i++) {
+		if (attach && !strcmp(argv[i], "--9p"))
+			transport = SHARE_9P;
+		else if (attach && !strcmp(argv[i], "--virtiofs"))
+			transport = SHARE_VIRTIOFS;
+		else if (attach && !strcmp(argv[i], "--readonly"))
+			readonly = true;
+		else if (argv[i][0] != '-' && !domain)
+			domain = argv[i];
+		else
+			return log_error(2, "%s: unexpected argument '%s' (see --help)", argv[at], argv[i]);
+	}
+	if (!domain)
+		return log_error(2, "%s: name the domain (see --help)", argv[at]);
+	if (attach)
+		return share_attach(cfg->libvirt_uri, domain, cfg->mountpoint[0] ? cfg->mountpoint
+						       : daemon_defaults.mountpoint, transport, readonly) < 0;
+	return share_detach(cfg->libvirt_uri, domain) < 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = { .cfg = daemon_defaults, .argc = argc, .argv = argv, .flags_from = 1,
@@ -692,6 +722,8 @@ int main(int argc, char **argv)
 		return 0;
 	if (next < 0)
 		return 2;
+	if (next < argc && (!strcmp(argv[next], "attach") || !strcmp(argv[next], "detach")))
+		return run_share_command(&d.cfg, argc, argv, next);
 	if (next < argc) {
 		d.cfg.exporter = -1;
 		for (int i = 0; exporter_kind_names[i]; i++)

@@ -4,7 +4,7 @@
 set -eu
 
 packages="gcc make pkg-config libc6-dev libinih-dev libcmocka-dev libvirt-dev \
-libfuse3-dev fuse3 libmicrohttpd-dev python3 time"
+libfuse3-dev fuse3 libmicrohttpd-dev libxml2-dev python3 time"
 
 missing=""
 for p in $packages; do
