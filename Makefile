@@ -160,6 +160,7 @@ run: deps
 # The daemon's user is created only on a live install (no DESTDIR), as root;
 # it joins the libvirt group where there is one, to reach libvirtd.
 DAEMON_USER ?= vpowercap
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
@@ -172,6 +173,12 @@ install: all
 	install -m 0644 $(filter-out %_i.h,$(wildcard common/*.h)) $(DESTDIR)$(PREFIX)/include/vpowercap/
 	install -m 0644 docs/agent.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
 	install -m 0644 docs/vpowercapd.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/vpowercap
+	install -m 0644 'guest/systemd/run-vpowercap\x2dguest.mount' guest/systemd/sys-class-powercap.mount \
+		guest/systemd/vpowercap-agent.service $(DESTDIR)$(UNITDIR)/
+	sed 's|/usr/local/bin|$(PREFIX)/bin|' guest/systemd/vpowercap-agent.service \
+		>$(DESTDIR)$(UNITDIR)/vpowercap-agent.service
+	install -m 0644 guest/systemd/vpowercap-virtiofs.mount.in $(DESTDIR)$(PREFIX)/share/vpowercap/
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd $(DAEMON_USER) >/dev/null; then \
 		groups=""; getent group libvirt >/dev/null && groups="--groups libvirt"; \
 		echo "  USER   $(DAEMON_USER)"; \
@@ -186,6 +193,9 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/vpowercap
 	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
 	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
+	rm -f '$(DESTDIR)$(UNITDIR)/run-vpowercap\x2dguest.mount' $(DESTDIR)$(UNITDIR)/sys-class-powercap.mount
+	rm -f $(DESTDIR)$(UNITDIR)/vpowercap-agent.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/vpowercap
 
 clean:
 	rm -rf build
