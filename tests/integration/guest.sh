@@ -82,16 +82,23 @@ for arg in $(cat /proc/cmdline); do
 done
 mkdir -p /run/vpowercap-guest
 if [ "$fs" = virtiofs ]; then
-	mount -t virtiofs -o ro,cache=none vpowercap /run/vpowercap-guest
+	mount -t virtiofs -o ro vpowercap /run/vpowercap-guest 2>&1 | sed 's/^/VPC-MOUNT /'
 else
-	mount -t 9p -o ro,trans=virtio,version=9p2000.L vpowercap /run/vpowercap-guest
+	mount -t 9p -o ro,trans=virtio,version=9p2000.L vpowercap /run/vpowercap-guest 2>&1 | sed 's/^/VPC-MOUNT /'
 fi
+dmesg | grep -iE 'virtio|9p|fuse' | sed 's/^/VPC-DMESG /'
 echo "VPC-TREE $(ls /run/vpowercap-guest | tr '\n' ' ')"
 echo "VPC-NAME $(cat /run/vpowercap-guest/intel-rapl:0/name)"
 if [ "$role" = busy ]; then
 	(while :; do :; done) &
 fi
+# the raw counters around the agent's run: what the daemon gave this VM
+raw() {
+	echo "VPC-RAW $(cut -d' ' -f1 /proc/uptime) $(cat /run/vpowercap-guest/intel-rapl:0/energy_uj)"
+}
+raw
 /agent/vpowercap-agent json -s "${step:-1}" -t "$(( ${steps:-5} * ${step:-1} ))" -n 3 2>&1 | sed 's/^/VPC-JSON /'
+raw
 echo VPC-DONE
 poweroff -f
 INIT
@@ -108,6 +115,17 @@ start_libvirt() {
 		sleep 0.1
 	done
 	fail "libvirtd did not come up"
+}
+
+# restart_libvirt: a fresh libvirtd, which reads the hooks anew.
+restart_libvirt() {
+	if pkill -x libvirtd; then
+		for _ in $(seq 100); do
+			pgrep -x libvirtd >/dev/null || break
+			sleep 0.1
+		done
+	fi
+	start_libvirt
 }
 
 # domain_xml NAME UUID INITRD CONSOLE_LOG ROLE FS STEPS
