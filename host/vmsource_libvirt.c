@@ -252,14 +252,22 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 		vm->running = state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED &&
 			      state != VIR_DOMAIN_NOSTATE;
 		vm->vcpus = param_uint(r->params, r->nparams, "vcpu.current", 0);
-		if (!vm->vcpus) {
-			virDomainInfo info;
-
-			if (virDomainGetInfo(r->dom, &info) == 0)
-				vm->vcpus = info.nrVirtCpu;
-		}
 		if (vm->running && param_ullong(r->params, r->nparams, "cpu.time", &cpu))
 			vm->cpu_ns = cpu;
+		else
+			cpu = 0;
+		/* Drivers whose stats lack them (inactive domains, older
+		 * libvirt, the test driver): one more call for this domain. */
+		if (!vm->vcpus || (vm->running && !cpu)) {
+			virDomainInfo info;
+
+			if (virDomainGetInfo(r->dom, &info) == 0) {
+				if (!vm->vcpus)
+					vm->vcpus = info.nrVirtCpu;
+				if (vm->running && !cpu)
+					vm->cpu_ns = info.cpuTime;
+			}
+		}
 		vm->persistent = true;  /* transient ones are announced by the hook */
 	}
 	virDomainStatsRecordListFree(records);
