@@ -220,9 +220,15 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 		connection_lost(ls);
 	if (!connect_now(ls))
 		return -ENOTCONN;
-	/* flags 0: every domain, active or not, persistent or transient */
+	/*
+	 * Every domain, active or not, persistent or transient. NOWAIT: a
+	 * domain busy with a job (starting, say, while virtiofsd comes up)
+	 * must not hold the tick up; its CPU time comes from its cgroup
+	 * all the same.
+	 */
 	n = virConnectGetAllDomainStats(ls->conn, VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
-					VIR_DOMAIN_STATS_VCPU, &records, 0);
+					VIR_DOMAIN_STATS_VCPU, &records,
+					VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
 	if (n < 0) {
 		if (virConnectIsAlive(ls->conn) != 1) {
 			connection_lost(ls);

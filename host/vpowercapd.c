@@ -563,6 +563,9 @@ static int daemon_run(struct daemon *d)
 
 	for (;;) {
 		next += (uint64_t)(d->cfg.interval * 1e9);
+		/* Fallen behind (the host stalled us): tick once, not in a burst. */
+		if (mono_ns() > next)
+			next = mono_ns();
 		if (!wait_until(d, next)) {
 			if (stop)
 				break;

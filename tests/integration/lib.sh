@@ -19,6 +19,8 @@ cleanup() {
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	# KEEP=DIR keeps the test's files there, for a look after a failure
+	[ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && cp -a "$T" "$KEEP/" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
