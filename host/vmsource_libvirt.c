@@ -23,8 +23,17 @@
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 30
 
+/* vCPU counts change only with lifecycle events: asked again after one. */
+struct vcpu_cache {
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	unsigned vcpus;
+};
+
 struct libvirt_source {
 	char *uri;
+	struct vcpu_cache *vcpus;
+	size_t nvcpus, alloc_vcpus;
+	unsigned long vcpus_generation;
 	virConnectPtr conn;
 	int lifecycle_id;          /* event callback, -1 when none */
 	int lost;                  /* set by the close callback (event thread) */
@@ -183,14 +192,6 @@ static int libvirt_open(struct vm_source *src)
 	return 0;
 }
 
-static unsigned param_uint(virTypedParameterPtr params, int n, const char *name, unsigned dflt)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(params[i].field, name) && params[i].type == VIR_TYPED_PARAM_UINT)
-			return params[i].value.ui;
-	return dflt;
-}
-
 static bool param_ullong(virTypedParameterPtr params, int n, const char *name, unsigned long long *v)
 {
 	for (int i = 0; i < n; i++)
@@ -209,6 +210,33 @@ static int param_int(virTypedParameterPtr params, int n, const char *name, int d
 	return dflt;
 }
 
+/* The vCPUs of domain @uuid, asked of libvirt only when not known. */
+static unsigned domain_vcpus(struct libvirt_source *ls, virDomainPtr dom, const char *uuid)
+{
+	struct vcpu_cache *c;
+	int n;
+
+	for (size_t i = 0; i < ls->nvcpus; i++)
+		if (!strcmp(ls->vcpus[i].uuid, uuid))
+			return ls->vcpus[i].vcpus;
+	n = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_CURRENT);
+	if (n <= 0)
+		return 0;
+	if (ls->nvcpus == ls->alloc_vcpus) {
+		size_t alloc = ls->alloc_vcpus ? ls->alloc_vcpus * 2 : 16;
+		struct vcpu_cache *more = realloc(ls->vcpus, alloc * sizeof(*more));
+
+		if (!more)
+			return (unsigned)n;
+		ls->vcpus = more;
+		ls->alloc_vcpus = alloc;
+	}
+	c = &ls->vcpus[ls->nvcpus++];
+	snprintf(c->uuid, sizeof(c->uuid), "%s", uuid);
+	c->vcpus = (unsigned)n;
+	return c->vcpus;
+}
+
 static int libvirt_list(struct vm_source *src, struct vm_list *out)
 {
 	struct libvirt_source *ls = src->priv;
@@ -221,14 +249,14 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 	if (!connect_now(ls))
 		return -ENOTCONN;
 	/*
-	 * Every domain, active or not, persistent or transient. NOWAIT: a
-	 * domain busy with a job (starting, say, while virtiofsd comes up)
-	 * must not hold the tick up; its CPU time comes from its cgroup
-	 * all the same.
+	 * Every domain, active or not, persistent or transient: state and
+	 * CPU time only, which libvirt reads from the domain's cgroup
+	 * without asking qemu (vCPU stats would query each qemu's monitor,
+	 * which a busy TCG guest answers in seconds). NOWAIT: a domain
+	 * busy with a job must not hold the tick up either.
 	 */
-	n = virConnectGetAllDomainStats(ls->conn, VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
-					VIR_DOMAIN_STATS_VCPU, &records,
-					VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
+	n = virConnectGetAllDomainStats(ls->conn, VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL,
+					&records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
 	if (n < 0) {
 		if (virConnectIsAlive(ls->conn) != 1) {
 			connection_lost(ls);
@@ -237,6 +265,10 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 		complain(&ls->complaint, LOG_LEVEL_WARNING, "libvirt at '%s': cannot list domains: %s",
 			 ls->uri, virGetLastErrorMessage());
 		return -EIO;
+	}
+	if (ls->vcpus_generation != __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE)) {
+		ls->vcpus_generation = __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE);
+		ls->nvcpus = 0;
 	}
 	for (int i = 0; i < n; i++) {
 		virDomainStatsRecordPtr r = records[i];
@@ -257,22 +289,15 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 		state = param_int(r->params, r->nparams, "state.state", VIR_DOMAIN_NOSTATE);
 		vm->running = state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED &&
 			      state != VIR_DOMAIN_NOSTATE;
-		vm->vcpus = param_uint(r->params, r->nparams, "vcpu.current", 0);
-		if (vm->running && param_ullong(r->params, r->nparams, "cpu.time", &cpu))
+		vm->vcpus = domain_vcpus(ls, r->dom, uuid);
+		if (vm->running && param_ullong(r->params, r->nparams, "cpu.time", &cpu)) {
 			vm->cpu_ns = cpu;
-		else
-			cpu = 0;
-		/* Drivers whose stats lack them (inactive domains, older
-		 * libvirt, the test driver): one more call for this domain. */
-		if (!vm->vcpus || (vm->running && !cpu)) {
+		} else if (vm->running) {
+			/* drivers whose stats lack it (the test driver) */
 			virDomainInfo info;
 
-			if (virDomainGetInfo(r->dom, &info) == 0) {
-				if (!vm->vcpus)
-					vm->vcpus = info.nrVirtCpu;
-				if (vm->running && !cpu)
-					vm->cpu_ns = info.cpuTime;
-			}
+			if (virDomainGetInfo(r->dom, &info) == 0)
+				vm->cpu_ns = info.cpuTime;
 		}
 		vm->persistent = true;  /* transient ones are announced by the hook */
 	}
@@ -293,6 +318,7 @@ static void libvirt_close(struct vm_source *src)
 		pthread_join(ls->events, NULL);
 	else
 		pthread_detach(ls->events);
+	free(ls->vcpus);
 	free(ls->uri);
 	free(ls);
 }

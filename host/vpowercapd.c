@@ -276,6 +276,7 @@ struct daemon {
 	size_t rzones_alloc, rvms_alloc, rvm_zones_alloc;
 	struct complaint source_complaint;
 	struct complaint stat_complaint;
+	struct complaint slow_complaint;
 };
 
 static struct ledger_config ledger_config_of(struct daemon *d)
@@ -415,9 +416,16 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 	uint64_t busy_ns = 0;
 	int ret, src;
 
+	uint64_t t0 = mono_ns(), t1;
+
 	ret = proc_read_stat(d->proc.procfd, &cpu);
 	sensor_sample(d->sensor, ret == 0 ? &cpu : prev_cpu, (double)interval_ns / 1e9);
 	src = vm_source_list(d->source, &d->vms);
+	t1 = mono_ns();
+	if (t1 - t0 > 500000000ULL)
+		complain(&d->slow_complaint, LOG_LEVEL_WARNING,
+			 "reading the sensors and the %s VM source took %.1f s", d->source->ops->name,
+			 (double)(t1 - t0) / 1e9);
 	if (ret < 0) {
 		complain(&d->stat_complaint, LOG_LEVEL_WARNING, "cannot read '%s/stat': %s",
 			 d->cfg.proc_root, strerror(-ret));
