@@ -92,13 +92,23 @@ echo "VPC-NAME $(cat /run/vpowercap-guest/intel-rapl:0/name)"
 if [ "$role" = busy ]; then
 	(while :; do :; done) &
 fi
-# the raw counters around the agent's run: what the daemon gave this VM
-raw() {
-	echo "VPC-RAW $(cut -d' ' -f1 /proc/uptime) $(cat /run/vpowercap-guest/intel-rapl:0/energy_uj)"
-}
-raw
+# wait for the other guests to be up too: measure in a steady state
+while read -r u _ </proc/uptime; [ "${u%.*}" -lt "${wait:-0}" ]; do sleep 0.5; done
+# The raw counter every quarter second on the uptime clock, and where that
+# clock stands against the wall clock the agent stamps its lines with.
+up() { read -r u _ </proc/uptime; echo "$u"; }
+echo "VPC-CLOCK $(adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d.%06d", s, u }') $(up)"
+# (shell builtins only: a fork is costly under TCG, and an idle guest must stay idle)
+( while :; do
+	read -r u _ </proc/uptime
+	read -r c </run/vpowercap-guest/intel-rapl:0/energy_uj
+	echo "VPC-RAW $u $c"
+	sleep 0.25
+done ) &
+sampler=$!
 /agent/vpowercap-agent json -s "${step:-1}" -t "$(( ${steps:-5} * ${step:-1} ))" -n 3 2>&1 | sed 's/^/VPC-JSON /'
-raw
+sleep 1  # samples past the agent's last line
+kill $sampler
 echo VPC-DONE
 poweroff -f
 INIT
@@ -110,11 +120,12 @@ INIT
 start_libvirt() {
 	pgrep -x virtlogd >/dev/null || virtlogd --daemon
 	pgrep -x libvirtd >/dev/null || libvirtd --daemon
-	for _ in $(seq 100); do
+	# it probes qemu's capabilities first: tens of seconds on these machines
+	for _ in $(seq 600); do
 		virsh -c qemu:///system list >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
-	fail "libvirtd did not come up"
+	fail "libvirtd did not come up in a minute"
 }
 
 # restart_libvirt: a fresh libvirtd, which reads the hooks anew.
@@ -135,12 +146,12 @@ domain_xml() {
   <name>$1</name>
   <uuid>$2</uuid>
   <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
+  <vcpu>${VCPUS:-1}</vcpu>
   <os>
     <type arch='x86_64'>hvm</type>
     <kernel>$GUEST_CACHE/kernel</kernel>
     <initrd>$3</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 vpc.role=$5 vpc.fs=$6 vpc.steps=$7</cmdline>
+    <cmdline>console=ttyS0 quiet panic=-1 vpc.role=$5 vpc.fs=$6 vpc.steps=$7 vpc.wait=${GUEST_WAIT:-0}</cmdline>
   </os>
   <features><acpi/></features>
   <on_poweroff>destroy</on_poweroff>
