@@ -11,12 +11,14 @@
 const char *const exporter_kind_names[] = {
 	[EXPORTER_STDOUT] = "stdout",
 	[EXPORTER_JSON] = "json",
+	[EXPORTER_PROMETHEUS] = "prometheus",
 	[EXPORTER_KIND_COUNT] = NULL,
 };
 
 static const struct exporter_ops *const exporter_backends[] = {
 	[EXPORTER_STDOUT] = &stdout_exporter_ops,
 	[EXPORTER_JSON] = &json_exporter_ops,
+	[EXPORTER_PROMETHEUS] = &prometheus_exporter_ops,
 };
 
 struct exporter *exporter_open(enum exporter_kind kind, const struct exporter_config *cfg)

@@ -8,20 +8,23 @@
 #define VPOWERCAP_EXPORTER_H
 
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "report.h"
 
 enum exporter_kind {
 	EXPORTER_STDOUT,
 	EXPORTER_JSON,
+	EXPORTER_PROMETHEUS,
 	EXPORTER_KIND_COUNT,
 };
 
-/** "stdout", "json", NULL-terminated, indexed by the enum. */
+/** "stdout", "json", "prometheus", NULL-terminated, indexed by the enum. */
 extern const char *const exporter_kind_names[];
 
 struct exporter_config {
 	const char *file;  /* json: append here instead of standard output */
+	const char *listen; /* prometheus: "ADDR:PORT,[ADDR6]:PORT", port 0 picks one */
 };
 
 struct exporter;
@@ -38,6 +41,7 @@ struct exporter {
 	FILE *out;
 	bool own_out;
 	unsigned long steps;
+	void *priv;        /* the backend's own state */
 };
 
 /** Open exporter @kind. Returns NULL after logging why. */
@@ -60,5 +64,26 @@ void json_write_string(FILE *out, const char *s);
 
 /** Write @v as a JSON number with @decimals, or null when not finite. */
 void json_write_number(FILE *out, double v, int decimals);
+
+/**
+ * Render @r in the Prometheus text exposition format (version 0.0.4),
+ * with @reports the number of reports so far, this one included. The text
+ * goes to a fresh malloc'd, NUL-terminated *@text of *@len bytes, which
+ * the caller frees. Returns 0 or -ENOMEM.
+ */
+int prometheus_render(const struct report *r, unsigned long reports, char **text, size_t *len);
+
+/**
+ * @s as a Prometheus label value, without the quotes: backslash, double
+ * quote and newline escaped, bytes that are not UTF-8 replaced by U+FFFD.
+ * Returns a malloc'd string, or NULL when out of memory.
+ */
+char *prometheus_label_value(const char *s);
+
+/**
+ * Parse a listen address, "ADDR:PORT" or "[ADDR6]:PORT", into @ss and
+ * *@sslen. Returns 0 or -EINVAL.
+ */
+int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen);
 
 #endif

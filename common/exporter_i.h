@@ -7,5 +7,6 @@
 
 extern const struct exporter_ops stdout_exporter_ops;
 extern const struct exporter_ops json_exporter_ops;
+extern const struct exporter_ops prometheus_exporter_ops;
 
 #endif

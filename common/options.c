@@ -16,6 +16,51 @@
 
 #define FLAG_MAX 64
 #define SPECS_MAX 96
+#define LISTS_MAX 16
+
+/*
+ * The list options set by a flag since the last options_parse_args(): the
+ * first flag replaces what the file said, later ones append. A program
+ * parses its flags in more than one call (before and after the exporter's
+ * name), hence state that outlives one call.
+ */
+static struct {
+	const void *target;
+	const struct option_spec *spec;
+} lists_seen[LISTS_MAX];
+static size_t nlists_seen;
+
+static bool list_seen(const void *target, const struct option_spec *spec)
+{
+	for (size_t i = 0; i < nlists_seen; i++)
+		if (lists_seen[i].target == target && lists_seen[i].spec == spec)
+			return true;
+	if (nlists_seen < LISTS_MAX) {
+		lists_seen[nlists_seen].target = target;
+		lists_seen[nlists_seen].spec = spec;
+		nlists_seen++;
+	}
+	return false;
+}
+
+/* Append ",@value" to the list option @spec in @target. */
+static int list_append(const struct option_spec *spec, void *target, const char *value,
+		       char *why, size_t whylen)
+{
+	char *p = (char *)target + spec->offset;
+	size_t len = strlen(p);
+
+	if (!len)
+		return options_set(spec, target, value, why, whylen);
+	if (len + 1 + strlen(value) >= spec->size) {
+		snprintf(why, whylen, "values of '%s' are too long together (at most %zu bytes)",
+			 spec->key, spec->size - 1);
+		return -EINVAL;
+	}
+	p[len] = ',';
+	strcpy(p + len + 1, value);
+	return 0;
+}
 
 int options_set(const struct option_spec *spec, void *target, const char *value,
 		char *why, size_t whylen)
@@ -25,6 +70,7 @@ int options_set(const struct option_spec *spec, void *target, const char *value,
 
 	switch (spec->type) {
 	case OPTION_STRING:
+	case OPTION_LIST:
 		if (strlen(value) >= spec->size) {
 			snprintf(why, whylen, "value of '%s' is too long (at most %zu bytes)",
 				 spec->key, spec->size - 1);
@@ -230,6 +276,11 @@ int options_parse_flags(const struct options_program *prog, void *target,
 		}
 		if (!spec)
 			return log_error(-EINVAL, "unknown option '%s' (see --help)", argv[optind - 1]);
+		if (spec->type == OPTION_LIST && list_seen(target, spec)) {
+			if (list_append(spec, target, optarg, why, sizeof(why)) < 0)
+				return log_error(-EINVAL, "%s", why);
+			continue;
+		}
 		if (options_set(spec, target, optarg, why, sizeof(why)) < 0)
 			return log_error(-EINVAL, "%s", why);
 	}
@@ -242,6 +293,7 @@ int options_parse_args(const struct options_program *prog, void *target,
 	const char *config = NULL;
 	int ret;
 
+	nlists_seen = 0;
 	/* --config comes first whatever its place, so that flags override it. */
 	for (int i = first; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "--config") && i + 1 < argc)

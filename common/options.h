@@ -14,6 +14,7 @@ enum option_type {
 	OPTION_UNSIGNED, /* unsigned */
 	OPTION_DOUBLE,   /* double */
 	OPTION_CHOICE,   /* int: index into choices */
+	OPTION_LIST,     /* char[size]: comma-separated; a repeated flag appends */
 };
 
 struct option_spec {
@@ -57,7 +58,9 @@ int options_load_file(const struct options_program *prog, void *target, const ch
 /**
  * Parse the command line: load --config FILE (or the default file when it
  * exists), then apply flags from argv[@first] up to the first argument that
- * is not an option. Returns the index of that argument (argc when none), 
+ * is not an option. The first flag of an OPTION_LIST replaces the file's
+ * value; repeating the flag (here or in a later options_parse_flags() call)
+ * appends to it. Returns the index of that argument (argc when none), 
  * -EINVAL after logging what is wrong, or -EAGAIN when --help or --version
  * was answered and the program should exit 0.
  */

@@ -147,10 +147,20 @@ int proc_table_init(struct proc_table *t, const char *proc_root)
 	return t->procfd < 0 ? -errno : 0;
 }
 
+static void free_cgroups(struct process *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].cgroup);
+		a[i].cgroup = NULL;
+	}
+}
+
 void proc_table_release(struct proc_table *t)
 {
 	if (t->procfd >= 0)
 		close(t->procfd);
+	free_cgroups(t->cur, t->ncur);
+	free_cgroups(t->prev, t->nprev);
 	free(t->cur);
 	free(t->prev);
 	memset(t, 0, sizeof(*t));
@@ -181,7 +191,13 @@ int proc_table_scan(struct proc_table *t)
 	int dfd;
 	DIR *d;
 
-	/* The previous scan becomes the baseline; its array is reused. */
+	/*
+	 * The previous scan becomes the baseline; its array is reused. Its
+	 * cgroups were handed on to their processes at the last merge; what
+	 * is left belonged to processes that have exited.
+	 */
+	free_cgroups(t->prev, t->nprev);
+	t->scans++;
 	swap = t->prev;
 	swap_alloc = t->alloc_prev;
 	t->prev = t->cur;
@@ -218,6 +234,7 @@ int proc_table_scan(struct proc_table *t)
 		if (proc_read_pid_stat(t->procfd, pid, &p->stat) < 0)
 			continue;  /* exited, or not a process we can read */
 		p->delta = 0;
+		p->cgroup = NULL;
 		if (t->ncur && t->cur[t->ncur - 1].stat.pid > pid)
 			sorted = false;
 		t->ncur++;
@@ -229,12 +246,90 @@ int proc_table_scan(struct proc_table *t)
 	for (size_t i = 0; i < t->ncur; i++) {
 		struct process *p = &t->cur[i];
 
+		struct process *q;
+
 		while (j < t->nprev && t->prev[j].stat.pid < p->stat.pid)
 			j++;
-		if (j < t->nprev && t->prev[j].stat.pid == p->stat.pid &&
-		    t->prev[j].stat.starttime == p->stat.starttime &&
-		    p->stat.cpu >= t->prev[j].stat.cpu)
-			p->delta = p->stat.cpu - t->prev[j].stat.cpu;
+		if (j == t->nprev)
+			continue;
+		q = &t->prev[j];
+		if (q->stat.pid != p->stat.pid || q->stat.starttime != p->stat.starttime)
+			continue;
+		if (p->stat.cpu >= q->stat.cpu)
+			p->delta = p->stat.cpu - q->stat.cpu;
+		p->cgroup = q->cgroup;
+		q->cgroup = NULL;
 	}
 	return 0;
+}
+
+int proc_parse_cgroup(const char *text, char *path, size_t size)
+{
+	const char *best = NULL;
+	size_t best_len = 0;
+	int best_rank = 0;
+
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		const char *c1 = strchr(line, ':');
+		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		int rank = 0;
+
+		if (c2 && c2 < line + len && c2[1] == '/') {
+			const char *ctl = c1 + 1;
+			size_t ctl_len = (size_t)(c2 - ctl);
+
+			if (ctl_len == 0)
+				rank = 1;  /* "0::/path", cgroup v2 */
+			else if (ctl_len == 12 && !strncmp(ctl, "name=systemd", 12))
+				rank = 3;
+			else
+				/* "cpu,cpuacct", "cpuacct,cpu", "cpu", "cpuacct" */
+				for (const char *tok = ctl; tok < c2;) {
+					const char *comma = memchr(tok, ',', (size_t)(c2 - tok));
+					size_t tlen = (size_t)((comma ? comma : c2) - tok);
+
+					if ((tlen == 3 && !strncmp(tok, "cpu", 3)) ||
+					    (tlen == 7 && !strncmp(tok, "cpuacct", 7)))
+						rank = 2;
+					tok += tlen + 1;
+				}
+		}
+		if (rank > best_rank) {
+			best_rank = rank;
+			best = c2 + 1;
+			best_len = (size_t)(line + len - best);
+		}
+		line = end ? end + 1 : NULL;
+	}
+	if (!best)
+		return -EINVAL;
+	if (best_len >= size)
+		return -ENAMETOOLONG;
+	memcpy(path, best, best_len);
+	path[best_len] = '\0';
+	return 0;
+}
+
+const char *proc_process_cgroup(struct proc_table *t, struct process *p)
+{
+	char file[40], text[4096], path[1024];
+	ssize_t n;
+
+	if (p->cgroup && (t->scans + (unsigned long)p->stat.pid) % PROC_CGROUP_REFRESH != 0)
+		return p->cgroup;
+	snprintf(file, sizeof(file), "%d/cgroup", (int)p->stat.pid);
+	n = read_small(t->procfd, file, text, sizeof(text));
+	if (n <= 0 || proc_parse_cgroup(text, path, sizeof(path)) < 0)
+		return p->cgroup;  /* gone, or unreadable: keep what was known */
+	if (!p->cgroup || strcmp(p->cgroup, path)) {
+		char *copy = strdup(path);
+
+		if (!copy)
+			return p->cgroup;
+		free(p->cgroup);
+		p->cgroup = copy;
+	}
+	return p->cgroup;
 }

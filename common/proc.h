@@ -51,7 +51,12 @@ int proc_read_pid_stat(int procfd, pid_t pid, struct pid_stat *st);
 struct process {
 	struct pid_stat stat;
 	uint64_t delta;      /* CPU ticks over the last interval */
+	char *cgroup;        /* NULL until proc_process_cgroup() reads it */
 };
+
+/* A process's cgroup is read again every this many scans (staggered by pid). */
+#define PROC_CGROUP_REFRESH 32
+
 
 /*
  * The processes seen at the last two scans, each sorted by pid, so a scan
@@ -63,6 +68,7 @@ struct proc_table {
 	struct process *cur, *prev;
 	size_t ncur, nprev;
 	size_t alloc_cur, alloc_prev;
+	unsigned long scans;
 };
 
 /** Open @proc_root for scanning. Returns 0 or -errno. */
@@ -74,6 +80,24 @@ int proc_table_init(struct proc_table *t, const char *proc_root);
  * Returns 0 or -errno when the proc root itself cannot be read.
  */
 int proc_table_scan(struct proc_table *t);
+
+/**
+ * Pick a process's cgroup from the text of /proc/PID/cgroup: the path in
+ * the name=systemd hierarchy where there is one (hybrid and v1 hosts), else
+ * the cpu or cpuacct controller's, else the cgroup v2 path ("0::/path", all
+ * a pure v2 host has). Copies it to @path. Returns 0, -EINVAL when there
+ * is none, or -ENAMETOOLONG.
+ */
+int proc_parse_cgroup(const char *text, char *path, size_t size);
+
+/**
+ * The cgroup of @p, a process of @t's latest scan ("/system.slice/
+ * nginx.service", "/docker/<id>"). Read lazily from /proc/PID/cgroup, then
+ * kept with the process across scans and re-read every PROC_CGROUP_REFRESH
+ * scans, so a steady machine costs few reads. The string belongs to @t.
+ * Returns NULL when it cannot be read (the process exited).
+ */
+const char *proc_process_cgroup(struct proc_table *t, struct process *p);
 
 /** Free the arrays and close the root; the table may be initialised again. */
 void proc_table_release(struct proc_table *t);

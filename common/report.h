@@ -40,6 +40,13 @@ struct report_process {
 	const char *comm;
 	double cpu_percent;   /* of one CPU */
 	double power_w;
+	double energy_j;      /* since the agent first saw it in the top N */
+};
+
+/* Agent: the processes of one cgroup (a systemd unit, a container). */
+struct report_cgroup {
+	const char *path;     /* "/system.slice/nginx.service" */
+	double power_w;
 };
 
 struct report {
@@ -57,6 +64,9 @@ struct report {
 	const struct report_vm *vms;
 	size_t nvms;
 	double unattributed_w; /* over the zones that make up the machine */
+	const struct report_cgroup *cgroups; /* agent: top N, by power */
+	size_t ncgroups;
+	double tick_s;         /* how long the last tick's reads and sums took */
 };
 
 #endif

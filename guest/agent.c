@@ -35,10 +35,12 @@ struct agent_config {
 	double step;
 	double timeout;                /* 0: run until signalled */
 	unsigned processes;
+	unsigned cgroups;
 	char regex[256];
 	char file[PATH_MAX];
 	double idle_watts_per_cpu;
 	double max_watts_per_cpu;
+	char listen[512];              /* prometheus: ADDR:PORT,... */
 };
 
 #define OFF(field) offsetof(struct agent_config, field)
@@ -52,13 +54,15 @@ static const struct option_spec agent_specs[] = {
 	{ "agent", "sensor", 0, OPTION_CHOICE, OFF(sensor), 0, sensor_kind_names, 0, 0,
 	  "auto|powercap|estimate", "where power comes from" },
 	{ "agent", "exporter", 0, OPTION_CHOICE, OFF(exporter), 0, exporter_kind_names, 0, 0,
-	  "stdout|json", "exporter when none is named on the command line" },
+	  "stdout|json|prometheus", "exporter when none is named on the command line" },
 	{ "output", "step", 's', OPTION_DOUBLE, OFF(step), 0, NULL, 0.01, 86400, "SECONDS",
 	  "seconds between measurements" },
 	{ "output", "timeout", 't', OPTION_DOUBLE, OFF(timeout), 0, NULL, 0, 1e9, "SECONDS",
 	  "stop after this many seconds (0: run until stopped)" },
 	{ "output", "processes", 'n', OPTION_UNSIGNED, OFF(processes), 0, NULL, 0, 100000, "N",
 	  "show the top N processes by power" },
+	{ "output", "cgroups", 0, OPTION_UNSIGNED, OFF(cgroups), 0, NULL, 0, 100000, "N",
+	  "prometheus: export the top N cgroups (units, containers) by power" },
 	{ "output", "regex", 0, OPTION_STRING, STR(regex), NULL, 0, 0, "REGEX",
 	  "only processes whose name matches this extended regex" },
 	{ "output", "file", 0, OPTION_STRING, STR(file), NULL, 0, 0, "PATH",
@@ -67,11 +71,13 @@ static const struct option_spec agent_specs[] = {
 	  "WATTS", "estimate: power of one idle CPU" },
 	{ "estimate", "max_watts_per_cpu", 0, OPTION_DOUBLE, OFF(max_watts_per_cpu), 0, NULL, 0, 10000,
 	  "WATTS", "estimate: power of one fully busy CPU" },
+	{ "prometheus", "listen", 0, OPTION_LIST, STR(listen), NULL, 0, 0, "ADDR:PORT",
+	  "prometheus: address to serve /metrics on, [ADDR]:PORT for IPv6; repeat or comma-separate for several" },
 };
 
 static const struct options_program agent_program = {
 	.name = "vpowercap-agent",
-	.synopsis = "[options] stdout|json [options]",
+	.synopsis = "[options] stdout|json|prometheus [options]",
 	.default_config = "/etc/vpowercap/agent.conf",
 	.specs = agent_specs,
 	.nspecs = sizeof(agent_specs) / sizeof(agent_specs[0]),
@@ -151,10 +157,14 @@ struct agent {
 	struct report_zone *zones;
 	size_t zones_alloc;
 	struct report_process *top;
+	struct process_energy_table energy;
+	struct cgroup_scratch cgroup_scratch;
+	struct report_cgroup *cgroups;
 };
 
+/* Report the interval that ended; @tick_start is when its reads began. */
 static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
-		      const struct cpu_times *cpu, double interval)
+		      const struct cpu_times *cpu, double interval, double tick_start)
 {
 	const struct powercap *pc = a->sensor->zones;
 	struct report r = {
@@ -189,11 +199,20 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 	r.nzones = pc->nzones;
 	r.host_valid = powercap_total_delta(pc, &total_uj);
 	r.host_power_w = (double)total_uj / 1e6 / interval;
-	if (r.host_valid && cpu->busy >= prev_cpu->busy)
-		r.nprocesses = process_power_top(&a->procs, cpu->busy - prev_cpu->busy, r.host_power_w,
+	if (r.host_valid && cpu->busy >= prev_cpu->busy) {
+		uint64_t dbusy = cpu->busy - prev_cpu->busy;
+
+		r.nprocesses = process_power_top(&a->procs, dbusy, r.host_power_w,
 						 interval, a->have_filter ? &a->filter : NULL,
 						 a->top, a->cfg.processes);
+		process_energy_update(&a->energy, &a->procs, dbusy, total_uj, a->top, r.nprocesses);
+		if (a->cgroups)
+			r.ncgroups = process_power_cgroups(&a->procs, dbusy, r.host_power_w,
+							   &a->cgroup_scratch, a->cgroups, a->cfg.cgroups);
+	}
 	r.processes = a->top;
+	r.cgroups = a->cgroups;
+	r.tick_s = mono_now() - tick_start;
 	return exporter_write(a->exporter, &r);
 }
 
@@ -201,7 +220,7 @@ static int agent_run(struct agent *a)
 {
 	struct cpu_times cpu, prev_cpu;
 	struct complaint stat_complaint = COMPLAINT_INIT;
-	double start, last, now;
+	double start, last, now, tick_start;
 	unsigned long steps = 0, max_steps = 0;
 	int ret;
 
@@ -220,6 +239,7 @@ static int agent_run(struct agent *a)
 
 	while (sleep_until(start + (double)(steps + 1) * a->cfg.step)) {
 		steps++;
+		tick_start = mono_now();
 		ret = proc_read_stat(a->procs.procfd, &cpu);
 		if (ret < 0) {
 			complain(&stat_complaint, LOG_LEVEL_WARNING, "cannot read '%s/stat': %s",
@@ -230,7 +250,7 @@ static int agent_run(struct agent *a)
 		now = mono_now();
 		sensor_sample(a->sensor, &cpu, now - last);
 		proc_table_scan(&a->procs);
-		ret = agent_step(a, &prev_cpu, &cpu, now - last);
+		ret = agent_step(a, &prev_cpu, &cpu, now - last, tick_start);
 		if (ret < 0)
 			return ret == -EIO ? 0 : ret;  /* the reader went away: done */
 		prev_cpu = cpu;
@@ -250,6 +270,9 @@ static void agent_release(struct agent *a)
 		regfree(&a->filter);
 	free(a->zones);
 	free(a->top);
+	free(a->cgroups);
+	process_energy_release(&a->energy);
+	cgroup_scratch_release(&a->cgroup_scratch);
 }
 
 int main(int argc, char **argv)
@@ -261,6 +284,8 @@ int main(int argc, char **argv)
 			.exporter = -1,
 			.step = 1.0,
 			.processes = 10,
+			.cgroups = 10,
+			.listen = "0.0.0.0:9811",
 			.idle_watts_per_cpu = 2.0,
 			.max_watts_per_cpu = 10.0,
 		},
@@ -283,7 +308,7 @@ int main(int argc, char **argv)
 			if (!strcmp(argv[next], exporter_kind_names[i]))
 				a.cfg.exporter = i;
 		if (a.cfg.exporter < 0) {
-			log_error(0, "unknown exporter '%s' (stdout or json)", argv[next]);
+			log_error(0, "unknown exporter '%s' (stdout, json or prometheus)", argv[next]);
 			return 2;
 		}
 		next = options_parse_flags(&agent_program, &a.cfg, argc, argv, next + 1);
@@ -297,7 +322,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (a.cfg.exporter < 0) {
-		log_error(0, "no exporter given: say 'stdout' or 'json' (see --help)");
+		log_error(0, "no exporter given: say 'stdout', 'json' or 'prometheus' (see --help)");
 		return 2;
 	}
 	if (a.cfg.max_watts_per_cpu < a.cfg.idle_watts_per_cpu) {
@@ -340,8 +365,12 @@ int main(int argc, char **argv)
 		log_info("reading powercap tree '%s' (%zu zones)", a.sensor->zones->root,
 			 a.sensor->zones->nzones);
 	a.top = calloc(a.cfg.processes ? a.cfg.processes : 1, sizeof(*a.top));
-	exporter_cfg = (struct exporter_config){ .file = a.cfg.file };
-	a.exporter = a.top ? exporter_open(a.cfg.exporter, &exporter_cfg) : NULL;
+	/* Only the Prometheus exporter shows cgroups: others skip reading them. */
+	if (a.cfg.exporter == EXPORTER_PROMETHEUS && a.cfg.cgroups)
+		a.cgroups = calloc(a.cfg.cgroups, sizeof(*a.cgroups));
+	exporter_cfg = (struct exporter_config){ .file = a.cfg.file, .listen = a.cfg.listen };
+	a.exporter = a.top && (a.cgroups || a.cfg.exporter != EXPORTER_PROMETHEUS || !a.cfg.cgroups)
+		     ? exporter_open(a.cfg.exporter, &exporter_cfg) : NULL;
 	if (!a.exporter) {
 		ret = -ENOMEM;
 		goto out;

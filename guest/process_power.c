@@ -2,6 +2,9 @@
 /* Per-process power from CPU time shares. */
 #include "process_power.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proc.h"
@@ -47,4 +50,183 @@ size_t process_power_top(const struct proc_table *t, uint64_t dbusy, double host
 			count++;
 	}
 	return count;
+}
+
+/* Where sampling skew makes the processes' CPU time exceed the machine's. */
+static uint64_t cpu_divisor(const struct proc_table *t, uint64_t dbusy)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < t->ncur; i++)
+		sum += t->cur[i].delta;
+	return sum > dbusy ? sum : dbusy;
+}
+
+static const struct process *find_process(const struct proc_table *t, pid_t pid)
+{
+	size_t lo = 0, hi = t->ncur;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->cur[mid].stat.pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->ncur && t->cur[lo].stat.pid == pid ? &t->cur[lo] : NULL;
+}
+
+/* Index of @pid in @pe, or where it would go. */
+static size_t energy_slot(const struct process_energy_table *pe, pid_t pid)
+{
+	size_t lo = 0, hi = pe->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pe->e[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint64_t share_uj(uint64_t host_uj, uint64_t delta, uint64_t divisor)
+{
+	return divisor ? (uint64_t)llround((double)host_uj * (double)delta / (double)divisor) : 0;
+}
+
+int process_energy_update(struct process_energy_table *pe, const struct proc_table *t,
+			  uint64_t dbusy, uint64_t host_uj, struct report_process *top, size_t ntop)
+{
+	uint64_t divisor = cpu_divisor(t, dbusy);
+	size_t cap = 4 * ntop + 16, kept = 0, j = 0;
+
+	pe->updates++;
+	if (cap > pe->cap) {
+		struct process_energy *e = realloc(pe->e, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		pe->e = e;
+		pe->cap = cap;
+	}
+	/* Both sorted by pid: one merge finds every tracked process. */
+	for (size_t i = 0; i < pe->n; i++) {
+		struct process_energy *x = &pe->e[i];
+
+		while (j < t->ncur && t->cur[j].stat.pid < x->pid)
+			j++;
+		if (j == t->ncur || t->cur[j].stat.pid != x->pid ||
+		    t->cur[j].stat.starttime != x->starttime)
+			continue;  /* exited, or its pid was reused */
+		x->energy_uj += share_uj(host_uj, t->cur[j].delta, divisor);
+		pe->e[kept++] = *x;
+	}
+	pe->n = kept;
+
+	for (size_t i = 0; i < ntop; i++) {
+		size_t at = energy_slot(pe, top[i].pid);
+		const struct process *p;
+
+		if (at == pe->n || pe->e[at].pid != top[i].pid) {
+			p = find_process(t, top[i].pid);
+			if (!p)
+				continue;
+			if (pe->n == pe->cap) {
+				/* Forget the one longest out of the top N. */
+				size_t old = 0;
+
+				for (size_t k = 1; k < pe->n; k++)
+					if (pe->e[k].last_top < pe->e[old].last_top)
+						old = k;
+				memmove(&pe->e[old], &pe->e[old + 1], (pe->n - old - 1) * sizeof(*pe->e));
+				pe->n--;
+				at = energy_slot(pe, top[i].pid);
+			}
+			memmove(&pe->e[at + 1], &pe->e[at], (pe->n - at) * sizeof(*pe->e));
+			pe->e[at] = (struct process_energy){
+				.pid = p->stat.pid,
+				.starttime = p->stat.starttime,
+				.energy_uj = share_uj(host_uj, p->delta, divisor),
+			};
+			pe->n++;
+		}
+		pe->e[at].last_top = pe->updates;
+		top[i].energy_j = (double)pe->e[at].energy_uj / 1e6;
+	}
+	return 0;
+}
+
+void process_energy_release(struct process_energy_table *pe)
+{
+	free(pe->e);
+	memset(pe, 0, sizeof(*pe));
+}
+
+static int sum_by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct cgroup_sum *)a)->path, ((const struct cgroup_sum *)b)->path);
+}
+
+static int sum_by_delta(const void *a, const void *b)
+{
+	const struct cgroup_sum *x = a, *y = b;
+
+	if (x->delta != y->delta)
+		return x->delta < y->delta ? 1 : -1;
+	return strcmp(x->path, y->path);
+}
+
+size_t process_power_cgroups(struct proc_table *t, uint64_t dbusy, double host_power_w,
+			     struct cgroup_scratch *scratch, struct report_cgroup *out, size_t n)
+{
+	uint64_t divisor = cpu_divisor(t, dbusy);
+	size_t count = 0, groups = 0;
+
+	if (!divisor || !n)
+		return 0;
+	for (size_t i = 0; i < t->ncur; i++) {
+		struct process *p = &t->cur[i];
+		const char *path;
+
+		if (!p->delta || !(path = proc_process_cgroup(t, p)))
+			continue;
+		if (count == scratch->alloc) {
+			size_t alloc = scratch->alloc ? 2 * scratch->alloc : 64;
+			struct cgroup_sum *sums = realloc(scratch->sums, alloc * sizeof(*sums));
+
+			if (!sums)
+				break;
+			scratch->sums = sums;
+			scratch->alloc = alloc;
+		}
+		scratch->sums[count++] = (struct cgroup_sum){ path, p->delta };
+	}
+	if (!count)
+		return 0;
+	qsort(scratch->sums, count, sizeof(*scratch->sums), sum_by_path);
+	for (size_t i = 0; i < count; i++) {
+		if (groups && !strcmp(scratch->sums[groups - 1].path, scratch->sums[i].path))
+			scratch->sums[groups - 1].delta += scratch->sums[i].delta;
+		else
+			scratch->sums[groups++] = scratch->sums[i];
+	}
+	qsort(scratch->sums, groups, sizeof(*scratch->sums), sum_by_delta);
+	if (groups > n)
+		groups = n;
+	for (size_t i = 0; i < groups; i++)
+		out[i] = (struct report_cgroup){
+			.path = scratch->sums[i].path,
+			.power_w = host_power_w * (double)scratch->sums[i].delta / (double)divisor,
+		};
+	return groups;
+}
+
+void cgroup_scratch_release(struct cgroup_scratch *s)
+{
+	free(s->sums);
+	memset(s, 0, sizeof(*s));
 }

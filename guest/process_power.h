@@ -27,4 +27,58 @@ size_t process_power_top(const struct proc_table *t, uint64_t dbusy, double host
 			 double interval_s, const regex_t *filter,
 			 struct report_process *out, size_t n);
 
+/* One process's energy, counted from the step it first made the top N. */
+struct process_energy {
+	pid_t pid;
+	uint64_t starttime;       /* with pid, tells the process from a reused pid */
+	uint64_t energy_uj;
+	unsigned long last_top;   /* the update at which it was last in the top N */
+};
+
+/*
+ * Energy accumulators for the processes shown, bounded: a process keeps
+ * its accumulator while it lives and the table has room (4 N + 16 entries),
+ * so one that drops out of the top N and comes back continues its count.
+ * When the table is full the process longest out of the top N is forgotten.
+ */
+struct process_energy_table {
+	struct process_energy *e;   /* sorted by pid */
+	size_t n, cap;
+	unsigned long updates;
+};
+
+/**
+ * After process_power_top() filled @top (@ntop entries) from @t: add the
+ * last interval's energy (@host_uj of the machine, shared by CPU time over
+ * @dbusy as process_power_top() does) to every tracked process, start
+ * tracking the new ones in @top, forget those that exited, and set each
+ * @top entry's energy_j. Returns 0 or -ENOMEM (energy_j left at 0).
+ */
+int process_energy_update(struct process_energy_table *pe, const struct proc_table *t,
+			  uint64_t dbusy, uint64_t host_uj, struct report_process *top, size_t ntop);
+
+void process_energy_release(struct process_energy_table *pe);
+
+struct cgroup_sum {
+	const char *path;
+	uint64_t delta;
+};
+
+/* Scratch space kept between steps, so a steady machine allocates nothing. */
+struct cgroup_scratch {
+	struct cgroup_sum *sums;
+	size_t alloc;
+};
+
+/**
+ * Fill @out with up to @n cgroups by decreasing power: the power of every
+ * process of @t that used CPU in the last interval (no filter applies),
+ * summed by the cgroup proc_process_cgroup() gives. Paths point into @t,
+ * valid until its next scan. Returns how many were written.
+ */
+size_t process_power_cgroups(struct proc_table *t, uint64_t dbusy, double host_power_w,
+			     struct cgroup_scratch *scratch, struct report_cgroup *out, size_t n);
+
+void cgroup_scratch_release(struct cgroup_scratch *s);
+
 #endif

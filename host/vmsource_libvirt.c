@@ -20,39 +20,59 @@
 #include "log.h"
 #include "vmsource_i.h"
 
+#define DEFAULT_URI "qemu:///system"
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 30
 
-/* vCPU counts change only with lifecycle events: asked again after one. */
-struct vcpu_cache {
+/*
+ * What one stats call does not say about a domain, asked of libvirt once
+ * and kept until the next lifecycle event: vCPU counts change with a start
+ * or a new definition, persistence with a define or an undefine.
+ */
+struct domain_facts {
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	unsigned vcpus;
+	bool persistent;
 };
 
 struct libvirt_source {
 	char *uri;
-	struct vcpu_cache *vcpus;
-	size_t nvcpus, alloc_vcpus;
-	unsigned long vcpus_generation;
+	struct domain_facts *facts;
+	size_t nfacts, alloc_facts;
+	unsigned long facts_generation;
 	virConnectPtr conn;
 	int lifecycle_id;          /* event callback, -1 when none */
 	int lost;                  /* set by the close callback (event thread) */
-	bool was_connected;
 	unsigned backoff_s;
 	time_t next_try;           /* monotonic seconds */
-	pthread_t events;
-	int stop_events;
 	struct complaint complaint;
 	struct vm_source *src;
 };
 
-static pthread_once_t event_impl_once = PTHREAD_ONCE_INIT;
-static int event_impl_ret;
+static const char *const lifecycle_names[] = {
+	[VIR_DOMAIN_EVENT_DEFINED] = "defined",
+	[VIR_DOMAIN_EVENT_UNDEFINED] = "undefined",
+	[VIR_DOMAIN_EVENT_STARTED] = "started",
+	[VIR_DOMAIN_EVENT_SUSPENDED] = "suspended",
+	[VIR_DOMAIN_EVENT_RESUMED] = "resumed",
+	[VIR_DOMAIN_EVENT_STOPPED] = "stopped",
+	[VIR_DOMAIN_EVENT_SHUTDOWN] = "shut down",
+	[VIR_DOMAIN_EVENT_PMSUSPENDED] = "suspended by the guest",
+	[VIR_DOMAIN_EVENT_CRASHED] = "crashed",
+};
 
-static void register_event_impl(void)
-{
-	event_impl_ret = virEventRegisterDefaultImpl();
-}
+/*
+ * libvirt's default event loop is one per process: every source shares one
+ * thread running it, started by the first open and joined by the last
+ * close, so two loops never compete for the same events.
+ */
+static struct {
+	pthread_mutex_t lock;
+	unsigned users;
+	pthread_t thread;
+	int stop;
+	int registered;            /* virEventRegisterDefaultImpl: 0 not yet, 1 done, -1 failed */
+} event_loop = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* libvirt's own messages go to debug; failures are reported by us. */
 static void libvirt_error(void *arg, virErrorPtr err)
@@ -70,29 +90,79 @@ static time_t mono_s(void)
 	return ts.tv_sec;
 }
 
-static void *run_events(void *arg)
+static void *run_event_loop(void *arg)
 {
-	struct libvirt_source *ls = arg;
-
-	while (!__atomic_load_n(&ls->stop_events, __ATOMIC_ACQUIRE))
-		if (virEventRunDefaultImpl() < 0)
+	(void)arg;
+	while (!__atomic_load_n(&event_loop.stop, __ATOMIC_ACQUIRE))
+		if (virEventRunDefaultImpl() < 0) {
+			log_error(0, "libvirt's event loop failed: %s; domain events are lost",
+				  virGetLastErrorMessage());
 			break;
+		}
 	return NULL;
 }
 
-static void wake_events(int timer, void *arg)
+/* A timer that fires once, so that the loop wakes and sees the stop flag. */
+static void wake_event_loop(int timer, void *arg)
 {
 	(void)arg;
 	virEventRemoveTimeout(timer);
 }
 
+static int event_loop_get(void)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&event_loop.lock);
+	if (!event_loop.registered)
+		event_loop.registered = virEventRegisterDefaultImpl() < 0 ? -1 : 1;
+	if (event_loop.registered < 0) {
+		ret = log_error(-EAGAIN, "cannot set up libvirt's event loop: %s", virGetLastErrorMessage());
+	} else if (event_loop.users == 0) {
+		int err;
+
+		event_loop.stop = 0;
+		err = pthread_create(&event_loop.thread, NULL, run_event_loop, NULL);
+		if (err)
+			ret = log_error(-err, "cannot start libvirt's event thread: %s", strerror(err));
+	}
+	if (ret == 0)
+		event_loop.users++;
+	pthread_mutex_unlock(&event_loop.lock);
+	return ret;
+}
+
+static void event_loop_put(void)
+{
+	pthread_mutex_lock(&event_loop.lock);
+	if (--event_loop.users == 0) {
+		__atomic_store_n(&event_loop.stop, 1, __ATOMIC_RELEASE);
+		if (virEventAddTimeout(0, wake_event_loop, NULL, NULL) >= 0) {
+			pthread_join(event_loop.thread, NULL);
+		} else {
+			log_warning("cannot wake libvirt's event thread; leaving it behind");
+			pthread_detach(event_loop.thread);
+		}
+	}
+	pthread_mutex_unlock(&event_loop.lock);
+}
+
+/* libvirtd went away (or the keepalive gave up): list() reconnects. */
 static void on_close(virConnectPtr conn, int reason, void *arg)
 {
 	struct libvirt_source *ls = arg;
 
 	(void)conn;
-	(void)reason;
+	log_debug("libvirt: connection to '%s' closed (reason %d)", ls->uri, reason);
 	__atomic_store_n(&ls->lost, 1, __ATOMIC_RELEASE);
+}
+
+static const char *lifecycle_name(int event)
+{
+	if (event < 0 || (size_t)event >= sizeof(lifecycle_names) / sizeof(lifecycle_names[0]) ||
+	    !lifecycle_names[event])
+		return "changed";
+	return lifecycle_names[event];
 }
 
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *arg)
@@ -100,9 +170,8 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	struct libvirt_source *ls = arg;
 
 	(void)conn;
-	(void)detail;
 	__atomic_add_fetch(&ls->src->generation, 1, __ATOMIC_RELEASE);
-	log_debug("libvirt: domain '%s' event %d", virDomainGetName(dom), event);
+	log_debug("libvirt: domain '%s' %s (detail %d)", virDomainGetName(dom), lifecycle_name(event), detail);
 	return 0;
 }
 
@@ -110,6 +179,7 @@ static void disconnect(struct libvirt_source *ls)
 {
 	if (!ls->conn)
 		return;
+	/* on a broken connection these fail harmlessly (logged at debug) */
 	if (ls->lifecycle_id >= 0)
 		virConnectDomainEventDeregisterAny(ls->conn, ls->lifecycle_id);
 	virConnectUnregisterCloseCallback(ls->conn, on_close);
@@ -138,17 +208,23 @@ static bool connect_now(struct libvirt_source *ls)
 		return false;
 	}
 	__atomic_store_n(&ls->lost, 0, __ATOMIC_RELEASE);
-	virConnectRegisterCloseCallback(ls->conn, on_close, ls, NULL);
-	/* keepalives notice a libvirtd that vanished without closing */
+	if (virConnectRegisterCloseCallback(ls->conn, on_close, ls, NULL) < 0)
+		log_warning("libvirt at '%s': no close callback (%s); a restart is noticed on the next failed call",
+			    ls->uri, virGetLastErrorMessage());
+	/* keepalives notice a libvirtd that hangs without closing (-1: not remote) */
 	virConnectSetKeepAlive(ls->conn, 5, 3);
 	ls->lifecycle_id = virConnectDomainEventRegisterAny(ls->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 							    VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), ls, NULL);
+	if (ls->lifecycle_id < 0)
+		log_warning("libvirt at '%s': no lifecycle events (%s); new domains are seen at the next tick",
+			    ls->uri, virGetLastErrorMessage());
 	ls->backoff_s = BACKOFF_MIN_S;
 	ls->next_try = 0;
-	complaint_release(&ls->complaint, "connected to libvirt at '%s'", ls->uri);
-	if (!ls->was_connected)
+	/* after a loss or failed attempts, complaint_release says it (info) */
+	if (!complaint_active(&ls->complaint))
 		log_info("connected to libvirt at '%s'", ls->uri);
-	ls->was_connected = true;
+	complaint_release(&ls->complaint, "connected to libvirt at '%s'", ls->uri);
+	/* whatever happened while away: the set of domains may have changed */
 	__atomic_add_fetch(&ls->src->generation, 1, __ATOMIC_RELEASE);
 	return true;
 }
@@ -160,6 +236,8 @@ static void connection_lost(struct libvirt_source *ls)
 	log_warning("lost connection to libvirt at '%s', reconnecting", ls->uri);
 	ls->complaint.last = time(NULL);
 	ls->complaint.interval = 60;
+	ls->complaint.suppressed = 0;
+	/* libvirtd restarts take a moment: the first retry is a second away */
 	ls->next_try = mono_s() + BACKOFF_MIN_S;
 	ls->backoff_s = BACKOFF_MIN_S * 2;
 }
@@ -167,8 +245,8 @@ static void connection_lost(struct libvirt_source *ls)
 static int libvirt_open(struct vm_source *src)
 {
 	struct libvirt_source *ls = calloc(1, sizeof(*ls));
-	const char *uri = src->cfg.libvirt_uri && src->cfg.libvirt_uri[0] ? src->cfg.libvirt_uri
-									     : "qemu:///system";
+	const char *uri = src->cfg.libvirt_uri && src->cfg.libvirt_uri[0] ? src->cfg.libvirt_uri : DEFAULT_URI;
+	int ret;
 
 	if (!ls)
 		return -ENOMEM;
@@ -181,11 +259,11 @@ static int libvirt_open(struct vm_source *src)
 	ls->lifecycle_id = -1;
 	ls->backoff_s = BACKOFF_MIN_S;
 	virSetErrorFunc(NULL, libvirt_error);
-	pthread_once(&event_impl_once, register_event_impl);
-	if (event_impl_ret < 0 || pthread_create(&ls->events, NULL, run_events, ls) != 0) {
+	ret = event_loop_get();
+	if (ret < 0) {
 		free(ls->uri);
 		free(ls);
-		return -EAGAIN;
+		return ret;
 	}
 	src->priv = ls;
 	connect_now(ls);  /* not yet is fine: list() keeps trying */
@@ -210,37 +288,55 @@ static int param_int(virTypedParameterPtr params, int n, const char *name, int d
 	return dflt;
 }
 
-/* The vCPUs of domain @uuid, asked of libvirt only when not known. */
-static unsigned domain_vcpus(struct libvirt_source *ls, virDomainPtr dom, const char *uuid)
+/*
+ * The vCPUs and persistence of domain @uuid, asked of libvirt only when
+ * not known since the last lifecycle event. A domain that vanished since
+ * the stats call gets 0 vCPUs and is taken as persistent; it is gone from
+ * the next list anyway. NULL only when out of memory.
+ */
+static const struct domain_facts *domain_facts(struct libvirt_source *ls, virDomainPtr dom, const char *uuid)
 {
-	struct vcpu_cache *c;
+	struct domain_facts *f;
 	int n;
 
-	for (size_t i = 0; i < ls->nvcpus; i++)
-		if (!strcmp(ls->vcpus[i].uuid, uuid))
-			return ls->vcpus[i].vcpus;
-	n = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_CURRENT);
-	if (n <= 0)
-		return 0;
-	if (ls->nvcpus == ls->alloc_vcpus) {
-		size_t alloc = ls->alloc_vcpus ? ls->alloc_vcpus * 2 : 16;
-		struct vcpu_cache *more = realloc(ls->vcpus, alloc * sizeof(*more));
+	for (size_t i = 0; i < ls->nfacts; i++)
+		if (!strcmp(ls->facts[i].uuid, uuid))
+			return &ls->facts[i];
+	if (ls->nfacts == ls->alloc_facts) {
+		size_t alloc = ls->alloc_facts ? ls->alloc_facts * 2 : 16;
+		struct domain_facts *more = realloc(ls->facts, alloc * sizeof(*more));
 
 		if (!more)
-			return (unsigned)n;
-		ls->vcpus = more;
-		ls->alloc_vcpus = alloc;
+			return NULL;
+		ls->facts = more;
+		ls->alloc_facts = alloc;
 	}
-	c = &ls->vcpus[ls->nvcpus++];
-	snprintf(c->uuid, sizeof(c->uuid), "%s", uuid);
-	c->vcpus = (unsigned)n;
-	return c->vcpus;
+	f = &ls->facts[ls->nfacts++];
+	snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
+	/*
+	 * Live count for an active domain, the definition's for an inactive
+	 * one (virDomainGetMaxVcpus fails on those). Not the vcpu.* stats:
+	 * those make qemu's monitor be asked for every domain, which a busy
+	 * TCG guest answers in seconds.
+	 */
+	n = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_CURRENT);
+	f->vcpus = n > 0 ? (unsigned)n : 0;
+	f->persistent = virDomainIsPersistent(dom) != 0;
+	return f;
+}
+
+/* Whether a domain in @state has its qemu process: shut off is the only
+ * state of an inactive domain (a crashed one kept for a dump is active). */
+static bool state_is_active(int state)
+{
+	return state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_NOSTATE;
 }
 
 static int libvirt_list(struct vm_source *src, struct vm_list *out)
 {
 	struct libvirt_source *ls = src->priv;
 	virDomainStatsRecordPtr *records = NULL;
+	unsigned long generation;
 	int n;
 
 	out->n = 0;
@@ -249,16 +345,15 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 	if (!connect_now(ls))
 		return -ENOTCONN;
 	/*
-	 * Every domain, active or not, persistent or transient: state and
-	 * CPU time only, which libvirt reads from the domain's cgroup
-	 * without asking qemu (vCPU stats would query each qemu's monitor,
-	 * which a busy TCG guest answers in seconds). NOWAIT: a domain
-	 * busy with a job must not hold the tick up either.
+	 * Every domain, active or not, persistent or transient (no filter
+	 * flag: ACTIVE|INACTIVE would mean the same): state and CPU time only,
+	 * which libvirt reads from the domain's cgroup without asking qemu.
+	 * NOWAIT: a domain busy with a job must not hold the tick up either.
 	 */
 	n = virConnectGetAllDomainStats(ls->conn, VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL,
 					&records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
 	if (n < 0) {
-		if (virConnectIsAlive(ls->conn) != 1) {
+		if (__atomic_load_n(&ls->lost, __ATOMIC_ACQUIRE) || virConnectIsAlive(ls->conn) != 1) {
 			connection_lost(ls);
 			return -ENOTCONN;
 		}
@@ -266,30 +361,33 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 			 ls->uri, virGetLastErrorMessage());
 		return -EIO;
 	}
-	if (ls->vcpus_generation != __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE)) {
-		ls->vcpus_generation = __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE);
-		ls->nvcpus = 0;
+	generation = __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE);
+	if (ls->facts_generation != generation) {
+		ls->facts_generation = generation;
+		ls->nfacts = 0;
 	}
 	for (int i = 0; i < n; i++) {
 		virDomainStatsRecordPtr r = records[i];
-		struct vm_info *vm = vm_list_add(out);
 		char uuid[VIR_UUID_STRING_BUFLEN];
 		const char *name = virDomainGetName(r->dom);
+		const struct domain_facts *facts;
 		unsigned long long cpu = 0;
-		int state;
+		struct vm_info *vm;
 
-		if (!vm)
-			break;
-		if (virDomainGetUUIDString(r->dom, uuid) < 0 || !name) {
-			out->n--;  /* vanished while we looked */
-			continue;
+		if (virDomainGetUUIDString(r->dom, uuid) < 0 || !name || !name[0])
+			continue;  /* vanished while we looked */
+		facts = domain_facts(ls, r->dom, uuid);
+		vm = facts ? vm_list_add(out) : NULL;
+		if (!vm) {
+			virDomainStatsRecordListFree(records);
+			out->n = 0;
+			return log_error(-ENOMEM, "libvirt: out of memory listing domains");
 		}
-		snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);
+		snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);  /* libvirt writes it lowercase */
 		snprintf(vm->name, sizeof(vm->name), "%s", name);
-		state = param_int(r->params, r->nparams, "state.state", VIR_DOMAIN_NOSTATE);
-		vm->running = state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED &&
-			      state != VIR_DOMAIN_NOSTATE;
-		vm->vcpus = domain_vcpus(ls, r->dom, uuid);
+		vm->running = state_is_active(param_int(r->params, r->nparams, "state.state", VIR_DOMAIN_NOSTATE));
+		vm->vcpus = facts->vcpus;
+		vm->persistent = facts->persistent;
 		if (vm->running && param_ullong(r->params, r->nparams, "cpu.time", &cpu)) {
 			vm->cpu_ns = cpu;
 		} else if (vm->running) {
@@ -299,7 +397,6 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 			if (virDomainGetInfo(r->dom, &info) == 0)
 				vm->cpu_ns = info.cpuTime;
 		}
-		vm->persistent = true;  /* transient ones are announced by the hook */
 	}
 	virDomainStatsRecordListFree(records);
 	return 0;
@@ -312,15 +409,12 @@ static void libvirt_close(struct vm_source *src)
 	if (!ls)
 		return;
 	disconnect(ls);
-	__atomic_store_n(&ls->stop_events, 1, __ATOMIC_RELEASE);
-	/* a timer that fires at once wakes the loop to see the flag */
-	if (virEventAddTimeout(0, wake_events, NULL, NULL) >= 0)
-		pthread_join(ls->events, NULL);
-	else
-		pthread_detach(ls->events);
-	free(ls->vcpus);
+	/* the last close joins the event thread: no callback of ours runs after */
+	event_loop_put();
+	free(ls->facts);
 	free(ls->uri);
 	free(ls);
+	src->priv = NULL;
 }
 
 const struct vm_source_ops libvirt_vm_source_ops = {

@@ -59,6 +59,7 @@ struct daemon_config {
 	char file[PATH_MAX];
 	double idle_watts_per_cpu;
 	double max_watts_per_cpu;
+	char listen[512];      /* prometheus: ADDR:PORT,... */
 };
 
 #define OFF(field) offsetof(struct daemon_config, field)
@@ -86,7 +87,7 @@ static const struct option_spec daemon_specs[] = {
 	{ "daemon", "interval", 0, OPTION_DOUBLE, OFF(interval), 0, NULL, 0.01, 3600, "SECONDS",
 	  "seconds between ticks" },
 	{ "daemon", "exporter", 0, OPTION_CHOICE, OFF(exporter), 0, exporter_kind_names, 0, 0,
-	  "stdout|json", "exporter when none is named on the command line" },
+	  "stdout|json|prometheus", "exporter when none is named on the command line" },
 	{ "attribution", "policy", 0, OPTION_CHOICE, OFF(policy), 0, policy_names, 0, 0,
 	  "busy|capacity|split", "how a zone's energy is split between VMs" },
 	{ "attribution", "idle_watts", 0, OPTION_STRING, STR(idle_watts), NULL, 0, 0, "W|ZONE=W,...",
@@ -101,11 +102,13 @@ static const struct option_spec daemon_specs[] = {
 	  "WATTS", "estimate: power of one idle CPU" },
 	{ "estimate", "max_watts_per_cpu", 0, OPTION_DOUBLE, OFF(max_watts_per_cpu), 0, NULL, 0, 10000,
 	  "WATTS", "estimate: power of one fully busy CPU" },
+	{ "prometheus", "listen", 0, OPTION_LIST, STR(listen), NULL, 0, 0, "ADDR:PORT",
+	  "prometheus: address to serve /metrics on, [ADDR]:PORT for IPv6; repeat or comma-separate for several" },
 };
 
 static const struct options_program daemon_program = {
 	.name = "vpowercapd",
-	.synopsis = "[options] [stdout|json [options]]\n"
+	.synopsis = "[options] [stdout|json|prometheus [options]]\n"
 		    "       vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n"
 		    "       vpowercapd [options] detach DOMAIN",
 	.default_config = "/etc/vpowercap/vpowercapd.conf",
@@ -129,6 +132,7 @@ static const struct daemon_config daemon_defaults = {
 	.step = 1.0,
 	.idle_watts_per_cpu = 2.0,
 	.max_watts_per_cpu = 10.0,
+	.listen = "127.0.0.1:9810",
 };
 
 static volatile sig_atomic_t stop, reload;
@@ -281,6 +285,8 @@ struct daemon {
 	struct complaint stat_complaint;
 	struct complaint slow_complaint;
 	int last_source_ret;
+	uint64_t late_since;   /* when the source began to answer late; 0: it is not */
+	double tick_s;         /* how long the last tick took, for the exporter */
 };
 
 static struct ledger_config ledger_config_of(struct daemon *d)
@@ -334,6 +340,7 @@ static int daemon_report(struct daemon *d, double step_s)
 		.root = d->sensor->zones->root,
 		.interval_s = step_s,
 		.host = true,
+		.tick_s = d->tick_s,
 	};
 	struct timespec now;
 	void *p;
@@ -415,7 +422,7 @@ static int daemon_report(struct daemon *d, double step_s)
 
 /*
  * Read zones, host CPU and VMs back to back, then split. The VM source is
- * asked from its own thread and waited for a fifth of a tick at most: a
+ * asked from its own thread and waited for half a tick at most: a
  * late answer leaves the VMs' CPU time where it was (no dynamic energy this
  * tick), and counts at the next one.
  */
@@ -427,13 +434,18 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 
 	ret = proc_read_stat(d->proc.procfd, &cpu);
 	sensor_sample(d->sensor, ret == 0 ? &cpu : prev_cpu, (double)interval_ns / 1e9);
-	src = vm_poller_get(&d->poller, &d->vms, interval_ns / 5);
+	src = vm_poller_get(&d->poller, &d->vms, interval_ns / 2);
 	if (src == -EAGAIN) {
-		complain(&d->slow_complaint, LOG_LEVEL_WARNING,
-			 "the %s VM source is slow to answer (%.1f s so far); ticks go on without it",
-			 d->source->ops->name, (double)(mono_ns() - t0) / 1e9);
+		/* late now and then is normal; late for a second is worth a word */
+		if (!d->late_since)
+			d->late_since = t0;
+		else if (t0 - d->late_since > 1000000000ULL)
+			complain(&d->slow_complaint, LOG_LEVEL_WARNING,
+				 "the %s VM source has been slow to answer for %.1f s; ticks go on without it",
+				 d->source->ops->name, (double)(t0 - d->late_since) / 1e9);
 		src = d->last_source_ret;
 	} else {
+		d->late_since = 0;
 		complaint_release(&d->slow_complaint, "the %s VM source answers in time again",
 				  d->source->ops->name);
 		d->last_source_ret = src;
@@ -456,6 +468,7 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 	ledger_tick(&d->ledger, d->sensor->zones, src < 0 ? NULL : &d->vms, busy_ns,
 		    cpu.ncpu, interval_ns);
 	*prev_cpu = cpu;
+	d->tick_s = (double)(mono_ns() - t0) / 1e9;
 }
 
 /* Sleep until @deadline_ns; false when a signal asks to stop or reload. */
@@ -700,7 +713,7 @@ static int daemon_open(struct daemon *d)
 	}
 	/* Opened as root, like a log: its file may live where only root writes. */
 	if (d->cfg.exporter >= 0) {
-		struct exporter_config ec = { .file = d->cfg.file };
+		struct exporter_config ec = { .file = d->cfg.file, .listen = d->cfg.listen };
 
 		d->exporter = exporter_open(d->cfg.exporter, &ec);
 		if (!d->exporter)

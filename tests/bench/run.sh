@@ -74,3 +74,43 @@ if [ -c /dev/fuse ] && [ "$(id -u)" = 0 ]; then
 else
 	echo "FUSE read latency: skipped (needs root and /dev/fuse)"
 fi
+
+# Prometheus scrapes with wrk: latency with one client at a time (median,
+# 99th percentile) and throughput with eight, against the agent with 1,000
+# fixture processes and the daemon with 1,000 fixture VMs (the trees above).
+if command -v wrk >/dev/null; then
+	prom_bench() {  # LABEL COMMAND...
+		local label=$1 log=$T/prom-bench.log pid port bytes
+		shift
+		"$@" >"$log" 2>&1 &
+		pid=$!
+		pids+=("$pid")
+		for _ in $(seq 200); do grep -q 'serving http://' "$log" && break; sleep 0.05; done
+		port=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
+		[ -n "$port" ] || { cat "$log"; echo "$label: did not serve"; return; }
+		sleep 2.5  # a few reports in
+		bytes=$(python3 -c 'import sys, urllib.request
+print(len(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics").read()))' "$port")
+		wrk -t 1 -c 1 -d 5s --latency "http://127.0.0.1:$port/metrics" >"$T/wrk1" 2>&1
+		wrk -t 2 -c 8 -d 5s "http://127.0.0.1:$port/metrics" >"$T/wrk8" 2>&1
+		awk -v l="$label" -v b="$bytes" '
+			FILENAME ~ /wrk1$/ && $1 == "50%" { p50 = $2 }
+			FILENAME ~ /wrk1$/ && $1 == "99%" { p99 = $2 }
+			FILENAME ~ /wrk1$/ && /^Requests\/sec/ { rps1 = $2 }
+			FILENAME ~ /wrk8$/ && /^Requests\/sec/ { rps8 = $2 }
+			FILENAME ~ /wrk8$/ && /Non-2xx|Socket errors/ { bad = bad " " $0 }
+			END { printf "%s: %d bytes per scrape; latency median %s, p99 %s (1 client, %.0f req/s); %.0f req/s with 8 clients%s\n",
+				l, b, p50, p99, rps1, rps8, bad ? " ERRORS:" bad : "" }' "$T/wrk1" "$T/wrk8"
+		kill "$pid"
+		wait "$pid" 2>/dev/null || true
+	}
+	prom_bench "agent, prometheus, 1000 processes, top 10" "$BUILD/vpowercap-agent" --powercap-root "$T/pc" \
+		--proc-root "$T/proc1000" prometheus -s 1 -n 10 --listen 127.0.0.1:0
+	prom_bench "agent, prometheus, 1000 processes, top 1000" "$BUILD/vpowercap-agent" --powercap-root "$T/pc" \
+		--proc-root "$T/proc1000" prometheus -s 1 -n 1000 --listen 127.0.0.1:0
+	prom_bench "daemon, prometheus, 1000 VMs, 6 zones" "$BUILD/vpowercapd" --powercap-root "$T/pc" \
+		--proc-root "$T/vmproc1000" --vm-source proc --mountpoint "" --control-socket "" \
+		--state-dir "$T/promstate" --user nobody --interval 1 prometheus -s 1 --listen 127.0.0.1:0
+else
+	echo "Prometheus scrape figures: skipped (needs wrk: apt-get install wrk)"
+fi

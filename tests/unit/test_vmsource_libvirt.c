@@ -6,28 +6,117 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
+#include <libvirt/libvirt.h>
 
 #include "vmsource.h"
 
+#define TEST_URI "test:///default"
+#define TEST_UUID "6695eb01-f6a4-8304-79aa-97f2502e193f"
+
+/*
+ * Within one process every connection to test:///default shares the same
+ * driver state (until the last one closes), so a connection of the test's
+ * own changes what the source sees, and the source's event thread gets the
+ * lifecycle events.
+ */
+static const char persistent_xml[] =
+	"<domain type='test'><name>t-defined</name>"
+	"<uuid>0401aaaa-0000-4000-8000-00000000000a</uuid>"
+	"<memory>1024</memory><vcpu current='2'>4</vcpu><os><type>hvm</type></os></domain>";
+static const char transient_xml[] =
+	"<domain type='test'><name>t-transient</name>"
+	"<uuid>0401BBBB-0000-4000-8000-00000000000B</uuid>"
+	"<memory>1024</memory><vcpu>3</vcpu><os><type>hvm</type></os></domain>";
+
+static unsigned long generation(const struct vm_source *src)
+{
+	return __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE);
+}
+
+/* Wait up to 5 s for @src's generation to move on from @from. */
+static bool generation_moves(const struct vm_source *src, unsigned long from)
+{
+	const struct timespec step = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 500; i++) {
+		if (generation(src) != from)
+			return true;
+		nanosleep(&step, NULL);
+	}
+	return false;
+}
+
+static const struct vm_info *find_vm(const struct vm_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->vms[i].name, name))
+			return &l->vms[i];
+	return NULL;
+}
+
 static void test_default_domain(void **state)
 {
-	struct vm_source_config cfg = { .libvirt_uri = "test:///default" };
+	struct vm_source_config cfg = { .libvirt_uri = TEST_URI };
+	struct vm_source *src = vm_source_open(VM_SOURCE_LIBVIRT, &cfg);
+	struct vm_list vms = { 0 };
+	uint64_t last_cpu = 0;
+
+	(void)state;
+	assert_non_null(src);
+	/* connecting counts as a change: whatever was cached is stale */
+	assert_true(generation(src) > 0);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(vm_source_list(src, &vms), 0);
+		assert_int_equal(vms.n, 1);
+		assert_string_equal(vms.vms[0].name, "test");
+		assert_string_equal(vms.vms[0].uuid, TEST_UUID);
+		assert_true(vms.vms[0].running);
+		assert_true(vms.vms[0].persistent);
+		assert_true(vms.vms[0].vcpus > 0);
+		assert_true(vms.vms[0].cpu_ns > 0);
+		assert_true(vms.vms[0].cpu_ns >= last_cpu);
+		last_cpu = vms.vms[0].cpu_ns;
+	}
+	vm_list_release(&vms);
+	vm_source_free(src);
+}
+
+/* The list is replaced, not appended to. */
+static void test_list_replaces(void **state)
+{
+	struct vm_source_config cfg = { .libvirt_uri = TEST_URI };
 	struct vm_source *src = vm_source_open(VM_SOURCE_LIBVIRT, &cfg);
 	struct vm_list vms = { 0 };
 
 	(void)state;
 	assert_non_null(src);
-	for (int round = 0; round < 3; round++) {
-		assert_int_equal(vm_source_list(src, &vms), 0);
-		assert_int_equal(vms.n, 1);
-		assert_string_equal(vms.vms[0].name, "test");
-		assert_string_equal(vms.vms[0].uuid, "6695eb01-f6a4-8304-79aa-97f2502e193f");
-		assert_true(vms.vms[0].running);
-		assert_true(vms.vms[0].vcpus > 0);
-		assert_true(vms.vms[0].cpu_ns > 0);
-	}
+	for (int i = 0; i < 20; i++)
+		assert_non_null(vm_list_add(&vms));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	assert_int_equal(vms.n, 1);
+	assert_string_equal(vms.vms[0].name, "test");
+	vm_list_release(&vms);
+	vm_source_free(src);
+}
+
+static void test_bogus_uri(void **state)
+{
+	struct vm_source_config cfg = { .libvirt_uri = "bogus:///nothing" };
+	struct vm_source *src = vm_source_open(VM_SOURCE_LIBVIRT, &cfg);
+	struct vm_list vms = { 0 };
+
+	(void)state;
+	/* opens all the same, and keeps trying */
+	assert_non_null(src);
+	assert_non_null(vm_list_add(&vms));
+	assert_int_equal(vm_source_list(src, &vms), -ENOTCONN);
+	assert_int_equal(vms.n, 0);
+	/* within the backoff: no new attempt, same answer */
+	assert_int_equal(vm_source_list(src, &vms), -ENOTCONN);
+	assert_int_equal(vms.n, 0);
 	vm_list_release(&vms);
 	vm_source_free(src);
 }
@@ -39,7 +128,6 @@ static void test_unreachable(void **state)
 	struct vm_list vms = { 0 };
 
 	(void)state;
-	/* opens all the same, and keeps trying */
 	assert_non_null(src);
 	assert_int_equal(vm_source_list(src, &vms), -ENOTCONN);
 	assert_int_equal(vms.n, 0);
@@ -48,11 +136,144 @@ static void test_unreachable(void **state)
 	vm_source_free(src);
 }
 
+/* Lifecycle events bump the generation, and the list follows them. */
+static void test_lifecycle(void **state)
+{
+	struct vm_source_config cfg = { .libvirt_uri = TEST_URI };
+	struct vm_source *src = vm_source_open(VM_SOURCE_LIBVIRT, &cfg);
+	virConnectPtr conn = virConnectOpen(TEST_URI);
+	virDomainPtr defined, transient;
+	struct vm_list vms = { 0 };
+	const struct vm_info *vm;
+	unsigned long gen;
+
+	(void)state;
+	assert_non_null(src);
+	assert_non_null(conn);
+
+	gen = generation(src);
+	defined = virDomainDefineXML(conn, persistent_xml);
+	assert_non_null(defined);
+	assert_true(generation_moves(src, gen));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	assert_int_equal(vms.n, 2);
+	vm = find_vm(&vms, "t-defined");
+	assert_non_null(vm);
+	assert_string_equal(vm->uuid, "0401aaaa-0000-4000-8000-00000000000a");
+	assert_false(vm->running);
+	assert_true(vm->persistent);
+	assert_int_equal(vm->vcpus, 2);  /* the current count, not the maximum */
+	assert_int_equal(vm->cpu_ns, 0);
+
+	gen = generation(src);
+	transient = virDomainCreateXML(conn, transient_xml, 0);
+	assert_non_null(transient);
+	assert_true(generation_moves(src, gen));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	assert_int_equal(vms.n, 3);
+	vm = find_vm(&vms, "t-transient");
+	assert_non_null(vm);
+	assert_string_equal(vm->uuid, "0401bbbb-0000-4000-8000-00000000000b");  /* lowercase */
+	assert_true(vm->running);
+	assert_false(vm->persistent);
+	assert_int_equal(vm->vcpus, 3);
+	assert_true(vm->cpu_ns > 0);
+
+	/* paused: the process is there, so it still counts as running */
+	gen = generation(src);
+	assert_int_equal(virDomainSuspend(transient), 0);
+	assert_true(generation_moves(src, gen));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	vm = find_vm(&vms, "t-transient");
+	assert_non_null(vm);
+	assert_true(vm->running);
+
+	gen = generation(src);
+	assert_int_equal(virDomainCreate(defined), 0);
+	assert_true(generation_moves(src, gen));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	vm = find_vm(&vms, "t-defined");
+	assert_non_null(vm);
+	assert_true(vm->running);
+	assert_true(vm->cpu_ns > 0);
+
+	/* a transient domain that stops is gone */
+	gen = generation(src);
+	assert_int_equal(virDomainDestroy(transient), 0);
+	assert_true(generation_moves(src, gen));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	assert_int_equal(vms.n, 2);
+	assert_null(find_vm(&vms, "t-transient"));
+
+	/* undefined while running: it stays, now transient */
+	gen = generation(src);
+	assert_int_equal(virDomainUndefine(defined), 0);
+	assert_true(generation_moves(src, gen));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	vm = find_vm(&vms, "t-defined");
+	assert_non_null(vm);
+	assert_true(vm->running);
+	assert_false(vm->persistent);
+
+	gen = generation(src);
+	assert_int_equal(virDomainDestroy(defined), 0);
+	assert_true(generation_moves(src, gen));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	assert_int_equal(vms.n, 1);
+	assert_string_equal(vms.vms[0].name, "test");
+
+	virDomainFree(transient);
+	virDomainFree(defined);
+	virConnectClose(conn);
+	vm_list_release(&vms);
+	vm_source_free(src);
+}
+
+/* Two sources share one event loop; closing one leaves the other working. */
+static void test_two_sources(void **state)
+{
+	struct vm_source_config cfg = { .libvirt_uri = TEST_URI };
+	struct vm_source *a = vm_source_open(VM_SOURCE_LIBVIRT, &cfg);
+	struct vm_source *b = vm_source_open(VM_SOURCE_LIBVIRT, &cfg);
+	virConnectPtr conn = virConnectOpen(TEST_URI);
+	struct vm_list vms = { 0 };
+	virDomainPtr dom;
+	unsigned long gen;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(conn);
+	assert_int_equal(vm_source_list(a, &vms), 0);
+	assert_int_equal(vms.n, 1);
+	assert_int_equal(vm_source_list(b, &vms), 0);
+	assert_int_equal(vms.n, 1);
+	vm_source_free(a);
+
+	gen = generation(b);
+	dom = virDomainCreateXML(conn, transient_xml, 0);
+	assert_non_null(dom);
+	assert_true(generation_moves(b, gen));
+	assert_int_equal(vm_source_list(b, &vms), 0);
+	assert_int_equal(vms.n, 2);
+	assert_int_equal(virDomainDestroy(dom), 0);
+	virDomainFree(dom);
+	virConnectClose(conn);
+	vm_list_release(&vms);
+	vm_source_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_domain),
+		cmocka_unit_test(test_list_replaces),
+		cmocka_unit_test(test_bogus_uri),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_lifecycle),
+		cmocka_unit_test(test_two_sources),
+		/* the event thread starts again after the last source closed */
+		cmocka_unit_test(test_default_domain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,1081 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Prometheus exporter: each report is rendered once, in the text
+ * exposition format, into a reference-counted snapshot; an HTTP server
+ * (libmicrohttpd, on threads of its own) serves the latest snapshot, so a
+ * scrape never waits for a tick, nor a tick for a scrape.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exporter_i.h"
+#include "log.h"
+#include "version.h"
+
+/*
+ * Limits, per listen address. Together they bound what slow or hostile
+ * clients can hold: connections, memory per connection, and time.
+ */
+#define HTTP_THREADS 4              /* scrapes served in parallel */
+#define HTTP_CONNECTIONS 256        /* open connections in all */
+#define HTTP_CONNECTIONS_PER_IP 32  /* from any one client address */
+#define HTTP_IDLE_TIMEOUT_S 10      /* a connection silent this long is closed */
+#define HTTP_DEADLINE_S 10          /* a request must arrive and be answered within this */
+#define HTTP_MEMORY (32 * 1024)     /* per connection: request line and headers */
+#define HTTP_BACKLOG 128
+#define LISTEN_MAX 16
+#define REAPER_PERIOD_MS 250
+
+#define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
+
+/* ---- rendering ---------------------------------------------------------- */
+
+struct buf {
+	char *p;
+	size_t len, alloc;
+	bool failed;
+};
+
+static bool buf_reserve(struct buf *b, size_t more)
+{
+	size_t alloc;
+	char *p;
+
+	if (b->failed)
+		return false;
+	if (b->len + more < b->alloc)
+		return true;
+	alloc = b->alloc ? b->alloc : 4096;
+	while (alloc <= b->len + more)
+		alloc *= 2;
+	p = realloc(b->p, alloc);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->p = p;
+	b->alloc = alloc;
+	b->p[b->len] = '\0';
+	return true;
+}
+
+static void buf_put(struct buf *b, const char *s, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3)))
+static void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!buf_reserve(b, 256))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->alloc - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if ((size_t)n >= b->alloc - b->len) {
+		if (!buf_reserve(b, (size_t)n + 1))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, b->alloc - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at @s, or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* @s escaped as a label value (no quotes). */
+static void buf_label_value(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (n == 0) {
+			buf_put(b, "\xef\xbf\xbd", 3);  /* U+FFFD for a byte that is not UTF-8 */
+			p++;
+		} else if (*p == '\\') {
+			buf_put(b, "\\\\", 2);
+			p++;
+		} else if (*p == '"') {
+			buf_put(b, "\\\"", 2);
+			p++;
+		} else if (*p == '\n') {
+			buf_put(b, "\\n", 2);
+			p++;
+		} else {
+			buf_put(b, (const char *)p, n);
+			p += n;
+		}
+	}
+}
+
+char *prometheus_label_value(const char *s)
+{
+	struct buf b = { 0 };
+
+	buf_reserve(&b, strlen(s) + 1);
+	buf_label_value(&b, s);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* key1="v1",key2="v2" as one malloc'd string, or NULL. */
+static char *label_pair(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	struct buf b = { 0 };
+
+	buf_reserve(&b, 64);
+	buf_puts(&b, k1);
+	buf_puts(&b, "=\"");
+	buf_label_value(&b, v1 ? v1 : "");
+	buf_puts(&b, "\"");
+	if (k2) {
+		buf_puts(&b, ",");
+		buf_puts(&b, k2);
+		buf_puts(&b, "=\"");
+		buf_label_value(&b, v2 ? v2 : "");
+		buf_puts(&b, "\"");
+	}
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/*
+ * A sample's value. Joules and watts are written to six decimals (a
+ * microjoule, a microwatt), trailing zeros dropped, from integers: exact
+ * and fast. What does not fit falls back to printf.
+ */
+static void buf_value(struct buf *b, double v)
+{
+	char tmp[48];
+	char *end = tmp + sizeof(tmp), *q = end;
+	bool neg = v < 0;
+	double a = neg ? -v : v;
+	uint64_t micro, whole, frac;
+
+	if (isnan(v)) {
+		buf_put(b, "NaN", 3);
+		return;
+	}
+	if (isinf(v)) {
+		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (a >= 9e12) {
+		buf_printf(b, "%.17g", v);
+		return;
+	}
+	micro = (uint64_t)llround(a * 1e6);
+	whole = micro / 1000000;
+	frac = micro % 1000000;
+	if (frac) {
+		int digits = 6;
+
+		while (frac % 10 == 0) {
+			frac /= 10;
+			digits--;
+		}
+		while (digits--) {
+			*--q = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		*--q = '.';
+	}
+	do {
+		*--q = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole);
+	if (neg && micro)
+		*--q = '-';
+	buf_put(b, q, (size_t)(end - q));
+}
+
+static void family(struct buf *b, const char *name, const char *type, const char *help)
+{
+	buf_puts(b, "# HELP ");
+	buf_puts(b, name);
+	buf_puts(b, " ");
+	buf_puts(b, help);
+	buf_puts(b, "\n# TYPE ");
+	buf_puts(b, name);
+	buf_puts(b, " ");
+	buf_puts(b, type);
+	buf_puts(b, "\n");
+}
+
+/* name{l1,l2,l3} value: empty or NULL label sets are left out. */
+static void sample(struct buf *b, const char *name, const char *l1, const char *l2,
+		   const char *l3, double v)
+{
+	const char *ls[3] = { l1, l2, l3 };
+	bool open = false;
+
+	buf_puts(b, name);
+	for (int i = 0; i < 3; i++) {
+		if (!ls[i] || !ls[i][0])
+			continue;
+		buf_puts(b, open ? "," : "{");
+		buf_puts(b, ls[i]);
+		open = true;
+	}
+	buf_puts(b, open ? "} " : " ");
+	buf_value(b, v);
+	buf_put(b, "\n", 1);
+}
+
+struct render {
+	struct buf b;
+	const struct report *r;
+	const char *src;     /* source="estimate", or "" */
+	char **zl;           /* zone="...",name="..." per zone */
+	char **il;           /* per process, cgroup or VM */
+	size_t nil;
+};
+
+static void render_zones(struct render *rd, const char *energy, const char *power,
+			 const char *what)
+{
+	const struct report *r = rd->r;
+	char help[160];
+
+	snprintf(help, sizeof(help), "Energy of a powercap zone %s, in joules.", what);
+	family(&rd->b, energy, "counter", help);
+	for (size_t i = 0; i < r->nzones; i++)
+		sample(&rd->b, energy, rd->zl[i], rd->src, NULL, r->zones[i].energy_j);
+	family(&rd->b, power, "gauge", "Power of a powercap zone over the last report's interval, in watts.");
+	for (size_t i = 0; i < r->nzones; i++)
+		if (r->zones[i].valid)
+			sample(&rd->b, power, rd->zl[i], rd->src, NULL, r->zones[i].power_w);
+	family(&rd->b, "vpowercap_machine_power_watts", "gauge",
+	       "Power of the whole machine (psys, or packages plus DRAM), in watts.");
+	if (r->host_valid)
+		sample(&rd->b, "vpowercap_machine_power_watts", rd->src, NULL, NULL, r->host_power_w);
+}
+
+static int render_agent(struct render *rd)
+{
+	const struct report *r = rd->r;
+	size_t n = r->nprocesses > r->ncgroups ? r->nprocesses : r->ncgroups;
+
+	render_zones(rd, "vpowercap_zone_energy_joules_total", "vpowercap_zone_power_watts",
+		     "since the agent started");
+	rd->il = calloc(n ? n : 1, sizeof(*rd->il));
+	if (!rd->il)
+		return -ENOMEM;
+	rd->nil = n;
+	for (size_t i = 0; i < r->nprocesses; i++) {
+		char pid[24];
+
+		snprintf(pid, sizeof(pid), "%d", (int)r->processes[i].pid);
+		if (!(rd->il[i] = label_pair("pid", pid, "comm", r->processes[i].comm)))
+			return -ENOMEM;
+	}
+	family(&rd->b, "vpowercap_process_power_watts", "gauge",
+	       "Power of one of the top processes over the last report's interval, in watts.");
+	for (size_t i = 0; i < r->nprocesses; i++)
+		sample(&rd->b, "vpowercap_process_power_watts", rd->il[i], rd->src, NULL,
+		       r->processes[i].power_w);
+	family(&rd->b, "vpowercap_process_energy_joules_total", "counter",
+	       "Energy of one of the top processes since the agent first saw it among them, in joules.");
+	for (size_t i = 0; i < r->nprocesses; i++)
+		sample(&rd->b, "vpowercap_process_energy_joules_total", rd->il[i], rd->src, NULL,
+		       r->processes[i].energy_j);
+	for (size_t i = 0; i < r->nprocesses; i++) {
+		free(rd->il[i]);
+		rd->il[i] = NULL;
+	}
+	family(&rd->b, "vpowercap_cgroup_power_watts", "gauge",
+	       "Power of the processes of one of the top cgroups (systemd unit, container), in watts.");
+	for (size_t i = 0; i < r->ncgroups; i++) {
+		if (!(rd->il[i] = label_pair("cgroup", r->cgroups[i].path, NULL, NULL)))
+			return -ENOMEM;
+		sample(&rd->b, "vpowercap_cgroup_power_watts", rd->il[i], rd->src, NULL,
+		       r->cgroups[i].power_w);
+	}
+	return 0;
+}
+
+static int render_host(struct render *rd)
+{
+	const struct report *r = rd->r;
+
+	render_zones(rd, "vpowercap_host_energy_joules_total", "vpowercap_host_power_watts",
+		     "of the host, counted by the daemon across restarts");
+	family(&rd->b, "vpowercap_unattributed_energy_joules_total", "counter",
+	       "Energy of a host zone that no VM was given (the host remainder), in joules.");
+	for (size_t i = 0; i < r->nzones; i++)
+		sample(&rd->b, "vpowercap_unattributed_energy_joules_total", rd->zl[i], rd->src, NULL,
+		       r->zones[i].unattributed_j);
+	family(&rd->b, "vpowercap_unattributed_power_watts", "gauge",
+	       "Power of a host zone that no VM was given over the last report's interval, in watts.");
+	for (size_t i = 0; i < r->nzones; i++)
+		if (r->zones[i].valid)
+			sample(&rd->b, "vpowercap_unattributed_power_watts", rd->zl[i], rd->src, NULL,
+			       r->zones[i].unattributed_w);
+
+	rd->il = calloc(r->nvms ? r->nvms : 1, sizeof(*rd->il));
+	if (!rd->il)
+		return -ENOMEM;
+	rd->nil = r->nvms;
+	for (size_t v = 0; v < r->nvms; v++)
+		if (!(rd->il[v] = label_pair("domain", r->vms[v].domain, "uuid", r->vms[v].uuid)))
+			return -ENOMEM;
+	family(&rd->b, "vpowercap_vm_energy_joules_total", "counter",
+	       "Energy of a VM in a host zone, the counter its powercap tree shows before wrapping, in joules.");
+	for (size_t v = 0; v < r->nvms; v++)
+		for (size_t z = 0; z < r->nzones; z++)
+			sample(&rd->b, "vpowercap_vm_energy_joules_total", rd->il[v], rd->zl[z], rd->src,
+			       r->vms[v].zones[z].energy_j);
+	family(&rd->b, "vpowercap_vm_power_watts", "gauge",
+	       "Power of a VM in a host zone over the last report's interval, in watts.");
+	for (size_t v = 0; v < r->nvms; v++)
+		for (size_t z = 0; z < r->nzones; z++)
+			if (r->zones[z].valid)
+				sample(&rd->b, "vpowercap_vm_power_watts", rd->il[v], rd->zl[z], rd->src,
+				       r->vms[v].zones[z].power_w);
+	family(&rd->b, "vpowercap_vm_vcpus", "gauge", "Virtual CPUs of a VM.");
+	for (size_t v = 0; v < r->nvms; v++)
+		sample(&rd->b, "vpowercap_vm_vcpus", rd->il[v], NULL, NULL, r->vms[v].vcpus);
+	family(&rd->b, "vpowercap_vm_running", "gauge", "Whether a VM is running (1) or defined but shut off (0).");
+	for (size_t v = 0; v < r->nvms; v++)
+		sample(&rd->b, "vpowercap_vm_running", rd->il[v], NULL, NULL, r->vms[v].running);
+	return 0;
+}
+
+/* The metrics about the exporting program itself. */
+static void render_self(struct render *rd, unsigned long reports)
+{
+	const struct report *r = rd->r;
+	char *version = label_pair("version", VPOWERCAP_VERSION, NULL, NULL);
+
+	family(&rd->b, "vpowercap_build_info", "gauge", "Always 1; the version of vpowercap in a label.");
+	sample(&rd->b, "vpowercap_build_info", version ? version : "", NULL, NULL, 1);
+	free(version);
+	if (!version)
+		rd->b.failed = true;
+	family(&rd->b, "vpowercap_reports_total", "counter", "Reports (steps) published since start.");
+	sample(&rd->b, "vpowercap_reports_total", NULL, NULL, NULL, (double)reports);
+	if (!r)
+		return;
+	family(&rd->b, "vpowercap_tick_duration_seconds", "gauge",
+	       "How long the last tick took to read the sensors and split the energy, in seconds.");
+	sample(&rd->b, "vpowercap_tick_duration_seconds", NULL, NULL, NULL, r->tick_s);
+	family(&rd->b, "vpowercap_report_interval_seconds", "gauge",
+	       "The interval the last report's power figures are averaged over, in seconds.");
+	sample(&rd->b, "vpowercap_report_interval_seconds", NULL, NULL, NULL, r->interval_s);
+	family(&rd->b, "vpowercap_last_report_timestamp_seconds", "gauge",
+	       "When the last report was published, in seconds since the Unix epoch.");
+	sample(&rd->b, "vpowercap_last_report_timestamp_seconds", NULL, NULL, NULL, r->timestamp);
+}
+
+int prometheus_render(const struct report *r, unsigned long reports, char **text, size_t *len)
+{
+	struct render rd = { .r = r, .src = "" };
+	int ret = 0;
+
+	buf_reserve(&rd.b, 16384);
+	if (r) {
+		if (r->source && !strcmp(r->source, "estimate"))
+			rd.src = "source=\"estimate\"";
+		rd.zl = calloc(r->nzones ? r->nzones : 1, sizeof(*rd.zl));
+		if (!rd.zl) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < r->nzones; i++)
+			if (!(rd.zl[i] = label_pair("zone", r->zones[i].id, "name", r->zones[i].name))) {
+				ret = -ENOMEM;
+				goto out;
+			}
+		ret = r->host ? render_host(&rd) : render_agent(&rd);
+		if (ret < 0)
+			goto out;
+	}
+	render_self(&rd, reports);
+out:
+	if (rd.zl)
+		for (size_t i = 0; i < r->nzones; i++)
+			free(rd.zl[i]);
+	free(rd.zl);
+	for (size_t i = 0; i < rd.nil; i++)
+		free(rd.il[i]);
+	free(rd.il);
+	if (ret == 0 && rd.b.failed)
+		ret = -ENOMEM;
+	if (ret < 0) {
+		free(rd.b.p);
+		return ret;
+	}
+	*text = rd.b.p;
+	*len = rd.b.len;
+	return 0;
+}
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+/*
+ * One rendered report. Published without a lock: scrapes and ticks share
+ * no lock at all, so an HTTP thread (which runs at a lower priority) can
+ * never hold up a tick by being preempted while holding one. The tick's
+ * thread swaps the published pointer atomically and frees what it
+ * published, later, once no scrape holds it; HTTP threads only count
+ * references.
+ */
+struct snapshot {
+	unsigned long refs;      /* atomic: the published pointer, and each scrape */
+	size_t len;
+	char *text;
+	struct snapshot *next;   /* retired, waiting to be freed */
+};
+
+static void snapshot_free(struct snapshot *s)
+{
+	if (s) {
+		free(s->text);
+		free(s);
+	}
+}
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+/* A client connection, tracked to enforce HTTP_DEADLINE_S. */
+struct http_conn {
+	struct http_conn *prev, *next;
+	int fd;
+	uint64_t since_ns;   /* opened, or its previous request answered */
+	bool cut;
+};
+
+struct prometheus {
+	struct snapshot *current;      /* atomic */
+	unsigned long taking;          /* atomic: scrapes between reading current and counting it */
+	struct snapshot *retired;      /* the tick's: no longer current, maybe still in use */
+	unsigned long scrapes;         /* atomic */
+	struct MHD_Daemon *mhd[LISTEN_MAX];
+	size_t nmhd;
+	struct MHD_Response *index, *not_found, *not_allowed;
+	pthread_mutex_t conns_lock;
+	pthread_cond_t wake;           /* the reaper's sleep, cut short to stop */
+	struct http_conn conns;        /* list head */
+	pthread_t reaper;
+	bool reaper_started, stopping;
+	struct complaint render_complaint;
+};
+
+static const char index_html[] =
+	"<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>vpowercap</title></head>\n"
+	"<body>\n<h1>vpowercap</h1>\n<p>Power and energy per zone, process and VM, for Prometheus: "
+	"<a href=\"/metrics\">/metrics</a></p>\n</body>\n</html>\n";
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Free the retired snapshots no scrape holds. A scrape that read the
+ * current pointer before a swap counts its reference before it leaves
+ * "taking": with no scrape taking, after the swap, the counts are final.
+ */
+static void sweep(struct prometheus *p)
+{
+	if (__atomic_load_n(&p->taking, __ATOMIC_SEQ_CST) != 0)
+		return;  /* a scrape is between two instructions: next time */
+	for (struct snapshot **pp = &p->retired; *pp;) {
+		struct snapshot *s = *pp;
+
+		if (__atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) == 0) {
+			*pp = s->next;
+			snapshot_free(s);
+		} else {
+			pp = &s->next;
+		}
+	}
+}
+
+/* The tick's side: make @s the snapshot scrapes get. */
+static void publish(struct prometheus *p, struct snapshot *s)
+{
+	struct snapshot *old;
+
+	s->refs = 1;
+	old = __atomic_exchange_n(&p->current, s, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&old->refs, 1, __ATOMIC_SEQ_CST);
+	old->next = p->retired;
+	p->retired = old;
+	sweep(p);
+}
+
+/* A scrape's side: a reference to the current snapshot. */
+static struct snapshot *snapshot_get(struct prometheus *p)
+{
+	struct snapshot *s;
+
+	__atomic_add_fetch(&p->taking, 1, __ATOMIC_SEQ_CST);
+	s = __atomic_load_n(&p->current, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&p->taking, 1, __ATOMIC_SEQ_CST);
+	return s;
+}
+
+/* A response to one scrape: the snapshot, then the scrape counter. */
+struct scrape {
+	struct snapshot *snap;
+	char tail[256];
+};
+
+static void scrape_free(void *cls)
+{
+	struct scrape *sc = cls;
+
+	__atomic_sub_fetch(&sc->snap->refs, 1, __ATOMIC_RELEASE);
+	free(sc);
+}
+
+static enum MHD_Result serve_metrics(struct prometheus *p, struct MHD_Connection *conn)
+{
+	struct scrape *sc = malloc(sizeof(*sc));
+	struct MHD_IoVec iov[2];
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned long n;
+	int len;
+
+	if (!sc)
+		return MHD_NO;
+	sc->snap = snapshot_get(p);
+	n = __atomic_add_fetch(&p->scrapes, 1, __ATOMIC_RELAXED);
+	len = snprintf(sc->tail, sizeof(sc->tail),
+		       "# HELP vpowercap_scrapes_total Requests for /metrics answered since start, this one included.\n"
+		       "# TYPE vpowercap_scrapes_total counter\n"
+		       "vpowercap_scrapes_total %lu\n", n);
+	iov[0] = (struct MHD_IoVec){ sc->snap->text, sc->snap->len };
+	iov[1] = (struct MHD_IoVec){ sc->tail, (size_t)len };
+	resp = MHD_create_response_from_iovec(iov, 2, scrape_free, sc);
+	if (!resp) {
+		scrape_free(sc);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE_METRICS);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
+{
+	struct prometheus *p = cls;
+	bool metrics = !strcmp(url, "/metrics"), index = !strcmp(url, "/");
+
+	static int headers_seen;
+
+	(void)version;
+	(void)upload_data;
+	/* Refused at once; libmicrohttpd then closes rather than read a body. */
+	if (!metrics && !index)
+		return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, p->not_found);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, p->not_allowed);
+	/*
+	 * Answer once the whole request is in (the second call): an answer
+	 * queued at the first call, with the headers, closes the connection,
+	 * and Prometheus keeps its connection open between scrapes.
+	 */
+	if (!*req_cls) {
+		*req_cls = &headers_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;  /* a body on a GET means nothing: dropped */
+		return MHD_YES;
+	}
+	if (index)
+		return MHD_queue_response(conn, MHD_HTTP_OK, p->index);
+	return serve_metrics(p, conn);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct prometheus *p = cls;
+	struct http_conn *c = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		c = ci ? calloc(1, sizeof(*c)) : NULL;
+		if (!c)
+			return;  /* untracked: the idle timeout still applies */
+		c->fd = ci->connect_fd;
+		c->since_ns = mono_ns();
+		pthread_mutex_lock(&p->conns_lock);
+		c->next = p->conns.next;
+		c->prev = &p->conns;
+		c->next->prev = c;
+		p->conns.next = c;
+		pthread_mutex_unlock(&p->conns_lock);
+		*socket_context = c;
+		return;
+	}
+	/* Closed: libmicrohttpd closes the descriptor after this returns. */
+	if (!c)
+		return;
+	pthread_mutex_lock(&p->conns_lock);
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	pthread_mutex_unlock(&p->conns_lock);
+	free(c);
+	*socket_context = NULL;
+}
+
+/* A request was answered: the connection's next one gets a fresh deadline. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct prometheus *p = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct http_conn *c;
+
+	(void)req_cls;
+	(void)toe;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (!ci || !(c = ci->socket_context))
+		return;
+	pthread_mutex_lock(&p->conns_lock);
+	c->since_ns = mono_ns();
+	pthread_mutex_unlock(&p->conns_lock);
+}
+
+/*
+ * libmicrohttpd's idle timeout closes a silent connection, but not one
+ * that trickles a byte now and then (slowloris) or reads its answer as
+ * slowly. The reaper shuts down every connection whose request has taken
+ * longer than HTTP_DEADLINE_S, from arrival to answer; the server then
+ * sees the end of the stream and closes it. A connection is unlinked, under
+ * the same lock, before its descriptor is closed, so the reaper never
+ * touches a descriptor that was reused.
+ */
+static void *reaper_main(void *arg)
+{
+	struct prometheus *p = arg;
+	const uint64_t deadline = (uint64_t)HTTP_DEADLINE_S * 1000000000ULL;
+
+	pthread_mutex_lock(&p->conns_lock);
+	while (!p->stopping) {
+		uint64_t now = mono_ns();
+		struct timespec ts;
+
+		for (struct http_conn *c = p->conns.next; c != &p->conns; c = c->next)
+			if (!c->cut && now - c->since_ns > deadline) {
+				shutdown(c->fd, SHUT_RDWR);
+				c->cut = true;
+			}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += REAPER_PERIOD_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->wake, &p->conns_lock, &ts);
+	}
+	pthread_mutex_unlock(&p->conns_lock);
+	return NULL;
+}
+
+__attribute__((format(printf, 2, 0)))
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	/* Limits at work (a client refused, a connection timed out) are routine. */
+	log_debug("prometheus: http: %s", line);
+}
+
+int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_text;
+	bool v6 = text[0] == '[';
+	unsigned long port;
+	size_t hostlen;
+	char *end;
+
+	memset(ss, 0, sizeof(*ss));
+	if (v6) {
+		const char *close = strchr(text, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		hostlen = (size_t)(close - text - 1);
+		port_text = close + 2;
+		text++;
+	} else {
+		const char *colon = strchr(text, ':');
+
+		if (!colon || strchr(colon + 1, ':'))
+			return -EINVAL;  /* an IPv6 address needs its brackets */
+		hostlen = (size_t)(colon - text);
+		port_text = colon + 1;
+	}
+	if (hostlen == 0 || hostlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, text, hostlen);
+	host[hostlen] = '\0';
+	if (*port_text < '0' || *port_text > '9')
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(port_text, &end, 10);
+	if (errno || *end || port > 65535)
+		return -EINVAL;
+	if (v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -EINVAL;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -EINVAL;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*sslen = sizeof(*sin);
+	}
+	return 0;
+}
+
+static void format_address(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, size, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
+	}
+}
+
+/* Bind @text and start a server on it. */
+static int listen_on(struct prometheus *p, const char *text)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char where[INET6_ADDRSTRLEN + 16];
+	int fd, one = 1, err;
+
+	if (p->nmhd == LISTEN_MAX)
+		return log_error(-EINVAL, "prometheus: at most %d listen addresses", LISTEN_MAX);
+	if (prometheus_parse_listen(text, &ss, &sslen) < 0)
+		return log_error(-EINVAL, "prometheus: bad listen address '%s' (want ADDR:PORT, "
+				 "or [ADDR]:PORT for IPv6, e.g. 127.0.0.1:9811 or [::1]:9811)", text);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return log_error(-errno, "prometheus: cannot open a socket for '%s': %s", text, strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* [::]:PORT and 0.0.0.0:PORT are two addresses, listened on separately. */
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0 || listen(fd, HTTP_BACKLOG) < 0) {
+		err = -errno;
+		close(fd);
+		return log_error(err, "prometheus: cannot listen on '%s': %s", text, strerror(-err));
+	}
+	sslen = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sslen);
+	format_address(&ss, where, sizeof(where));
+
+	p->mhd[p->nmhd] = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		0, NULL, NULL, on_request, p,
+		MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, p,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, p,
+		MHD_OPTION_END);
+	if (!p->mhd[p->nmhd]) {
+		close(fd);
+		return log_error(-EIO, "prometheus: cannot start the HTTP server on '%s'", where);
+	}
+	p->nmhd++;
+	log_info("prometheus: serving http://%s/metrics", where);
+	return 0;
+}
+
+static struct MHD_Response *static_response(const char *text, const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_PERSISTENT);
+
+	if (r)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	return r;
+}
+
+struct server_start {
+	struct prometheus *p;
+	const char *listen;
+	int ret;
+};
+
+/* Below the program's other threads, by this much nice. */
+#define HTTP_NICE 10
+
+static void *start_servers(void *arg)
+{
+	struct server_start *st = arg;
+	struct prometheus *p = st->p;
+	char *list = strdup(st->listen), *save = NULL;
+	int nice = getpriority(PRIO_PROCESS, 0);
+
+	/* Linux keeps a nice value per thread; new threads inherit it. */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice + HTTP_NICE);
+	st->ret = list ? 0 : -ENOMEM;
+	for (char *item = list ? strtok_r(list, ",", &save) : NULL; item && st->ret == 0;
+	     item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ' || *item == '\t')
+			item++;
+		for (size_t n = strlen(item); n && (item[n - 1] == ' ' || item[n - 1] == '\t'); n--)
+			item[n - 1] = '\0';
+		if (*item)
+			st->ret = listen_on(p, item);
+	}
+	free(list);
+	if (st->ret == 0 && p->nmhd == 0)
+		st->ret = log_error(-EINVAL, "prometheus: no listen address in '%s'", st->listen);
+	if (st->ret == 0) {
+		st->ret = -pthread_create(&p->reaper, NULL, reaper_main, p);
+		if (st->ret < 0)
+			log_error(st->ret, "prometheus: cannot start a thread: %s", strerror(-st->ret));
+		else
+			p->reaper_started = true;
+	}
+	return NULL;
+}
+
+static void prometheus_close(struct exporter *e)
+{
+	struct prometheus *p = e->priv;
+
+	if (!p)
+		return;
+	if (p->reaper_started) {
+		pthread_mutex_lock(&p->conns_lock);
+		p->stopping = true;
+		pthread_cond_signal(&p->wake);
+		pthread_mutex_unlock(&p->conns_lock);
+		pthread_join(p->reaper, NULL);
+	}
+	for (size_t i = 0; i < p->nmhd; i++)
+		MHD_stop_daemon(p->mhd[i]);
+	if (p->index)
+		MHD_destroy_response(p->index);
+	if (p->not_found)
+		MHD_destroy_response(p->not_found);
+	if (p->not_allowed)
+		MHD_destroy_response(p->not_allowed);
+	/* The servers are stopped: no scrape holds anything now. */
+	snapshot_free(p->current);
+	while (p->retired) {
+		struct snapshot *s = p->retired;
+
+		p->retired = s->next;
+		snapshot_free(s);
+	}
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->conns_lock);
+	free(p);
+	e->priv = NULL;
+}
+
+static int prometheus_open(struct exporter *e, const struct exporter_config *cfg)
+{
+	struct prometheus *p = calloc(1, sizeof(*p));
+	pthread_condattr_t ca;
+	struct server_start start = { 0 };
+	pthread_t starter;
+	sigset_t all, old;
+	char *text;
+	size_t len;
+	int ret;
+
+	if (!p)
+		return log_error(-ENOMEM, "prometheus: out of memory");
+	pthread_mutex_init(&p->conns_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	p->conns.next = p->conns.prev = &p->conns;
+	e->priv = p;
+
+	/* Until the first report, a scrape gets the build and a zero count. */
+	p->current = calloc(1, sizeof(*p->current));
+	if (!p->current || prometheus_render(NULL, 0, &text, &len) < 0) {
+		ret = log_error(-ENOMEM, "prometheus: out of memory");
+		goto fail;
+	}
+	p->current->refs = 1;
+	p->current->text = text;
+	p->current->len = len;
+	p->index = static_response(index_html, "text/html; charset=utf-8");
+	p->not_found = static_response("not found: metrics are at /metrics\n", "text/plain; charset=utf-8");
+	p->not_allowed = static_response("method not allowed: use GET or HEAD\n", "text/plain; charset=utf-8");
+	if (!p->index || !p->not_found || !p->not_allowed ||
+	    MHD_add_response_header(p->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) {
+		ret = log_error(-ENOMEM, "prometheus: out of memory");
+		goto fail;
+	}
+
+	/*
+	 * The server's threads are started from a thread of their own, which
+	 * they take their signal mask and nice value from: signals are left to
+	 * the program's main thread, and the ticks win the CPU over scrapes.
+	 */
+	start.p = p;
+	start.listen = cfg->listen && cfg->listen[0] ? cfg->listen : "0.0.0.0:9811";
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&starter, NULL, start_servers, &start);
+	if (ret == 0) {
+		pthread_join(starter, NULL);
+		ret = start.ret;
+	} else {
+		log_error(ret, "prometheus: cannot start a thread: %s", strerror(-ret));
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret < 0)
+		goto fail;
+	return 0;
+fail:
+	prometheus_close(e);
+	return ret;
+}
+
+static int prometheus_write(struct exporter *e, const struct report *r)
+{
+	struct prometheus *p = e->priv;
+	struct snapshot *s = malloc(sizeof(*s));
+	char *text;
+	size_t len;
+
+	/* Out of memory: scrapes keep the previous report, the program goes on. */
+	if (!s || prometheus_render(r, e->steps + 1, &text, &len) < 0) {
+		free(s);
+		complain(&p->render_complaint, LOG_LEVEL_WARNING,
+			 "prometheus: out of memory: scrapes get the previous report");
+		return 0;
+	}
+	complaint_release(&p->render_complaint, "prometheus: reports published again");
+	s->refs = 1;
+	s->text = text;
+	s->len = len;
+	publish(p, s);
+	return 0;
+}
+
+const struct exporter_ops prometheus_exporter_ops = {
+	.name = "prometheus",
+	.open = prometheus_open,
+	.write = prometheus_write,
+	.close = prometheus_close,
+};

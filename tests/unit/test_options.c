@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: MIT
+/* Tests of option specs, INI files and command-line flags (common/options.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "log.h"
+#include "options.h"
+
+#define OK(call) assert_int_equal((call), 0)
+/* A writable argv string, as getopt may want one. */
+#define ARG(s) ((char[]){ s })
+
+struct conf {
+	char name[16];
+	unsigned count;
+	double ratio;
+	int mode;
+	char tags[24];
+	unsigned long_key_value;
+};
+
+static const char *const modes[] = { "fast", "slow", "auto", NULL };
+
+static const struct option_spec specs[] = {
+	{ .section = "main", .key = "name", .short_flag = 'n', .type = OPTION_STRING,
+	  .offset = offsetof(struct conf, name), .size = sizeof(((struct conf *)0)->name),
+	  .arg = "NAME", .help = "a name" },
+	{ .section = "main", .key = "count", .short_flag = 'c', .type = OPTION_UNSIGNED,
+	  .offset = offsetof(struct conf, count), .min = 1, .max = 100,
+	  .arg = "N", .help = "how many" },
+	{ .section = "tune", .key = "ratio", .type = OPTION_DOUBLE,
+	  .offset = offsetof(struct conf, ratio), .min = 0, .max = 1,
+	  .arg = "R", .help = "a share" },
+	{ .section = "tune", .key = "mode", .short_flag = 'm', .type = OPTION_CHOICE,
+	  .offset = offsetof(struct conf, mode), .choices = modes,
+	  .arg = "MODE", .help = "how" },
+	{ .section = "main", .key = "tags", .short_flag = 't', .type = OPTION_LIST,
+	  .offset = offsetof(struct conf, tags), .size = sizeof(((struct conf *)0)->tags),
+	  .arg = "TAG", .help = "tags" },
+	{ .section = "tune", .key = "long_key", .type = OPTION_UNSIGNED,
+	  .offset = offsetof(struct conf, long_key_value), .min = 0, .max = 4000000000.0,
+	  .arg = "N", .help = "a key with an underscore" },
+};
+
+static const struct options_program prog = {
+	.name = "test-options",
+	.synopsis = "[options] THING [options]",
+	.default_config = NULL,
+	.specs = specs,
+	.nspecs = sizeof(specs) / sizeof(specs[0]),
+};
+
+static const struct conf defaults = {
+	.name = "default", .count = 10, .ratio = 0.5, .mode = 2, .tags = "",
+	.long_key_value = 0,
+};
+
+static int setup(void **state)
+{
+	char *dir = fixture_tmpdir();
+
+	if (!dir)
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *dir = *state;
+	int ret = fixture_rmtree(dir);
+
+	free(dir);
+	/* Flags like -q change the log level: leave it as it was. */
+	log_set_level(LOG_LEVEL_INFO);
+	return ret == 0 ? 0 : -1;
+}
+
+/* Field by field: the struct has padding that assignment need not copy. */
+static void assert_defaults(const struct conf *c)
+{
+	assert_string_equal(c->name, defaults.name);
+	assert_int_equal(c->count, defaults.count);
+	assert_true(c->ratio == defaults.ratio);
+	assert_int_equal(c->mode, defaults.mode);
+	assert_string_equal(c->tags, defaults.tags);
+	assert_int_equal(c->long_key_value, defaults.long_key_value);
+}
+
+static const struct option_spec *spec(const char *section, const char *key)
+{
+	const struct option_spec *s = options_find(&prog, section, key);
+
+	if (!s)
+		fail_msg("no spec [%s] %s", section, key);
+	return s;
+}
+
+/* --- options_set ------------------------------------------------------- */
+
+static void test_find(void **state)
+{
+	(void)state;
+	assert_ptr_equal(options_find(&prog, "main", "count"), &specs[1]);
+	assert_ptr_equal(options_find(&prog, "tune", "mode"), &specs[3]);
+	assert_null(options_find(&prog, "tune", "count"));
+	assert_null(options_find(&prog, "main", "nope"));
+	assert_null(options_find(&prog, "", "name"));
+}
+
+static void test_set_string(void **state)
+{
+	struct conf c = defaults;
+	char why[256] = "";
+
+	(void)state;
+	OK(options_set(spec("main", "name"), &c, "fifteen-chars-x", why, sizeof(why)));
+	assert_string_equal(c.name, "fifteen-chars-x");
+	OK(options_set(spec("main", "name"), &c, "", why, sizeof(why)));
+	assert_string_equal(c.name, "");
+	assert_int_equal(options_set(spec("main", "name"), &c, "sixteen-chars-xx", why, sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(c.name, "");
+	assert_non_null(strstr(why, "name"));
+	assert_non_null(strstr(why, "too long"));
+}
+
+static void test_set_unsigned(void **state)
+{
+	static const char *const bad[] = {
+		"2.5", "abc", "", "5x", "x5", "0", "101", "-1", "nan", "inf", "1e300", " ",
+	};
+	const struct option_spec *s = spec("main", "count");
+	struct conf c = defaults;
+	char why[256];
+
+	(void)state;
+	OK(options_set(s, &c, "7", why, sizeof(why)));
+	assert_int_equal(c.count, 7);
+	OK(options_set(s, &c, "100", why, sizeof(why)));
+	assert_int_equal(c.count, 100);
+	OK(options_set(s, &c, "1", why, sizeof(why)));
+	assert_int_equal(c.count, 1);
+	OK(options_set(s, &c, "3.0", why, sizeof(why)));
+	assert_int_equal(c.count, 3);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		if (options_set(s, &c, bad[i], why, sizeof(why)) != -EINVAL)
+			fail_msg("'%s' was accepted for an unsigned in 1..100", bad[i]);
+		assert_int_equal(c.count, 3);
+		assert_non_null(strstr(why, "count"));
+	}
+	why[0] = '\0';
+	assert_int_equal(options_set(s, &c, "2.5", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "whole number"));
+	why[0] = '\0';
+	assert_int_equal(options_set(s, &c, "101", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "out of range"));
+	/* The full unsigned range where the spec allows it. */
+	OK(options_set(spec("tune", "long_key"), &c, "4000000000", why, sizeof(why)));
+	assert_int_equal(c.long_key_value, 4000000000u);
+}
+
+static void test_set_double(void **state)
+{
+	static const char *const bad[] = { "1.5", "-0.1", "nan", "inf", "-inf", "", "0.5x", "half" };
+	const struct option_spec *s = spec("tune", "ratio");
+	struct conf c = defaults;
+	char why[256];
+
+	(void)state;
+	OK(options_set(s, &c, "0.25", why, sizeof(why)));
+	assert_true(c.ratio == 0.25);
+	OK(options_set(s, &c, "0", why, sizeof(why)));
+	assert_true(c.ratio == 0.0);
+	OK(options_set(s, &c, "1", why, sizeof(why)));
+	assert_true(c.ratio == 1.0);
+	OK(options_set(s, &c, "2.5e-1", why, sizeof(why)));
+	assert_true(c.ratio == 0.25);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		if (options_set(s, &c, bad[i], why, sizeof(why)) != -EINVAL)
+			fail_msg("'%s' was accepted for a double in 0..1", bad[i]);
+		assert_true(c.ratio == 0.25);
+		assert_true(why[0] != '\0');
+	}
+	why[0] = '\0';
+	assert_int_equal(options_set(s, &c, "1.5", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "out of range"));
+}
+
+static void test_set_choice(void **state)
+{
+	const struct option_spec *s = spec("tune", "mode");
+	struct conf c = defaults;
+	char why[256] = "";
+
+	(void)state;
+	OK(options_set(s, &c, "slow", why, sizeof(why)));
+	assert_int_equal(c.mode, 1);
+	OK(options_set(s, &c, "fast", why, sizeof(why)));
+	assert_int_equal(c.mode, 0);
+	assert_int_equal(options_set(s, &c, "medium", why, sizeof(why)), -EINVAL);
+	assert_int_equal(c.mode, 0);
+	assert_non_null(strstr(why, "'medium'"));
+	assert_non_null(strstr(why, "fast slow auto"));
+	assert_int_equal(options_set(s, &c, "FAST", why, sizeof(why)), -EINVAL);
+	assert_int_equal(options_set(s, &c, "", why, sizeof(why)), -EINVAL);
+	/* A short reason buffer is cut, never overrun. */
+	{
+		char small[12];
+
+		memset(small, 'z', sizeof(small));
+		assert_int_equal(options_set(s, &c, "medium", small, sizeof(small)), -EINVAL);
+		assert_int_equal(strlen(small), sizeof(small) - 1);
+	}
+}
+
+static void test_set_list(void **state)
+{
+	const struct option_spec *s = spec("main", "tags");
+	struct conf c = defaults;
+	char why[256];
+
+	(void)state;
+	OK(options_set(s, &c, "a,b", why, sizeof(why)));
+	assert_string_equal(c.tags, "a,b");
+	/* options_set replaces; only repeated flags append. */
+	OK(options_set(s, &c, "c", why, sizeof(why)));
+	assert_string_equal(c.tags, "c");
+	assert_int_equal(options_set(s, &c, "123456789012345678901234", why, sizeof(why)), -EINVAL);
+	assert_string_equal(c.tags, "c");
+}
+
+/* --- options_load_file -------------------------------------------------- */
+
+/* Load @text as a file of @dir; stderr is captured into *@err (malloc'd). */
+static int load(const char *dir, const char *text, struct conf *c, char **err, char **path)
+{
+	struct fixture_capture cap;
+	int ret;
+
+	*path = fixture_path(dir, "test.conf");
+	assert_non_null(*path);
+	OK(fixture_write(dir, "test.conf", text));
+	OK(fixture_capture_start(&cap, STDERR_FILENO, dir));
+	ret = options_load_file(&prog, c, *path);
+	*err = fixture_capture_end(&cap);
+	assert_non_null(*err);
+	return ret;
+}
+
+static void test_load_good(void **state)
+{
+	struct conf c = defaults;
+	char *err, *path;
+
+	OK(load(*state,
+		"; a comment\n"
+		"# another comment\n"
+		"\n"
+		"[main]\n"
+		"name = from-file\n"
+		"count=42\n"
+		"tags = x,y ; inline comment\n"
+		"\n"
+		"[tune]\n"
+		"ratio = 0.125\n"
+		"mode = slow\n"
+		"long_key = 12\n", &c, &err, &path));
+	assert_string_equal(c.name, "from-file");
+	assert_int_equal(c.count, 42);
+	assert_string_equal(c.tags, "x,y");
+	assert_true(c.ratio == 0.125);
+	assert_int_equal(c.mode, 1);
+	assert_int_equal(c.long_key_value, 12);
+	assert_string_equal(err, "");
+	free(err);
+	free(path);
+}
+
+static void test_load_empty_file(void **state)
+{
+	struct conf c = defaults;
+	char *err, *path;
+
+	OK(load(*state, "", &c, &err, &path));
+	assert_defaults(&c);
+	free(err);
+	free(path);
+}
+
+/* The load fails with -EINVAL and says "FILE:LINE:" and @why. */
+static void check_refused(const char *dir, const char *text, unsigned line, const char *why)
+{
+	struct conf c = defaults;
+	char *err, *path, where[4200];
+
+	assert_int_equal(load(dir, text, &c, &err, &path), -EINVAL);
+	snprintf(where, sizeof(where), "%s:%u: ", path, line);
+	if (!strstr(err, where))
+		fail_msg("expected '%s' in: %s", where, err);
+	if (why && !strstr(err, why))
+		fail_msg("expected '%s' in: %s", why, err);
+	free(err);
+	free(path);
+}
+
+static void test_load_unknown_section(void **state)
+{
+	/* The section is refused where its first key is (inih reports keys, not headers). */
+	check_refused(*state, "[main]\ncount = 3\n\n[bogus]\nkey = 1\n", 5, "unknown section [bogus]");
+	check_refused(*state, "name = before any section\n", 1, "unknown section");
+}
+
+static void test_load_unknown_key(void **state)
+{
+	check_refused(*state, "[main]\nname = x\ncount = 3\n; c\n\n[tune]\nmode = fast\nspeed = 3\n",
+		      8, "unknown key 'speed' in section [tune]");
+	/* A key of another section. */
+	check_refused(*state, "[tune]\ncount = 3\n", 2, "unknown key 'count'");
+}
+
+static void test_load_bad_value(void **state)
+{
+	check_refused(*state, "[main]\ncount = 3\ncount = 3.5\n", 3, "whole number");
+	check_refused(*state, "[tune]\n\n\n\nratio = 2\n", 5, "out of range");
+	check_refused(*state, "[tune]\nmode = medium\n", 2, "fast slow auto");
+	check_refused(*state, "[main]\nname = a-name-far-too-long\n", 2, "too long");
+}
+
+static void test_load_malformed(void **state)
+{
+	check_refused(*state, "[main]\ncount = 3\nthis line is not ini\n", 3, NULL);
+	check_refused(*state, "[main\ncount = 3\n", 1, NULL);
+	check_refused(*state, "; ok\n[main]\n\nname\n", 4, NULL);
+}
+
+/* Only the first problem is reported, with its own line. */
+static void test_load_first_problem(void **state)
+{
+	check_refused(*state, "[main]\ncount = 0\nnot ini\n[nope]\nx = 1\n", 2, "out of range");
+	check_refused(*state, "[main]\nnot ini\ncount = 0\n", 2, NULL);
+}
+
+static void test_load_missing(void **state)
+{
+	struct conf c = defaults;
+	char *path = fixture_path(*state, "missing.conf");
+
+	assert_non_null(path);
+	assert_int_equal(options_load_file(&prog, &c, path), -ENOENT);
+	assert_defaults(&c);
+	free(path);
+}
+
+/* --- options_parse_args ----------------------------------------------- */
+
+static char *write_conf(const char *dir, const char *text)
+{
+	OK(fixture_write(dir, "args.conf", text));
+	return fixture_path(dir, "args.conf");
+}
+
+static void test_args_override_file(void **state)
+{
+	struct conf c = defaults;
+	char *path = write_conf(*state, "[main]\nname = file\ncount = 5\n[tune]\nratio = 0.75\n");
+	char *argv[] = {
+		ARG("prog"), ARG("--count"), ARG("9"), ARG("--config"), path, ARG("-n"), ARG("cli"),
+		ARG("json"), ARG("--ratio"), ARG("0.1"), NULL,
+	};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+
+	assert_non_null(path);
+	/* --config is read first wherever it is: the flags win. */
+	assert_int_equal(options_parse_args(&prog, &c, argc, argv, 1), 7);
+	assert_string_equal(argv[7], "json");
+	assert_int_equal(c.count, 9);
+	assert_string_equal(c.name, "cli");
+	/* From the file, and not the flag after the first non-option. */
+	assert_true(c.ratio == 0.75);
+	free(path);
+}
+
+static void test_args_config_equals(void **state)
+{
+	struct conf c = defaults;
+	char *path = write_conf(*state, "[tune]\nmode = fast\nlong_key = 77\n");
+	char *opt;
+	char *argv[4];
+
+	assert_non_null(path);
+	assert_true(asprintf(&opt, "--config=%s", path) > 0);
+	argv[0] = ARG("prog");
+	argv[1] = opt;
+	argv[2] = ARG("--long-key=78");
+	argv[3] = NULL;
+	assert_int_equal(options_parse_args(&prog, &c, 3, argv, 1), 3);
+	assert_int_equal(c.mode, 0);
+	/* key_name is --key-name on the command line. */
+	assert_int_equal(c.long_key_value, 78);
+	free(opt);
+	free(path);
+}
+
+static void test_args_short_flags(void **state)
+{
+	struct conf c = defaults;
+	char *argv[] = {
+		ARG("prog"), ARG("-c"), ARG("3"), ARG("-mslow"), ARG("-n"), ARG("short"), NULL,
+	};
+
+	(void)state;
+	assert_int_equal(options_parse_args(&prog, &c, 6, argv, 1), 6);
+	assert_int_equal(c.count, 3);
+	assert_int_equal(c.mode, 1);
+	assert_string_equal(c.name, "short");
+}
+
+static void test_args_first_and_rest(void **state)
+{
+	struct conf c = defaults;
+	char *argv[] = {
+		ARG("prog"), ARG("stdout"), ARG("--count"), ARG("4"), ARG("extra"), ARG("--count"),
+		ARG("5"), NULL,
+	};
+
+	(void)state;
+	/* From argv[2], as a program does after its subcommand's name. */
+	assert_int_equal(options_parse_args(&prog, &c, 7, argv, 2), 4);
+	assert_int_equal(c.count, 4);
+	/* Nothing but options: argc. */
+	assert_int_equal(options_parse_args(&prog, &c, 4, argv, 2), 4);
+	/* No argument at all. */
+	assert_int_equal(options_parse_args(&prog, &c, 1, argv, 1), 1);
+	/* "--" ends the options; what follows it is the first non-option. */
+	{
+		char *dd[] = { ARG("prog"), ARG("-c"), ARG("8"), ARG("--"), ARG("-c"), NULL };
+
+		assert_int_equal(options_parse_args(&prog, &c, 5, dd, 1), 4);
+		assert_int_equal(c.count, 8);
+	}
+}
+
+static void test_args_refused(void **state)
+{
+	char *unknown_long[] = { ARG("prog"), ARG("--bogus"), ARG("1"), NULL };
+	char *unknown_short[] = { ARG("prog"), ARG("-z"), NULL };
+	char *no_value[] = { ARG("prog"), ARG("--count"), NULL };
+	char *no_value_short[] = { ARG("prog"), ARG("-c"), NULL };
+	char *bad_value[] = { ARG("prog"), ARG("--count"), ARG("many"), NULL };
+	char *bad_choice[] = { ARG("prog"), ARG("-m"), ARG("medium"), NULL };
+	struct conf c = defaults;
+	struct fixture_capture cap;
+	char *err;
+
+	OK(fixture_capture_start(&cap, STDERR_FILENO, *state));
+	assert_int_equal(options_parse_args(&prog, &c, 3, unknown_long, 1), -EINVAL);
+	assert_int_equal(options_parse_args(&prog, &c, 2, unknown_short, 1), -EINVAL);
+	assert_int_equal(options_parse_args(&prog, &c, 2, no_value, 1), -EINVAL);
+	assert_int_equal(options_parse_args(&prog, &c, 2, no_value_short, 1), -EINVAL);
+	assert_int_equal(options_parse_args(&prog, &c, 3, bad_value, 1), -EINVAL);
+	assert_int_equal(options_parse_args(&prog, &c, 3, bad_choice, 1), -EINVAL);
+	err = fixture_capture_end(&cap);
+	assert_non_null(err);
+	assert_defaults(&c);
+	assert_non_null(strstr(err, "--bogus"));
+	assert_non_null(strstr(err, "many"));
+	free(err);
+}
+
+static void test_args_config_problems(void **state)
+{
+	struct conf c = defaults;
+	char *missing = fixture_path(*state, "missing.conf");
+	char *bad = write_conf(*state, "[main]\ncount = 0\n");
+	char *argv[] = { ARG("prog"), ARG("--config"), missing, NULL };
+	char *argv_bad[] = { ARG("prog"), ARG("--config"), bad, NULL };
+	struct options_program with_default = prog;
+
+	assert_non_null(missing);
+	assert_non_null(bad);
+	/* A config named on the command line must exist. */
+	assert_int_equal(options_parse_args(&prog, &c, 3, argv, 1), -EINVAL);
+	assert_int_equal(options_parse_args(&prog, &c, 3, argv_bad, 1), -EINVAL);
+	assert_defaults(&c);
+	/* The default config is read when present and skipped when not. */
+	with_default.default_config = missing;
+	assert_int_equal(options_parse_args(&with_default, &c, 1, argv, 1), 1);
+	assert_defaults(&c);
+	OK(fixture_write(*state, "missing.conf", "[main]\ncount = 55\n"));
+	assert_int_equal(options_parse_args(&with_default, &c, 1, argv, 1), 1);
+	assert_int_equal(c.count, 55);
+	free(missing);
+	free(bad);
+}
+
+static void test_args_list_flags(void **state)
+{
+	struct conf c = defaults;
+	char *path = write_conf(*state, "[main]\ntags = file1,file2\n");
+	char *argv[] = {
+		ARG("prog"), ARG("--config"), path, ARG("-t"), ARG("x"), ARG("--tags"), ARG("y"),
+		ARG("json"), ARG("-t"), ARG("z"), ARG("--tags"), ARG("0123456789abcdefghij"), NULL,
+	};
+
+	assert_non_null(path);
+	/* The first flag replaces the file's list, the next ones append. */
+	assert_int_equal(options_parse_args(&prog, &c, 12, argv, 1), 7);
+	assert_string_equal(c.tags, "x,y");
+	/* Also across a second call, after the subcommand. */
+	assert_int_equal(options_parse_flags(&prog, &c, 10, argv, 8), 10);
+	assert_string_equal(c.tags, "x,y,z");
+	assert_int_equal(options_parse_flags(&prog, &c, 12, argv, 10), -EINVAL);
+	assert_string_equal(c.tags, "x,y,z");
+	/* A fresh options_parse_args() starts over from the file. */
+	assert_int_equal(options_parse_args(&prog, &c, 3, argv, 1), 3);
+	assert_string_equal(c.tags, "file1,file2");
+	free(path);
+}
+
+static void test_args_help_version(void **state)
+{
+	char *help[] = { ARG("prog"), ARG("--help"), NULL };
+	char *version[] = { ARG("prog"), ARG("-V"), NULL };
+	struct conf c = defaults;
+	struct fixture_capture cap;
+	char *out;
+
+	OK(fixture_capture_start(&cap, STDOUT_FILENO, *state));
+	assert_int_equal(options_parse_args(&prog, &c, 2, help, 1), -EAGAIN);
+	out = fixture_capture_end(&cap);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "Usage: test-options [options] THING [options]"));
+	assert_non_null(strstr(out, "-c, --count N"));
+	assert_non_null(strstr(out, "--long-key N"));
+	assert_non_null(strstr(out, "[tune] ratio"));
+	free(out);
+
+	OK(fixture_capture_start(&cap, STDOUT_FILENO, *state));
+	assert_int_equal(options_parse_args(&prog, &c, 2, version, 1), -EAGAIN);
+	out = fixture_capture_end(&cap);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "test-options "));
+	free(out);
+	assert_defaults(&c);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_set_string),
+		cmocka_unit_test(test_set_unsigned),
+		cmocka_unit_test(test_set_double),
+		cmocka_unit_test(test_set_choice),
+		cmocka_unit_test(test_set_list),
+		T(test_load_good),
+		T(test_load_empty_file),
+		T(test_load_unknown_section),
+		T(test_load_unknown_key),
+		T(test_load_bad_value),
+		T(test_load_malformed),
+		T(test_load_first_problem),
+		T(test_load_missing),
+		T(test_args_override_file),
+		T(test_args_config_equals),
+		T(test_args_short_flags),
+		T(test_args_first_and_rest),
+		T(test_args_refused),
+		T(test_args_config_problems),
+		T(test_args_list_flags),
+		T(test_args_help_version),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of the Prometheus exporter's text: whole outputs for an agent's and
+ * a daemon's report, label escaping, numbers, family grouping, listen
+ * addresses and the --listen flag.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "exporter.h"
+#include "options.h"
+
+static char *render(const struct report *r, unsigned long reports)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	assert_int_equal(prometheus_render(r, reports, &text, &len), 0);
+	assert_non_null(text);
+	assert_int_equal(strlen(text), len);
+	return text;
+}
+
+static void check_label(const char *in, const char *want)
+{
+	char *got = prometheus_label_value(in);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_label_escaping(void **state)
+{
+	(void)state;
+	check_label("plain", "plain");
+	check_label("", "");
+	check_label("a\"b", "a\\\"b");
+	check_label("a\\b", "a\\\\b");
+	check_label("line\nbreak", "line\\nbreak");
+	check_label("\\\"\n", "\\\\\\\"\\n");
+	/* tabs and other controls are legal inside a quoted value */
+	check_label("tab\there", "tab\there");
+	/* UTF-8 kept whole: 2, 3 and 4 bytes */
+	check_label("caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x94\x8b", "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x94\x8b");
+	/* what is not UTF-8 becomes U+FFFD, one per byte */
+	check_label("a\xff" "b", "a\xef\xbf\xbd" "b");
+	check_label("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");                  /* overlong '/' */
+	check_label("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  /* a surrogate */
+	check_label("\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd");                  /* cut short */
+	check_label("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* > U+10FFFF */
+	check_label("x\xe2\x82\"", "x\xef\xbf\xbd\xef\xbf\xbd\\\"");
+}
+
+static const struct report_zone agent_zones[] = {
+	{ .id = "intel-rapl:0", .name = "package-0", .depth = 0, .valid = true,
+	  .power_w = 20.0, .energy_j = 120.5 },
+	{ .id = "intel-rapl:0:0", .name = "core", .depth = 1, .valid = false,
+	  .power_w = 0, .energy_j = 48.000001 },
+};
+
+static const struct report_process agent_processes[] = {
+	{ .pid = 100, .comm = "stress-ng", .cpu_percent = 150, .power_w = 12.25, .energy_j = 70 },
+	{ .pid = 200, .comm = "web \"server\"\\1", .cpu_percent = 50, .power_w = 4.0833333, .energy_j = 0.000001 },
+};
+
+static const struct report_cgroup agent_cgroups[] = {
+	{ .path = "/system.slice/stress.service", .power_w = 12.25 },
+	{ .path = "/docker/0123abcd", .power_w = 4.0833333 },
+};
+
+static const char agent_text[] =
+	"# HELP vpowercap_zone_energy_joules_total Energy of a powercap zone since the agent started, in joules.\n"
+	"# TYPE vpowercap_zone_energy_joules_total counter\n"
+	"vpowercap_zone_energy_joules_total{zone=\"intel-rapl:0\",name=\"package-0\"} 120.5\n"
+	"vpowercap_zone_energy_joules_total{zone=\"intel-rapl:0:0\",name=\"core\"} 48.000001\n"
+	"# HELP vpowercap_zone_power_watts Power of a powercap zone over the last report's interval, in watts.\n"
+	"# TYPE vpowercap_zone_power_watts gauge\n"
+	"vpowercap_zone_power_watts{zone=\"intel-rapl:0\",name=\"package-0\"} 20\n"
+	"# HELP vpowercap_machine_power_watts Power of the whole machine (psys, or packages plus DRAM), in watts.\n"
+	"# TYPE vpowercap_machine_power_watts gauge\n"
+	"vpowercap_machine_power_watts 20\n"
+	"# HELP vpowercap_process_power_watts Power of one of the top processes over the last report's interval, in watts.\n"
+	"# TYPE vpowercap_process_power_watts gauge\n"
+	"vpowercap_process_power_watts{pid=\"100\",comm=\"stress-ng\"} 12.25\n"
+	"vpowercap_process_power_watts{pid=\"200\",comm=\"web \\\"server\\\"\\\\1\"} 4.083333\n"
+	"# HELP vpowercap_process_energy_joules_total Energy of one of the top processes since the agent first saw it among them, in joules.\n"
+	"# TYPE vpowercap_process_energy_joules_total counter\n"
+	"vpowercap_process_energy_joules_total{pid=\"100\",comm=\"stress-ng\"} 70\n"
+	"vpowercap_process_energy_joules_total{pid=\"200\",comm=\"web \\\"server\\\"\\\\1\"} 0.000001\n"
+	"# HELP vpowercap_cgroup_power_watts Power of the processes of one of the top cgroups (systemd unit, container), in watts.\n"
+	"# TYPE vpowercap_cgroup_power_watts gauge\n"
+	"vpowercap_cgroup_power_watts{cgroup=\"/system.slice/stress.service\"} 12.25\n"
+	"vpowercap_cgroup_power_watts{cgroup=\"/docker/0123abcd\"} 4.083333\n"
+	"# HELP vpowercap_build_info Always 1; the version of vpowercap in a label.\n"
+	"# TYPE vpowercap_build_info gauge\n"
+	"vpowercap_build_info{version=\"" VPOWERCAP_VERSION "\"} 1\n"
+	"# HELP vpowercap_reports_total Reports (steps) published since start.\n"
+	"# TYPE vpowercap_reports_total counter\n"
+	"vpowercap_reports_total 7\n"
+	"# HELP vpowercap_tick_duration_seconds How long the last tick took to read the sensors and split the energy, in seconds.\n"
+	"# TYPE vpowercap_tick_duration_seconds gauge\n"
+	"vpowercap_tick_duration_seconds 0.000125\n"
+	"# HELP vpowercap_report_interval_seconds The interval the last report's power figures are averaged over, in seconds.\n"
+	"# TYPE vpowercap_report_interval_seconds gauge\n"
+	"vpowercap_report_interval_seconds 1\n"
+	"# HELP vpowercap_last_report_timestamp_seconds When the last report was published, in seconds since the Unix epoch.\n"
+	"# TYPE vpowercap_last_report_timestamp_seconds gauge\n"
+	"vpowercap_last_report_timestamp_seconds 1795000000.25\n";
+
+static struct report agent_report(void)
+{
+	return (struct report){
+		.timestamp = 1795000000.25,
+		.interval_s = 1.0,
+		.source = "powercap",
+		.root = "/sys/class/powercap",
+		.host_valid = true,
+		.host_power_w = 20.0,
+		.zones = agent_zones,
+		.nzones = 2,
+		.processes = agent_processes,
+		.nprocesses = 2,
+		.cgroups = agent_cgroups,
+		.ncgroups = 2,
+		.tick_s = 0.000125,
+	};
+}
+
+static void test_agent_text(void **state)
+{
+	struct report r = agent_report();
+	char *text = render(&r, 7);
+
+	(void)state;
+	assert_string_equal(text, agent_text);
+	free(text);
+}
+
+/* The estimate is labelled on every figure that comes from it. */
+static void test_agent_estimate(void **state)
+{
+	static const struct report_zone zone = {
+		.id = "estimate", .name = "cpu-model", .valid = true, .power_w = 9.5, .energy_j = 19,
+	};
+	struct report r = agent_report();
+	char *text;
+
+	(void)state;
+	r.source = "estimate";
+	r.zones = &zone;
+	r.nzones = 1;
+	r.host_power_w = 9.5;
+	text = render(&r, 2);
+	assert_non_null(strstr(text, "vpowercap_zone_energy_joules_total{zone=\"estimate\",name=\"cpu-model\","
+				     "source=\"estimate\"} 19\n"));
+	assert_non_null(strstr(text, "vpowercap_machine_power_watts{source=\"estimate\"} 9.5\n"));
+	assert_non_null(strstr(text, "vpowercap_process_power_watts{pid=\"100\",comm=\"stress-ng\","
+				     "source=\"estimate\"} 12.25\n"));
+	assert_non_null(strstr(text, "vpowercap_cgroup_power_watts{cgroup=\"/docker/0123abcd\","
+				     "source=\"estimate\"} 4.083333\n"));
+	/* the program's own metrics are not an estimate */
+	assert_non_null(strstr(text, "vpowercap_build_info{version=\"" VPOWERCAP_VERSION "\"} 1\n"));
+	free(text);
+}
+
+static const struct report_zone host_zones[] = {
+	{ .id = "intel-rapl:0", .name = "package-0", .valid = true, .power_w = 60, .energy_j = 6000.123456,
+	  .unattributed_w = 6, .unattributed_j = 600.000001 },
+	{ .id = "intel-rapl:0:1", .name = "dram", .depth = 1, .valid = false, .power_w = 0, .energy_j = 1200,
+	  .unattributed_w = 0, .unattributed_j = 100 },
+};
+
+static const struct report_vm_zone web_zones[] = {
+	{ .power_w = 36, .energy_j = 3600.5, .shown_uj = 3600500000 },
+	{ .power_w = 0, .energy_j = 700, .shown_uj = 700000000 },
+};
+
+static const struct report_vm_zone db_zones[] = {
+	{ .power_w = 18, .energy_j = 1799.623455, .shown_uj = 1799623455 },
+	{ .power_w = 0, .energy_j = 400, .shown_uj = 400000000 },
+};
+
+static const struct report_vm host_vms[] = {
+	{ .domain = "web", .uuid = "aaaaaaaa-0000-0000-0000-000000000001", .vcpus = 2, .running = true,
+	  .cpu_percent = 150, .power_w = 36, .zones = web_zones },
+	{ .domain = "db \"main\"", .uuid = "aaaaaaaa-0000-0000-0000-000000000002", .vcpus = 4, .running = false,
+	  .cpu_percent = 0, .power_w = 18, .zones = db_zones },
+};
+
+static const char host_text[] =
+	"# HELP vpowercap_host_energy_joules_total Energy of a powercap zone of the host, counted by the daemon across restarts, in joules.\n"
+	"# TYPE vpowercap_host_energy_joules_total counter\n"
+	"vpowercap_host_energy_joules_total{zone=\"intel-rapl:0\",name=\"package-0\"} 6000.123456\n"
+	"vpowercap_host_energy_joules_total{zone=\"intel-rapl:0:1\",name=\"dram\"} 1200\n"
+	"# HELP vpowercap_host_power_watts Power of a powercap zone over the last report's interval, in watts.\n"
+	"# TYPE vpowercap_host_power_watts gauge\n"
+	"vpowercap_host_power_watts{zone=\"intel-rapl:0\",name=\"package-0\"} 60\n"
+	"# HELP vpowercap_machine_power_watts Power of the whole machine (psys, or packages plus DRAM), in watts.\n"
+	"# TYPE vpowercap_machine_power_watts gauge\n"
+	"vpowercap_machine_power_watts 60\n"
+	"# HELP vpowercap_unattributed_energy_joules_total Energy of a host zone that no VM was given (the host remainder), in joules.\n"
+	"# TYPE vpowercap_unattributed_energy_joules_total counter\n"
+	"vpowercap_unattributed_energy_joules_total{zone=\"intel-rapl:0\",name=\"package-0\"} 600.000001\n"
+	"vpowercap_unattributed_energy_joules_total{zone=\"intel-rapl:0:1\",name=\"dram\"} 100\n"
+	"# HELP vpowercap_unattributed_power_watts Power of a host zone that no VM was given over the last report's interval, in watts.\n"
+	"# TYPE vpowercap_unattributed_power_watts gauge\n"
+	"vpowercap_unattributed_power_watts{zone=\"intel-rapl:0\",name=\"package-0\"} 6\n"
+	"# HELP vpowercap_vm_energy_joules_total Energy of a VM in a host zone, the counter its powercap tree shows before wrapping, in joules.\n"
+	"# TYPE vpowercap_vm_energy_joules_total counter\n"
+	"vpowercap_vm_energy_joules_total{domain=\"web\",uuid=\"aaaaaaaa-0000-0000-0000-000000000001\",zone=\"intel-rapl:0\",name=\"package-0\"} 3600.5\n"
+	"vpowercap_vm_energy_joules_total{domain=\"web\",uuid=\"aaaaaaaa-0000-0000-0000-000000000001\",zone=\"intel-rapl:0:1\",name=\"dram\"} 700\n"
+	"vpowercap_vm_energy_joules_total{domain=\"db \\\"main\\\"\",uuid=\"aaaaaaaa-0000-0000-0000-000000000002\",zone=\"intel-rapl:0\",name=\"package-0\"} 1799.623455\n"
+	"vpowercap_vm_energy_joules_total{domain=\"db \\\"main\\\"\",uuid=\"aaaaaaaa-0000-0000-0000-000000000002\",zone=\"intel-rapl:0:1\",name=\"dram\"} 400\n"
+	"# HELP vpowercap_vm_power_watts Power of a VM in a host zone over the last report's interval, in watts.\n"
+	"# TYPE vpowercap_vm_power_watts gauge\n"
+	"vpowercap_vm_power_watts{domain=\"web\",uuid=\"aaaaaaaa-0000-0000-0000-000000000001\",zone=\"intel-rapl:0\",name=\"package-0\"} 36\n"
+	"vpowercap_vm_power_watts{domain=\"db \\\"main\\\"\",uuid=\"aaaaaaaa-0000-0000-0000-000000000002\",zone=\"intel-rapl:0\",name=\"package-0\"} 18\n"
+	"# HELP vpowercap_vm_vcpus Virtual CPUs of a VM.\n"
+	"# TYPE vpowercap_vm_vcpus gauge\n"
+	"vpowercap_vm_vcpus{domain=\"web\",uuid=\"aaaaaaaa-0000-0000-0000-000000000001\"} 2\n"
+	"vpowercap_vm_vcpus{domain=\"db \\\"main\\\"\",uuid=\"aaaaaaaa-0000-0000-0000-000000000002\"} 4\n"
+	"# HELP vpowercap_vm_running Whether a VM is running (1) or defined but shut off (0).\n"
+	"# TYPE vpowercap_vm_running gauge\n"
+	"vpowercap_vm_running{domain=\"web\",uuid=\"aaaaaaaa-0000-0000-0000-000000000001\"} 1\n"
+	"vpowercap_vm_running{domain=\"db \\\"main\\\"\",uuid=\"aaaaaaaa-0000-0000-0000-000000000002\"} 0\n"
+	"# HELP vpowercap_build_info Always 1; the version of vpowercap in a label.\n"
+	"# TYPE vpowercap_build_info gauge\n"
+	"vpowercap_build_info{version=\"" VPOWERCAP_VERSION "\"} 1\n"
+	"# HELP vpowercap_reports_total Reports (steps) published since start.\n"
+	"# TYPE vpowercap_reports_total counter\n"
+	"vpowercap_reports_total 12\n"
+	"# HELP vpowercap_tick_duration_seconds How long the last tick took to read the sensors and split the energy, in seconds.\n"
+	"# TYPE vpowercap_tick_duration_seconds gauge\n"
+	"vpowercap_tick_duration_seconds 0.0015\n"
+	"# HELP vpowercap_report_interval_seconds The interval the last report's power figures are averaged over, in seconds.\n"
+	"# TYPE vpowercap_report_interval_seconds gauge\n"
+	"vpowercap_report_interval_seconds 2\n"
+	"# HELP vpowercap_last_report_timestamp_seconds When the last report was published, in seconds since the Unix epoch.\n"
+	"# TYPE vpowercap_last_report_timestamp_seconds gauge\n"
+	"vpowercap_last_report_timestamp_seconds 1795000001\n";
+
+static void test_host_text(void **state)
+{
+	struct report r = {
+		.timestamp = 1795000001,
+		.interval_s = 2,
+		.source = "powercap",
+		.root = "/sys/class/powercap",
+		.host_valid = true,
+		.host_power_w = 60,
+		.zones = host_zones,
+		.nzones = 2,
+		.host = true,
+		.vms = host_vms,
+		.nvms = 2,
+		.unattributed_w = 6,
+		.tick_s = 0.0015,
+	};
+	char *text = render(&r, 12);
+
+	(void)state;
+	assert_string_equal(text, host_text);
+	free(text);
+}
+
+/* Before the first report: the build, and no report yet. */
+static void test_no_report(void **state)
+{
+	char *text = render(NULL, 0);
+
+	(void)state;
+	assert_string_equal(text,
+		"# HELP vpowercap_build_info Always 1; the version of vpowercap in a label.\n"
+		"# TYPE vpowercap_build_info gauge\n"
+		"vpowercap_build_info{version=\"" VPOWERCAP_VERSION "\"} 1\n"
+		"# HELP vpowercap_reports_total Reports (steps) published since start.\n"
+		"# TYPE vpowercap_reports_total counter\n"
+		"vpowercap_reports_total 0\n");
+	free(text);
+}
+
+/* The value of the one sample of vpowercap_machine_power_watts. */
+static char *machine_value(double w)
+{
+	static const struct report_zone zone = { .id = "z", .name = "n", .valid = true };
+	struct report r = { .source = "powercap", .host_valid = true, .host_power_w = w,
+			    .zones = &zone, .nzones = 1 };
+	char *text = render(&r, 1);
+	const char *key = "\nvpowercap_machine_power_watts ";
+	char *at = strstr(text, key), *end;
+	char *v;
+
+	assert_non_null(at);
+	at += strlen(key);
+	end = strchr(at, '\n');
+	v = strndup(at, (size_t)(end - at));
+	free(text);
+	return v;
+}
+
+static void check_value(double w, const char *want)
+{
+	char *got = machine_value(w);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_numbers(void **state)
+{
+	(void)state;
+	check_value(0, "0");
+	check_value(1, "1");
+	check_value(0.5, "0.5");
+	check_value(123.4567891, "123.456789");
+	check_value(0.0000004, "0");       /* below a microwatt */
+	check_value(0.0000005, "0.000001");
+	check_value(-2.25, "-2.25");
+	check_value(18446744.073709, "18446744.073709");
+	check_value(8e12, "8000000000000");
+	check_value(1.5e13, "15000000000000");
+	check_value(NAN, "NaN");
+	check_value(INFINITY, "+Inf");
+	check_value(-INFINITY, "-Inf");
+	/* every value parses back to itself within a microunit */
+	for (double w = 0.000001; w < 1e12; w *= 3.7) {
+		char *got = machine_value(w);
+
+		assert_true(fabs(strtod(got, NULL) - w) <= 0.5e-6 * (w > 1e9 ? w / 1e9 : 1));
+		free(got);
+	}
+}
+
+/*
+ * With 300 VMs and 6 zones: one HELP and one TYPE per family, each family's
+ * samples all together right after them, and every sample line well formed.
+ */
+static void test_families_grouped(void **state)
+{
+	enum { NVMS = 300, NZONES = 6 };
+	static struct report_zone zones[NZONES];
+	static struct report_vm vms[NVMS];
+	static struct report_vm_zone vz[NVMS][NZONES];
+	static char names[NVMS][32], uuids[NVMS][40], ids[NZONES][32];
+	struct report r = { .source = "powercap", .host = true, .host_valid = true, .zones = zones,
+			    .nzones = NZONES, .vms = vms, .nvms = NVMS, .interval_s = 1 };
+	char seen[64][64];
+	size_t nseen = 0, samples = 0;
+	char *text, *line, *save = NULL;
+	char current[64] = "";
+
+	(void)state;
+	for (int z = 0; z < NZONES; z++) {
+		snprintf(ids[z], sizeof(ids[z]), "intel-rapl:%d", z);
+		zones[z] = (struct report_zone){ .id = ids[z], .name = "package", .valid = true,
+						 .power_w = z, .energy_j = z * 10.0 };
+	}
+	for (int v = 0; v < NVMS; v++) {
+		snprintf(names[v], sizeof(names[v]), "vm-%d", v);
+		snprintf(uuids[v], sizeof(uuids[v]), "00000000-0000-0000-0000-%012d", v);
+		for (int z = 0; z < NZONES; z++)
+			vz[v][z] = (struct report_vm_zone){ .power_w = v * 0.01, .energy_j = v * 1.5 };
+		vms[v] = (struct report_vm){ .domain = names[v], .uuid = uuids[v], .vcpus = 2,
+					     .running = true, .zones = vz[v] };
+	}
+	text = render(&r, 1);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+
+		if (!strncmp(line, "# HELP ", 7)) {
+			assert_int_equal(sscanf(line + 7, "%63s", name), 1);
+			for (size_t i = 0; i < nseen; i++)
+				assert_string_not_equal(seen[i], name);
+			assert_true(nseen < 64);
+			strcpy(seen[nseen++], name);
+			strcpy(current, name);
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			assert_int_equal(sscanf(line + 7, "%63s", name), 1);
+			assert_string_equal(name, current);
+			continue;
+		}
+		/* a sample: its family's name, then labels or a space */
+		assert_int_equal(strncmp(line, current, strlen(current)), 0);
+		assert_true(line[strlen(current)] == '{' || line[strlen(current)] == ' ');
+		assert_non_null(strrchr(line, ' '));
+		samples++;
+	}
+	/* zones x (host energy, power, remainder energy, power) + machine, VMs x zones x 2, VMs x 2, self */
+	assert_int_equal(samples, NZONES * 4 + 1 + NVMS * NZONES * 2 + NVMS * 2 + 5);
+	free(text);
+}
+
+static void test_parse_listen(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+	static const char *const bad[] = {
+		"", "127.0.0.1", "127.0.0.1:", ":9811", "127.0.0.1:x", "127.0.0.1:65536",
+		"127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1:80 ", "localhost:9811", "::1:9811",
+		"[::1]9811", "[::1]", "[127.0.0.1]:80", "[::1:80", "1.2.3:80", "[]:80",
+	};
+
+	(void)state;
+	assert_int_equal(prometheus_parse_listen("127.0.0.1:9810", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(sin->sin_port), 9810);
+	assert_int_equal(ntohl(sin->sin_addr.s_addr), 0x7f000001);
+	assert_int_equal(prometheus_parse_listen("0.0.0.0:0", &ss, &len), 0);
+	assert_int_equal(ntohs(sin->sin_port), 0);
+	assert_int_equal(prometheus_parse_listen("[::1]:9811", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	assert_int_equal(ntohs(sin6->sin6_port), 9811);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+	assert_int_equal(prometheus_parse_listen("[::]:65535", &ss, &len), 0);
+	assert_true(IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (prometheus_parse_listen(bad[i], &ss, &len) != -EINVAL)
+			fail_msg("'%s' was accepted", bad[i]);
+}
+
+/* --listen: the first flag replaces the file's value, repeats append. */
+struct listen_config {
+	char listen[64];
+};
+
+static const struct option_spec listen_specs[] = {
+	{ "prometheus", "listen", 0, OPTION_LIST, offsetof(struct listen_config, listen),
+	  sizeof(((struct listen_config *)0)->listen), NULL, 0, 0, "ADDR:PORT", "listen" },
+};
+
+static const struct options_program listen_program = {
+	.name = "test", .synopsis = "", .specs = listen_specs, .nspecs = 1,
+};
+
+/* A writable argv (getopt wants one) from string literals; NULL-terminated. */
+struct args {
+	int argc;
+	char *argv[8];
+};
+
+static struct args args_of(const char *const *src)
+{
+	struct args a = { 0 };
+
+	while (src[a.argc]) {
+		a.argv[a.argc] = strdup(src[a.argc]);
+		assert_non_null(a.argv[a.argc]);
+		a.argc++;
+	}
+	return a;
+}
+
+static void args_free(struct args *a)
+{
+	for (int i = 0; i < a->argc; i++)
+		free(a->argv[i]);
+}
+
+/* options_parse_args() on the first @n words of @src. */
+static int parse(struct listen_config *c, const char *const *src, int n)
+{
+	struct args a = args_of(src);
+	int ret = options_parse_args(&listen_program, c, n, a.argv, 1);
+
+	args_free(&a);
+	return ret;
+}
+
+static void test_listen_flags(void **state)
+{
+	struct listen_config c = { .listen = "127.0.0.1:9810" };
+	static const char *const one[] = { "test", "--listen", "[::1]:1", NULL };
+	static const char *const two[] = { "test", "--listen", "[::1]:1", "--listen=127.0.0.1:2", NULL };
+	static const char *const comma[] = { "test", "--listen", "[::1]:1,127.0.0.1:2", "--listen",
+					     "0.0.0.0:3", NULL };
+	static const char *const toolong[] = { "test", "--listen", "[0000:0000:0000:0000:0000:0000:0000:0001]:1",
+					       "--listen", "[0000:0000:0000:0000:0000:0000:0000:0001]:2", NULL };
+	struct args a;
+
+	(void)state;
+	assert_int_equal(parse(&c, one, 1), 1);
+	assert_string_equal(c.listen, "127.0.0.1:9810");
+	assert_int_equal(parse(&c, one, 3), 3);
+	assert_string_equal(c.listen, "[::1]:1");
+	strcpy(c.listen, "127.0.0.1:9810");
+	assert_int_equal(parse(&c, two, 4), 4);
+	assert_string_equal(c.listen, "[::1]:1,127.0.0.1:2");
+	/* a new parse starts again from the configured value */
+	strcpy(c.listen, "127.0.0.1:9810");
+	assert_int_equal(parse(&c, comma, 5), 5);
+	assert_string_equal(c.listen, "[::1]:1,127.0.0.1:2,0.0.0.0:3");
+	/* flags parsed after the exporter's name append too */
+	a = args_of(one);
+	assert_int_equal(options_parse_flags(&listen_program, &c, 3, a.argv, 1), 3);
+	args_free(&a);
+	assert_string_equal(c.listen, "[::1]:1,127.0.0.1:2,0.0.0.0:3,[::1]:1");
+	assert_int_equal(parse(&c, toolong, 5), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_label_escaping),
+		cmocka_unit_test(test_agent_text),
+		cmocka_unit_test(test_agent_estimate),
+		cmocka_unit_test(test_host_text),
+		cmocka_unit_test(test_no_report),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_families_grouped),
+		cmocka_unit_test(test_parse_listen),
+		cmocka_unit_test(test_listen_flags),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
