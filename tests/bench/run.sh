@@ -87,7 +87,7 @@ if command -v wrk >/dev/null; then
 		pids+=("$pid")
 		for _ in $(seq 200); do grep -q 'serving http://' "$log" && break; sleep 0.05; done
 		port=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
-		[ -n "$port" ] || { cat "$log"; echo "$label: did not serve"; return; }
+		[ -n "$port" ] || { cat "$log"; echo "$label: did not serve"; kill "$pid"; wait "$pid" || true; unset 'pids[-1]'; return; }
 		sleep 2.5  # a few reports in
 		bytes=$(python3 -c 'import sys, urllib.request
 print(len(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics").read()))' "$port")
@@ -103,6 +103,7 @@ print(len(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics").read
 				l, b, p50, p99, rps1, rps8, bad ? " ERRORS:" bad : "" }' "$T/wrk1" "$T/wrk8"
 		kill "$pid"
 		wait "$pid" 2>/dev/null || true
+		unset 'pids[-1]'  # stopped: the exit trap must not kill it again
 	}
 	prom_bench "agent, prometheus, 1000 processes, top 10" "$BUILD/vpowercap-agent" --powercap-root "$T/pc" \
 		--proc-root "$T/proc1000" prometheus -s 1 -n 10 --listen 127.0.0.1:0
