@@ -135,19 +135,37 @@ struct ini_load {
 	void *target;
 	FILE *file;
 	unsigned line;       /* the line the reader handed out last */
-	unsigned error_line; /* first line a handler refused */
+	unsigned error_line; /* first line refused */
 	char why[256];
+	char *buf;           /* the whole line, as read */
+	size_t bufsize;
 };
 
-/* inih's handler gets no line number, so the reader counts lines. */
+/*
+ * inih's handler gets no line number, so the reader counts lines. It also
+ * takes the lines whole, or refuses them: inih would cut a long line in
+ * pieces and parse each, and would take an indented line for the
+ * continuation of the previous value. Here indentation is only layout.
+ */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct ini_load *ld = stream;
-	char *line = fgets(str, num, ld->file);
+	ssize_t len = getline(&ld->buf, &ld->bufsize, ld->file);
+	const char *start;
 
-	if (line)
-		ld->line++;
-	return line;
+	if (len < 0 || ld->error_line)
+		return NULL;
+	ld->line++;
+	while (len > 0 && (ld->buf[len - 1] == '\n' || ld->buf[len - 1] == '\r'))
+		ld->buf[--len] = '\0';
+	start = ld->buf + strspn(ld->buf, " \t");
+	if (strlen(start) + 2 > (size_t)num) {
+		snprintf(ld->why, sizeof(ld->why), "line longer than %d characters", num - 2);
+		ld->error_line = ld->line;
+		return NULL;
+	}
+	snprintf(str, (size_t)num, "%s\n", start);
+	return str;
 }
 
 static int set_from_file(void *user, const char *section, const char *key, const char *value)
@@ -184,13 +202,16 @@ int options_load_file(const struct options_program *prog, void *target, const ch
 		return errno == ENOENT ? -ENOENT
 				       : log_error(-EINVAL, "config '%s': %s", path, strerror(errno));
 	ret = ini_parse_stream(read_line, &ld, set_from_file, &ld);
+	if (ret == 0 && ferror(ld.file))
+		ret = -1;
 	fclose(ld.file);
-	if (ret == 0)
-		return 0;
+	free(ld.buf);
 	if (ret < 0)
 		return log_error(-EINVAL, "config '%s': cannot be read", path);
-	if (ld.error_line && (unsigned)ret == ld.error_line)
-		return log_error(-EINVAL, "%s:%d: %s", path, ret, ld.why);
+	if (ld.error_line && (ret == 0 || (unsigned)ret >= ld.error_line))
+		return log_error(-EINVAL, "%s:%u: %s", path, ld.error_line, ld.why);
+	if (ret == 0)
+		return 0;
 	return log_error(-EINVAL, "%s:%d: not a '[section]', 'key = value' or comment line",
 			 path, ret);
 }

@@ -353,6 +353,40 @@ static void test_load_first_problem(void **state)
 	check_refused(*state, "[main]\nnot ini\ncount = 0\n", 2, NULL);
 }
 
+/* Indentation is layout: an indented key is a key, not a continuation. */
+static void test_load_indented(void **state)
+{
+	struct conf c = defaults;
+	char *err, *path;
+
+	OK(load(*state, "[main]\n  name = indented\n\tcount = 7\n  \n[tune]\n    mode = fast\n",
+		&c, &err, &path));
+	assert_string_equal(c.name, "indented");
+	assert_int_equal(c.count, 7);
+	assert_int_equal(c.mode, 0);
+	assert_string_equal(err, "");
+	free(err);
+	free(path);
+	check_refused(*state, "[main]\nname = x\n   count = 0\n", 3, "out of range");
+}
+
+/* A line too long for the parser is refused whole, on its own line number. */
+static void test_load_long_line(void **state)
+{
+	char text[1024];
+	int n;
+
+	n = snprintf(text, sizeof(text), "[main]\n; fine\nname = x\n; ");
+	memset(text + n, 'z', 400);
+	snprintf(text + n + 400, sizeof(text) - (size_t)n - 400, "\ncount = 3\n");
+	check_refused(*state, text, 4, "line longer than");
+	/* Just short enough: 198 characters with the newline cut. */
+	n = snprintf(text, sizeof(text), "[main]\n;");
+	memset(text + n, 'y', 197);
+	snprintf(text + n + 197, sizeof(text) - (size_t)n - 197, "\ncount = 0\n");
+	check_refused(*state, text, 3, "out of range");
+}
+
 static void test_load_missing(void **state)
 {
 	struct conf c = defaults;
@@ -575,6 +609,8 @@ int main(void)
 		T(test_load_bad_value),
 		T(test_load_malformed),
 		T(test_load_first_problem),
+		T(test_load_indented),
+		T(test_load_long_line),
 		T(test_load_missing),
 		T(test_args_override_file),
 		T(test_args_config_equals),
