@@ -315,6 +315,7 @@ static int powercap_rescan(struct powercap *pc)
 {
 	struct scan sc = { 0 };
 	struct zone *next = NULL;
+	enum { ZONE_KEPT, ZONE_FOUND, ZONE_APPEARED, ZONE_REPLACED } *news;
 	size_t n = 0;
 	int ret, denied = 0;
 
@@ -325,7 +326,10 @@ static int powercap_rescan(struct powercap *pc)
 		return ret;
 	}
 	next = calloc(sc.n ? sc.n : 1, sizeof(*next));
-	if (!next) {
+	news = calloc(sc.n ? sc.n : 1, sizeof(*news));
+	if (!next || !news) {
+		free(next);
+		free(news);
 		scan_release(&sc);
 		return -ENOMEM;
 	}
@@ -342,12 +346,13 @@ static int powercap_rescan(struct powercap *pc)
 			denied = ret;
 		if (ret < 0)
 			continue;
+		news[n] = pc->nzones ? ZONE_APPEARED : ZONE_FOUND;
 		if (old && old->present) {
 			/* Replaced in place: what was counted so far stays counted. */
-			log_info("zone '%s' (%s) was replaced", next[n].id, next[n].name);
+			news[n] = ZONE_REPLACED;
 			next[n].energy_uj = old->energy_uj;
-		} else if (pc->nzones) {
-			log_info("zone '%s' (%s) appeared", next[n].id, next[n].name);
+			zone_close(old);
+			old->present = false;
 		}
 		n++;
 	}
@@ -356,15 +361,21 @@ static int powercap_rescan(struct powercap *pc)
 			log_warning("zone '%s' (%s) vanished", pc->zones[i].id, pc->zones[i].name);
 			zone_close(&pc->zones[i]);
 		}
-	/* Drop mmio duplicates now that every name is known. */
+	/* Drop mmio duplicates now that every name is known; then tell. */
 	for (size_t i = 0; i < n; ) {
 		if (is_mmio_duplicate(next, n, &next[i])) {
 			zone_close(&next[i]);
 			next[i] = next[--n];
-		} else {
-			i++;
+			news[i] = news[n];
+			continue;
 		}
+		if (news[i] == ZONE_APPEARED)
+			log_info("zone '%s' (%s) appeared", next[i].id, next[i].name);
+		else if (news[i] == ZONE_REPLACED)
+			log_info("zone '%s' (%s) was replaced", next[i].id, next[i].name);
+		i++;
 	}
+	free(news);
 	qsort(next, n, sizeof(*next), zone_sort_cmp);
 	free(pc->zones);
 	pc->zones = next;

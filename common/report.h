@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct report_zone {
@@ -39,6 +40,7 @@ struct report_process {
 	pid_t pid;
 	const char *comm;
 	double cpu_percent;   /* of one CPU */
+	uint64_t cpu_ticks;   /* CPU time over the step, in clock ticks */
 	double power_w;
 	double energy_j;      /* since the agent first saw it in the top N */
 };

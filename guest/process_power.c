@@ -35,12 +35,13 @@ size_t process_power_top(const struct proc_table *t, uint64_t dbusy, double host
 			.pid = p->stat.pid,
 			.comm = p->stat.comm,
 			.cpu_percent = interval_s > 0 ? 100.0 * (double)p->delta / hz / interval_s : 0,
+			.cpu_ticks = p->delta,
 			.power_w = host_power_w * (double)p->delta / (double)divisor,
 		};
 
 		/* Insertion into the top n, by CPU time (power follows it); n is small. */
 		at = count < n ? count : n;
-		while (at > 0 && out[at - 1].cpu_percent < rp.cpu_percent)
+		while (at > 0 && out[at - 1].cpu_ticks < rp.cpu_ticks)
 			at--;
 		if (at >= n)
 			continue;

@@ -291,7 +291,9 @@ static void test_mmio_duplicate_skipped(void **state)
 {
 	static const char *const ids[] = { "intel-rapl:0", "intel-rapl:0:0" };
 	const char *root = *state;
+	struct fixture_capture cap;
 	struct powercap *pc;
+	char *err;
 
 	OK(fixture_zone(root, "intel-rapl:0", "package-0", 1000, 262143328850));
 	OK(fixture_zone(root, "intel-rapl:0:0", "core", 1000, 262143328850));
@@ -304,9 +306,14 @@ static void test_mmio_duplicate_skipped(void **state)
 	OK(fixture_zone_set(root, "intel-rapl-mmio:0", 1700));
 	assert_int_equal(powercap_sample(pc), 2);
 	assert_int_equal(zone_of(pc, "intel-rapl:0")->delta_uj, 700);
-	/* Still skipped after the periodic rescans. */
+	/* Still skipped after the periodic rescans, and never announced. */
+	OK(fixture_capture_start(&cap, STDERR_FILENO, root));
 	for (int i = 0; i < 2 * RESCAN_SAMPLES; i++)
 		powercap_sample(pc);
+	err = fixture_capture_end(&cap);
+	assert_non_null(err);
+	assert_string_equal(err, "");
+	free(err);
 	assert_ids(pc, ids, 2);
 	powercap_free(pc);
 }
@@ -961,9 +968,10 @@ static void test_zone_appears(void **state)
 static void test_zone_replaced(void **state)
 {
 	const char *root = *state;
+	struct fixture_capture cap;
 	struct powercap *pc;
 	struct zone *z;
-	char *from, *to;
+	char *from, *to, *err;
 
 	OK(fixture_zone(root, "intel-rapl:0", "package-0", 1000, 262143328850));
 	OK(fixture_zone(root, "intel-rapl:1", "package-1", 1000, 262143328850));
@@ -983,7 +991,15 @@ static void test_zone_replaced(void **state)
 	OK(rename(from, to));
 	free(from);
 	free(to);
+	OK(fixture_capture_start(&cap, STDERR_FILENO, root));
 	assert_int_equal(powercap_sample(pc), 1);
+	err = fixture_capture_end(&cap);
+	assert_non_null(err);
+	/* Replaced, once; not also vanished. */
+	assert_non_null(strstr(err, "zone 'intel-rapl:0' (package-0) was replaced"));
+	assert_null(strstr(err, "vanished"));
+	assert_null(strstr(err, "appeared"));
+	free(err);
 	assert_int_equal(pc->nzones, 2);
 	z = zone_of(pc, "intel-rapl:0");
 	assert_false(z->valid);

@@ -195,6 +195,15 @@ static void test_top_n(void **state)
 	}
 	/* n = 0: nothing written. */
 	assert_int_equal(process_power_top(&w->t, 315, 63.0, 1.0, NULL, out, 0), 0);
+
+	/* No usable interval, no power: still the biggest CPU users, in order. */
+	n = process_power_top(&w->t, 315, 0.0, 0.0, NULL, out, 4);
+	assert_int_equal(n, 4);
+	assert_int_equal(out[0].pid, 5);
+	assert_int_equal(out[1].pid, 2);
+	assert_int_equal(out[2].pid, 10);
+	assert_int_equal(out[3].pid, 8);
+	assert_near(out[0].power_w, 0.0, EPS);
 }
 
 static void test_regex_filter(void **state)
