@@ -61,6 +61,25 @@ int fixture_rmtree(const char *path)
 	return -ret;
 }
 
+int fixture_setup_dir(void **state)
+{
+	char *dir = fixture_tmpdir();
+
+	if (!dir)
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+int fixture_teardown_dir(void **state)
+{
+	char *dir = *state;
+	int ret = fixture_rmtree(dir);
+
+	free(dir);
+	return ret == 0 || ret == -ENOENT ? 0 : -1;
+}
+
 char *fixture_path(const char *root, const char *rel)
 {
 	char *path;

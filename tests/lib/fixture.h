@@ -20,6 +20,13 @@ char *fixture_tmpdir(void);
 /** Remove @path and everything below it, not following links. Returns 0 or -errno. */
 int fixture_rmtree(const char *path);
 
+/**
+ * cmocka setup and teardown: *@state is a fresh fixture_tmpdir(), removed
+ * with all it holds afterwards (a test may have removed it already).
+ */
+int fixture_setup_dir(void **state);
+int fixture_teardown_dir(void **state);
+
 /** "@root/@rel" in a malloc'd string the caller frees; NULL when out of memory. */
 char *fixture_path(const char *root, const char *rel);
 

@@ -20,25 +20,6 @@
 
 #define OK(call) assert_int_equal((call), 0)
 
-static int setup(void **state)
-{
-	char *dir = fixture_tmpdir();
-
-	if (!dir)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char *dir = *state;
-	int ret = fixture_rmtree(dir);
-
-	free(dir);
-	return ret == 0 ? 0 : -1;
-}
-
 /* --- a small strict JSON checker (RFC 8259 grammar, no semantics) ------- */
 
 static bool json_value(const char **p, int depth);
@@ -580,7 +561,7 @@ static void test_kind_names(void **state)
 	assert_null(exporter_kind_names[EXPORTER_KIND_COUNT]);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, fixture_teardown_dir)
 
 int main(void)
 {

@@ -65,25 +65,11 @@ static const struct conf defaults = {
 	.long_key_value = 0,
 };
 
-static int setup(void **state)
-{
-	char *dir = fixture_tmpdir();
-
-	if (!dir)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
 static int teardown(void **state)
 {
-	char *dir = *state;
-	int ret = fixture_rmtree(dir);
-
-	free(dir);
 	/* Flags like -q change the log level: leave it as it was. */
 	log_set_level(LOG_LEVEL_INFO);
-	return ret == 0 ? 0 : -1;
+	return fixture_teardown_dir(state);
 }
 
 /* Field by field: the struct has padding that assignment need not copy. */
@@ -591,7 +577,7 @@ static void test_args_help_version(void **state)
 	assert_defaults(&c);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, teardown)
 
 int main(void)
 {

@@ -21,25 +21,6 @@
 
 #define OK(call) assert_int_equal((call), 0)
 
-static int setup(void **state)
-{
-	char *dir = fixture_tmpdir();
-
-	if (!dir)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char *dir = *state;
-	int ret = fixture_rmtree(dir);
-
-	free(dir);
-	return ret == 0 || ret == -ENOENT ? 0 : -1;
-}
-
 static struct zone *zone_by_id(struct powercap *pc, const char *id)
 {
 	for (size_t i = 0; i < pc->nzones; i++)
@@ -1040,7 +1021,7 @@ static void test_steady_over_rescans(void **state)
 	powercap_free(pc);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, fixture_teardown_dir)
 
 int main(void)
 {

@@ -18,25 +18,6 @@
 
 #define OK(call) assert_int_equal((call), 0)
 
-static int setup(void **state)
-{
-	char *dir = fixture_tmpdir();
-
-	if (!dir)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char *dir = *state;
-	int ret = fixture_rmtree(dir);
-
-	free(dir);
-	return ret == 0 ? 0 : -1;
-}
-
 static const struct process *find(const struct proc_table *t, pid_t pid)
 {
 	for (size_t i = 0; i < t->ncur; i++)
@@ -581,7 +562,7 @@ static void test_process_cgroup(void **state)
 	proc_table_release(&t);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, fixture_teardown_dir)
 
 int main(void)
 {

@@ -16,25 +16,6 @@
 
 #define OK(call) assert_int_equal((call), 0)
 
-static int setup(void **state)
-{
-	char *dir = fixture_tmpdir();
-
-	if (!dir)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char *dir = *state;
-	int ret = fixture_rmtree(dir);
-
-	free(dir);
-	return ret == 0 ? 0 : -1;
-}
-
 /* The estimate's model in µJ over @dtotal ticks of all CPUs, @dbusy of them busy. */
 static uint64_t model_uj(const struct sensor_config *cfg, unsigned ncpu, uint64_t dbusy,
 			 uint64_t dtotal)
@@ -274,7 +255,7 @@ static void test_kind_names(void **state)
 	assert_null(sensor_kind_names[SENSOR_KIND_COUNT]);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, fixture_teardown_dir)
 
 int main(void)
 {
