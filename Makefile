@@ -179,6 +179,8 @@ install: all
 	sed 's|/usr/local/bin|$(PREFIX)/bin|' guest/systemd/vpowercap-agent.service \
 		>$(DESTDIR)$(UNITDIR)/vpowercap-agent.service
 	install -m 0644 guest/systemd/vpowercap-virtiofs.mount.in $(DESTDIR)$(PREFIX)/share/vpowercap/
+	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' host/systemd/vpowercapd.service \
+		>$(DESTDIR)$(UNITDIR)/vpowercapd.service
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd $(DAEMON_USER) >/dev/null; then \
 		groups=""; getent group libvirt >/dev/null && groups="--groups libvirt"; \
 		echo "  USER   $(DAEMON_USER)"; \
@@ -194,7 +196,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
 	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
 	rm -f '$(DESTDIR)$(UNITDIR)/run-vpowercap\x2dguest.mount' $(DESTDIR)$(UNITDIR)/sys-class-powercap.mount
-	rm -f $(DESTDIR)$(UNITDIR)/vpowercap-agent.service
+	rm -f $(DESTDIR)$(UNITDIR)/vpowercap-agent.service $(DESTDIR)$(UNITDIR)/vpowercapd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/vpowercap
 
 clean:
