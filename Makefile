@@ -149,7 +149,8 @@ test-only: all unit-tests
 	$(Q)BUILD=$(BUILD) SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
 
-bench: deps
+bench:
+	$(Q)tests/deps.sh wrk
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) tests/bench/run.sh
 

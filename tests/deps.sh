@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Install the Debian packages vpowercap builds and tests with, when missing.
+# Install the Debian packages vpowercap builds and tests with, when missing;
+# packages named as arguments too (make bench wants wrk).
 set -eu
 
 packages="gcc make pkg-config libc6-dev libinih-dev libcmocka-dev libvirt-dev \
-libfuse3-dev fuse3 libmicrohttpd-dev libxml2-dev python3 time"
+libfuse3-dev fuse3 libmicrohttpd-dev libxml2-dev python3 time $*"
 
 missing=""
 for p in $packages; do
