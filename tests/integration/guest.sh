@@ -118,10 +118,14 @@ INIT
 }
 
 start_libvirt() {
+	local i
 	pgrep -x virtlogd >/dev/null || virtlogd --daemon
-	pgrep -x libvirtd >/dev/null || libvirtd --daemon
 	# it probes qemu's capabilities first: tens of seconds on these machines
-	for _ in $(seq 600); do
+	for i in $(seq 600); do
+		# (re)started if it is not there: one that was stopping may be gone now
+		if [ $((i % 20)) = 1 ] && ! pgrep -x libvirtd >/dev/null; then
+			libvirtd --daemon
+		fi
 		virsh -c qemu:///system list >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -131,10 +135,12 @@ start_libvirt() {
 # restart_libvirt: a fresh libvirtd, which reads the hooks anew.
 restart_libvirt() {
 	if pkill -x libvirtd; then
-		for _ in $(seq 100); do
+		# it may take a while to shut down with domains around: then kill it
+		for _ in $(seq 300); do
 			pgrep -x libvirtd >/dev/null || break
 			sleep 0.1
 		done
+		pkill -KILL -x libvirtd && sleep 0.5
 	fi
 	start_libvirt
 }
