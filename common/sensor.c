@@ -43,6 +43,8 @@ static const struct sensor_ops powercap_sensor_ops = {
 };
 
 /* One synthetic zone holds the estimate, so it reads like a package. */
+#define ESTIMATE_MAX_ENERGY_RANGE_UJ 262143328850ULL
+
 static int estimate_sensor_open(struct sensor *s, const struct sensor_config *cfg)
 {
 	struct powercap *pc = calloc(1, sizeof(*pc));
@@ -60,6 +62,8 @@ static int estimate_sensor_open(struct sensor *s, const struct sensor_config *cf
 	strcpy(z->id, "estimate");
 	strcpy(z->name, "cpu");
 	z->kind = ZONE_PACKAGE;
+	/* Served to VMs as a package: it wraps where Intel's packages do. */
+	z->max_energy_range_uj = ESTIMATE_MAX_ENERGY_RANGE_UJ;
 	z->parent = -1;
 	z->fd = -1;
 	s->zones = pc;

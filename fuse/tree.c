@@ -65,6 +65,10 @@ static void dir_name(char *dir, size_t size, const char *name)
 		snprintf(dir, size, "vm%.3s", name);
 }
 
+/* How a host's estimate appears in the VMs' trees. */
+#define ESTIMATE_ZONE_ID "intel-rapl:0"
+#define ESTIMATE_ZONE_NAME "package-0"
+
 struct tree_snapshot *tree_snapshot_build(const struct ledger *l)
 {
 	struct tree_snapshot *s = snapshot_empty();
@@ -94,12 +98,22 @@ struct tree_snapshot *tree_snapshot_build(const struct ledger *l)
 		memcpy(tz->id, lz->id, sizeof(tz->id));
 		memcpy(tz->name, lz->name, sizeof(tz->name));
 		tz->max_energy_range_uj = lz->max_energy_range_uj;
+		if (!strchr(tz->id, ':')) {
+			/*
+			 * The estimate of a host without RAPL, its one zone: a
+			 * package to the guest, where powercap readers look for one.
+			 */
+			snprintf(tz->id, sizeof(tz->id), "%s", ESTIMATE_ZONE_ID);
+			snprintf(tz->name, sizeof(tz->name), "%s", ESTIMATE_ZONE_NAME);
+		}
 	}
 	for (size_t z = 0; z < s->nzones; z++) {
 		const char *last = strrchr(s->zones[z].id, ':');
 		size_t plen = (size_t)(last - s->zones[z].id);
 
 		s->zones[z].parent = -1;
+		if (!last)
+			continue;
 		for (size_t p = 0; p < s->nzones; p++)
 			if (strlen(s->zones[p].id) == plen && !strncmp(s->zones[p].id, s->zones[z].id, plen))
 				s->zones[z].parent = (int)p;

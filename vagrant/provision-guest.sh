@@ -9,7 +9,8 @@
 set -eu
 
 NAME=vpc-guest
-HERE=/vagrant/vagrant
+SRC=${VPC_SRC:-/vagrant}
+HERE=$SRC/vagrant
 IMAGES=/var/lib/libvirt/images
 IMAGE_URL=https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2
 BASE=$IMAGES/debian-12-genericcloud-amd64.qcow2
@@ -18,12 +19,16 @@ DISK=$IMAGES/$NAME.qcow2
 SEED=$IMAGES/$NAME-seed.iso
 DISK_SIZE=10G
 SHARE=/run/vpowercap/$NAME
-KEY=/home/vagrant/.ssh/id_ed25519
+# whose ssh key goes into the guest
+USER_NAME=${VPC_USER:-vagrant}
 # seconds to wait for the guest's first boot and its build of the agent
 WAIT=${VPC_GUEST_WAIT:-1800}
 
 say() { echo "vpc-guest: $*"; }
 virsh() { command virsh -q -c qemu:///system "$@"; }
+home=$(getent passwd "$USER_NAME" | cut -d: -f6)
+[ -n "$home" ] || { say "no user '$USER_NAME' (VPC_USER)" >&2; exit 1; }
+KEY=$home/.ssh/id_ed25519
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -35,20 +40,21 @@ virsh net-autostart default >/dev/null
 # Debian's cloud image, once, checked against the published sums
 if [ ! -s "$BASE" ]; then
 	say "downloading $IMAGE_URL"
-	wget -q -O "$tmp/image" "$IMAGE_URL"
+	wget -q -O "$BASE.part" "$IMAGE_URL"
 	wget -q -O "$tmp/SHA512SUMS" "${IMAGE_URL%/*}/SHA512SUMS"
 	sum=$(awk -v f="${IMAGE_URL##*/}" '$2 == f { print $1 }' "$tmp/SHA512SUMS")
 	[ -n "$sum" ] || { say "no sum for ${IMAGE_URL##*/} in SHA512SUMS" >&2; exit 1; }
-	echo "$sum  $tmp/image" | sha512sum -c --quiet
-	mv "$tmp/image" "$BASE"
-	chmod 0644 "$BASE"
+	echo "$sum  $BASE.part" | sha512sum -c --quiet
+	chmod 0644 "$BASE.part"
+	mv "$BASE.part" "$BASE"
 fi
 # the guest's own disk: an overlay, grown to its size by cloud-init
 [ -e "$DISK" ] || qemu-img create -q -f qcow2 -F qcow2 -b "$BASE" "$DISK" "$DISK_SIZE"
 
-# The vagrant user's key goes into the guest, for 'ssh debian@ADDRESS'.
+# The user's key goes into the guest, for 'ssh debian@ADDRESS'.
 if [ ! -e "$KEY" ]; then
-	runuser -u vagrant -- ssh-keygen -q -t ed25519 -N '' -C vagrant@vpc-host -f "$KEY"
+	runuser -u "$USER_NAME" -- mkdir -p -m 0700 "${KEY%/*}"
+	runuser -u "$USER_NAME" -- ssh-keygen -q -t ed25519 -N '' -C "$USER_NAME@$(hostname)" -f "$KEY"
 fi
 
 # The seed: user-data as it is, meta-data with the key. Made again only
@@ -64,12 +70,10 @@ if [ ! -s "$SEED" ] || ! cmp -s "$HERE/guest/user-data" "$IMAGES/$NAME-seed/user
 fi
 
 if ! virsh dominfo "$NAME" >/dev/null 2>&1; then
-	if [ -c /dev/kvm ]; then
-		cp "$HERE/guest/vpc-guest.xml" "$tmp/domain.xml"
-	else
+	sed "s|<source dir='/vagrant'/>|<source dir='$SRC'/>|" "$HERE/guest/vpc-guest.xml" >"$tmp/domain.xml"
+	if [ ! -c /dev/kvm ]; then
 		say "no /dev/kvm (nested virtualisation is off): the guest runs under TCG, slowly"
-		sed -e "s/<domain type='kvm'>/<domain type='qemu'>/" -e '/<cpu mode=/d' \
-			"$HERE/guest/vpc-guest.xml" >"$tmp/domain.xml"
+		sed -i -e "s/<domain type='kvm'>/<domain type='qemu'>/" -e '/<cpu mode=/d' "$tmp/domain.xml"
 	fi
 	virsh define "$tmp/domain.xml" >/dev/null
 	say "defined"
@@ -93,7 +97,7 @@ fi
 # Wait for the address, ssh, and cloud-init's end, then check the agent.
 ssh=(ssh -q -i "$KEY" -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=no
 	-o UserKnownHostsFile=/dev/null)
-say "waiting for the guest (first boot: it installs build tools and builds the agent)"
+say "waiting for the guest and its agent (a first boot installs build tools and builds it)"
 deadline=$((SECONDS + WAIT))
 guest=""
 while [ $SECONDS -lt $deadline ]; do

@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# vpc-host, as root: qemu and libvirt, vpowercap built from /vagrant and
-# installed under /usr/local, vpowercapd running as a service with the
-# libvirt hook in place. Safe to run again: a changed daemon is restarted.
+# vpc-host, as root: qemu and libvirt, vpowercap built from /vagrant
+# ($VPC_SRC) and installed under /usr/local, vpowercapd running as a
+# service with the libvirt hook in place. Safe to run again: a changed
+# daemon is restarted.
 set -eu
 
-SRC=/vagrant
+SRC=${VPC_SRC:-/vagrant}
 CONF=/etc/vpowercap/vpowercapd.conf
 DAEMON=/usr/local/sbin/vpowercapd
 GUEST=vpc-guest
@@ -13,10 +14,10 @@ GUEST=vpc-guest
 export DEBIAN_FRONTEND=noninteractive
 say() { echo "vpc-host: $*"; }
 
-say "installing qemu and libvirt"
+say "installing make, qemu and libvirt"
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-	qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients \
+	make qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients \
 	dnsmasq-base iproute2 cloud-image-utils wget curl ca-certificates openssh-client >/dev/null
 
 # libvirt first: make install puts the daemon's user in the libvirt group.

@@ -15,7 +15,12 @@ grep -q '^vpowercap-src ' /etc/fstab ||
 	echo "vpowercap-src $SRC virtiofs ro,nofail 0 0" >>/etc/fstab
 mountpoint -q "$SRC" || mount "$SRC"
 
-# The share is read-only: objects go to $BUILD.
+# The cloud image has no make; 'make deps' brings the rest. The share is
+# read-only: objects go to $BUILD.
+if ! command -v make >/dev/null; then
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make >/dev/null
+fi
 make -C "$SRC" deps
 make -C "$SRC" install BUILD="$BUILD"
 
