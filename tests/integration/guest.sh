@@ -119,6 +119,14 @@ INIT
 
 start_libvirt() {
 	local i
+	# /dev/kvm as udev leaves it on a Debian host (kvm group, 0660). Left
+	# root-only, libvirt finds KVM in qemu's probed capabilities but not
+	# usable by qemu's user, and probes qemu again (tens of seconds) at every
+	# define, start or attach. The guests run under TCG all the same.
+	if [ -c /dev/kvm ] && getent group kvm >/dev/null &&
+		[ "$(stat -c %G:%a /dev/kvm)" != kvm:660 ]; then
+		chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+	fi
 	pgrep -x virtlogd >/dev/null || virtlogd --daemon
 	# it probes qemu's capabilities first: tens of seconds on these machines
 	for i in $(seq 600); do
