@@ -8,6 +8,7 @@
 #   make bench      benchmarks that print figures
 #   make run        run the agent here for a few steps
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deps-agent install-agent   the agent alone, in a guest
 #   V=1 shows full commands; WERROR=1 turns warnings into errors.
 
 VERSION := 0.1.0
@@ -35,9 +36,15 @@ endif
 
 # Libraries come through pkg-config only; a missing one is reported by
 # 'make deps', which every target that needs them runs first.
-PKGS := inih libvirt fuse3 libxml-2.0 libmicrohttpd
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# The agent needs only inih and libmicrohttpd, so that a guest can build
+# it alone ('make deps-agent install-agent'): flags are asked package by
+# package, and a package missing leaves the others' flags in place.
+AGENT_PKGS := inih libmicrohttpd
+PKGS := $(AGENT_PKGS) libvirt fuse3 libxml-2.0
+pkg_flags = $(foreach p,$(2),$(shell $(PKG_CONFIG) $(1) $(p) 2>/dev/null))
+PKG_CFLAGS := $(call pkg_flags,--cflags,$(PKGS))
+PKG_LIBS := $(call pkg_flags,--libs,$(PKGS))
+AGENT_PKG_LIBS := $(call pkg_flags,--libs,$(AGENT_PKGS))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -76,7 +83,7 @@ AGENT := $(BUILD)/vpowercap-agent
 DAEMON := $(BUILD)/vpowercapd
 HOOK := $(BUILD)/vpowercap-hook
 
-.PHONY: all deps test check bench run install uninstall clean unit-tests
+.PHONY: all deps deps-agent test check bench run install install-agent uninstall clean unit-tests
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -107,7 +114,7 @@ $(HOST_LIB): $(HOST_LIB_OBJS)
 	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
 $(AGENT): $(AGENT_OBJS) $(LIB)
-	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(AGENT_OBJS) $(LIB) $(PKG_LIBS) -lm -o $@
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(AGENT_OBJS) $(LIB) $(AGENT_PKG_LIBS) -lm -o $@
 
 # The hook stands alone: libc only, so it runs wherever libvirtd does.
 $(HOOK): $(BUILD)/libvirt-hooks/vpowercap_hook.o
@@ -136,6 +143,9 @@ unit-tests: $(UNIT_BINS) $(TOOLS)
 deps:
 	$(Q)tests/deps.sh
 
+deps-agent:
+	$(Q)tests/deps.sh --agent
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-tests
 	$(Q)BUILD=$(BUILD) tests/run.sh
@@ -163,23 +173,28 @@ run: deps
 DAEMON_USER ?= vpowercap
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
-		$(DESTDIR)$(PREFIX)/include/vpowercap $(DESTDIR)$(SYSCONFDIR)/vpowercap
+# What a guest needs: the agent, its config example and the guest's units.
+install-agent: $(AGENT)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/vpowercap \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/vpowercap
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/bin/vpowercap-agent
+	install -m 0644 docs/agent.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
+	install -m 0644 'guest/systemd/run-vpowercap\x2dguest.mount' guest/systemd/sys-class-powercap.mount \
+		$(DESTDIR)$(UNITDIR)/
+	sed 's|/usr/local/bin|$(PREFIX)/bin|' guest/systemd/vpowercap-agent.service \
+		>$(DESTDIR)$(UNITDIR)/vpowercap-agent.service
+	install -m 0644 guest/systemd/vpowercap-virtiofs.mount.in $(DESTDIR)$(PREFIX)/share/vpowercap/
+
+install: all install-agent
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include/vpowercap $(DESTDIR)$(SYSCONFDIR)/vpowercap
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/vpowercapd
 	install -d $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d
 	install -m 0755 $(HOOK) $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vpowercap
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
 	install -m 0644 $(filter-out %_i.h,$(wildcard common/*.h)) $(DESTDIR)$(PREFIX)/include/vpowercap/
-	install -m 0644 docs/agent.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
 	install -m 0644 docs/vpowercapd.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
-	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/vpowercap
-	install -m 0644 'guest/systemd/run-vpowercap\x2dguest.mount' guest/systemd/sys-class-powercap.mount \
-		guest/systemd/vpowercap-agent.service $(DESTDIR)$(UNITDIR)/
-	sed 's|/usr/local/bin|$(PREFIX)/bin|' guest/systemd/vpowercap-agent.service \
-		>$(DESTDIR)$(UNITDIR)/vpowercap-agent.service
-	install -m 0644 guest/systemd/vpowercap-virtiofs.mount.in $(DESTDIR)$(PREFIX)/share/vpowercap/
+	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' host/systemd/vpowercapd.service \
 		>$(DESTDIR)$(UNITDIR)/vpowercapd.service
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd $(DAEMON_USER) >/dev/null; then \

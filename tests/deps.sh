@@ -1,11 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Install the Debian packages vpowercap builds and tests with, when missing;
-# packages named as arguments too (make bench wants wrk).
+# packages named as arguments too (make bench wants wrk); with --agent, only
+# what the agent alone needs.
 set -eu
 
-packages="gcc make pkg-config libc6-dev libinih-dev libcmocka-dev libvirt-dev \
+if [ "${1:-}" = --agent ]; then
+	# what building the agent alone takes (make deps-agent, in a guest)
+	shift
+	packages="gcc make pkg-config libc6-dev libinih-dev libmicrohttpd-dev $*"
+else
+	packages="gcc make pkg-config libc6-dev libinih-dev libcmocka-dev libvirt-dev \
 libfuse3-dev fuse3 libmicrohttpd-dev libxml2-dev python3 time $*"
+fi
 
 missing=""
 for p in $packages; do

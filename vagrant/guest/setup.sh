@@ -15,17 +15,18 @@ grep -q '^vpowercap-src ' /etc/fstab ||
 	echo "vpowercap-src $SRC virtiofs ro,nofail 0 0" >>/etc/fstab
 mountpoint -q "$SRC" || mount "$SRC"
 
-# The cloud image has no make; 'make deps' brings the rest. The share is
-# read-only: objects go to $BUILD.
+# The cloud image has no make; 'make deps-agent' brings the rest (the
+# agent needs neither libvirt nor libfuse). The share is read-only:
+# objects go to $BUILD.
 if ! command -v make >/dev/null; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make >/dev/null
 fi
-make -C "$SRC" deps
-make -C "$SRC" install BUILD="$BUILD"
+make -C "$SRC" deps-agent
+make -C "$SRC" install-agent BUILD="$BUILD"
 
 # The share comes over virtiofs: its unit stands in for the 9p one that
-# make install puts in /usr/local/lib/systemd/system.
+# make install-agent puts in /usr/local/lib/systemd/system.
 install -m 0644 /usr/local/share/vpowercap/vpowercap-virtiofs.mount.in "/etc/systemd/system/$SHARE_UNIT"
 systemctl daemon-reload
 systemctl enable --now "$SHARE_UNIT"
