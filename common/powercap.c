@@ -315,7 +315,7 @@ static int powercap_rescan(struct powercap *pc)
 {
 	struct scan sc = { 0 };
 	struct zone *next = NULL;
-	enum { ZONE_KEPT, ZONE_FOUND, ZONE_APPEARED, ZONE_REPLACED } *news;
+	enum { ZONE_QUIET, ZONE_APPEARED, ZONE_REPLACED } *news;  /* what to log */
 	size_t n = 0;
 	int ret, denied = 0;
 
@@ -346,7 +346,7 @@ static int powercap_rescan(struct powercap *pc)
 			denied = ret;
 		if (ret < 0)
 			continue;
-		news[n] = pc->nzones ? ZONE_APPEARED : ZONE_FOUND;
+		news[n] = pc->nzones ? ZONE_APPEARED : ZONE_QUIET;
 		if (old && old->present) {
 			/* Replaced in place: what was counted so far stays counted. */
 			news[n] = ZONE_REPLACED;

@@ -42,9 +42,9 @@ static const struct sensor_ops powercap_sensor_ops = {
 	.close = powercap_sensor_close,
 };
 
-/* One synthetic zone holds the estimate, so it reads like a package. */
 #define ESTIMATE_MAX_ENERGY_RANGE_UJ 262143328850ULL
 
+/* One synthetic zone holds the estimate, so it reads like a package. */
 static int estimate_sensor_open(struct sensor *s, const struct sensor_config *cfg)
 {
 	struct powercap *pc = calloc(1, sizeof(*pc));
@@ -59,7 +59,7 @@ static int estimate_sensor_open(struct sensor *s, const struct sensor_config *cf
 		return -ENOMEM;
 	}
 	pc->nzones = pc->alloc = 1;
-	strcpy(z->id, "estimate");
+	strcpy(z->id, SENSOR_ESTIMATE_ZONE_ID);
 	strcpy(z->name, "cpu");
 	z->kind = ZONE_PACKAGE;
 	/* Served to VMs as a package: it wraps where Intel's packages do. */

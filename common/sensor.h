@@ -74,6 +74,9 @@ static inline const char *sensor_source(const struct sensor *s)
 	return s->ops->name;
 }
 
+/** The id of the estimate's one zone (a powercap tree's ids all hold a ':'). */
+#define SENSOR_ESTIMATE_ZONE_ID "estimate"
+
 static inline bool sensor_is_estimate(const struct sensor *s)
 {
 	return s->zones->nzones == 1 && s->zones->zones[0].fd < 0;

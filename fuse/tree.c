@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sensor.h"
+
 static void snapshot_free(struct tree_snapshot *s)
 {
 	if (!s)
@@ -98,7 +100,7 @@ struct tree_snapshot *tree_snapshot_build(const struct ledger *l)
 		memcpy(tz->id, lz->id, sizeof(tz->id));
 		memcpy(tz->name, lz->name, sizeof(tz->name));
 		tz->max_energy_range_uj = lz->max_energy_range_uj;
-		if (!strchr(tz->id, ':')) {
+		if (!strcmp(tz->id, SENSOR_ESTIMATE_ZONE_ID)) {
 			/*
 			 * The estimate of a host without RAPL, its one zone: a
 			 * package to the guest, where powercap readers look for one.
@@ -112,8 +114,6 @@ struct tree_snapshot *tree_snapshot_build(const struct ledger *l)
 		size_t plen = (size_t)(last - s->zones[z].id);
 
 		s->zones[z].parent = -1;
-		if (!last)
-			continue;
 		for (size_t p = 0; p < s->nzones; p++)
 			if (strlen(s->zones[p].id) == plen && !strncmp(s->zones[p].id, s->zones[z].id, plen))
 				s->zones[z].parent = (int)p;

@@ -578,11 +578,12 @@ static int daemon_run(struct daemon *d)
 		step_ticks = (unsigned long)(d->cfg.step / d->cfg.interval + 0.5);
 		if (step_ticks == 0)
 			step_ticks = 1;
-		/* a timeout shorter than a tick still stops, after one */
-		if (d->cfg.timeout > 0)
+		if (d->cfg.timeout > 0) {
 			max_ticks = (unsigned long)(d->cfg.timeout / d->cfg.interval + 1e-9);
-		if (d->cfg.timeout > 0 && max_ticks == 0)
-			max_ticks = 1;
+			/* a timeout shorter than a tick still stops, after one */
+			if (max_ticks == 0)
+				max_ticks = 1;
+		}
 	}
 	ret = proc_read_stat(d->proc.procfd, &cpu);
 	if (ret < 0)

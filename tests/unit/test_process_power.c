@@ -157,6 +157,16 @@ static void test_processes_beyond_busy(void **state)
 	assert_near(sum_power(out, n), 40.0, EPS);
 }
 
+/* test_top_n's four biggest CPU users, in order. */
+static void assert_top_four(const struct report_process *out, size_t n)
+{
+	static const pid_t want[] = { 5, 2, 10, 8 };
+
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(out[i].pid, want[i]);
+}
+
 static void test_top_n(void **state)
 {
 	static const struct fproc many[] = {
@@ -170,11 +180,7 @@ static void test_top_n(void **state)
 	two_scans(w, many, 10);
 	/* 315 ticks in all; host 63 W: 0.2 W a tick. */
 	n = process_power_top(&w->t, 315, 63.0, 1.0, NULL, out, 4);
-	assert_int_equal(n, 4);
-	assert_int_equal(out[0].pid, 5);
-	assert_int_equal(out[1].pid, 2);
-	assert_int_equal(out[2].pid, 10);
-	assert_int_equal(out[3].pid, 8);
+	assert_top_four(out, n);
 	assert_near(out[0].power_w, 18.0, EPS);
 	assert_near(out[3].power_w, 8.8, EPS);
 
@@ -198,11 +204,7 @@ static void test_top_n(void **state)
 
 	/* No usable interval, no power: still the biggest CPU users, in order. */
 	n = process_power_top(&w->t, 315, 0.0, 0.0, NULL, out, 4);
-	assert_int_equal(n, 4);
-	assert_int_equal(out[0].pid, 5);
-	assert_int_equal(out[1].pid, 2);
-	assert_int_equal(out[2].pid, 10);
-	assert_int_equal(out[3].pid, 8);
+	assert_top_four(out, n);
 	assert_near(out[0].power_w, 0.0, EPS);
 }
 
