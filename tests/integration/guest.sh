@@ -96,8 +96,12 @@ fi
 while read -r u _ </proc/uptime; [ "${u%.*}" -lt "${wait:-0}" ]; do sleep 0.5; done
 # The raw counter every quarter second on the uptime clock, and where that
 # clock stands against the wall clock the agent stamps its lines with.
-up() { read -r u _ </proc/uptime; echo "$u"; }
-echo "VPC-CLOCK $(adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d.%06d", s, u }') $(up)"
+# The wall clock is read between two uptime reads, so the test knows how
+# closely the two clocks are tied.
+read -r u0 _ </proc/uptime
+wall=$(adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d.%06d", s, u }')
+read -r u1 _ </proc/uptime
+echo "VPC-CLOCK $wall $u0 $u1"
 # (shell builtins only: a fork is costly under TCG, and an idle guest must stay idle)
 ( while :; do
 	read -r u _ </proc/uptime
