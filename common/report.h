@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct report_zone {
 	const char *id;       /* "intel-rapl:0" */
@@ -52,7 +53,7 @@ struct report_cgroup {
 };
 
 struct report {
-	double timestamp;      /* Unix seconds at the end of the interval */
+	double timestamp;      /* Unix seconds of the reads that ended the interval */
 	double interval_s;
 	const char *source;    /* "powercap" or "estimate" */
 	const char *root;      /* the powercap root read, or "estimate" */
@@ -70,5 +71,14 @@ struct report {
 	size_t ncgroups;
 	double tick_s;         /* how long the last tick's reads and sums took */
 };
+
+/* Unix time now, in seconds: taken with the reads, as their timestamp. */
+static inline double report_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 #endif

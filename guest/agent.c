@@ -99,14 +99,6 @@ static double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sleep until @deadline on the monotonic clock; false when told to stop. */
 static bool sleep_until(double deadline)
 {
@@ -162,13 +154,17 @@ struct agent {
 	struct report_cgroup *cgroups;
 };
 
-/* Report the interval that ended; @tick_start is when its reads began. */
+/*
+ * Report the interval that ended at the reads stamped @read_wall (Unix
+ * time); @tick_start is when those reads began on the monotonic clock.
+ */
 static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
-		      const struct cpu_times *cpu, double interval, double tick_start)
+		      const struct cpu_times *cpu, double interval,
+		      double tick_start, double read_wall)
 {
 	const struct powercap *pc = a->sensor->zones;
 	struct report r = {
-		.timestamp = wall_now(),
+		.timestamp = read_wall,
 		.interval_s = interval,
 		.source = sensor_source(a->sensor),
 		.root = pc->root,
@@ -220,7 +216,7 @@ static int agent_run(struct agent *a)
 {
 	struct cpu_times cpu, prev_cpu;
 	struct complaint stat_complaint = COMPLAINT_INIT;
-	double start, last, now, tick_start;
+	double start, last, now, tick_start, read_wall;
 	unsigned long steps = 0, max_steps = 0;
 	int ret;
 
@@ -248,9 +244,10 @@ static int agent_run(struct agent *a)
 		}
 		complaint_release(&stat_complaint, "'%s/stat' readable again", a->cfg.proc_root);
 		now = mono_now();
+		read_wall = report_clock();
 		sensor_sample(a->sensor, &cpu, now - last);
 		proc_table_scan(&a->procs);
-		ret = agent_step(a, &prev_cpu, &cpu, now - last, tick_start);
+		ret = agent_step(a, &prev_cpu, &cpu, now - last, tick_start, read_wall);
 		if (ret < 0)
 			return ret == -EIO ? 0 : ret;  /* the reader went away: done */
 		prev_cpu = cpu;

@@ -332,7 +332,8 @@ static void *grow(void *p, size_t *alloc, size_t need, size_t size)
 }
 
 /* Report the step that just ended, @step_s long, then start a new one. */
-static int daemon_report(struct daemon *d, double step_s)
+/* Report the step that ended with the tick whose reads were at @read_wall. */
+static int daemon_report(struct daemon *d, double step_s, double read_wall)
 {
 	struct ledger *l = &d->ledger;
 	struct report r = {
@@ -341,13 +342,11 @@ static int daemon_report(struct daemon *d, double step_s)
 		.interval_s = step_s,
 		.host = true,
 		.tick_s = d->tick_s,
+		.timestamp = read_wall,
 	};
-	struct timespec now;
 	void *p;
 	int ret;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	r.timestamp = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	if (!(p = grow(d->rzones, &d->rzones_alloc, l->nzones + 1, sizeof(*d->rzones))))
 		return -ENOMEM;
 	d->rzones = p;
@@ -571,7 +570,7 @@ static int daemon_run(struct daemon *d)
 	struct cpu_times cpu;
 	uint64_t start, last, now, next;
 	unsigned long ticks = 0, step_ticks = 1, max_ticks = 0, since_report = 0;
-	double step_start;
+	double step_start, read_wall;
 	int ret;
 
 	if (d->exporter) {
@@ -615,6 +614,7 @@ static int daemon_run(struct daemon *d)
 			}
 		}
 		now = mono_ns();
+		read_wall = report_clock();
 		daemon_tick(d, &cpu, now - last);
 		last = now;
 		ticks++;
@@ -625,7 +625,7 @@ static int daemon_run(struct daemon *d)
 		if (d->exporter && ++since_report >= step_ticks) {
 			double t = (double)now / 1e9;
 
-			ret = daemon_report(d, t - step_start);
+			ret = daemon_report(d, t - step_start, read_wall);
 			step_start = t;
 			since_report = 0;
 			if (ret < 0)

@@ -97,11 +97,19 @@ while read -r u _ </proc/uptime; [ "${u%.*}" -lt "${wait:-0}" ]; do sleep 0.5; d
 # The raw counter every quarter second on the uptime clock, and where that
 # clock stands against the wall clock the agent stamps its lines with.
 # The wall clock is read between two uptime reads, so the test knows how
-# closely the two clocks are tied.
-read -r u0 _ </proc/uptime
-wall=$(adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d.%06d", s, u }')
-read -r u1 _ </proc/uptime
-echo "VPC-CLOCK $wall $u0 $u1"
+# closely the two clocks are tied; the closest of a few tries (the read
+# forks, which a loaded host can make slow).
+best=""
+for _ in 1 2 3 4 5; do
+	read -r u0 _ </proc/uptime
+	wall=$(adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d.%06d", s, u }')
+	read -r u1 _ </proc/uptime
+	gap=$(( (${u1%.*} - ${u0%.*}) * 100 + 1${u1#*.} - 1${u0#*.} ))  # centiseconds
+	if [ -z "$best" ] || [ "$gap" -lt "$best" ]; then
+		best=$gap clock="$wall $u0 $u1"
+	fi
+done
+echo "VPC-CLOCK $clock"
 # (shell builtins only: a fork is costly under TCG, and an idle guest must stay idle)
 ( while :; do
 	read -r u _ </proc/uptime
