@@ -45,6 +45,10 @@ pkg_flags = $(foreach p,$(2),$(shell $(PKG_CONFIG) $(1) $(p) 2>/dev/null))
 PKG_CFLAGS := $(call pkg_flags,--cflags,$(PKGS))
 PKG_LIBS := $(call pkg_flags,--libs,$(PKGS))
 AGENT_PKG_LIBS := $(call pkg_flags,--libs,$(AGENT_PKGS))
+# The daemon loads what needs libvirt as a module (host/libvirt_module.h).
+LIBVIRT_PKGS := libvirt libxml-2.0
+DAEMON_PKG_LIBS := $(call pkg_flags,--libs,$(filter-out $(LIBVIRT_PKGS),$(PKGS)))
+LIBVIRT_PKG_LIBS := $(call pkg_flags,--libs,$(LIBVIRT_PKGS))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -65,7 +69,9 @@ COMMON_SRCS := $(wildcard common/*.c)
 GUEST_LIB_SRCS := guest/process_power.c
 AGENT_SRCS := guest/agent.c
 DAEMON_MAIN_SRCS := host/vpowercapd.c
-HOST_LIB_SRCS := $(filter-out $(DAEMON_MAIN_SRCS),$(wildcard host/*.c)) $(wildcard fuse/*.c)
+LIBVIRT_MOD_SRCS := host/vmsource_libvirt.c host/attach.c host/libvirt_entry.c
+HOST_LIB_SRCS := $(filter-out $(DAEMON_MAIN_SRCS) $(LIBVIRT_MOD_SRCS),$(wildcard host/*.c)) \
+	$(wildcard fuse/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 
@@ -74,6 +80,7 @@ GUEST_LIB_OBJS := $(GUEST_LIB_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_MAIN_SRCS:%.c=$(BUILD)/%.o)
+LIBVIRT_MOD_OBJS := $(LIBVIRT_MOD_SRCS:%.c=$(BUILD)/%.pic.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
 
@@ -81,17 +88,22 @@ LIB := $(BUILD)/libvpowercap.a
 HOST_LIB := $(BUILD)/libvpowercapd.a
 AGENT := $(BUILD)/vpowercap-agent
 DAEMON := $(BUILD)/vpowercapd
+LIBVIRT_MOD := $(BUILD)/vpowercapd-libvirt.so
 HOOK := $(BUILD)/vpowercap-hook
 
 .PHONY: all deps deps-agent test check bench run install install-agent uninstall clean unit-tests
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(LIB) $(AGENT) $(DAEMON) $(HOOK)
+all: $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.pic.o: %.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -fPIC $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
@@ -120,13 +132,28 @@ $(AGENT): $(AGENT_OBJS) $(LIB)
 $(HOOK): $(BUILD)/libvirt-hooks/vpowercap_hook.o
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $< -o $@
 
+# The daemon exports its symbols (-rdynamic): the libvirt module calls its
+# logging and VM list functions. The whole library goes in, so that every
+# function the module may call is there.
+# Sanitized, it links libvirt's chain too: the sanitizers' interceptors of
+# libtirpc's xdr functions find them only in libraries loaded at start,
+# and would call NULL for the module's. The module is still what is used.
+ifdef SANITIZE
+DAEMON_PRELOAD := -Wl,--no-as-needed $(LIBVIRT_PKG_LIBS) -Wl,--as-needed
+endif
 $(DAEMON): $(DAEMON_OBJS) $(HOST_LIB) $(LIB)
-	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(DAEMON_OBJS) $(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -rdynamic $(DAEMON_OBJS) \
+		-Wl,--whole-archive $(HOST_LIB) $(LIB) -Wl,--no-whole-archive \
+		$(DAEMON_PKG_LIBS) $(DAEMON_PRELOAD) -ldl -lm -lpthread -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(HOST_LIB) $(LIB)
+$(LIBVIRT_MOD): $(LIBVIRT_MOD_OBJS)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -shared $^ $(LIBVIRT_PKG_LIBS) -o $@
+
+# Tests and tools link the module's objects in rather than load it.
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(LIBVIRT_MOD_OBJS) $(HOST_LIB) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -lpthread -o $@
 
-$(BUILD)/tests/bench_%: $(BUILD)/tests/bench_%.o $(TEST_LIB_OBJS) $(HOST_LIB) $(LIB)
+$(BUILD)/tests/bench_%: $(BUILD)/tests/bench_%.o $(TEST_LIB_OBJS) $(LIBVIRT_MOD_OBJS) $(HOST_LIB) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lm -lpthread -o $@
 
 # tests/tools/foo_bar.c builds build/tests/foo-bar, linked with the libraries.
@@ -134,9 +161,10 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(subst _,-,$(TOOL_SRCS)))
 
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/tools/$$(subst -,_,%).c $(HOST_LIB) $(LIB)
+$(BUILD)/tests/%: tests/tools/$$(subst -,_,%).c $(LIBVIRT_MOD_OBJS) $(HOST_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) $< $(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) $< $(LIBVIRT_MOD_OBJS) \
+		$(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
 
 unit-tests: $(UNIT_BINS) $(TOOLS)
 
@@ -189,6 +217,8 @@ install: all install-agent
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/include/vpowercap $(DESTDIR)$(SYSCONFDIR)/vpowercap
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/vpowercapd
+	install -d $(DESTDIR)$(PREFIX)/lib/vpowercap
+	install -m 0644 $(LIBVIRT_MOD) $(DESTDIR)$(PREFIX)/lib/vpowercap/
 	install -d $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d
 	install -m 0755 $(HOOK) $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vpowercap
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
@@ -208,6 +238,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vpowercap-agent $(DESTDIR)$(PREFIX)/sbin/vpowercapd
 	rm -f $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vpowercap
 	rm -f $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
+	rm -rf $(DESTDIR)$(PREFIX)/lib/vpowercap
 	rm -rf $(DESTDIR)$(PREFIX)/include/vpowercap
 	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
 	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example

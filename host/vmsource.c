@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libvirt_module.h"
 #include "log.h"
 
 const char *const vm_source_kind_names[] = {
@@ -14,10 +15,16 @@ const char *const vm_source_kind_names[] = {
 	[VM_SOURCE_KIND_COUNT] = NULL,
 };
 
-static const struct vm_source_ops *const vm_source_backends[] = {
-	[VM_SOURCE_LIBVIRT] = &libvirt_vm_source_ops,
-	[VM_SOURCE_PROC] = &proc_vm_source_ops,
-};
+/* The libvirt source comes from its module, loaded when first asked for. */
+static const struct vm_source_ops *vm_source_backend(enum vm_source_kind kind)
+{
+	const struct libvirt_module *m;
+
+	if (kind == VM_SOURCE_PROC)
+		return &proc_vm_source_ops;
+	m = libvirt_module();
+	return m ? m->vm_source : NULL;
+}
 
 struct vm_info *vm_list_add(struct vm_list *l)
 {
@@ -42,12 +49,16 @@ void vm_list_release(struct vm_list *l)
 
 struct vm_source *vm_source_open(enum vm_source_kind kind, const struct vm_source_config *cfg)
 {
-	struct vm_source *src = calloc(1, sizeof(*src));
+	const struct vm_source_ops *ops = vm_source_backend(kind);
+	struct vm_source *src;
 	int ret;
 
+	if (!ops)
+		return NULL;
+	src = calloc(1, sizeof(*src));
 	if (!src)
 		return NULL;
-	src->ops = vm_source_backends[kind];
+	src->ops = ops;
 	src->cfg = *cfg;
 	ret = src->ops->open(src);
 	if (ret < 0) {

@@ -5,7 +5,7 @@
 
 #include "vmsource.h"
 
-extern const struct vm_source_ops libvirt_vm_source_ops;
+extern const struct vm_source_ops libvirt_vm_source_ops;  /* in the libvirt module */
 extern const struct vm_source_ops proc_vm_source_ops;
 
 #endif

@@ -20,11 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attach.h"
 #include "control.h"
 #include "exporter.h"
 #include "fusefs.h"
 #include "ledger.h"
+#include "libvirt_module.h"
 #include "log.h"
 #include "options.h"
 #include "proc.h"
@@ -734,6 +734,7 @@ static int run_share_command(const struct daemon_config *cfg, int argc, char **a
 {
 	bool attach = !strcmp(argv[at], "attach"), readonly = false;
 	enum share_transport transport = SHARE_9P;
+	const struct libvirt_module *m;
 	const char *domain = NULL;
 
 	for (int i = at + 1; i < argc; i++) {
@@ -750,10 +751,12 @@ static int run_share_command(const struct daemon_config *cfg, int argc, char **a
 	}
 	if (!domain)
 		return log_error(2, "%s: name the domain (see --help)", argv[at]);
+	if (!(m = libvirt_module()))
+		return 1;
 	if (attach)
-		return share_attach(cfg->libvirt_uri, domain, cfg->mountpoint[0] ? cfg->mountpoint
-						       : daemon_defaults.mountpoint, transport, readonly) < 0;
-	return share_detach(cfg->libvirt_uri, domain) < 0;
+		return m->attach(cfg->libvirt_uri, domain, cfg->mountpoint[0] ? cfg->mountpoint
+						   : daemon_defaults.mountpoint, transport, readonly) < 0;
+	return m->detach(cfg->libvirt_uri, domain) < 0;
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+/* The libvirt module's one entry point, found by libvirt_module(). */
+#include "libvirt_module.h"
+#include "version.h"
+#include "vmsource_i.h"
+
+const struct libvirt_module vpowercap_libvirt_module = {
+	.version = VPOWERCAP_VERSION,
+	.size = sizeof(struct libvirt_module),
+	.vm_source = &libvirt_vm_source_ops,
+	.attach = share_attach,
+	.detach = share_detach,
+};
