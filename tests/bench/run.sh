@@ -50,6 +50,17 @@ for n in 10 100 1000; do
 		--state-dir "$T/state$n" --user nobody --interval 0.1 json -s 10 -t 10
 done
 
+# The daemon on the libvirt source, where libvirtd runs here: libvirt's
+# library chain, loaded with the module, on top of the figures above.
+if [ "$(id -u)" = 0 ] && virsh -q -c qemu:///system version >/dev/null 2>&1; then
+	ndom=$(virsh -q -c qemu:///system list --all --name | grep -c . || true)
+	"$top/tests/bench/measure.sh" 100 "daemon, libvirt source (qemu:///system, $ndom domains), 6 zones, 0.1 s ticks" \
+		"$BUILD/vpowercapd" --powercap-root "$T/pc" --vm-source libvirt --libvirt-uri qemu:///system \
+		--mountpoint "" --control-socket "" --state-dir "$T/statelv" --user root --interval 0.1 json -s 10 -t 10
+else
+	echo "daemon, libvirt source: not measured (needs root and a running libvirtd)"
+fi
+
 # energy_uj through the FUSE tree against the same read from a tmpfs file.
 if [ -c /dev/fuse ] && [ "$(id -u)" = 0 ]; then
 	proc=$T/fuseproc
