@@ -61,11 +61,14 @@ static const struct libvirt_module *load_from(const char *path)
 	return m;  /* kept loaded for the life of the process */
 }
 
+/* Where an installed module lies, from the executable's directory. */
+#define INSTALLED_SUBDIR "/../lib/vpowercap"
+
 static void load(void)
 {
 	static const char *const subdirs[] = {
-		"",                   /* a build tree */
-		"/../lib/vpowercap",  /* an installed one */
+		"",                /* a build tree */
+		INSTALLED_SUBDIR,  /* an installed one */
 	};
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 
@@ -85,7 +88,7 @@ static void load(void)
 		}
 	}
 	log_error(-ENOENT, "cannot find the libvirt module " LIBVIRT_MODULE_FILE " in '%s' or "
-		  "'%s/../lib/vpowercap' (install vpowercap with 'make install', or use --vm-source proc)",
+		  "'%s" INSTALLED_SUBDIR "' (install vpowercap with 'make install', or use --vm-source proc)",
 		  dir, dir);
 }
 

@@ -331,8 +331,10 @@ static void *grow(void *p, size_t *alloc, size_t need, size_t size)
 	return q;
 }
 
-/* Report the step that just ended, @step_s long, then start a new one. */
-/* Report the step that ended with the tick whose reads were at @read_wall. */
+/*
+ * Report the step that just ended, @step_s long, with the tick whose reads
+ * were at @read_wall (Unix time); then start a new one.
+ */
 static int daemon_report(struct daemon *d, double step_s, double read_wall)
 {
 	struct ledger *l = &d->ledger;
@@ -570,7 +572,7 @@ static int daemon_run(struct daemon *d)
 	struct cpu_times cpu;
 	uint64_t start, last, now, next;
 	unsigned long ticks = 0, step_ticks = 1, max_ticks = 0, since_report = 0;
-	double step_start, read_wall;
+	double step_start;
 	int ret;
 
 	if (d->exporter) {
@@ -599,6 +601,8 @@ static int daemon_run(struct daemon *d)
 	next = start;
 
 	for (;;) {
+		double read_wall;  /* when this tick's reads are made */
+
 		next += (uint64_t)(d->cfg.interval * 1e9);
 		/* Fallen behind (the host stalled us): tick once, not in a burst. */
 		if (mono_ns() > next)
