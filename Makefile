@@ -54,7 +54,7 @@ TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE \
-	-DVPOWERCAP_VERSION='"$(VERSION)"' -Icommon -Iguest -Ihost -Ifuse -MMD -MP
+	-DVPOWERCAP_VERSION='"$(VERSION)"' -I. -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 ifneq ($(V),1)
@@ -95,7 +95,12 @@ HOOK := $(BUILD)/vpowercap-hook
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK)
+all: $(BUILD)/layers.ok $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK)
+
+# Layers run one way (tests/check_layers.sh); a wrong-way include fails the build.
+$(BUILD)/layers.ok: tests/check_layers.sh $(wildcard common/*.[ch] fuse/*.[ch] guest/*.[ch] host/*.[ch])
+	@mkdir -p $(dir $@)
+	$(call quiet,LAYERS,$@)tests/check_layers.sh && touch $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -107,15 +112,15 @@ $(BUILD)/%.pic.o: %.c
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Itests/lib -c $< -o $@
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/bench/%.c
 	@mkdir -p $(dir $@)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests/lib -c $< -o $@
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/lib/%.o: tests/lib/%.c
 	@mkdir -p $(dir $@)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests/lib -c $< -o $@
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 TEST_LIB_OBJS := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(wildcard tests/lib/*.c))
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* Exporter registry and the JSON helpers the exporters share. */
-#include "exporter_i.h"
+#include "common/exporter_i.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
-#include "log.h"
+#include "common/log.h"
 
 const char *const exporter_kind_names[] = {
 	[EXPORTER_STDOUT] = "stdout",

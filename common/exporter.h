@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "report.h"
+#include "common/report.h"
 
 enum exporter_kind {
 	EXPORTER_STDOUT,

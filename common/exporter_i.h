@@ -3,7 +3,7 @@
 #ifndef VPOWERCAP_EXPORTER_I_H
 #define VPOWERCAP_EXPORTER_I_H
 
-#include "exporter.h"
+#include "common/exporter.h"
 
 extern const struct exporter_ops stdout_exporter_ops;
 extern const struct exporter_ops json_exporter_ops;

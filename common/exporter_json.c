@@ -4,8 +4,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "exporter_i.h"
-#include "log.h"
+#include "common/exporter_i.h"
+#include "common/log.h"
 
 static int json_open(struct exporter *e, const struct exporter_config *cfg)
 {

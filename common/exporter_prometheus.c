@@ -25,9 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "exporter_i.h"
-#include "log.h"
-#include "version.h"
+#include "common/exporter_i.h"
+#include "common/log.h"
+#include "common/version.h"
 
 /*
  * Limits, per listen address. Together they bound what slow or hostile

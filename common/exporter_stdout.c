@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "exporter_i.h"
-#include "log.h"
+#include "common/exporter_i.h"
+#include "common/log.h"
 
 static void print_watts(FILE *out, bool valid, double w)
 {

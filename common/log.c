@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Logging to standard error and rate-limited complaints. */
-#include "log.h"
+#include "common/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

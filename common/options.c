@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* INI files (inih) and command-line flags from one table of option specs. */
-#include "options.h"
+#include "common/options.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "version.h"
+#include "common/log.h"
+#include "common/version.h"
 
 #define FLAG_MAX 64
 #define SPECS_MAX 96

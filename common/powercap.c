@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Discovery and sampling of powercap zones under any root directory. */
-#include "powercap.h"
+#include "common/powercap.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "energy.h"
+#include "common/energy.h"
 
 /* A full rescan for appearing zones happens every this many samples. */
 #define RESCAN_SAMPLES 10

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "log.h"
+#include "common/log.h"
 
 #define ZONE_ID_MAX 64
 #define ZONE_NAME_MAX 64

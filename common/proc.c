@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* /proc/stat and /proc/<pid>/stat readers, and the process table. */
-#include "proc.h"
+#include "common/proc.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The powercap and estimate sensors. */
-#include "sensor.h"
+#include "common/sensor.h"
 
 #include <errno.h>
 #include <math.h>

@@ -10,8 +10,8 @@
 
 #include <stdbool.h>
 
-#include "powercap.h"
-#include "proc.h"
+#include "common/powercap.h"
+#include "common/proc.h"
 
 enum sensor_kind {
 	SENSOR_AUTO,

@@ -15,7 +15,7 @@
  */
 #define FUSE_USE_VERSION 312
 
-#include "fusefs.h"
+#include "fuse/fusefs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "common/log.h"
 
 #define CONTROL_TYPE "intel-rapl"
 

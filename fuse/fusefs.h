@@ -6,7 +6,7 @@
 #ifndef VPOWERCAP_FUSEFS_H
 #define VPOWERCAP_FUSEFS_H
 
-#include "tree.h"
+#include "fuse/tree.h"
 
 struct fusefs;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Snapshots of the per-VM trees, published whole each tick. */
-#include "tree.h"
+#include "fuse/tree.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sensor.h"
+#include "common/sensor.h"
 
 static void snapshot_free(struct tree_snapshot *s)
 {

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ledger.h"
+#include "host/ledger.h"
 
 struct tree_zone {
 	char id[ZONE_ID_MAX];

@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "exporter.h"
-#include "log.h"
-#include "options.h"
-#include "proc.h"
-#include "process_power.h"
-#include "sensor.h"
+#include "common/exporter.h"
+#include "common/log.h"
+#include "common/options.h"
+#include "common/proc.h"
+#include "guest/process_power.h"
+#include "common/sensor.h"
 
 /* Where the guest mount units put the VM's share, then bare metal's tree. */
 static const char *const default_roots[] = {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* Per-process power from CPU time shares. */
-#include "process_power.h"
+#include "guest/process_power.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "proc.h"
+#include "common/proc.h"
 
 size_t process_power_top(const struct proc_table *t, uint64_t dbusy, double host_power_w,
 			 double interval_s, const regex_t *filter,

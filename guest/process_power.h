@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proc.h"
-#include "report.h"
+#include "common/proc.h"
+#include "common/report.h"
 
 /**
  * Fill @out with up to @n processes of @t that used CPU in the last

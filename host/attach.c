@@ -6,7 +6,7 @@
  * (libxml2) and defined again. What attach added is recorded in the
  * domain's metadata, so that detach removes that and nothing else.
  */
-#include "attach.h"
+#include "host/attach.h"
 
 #include <errno.h>
 #include <libvirt/libvirt.h>
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "common/log.h"
 
 #define META_URI "urn:vpowercap:attach:1"
 #define META_KEY "vpowercap"

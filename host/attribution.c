@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The attribution policies and exact integer apportionment. */
-#include "attribution.h"
+#include "host/attribution.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The daemon's control socket, for the libvirt hook. */
-#include "control.h"
+#include "host/control.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "common/log.h"
 
 int control_listen(const char *path)
 {

@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 
-#include "vmsource.h"
+#include "host/vmsource.h"
 
 #define CONTROL_SOCKET_DEFAULT "/run/vpowercapd.sock"
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* Per-VM energy counters, advanced every tick. */
-#include "ledger.h"
+#include "host/ledger.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "common/log.h"
 
 /* Learning a zone's idle power: the 5th percentile of its recent power,
  * recomputed every minute of ticks, once half a minute is known. */

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "attribution.h"
-#include "powercap.h"
-#include "vmsource.h"
+#include "host/attribution.h"
+#include "common/powercap.h"
+#include "host/vmsource.h"
 
 /* Samples of a zone's power kept to learn its idle power (split policy). */
 #define IDLE_WINDOW 600

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The libvirt module's one entry point, found by libvirt_module(). */
-#include "libvirt_module.h"
-#include "version.h"
-#include "vmsource_i.h"
+#include "host/libvirt_module.h"
+#include "common/version.h"
+#include "host/vmsource_i.h"
 
 const struct libvirt_module vpowercap_libvirt_module = {
 	.version = VPOWERCAP_VERSION,

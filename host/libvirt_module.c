@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Loading the libvirt module: see libvirt_module.h. */
-#include "libvirt_module.h"
+#include "host/libvirt_module.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "version.h"
+#include "common/log.h"
+#include "common/version.h"
 
 /* Present when the program was linked with the module's objects. */
 extern const struct libvirt_module vpowercap_libvirt_module __attribute__((weak));

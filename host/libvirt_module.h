@@ -18,8 +18,8 @@
 
 #include <stddef.h>
 
-#include "attach.h"
-#include "vmsource.h"
+#include "host/attach.h"
+#include "host/vmsource.h"
 
 #define LIBVIRT_MODULE_FILE "vpowercapd-libvirt.so"
 

@@ -12,7 +12,7 @@
  * end line counts the lines before it and hashes their bytes, so a torn
  * or altered file is refused whole.
  */
-#include "state.h"
+#include "host/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "common/log.h"
 
 #define STATE_FILE "counters"
 #define STATE_PREV "counters.prev"

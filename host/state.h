@@ -8,7 +8,7 @@
 #ifndef VPOWERCAP_STATE_H
 #define VPOWERCAP_STATE_H
 
-#include "ledger.h"
+#include "host/ledger.h"
 
 /**
  * Write @l to DIR/counters (the old file becomes DIR/counters.prev).

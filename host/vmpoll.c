@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The VM source's own thread. */
-#include "vmpoll.h"
+#include "host/vmpoll.h"
 
 #include <errno.h>
 #include <string.h>

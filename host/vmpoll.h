@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmsource.h"
+#include "host/vmsource.h"
 
 struct vm_poller {
 	struct vm_source *src;

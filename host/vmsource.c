@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* The VM source registry and the VM list helpers. */
-#include "vmsource_i.h"
+#include "host/vmsource_i.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "libvirt_module.h"
-#include "log.h"
+#include "host/libvirt_module.h"
+#include "common/log.h"
 
 const char *const vm_source_kind_names[] = {
 	[VM_SOURCE_LIBVIRT] = "libvirt",

@@ -3,7 +3,7 @@
 #ifndef VPOWERCAP_VMSOURCE_I_H
 #define VPOWERCAP_VMSOURCE_I_H
 
-#include "vmsource.h"
+#include "host/vmsource.h"
 
 extern const struct vm_source_ops libvirt_vm_source_ops;  /* in the libvirt module */
 extern const struct vm_source_ops proc_vm_source_ops;

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
-#include "vmsource_i.h"
+#include "common/log.h"
+#include "host/vmsource_i.h"
 
 #define DEFAULT_URI "qemu:///system"
 #define BACKOFF_MIN_S 1

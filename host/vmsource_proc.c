@@ -22,9 +22,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "proc.h"
-#include "vmsource_i.h"
+#include "common/log.h"
+#include "common/proc.h"
+#include "host/vmsource_i.h"
 
 /* A pid seen at the last scan. */
 struct known_pid {

@@ -20,18 +20,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "exporter.h"
-#include "fusefs.h"
-#include "ledger.h"
-#include "libvirt_module.h"
-#include "log.h"
-#include "options.h"
-#include "proc.h"
-#include "sensor.h"
-#include "state.h"
-#include "vmpoll.h"
-#include "vmsource.h"
+#include "host/control.h"
+#include "common/exporter.h"
+#include "fuse/fusefs.h"
+#include "host/ledger.h"
+#include "host/libvirt_module.h"
+#include "common/log.h"
+#include "common/options.h"
+#include "common/proc.h"
+#include "common/sensor.h"
+#include "host/state.h"
+#include "host/vmpoll.h"
+#include "host/vmsource.h"
 
 /* Save every this many ticks, and whenever a counter passes its ceiling. */
 #define SAVE_TICKS 5

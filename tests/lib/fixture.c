@@ -3,7 +3,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1  /* asprintf, mkostemp, open_memstream */
 #endif
-#include "fixture.h"
+#include "tests/lib/fixture.h"
 
 #include <errno.h>
 #include <fcntl.h>

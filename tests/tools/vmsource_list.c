@@ -23,8 +23,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
-#include "vmsource.h"
+#include "common/log.h"
+#include "host/vmsource.h"
 
 static void usage(FILE *f)
 {

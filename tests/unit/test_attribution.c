@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "attribution.h"
+#include "host/attribution.h"
 
 #define MAX_VMS 64
 

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "exporter.h"
-#include "fixture.h"
+#include "common/exporter.h"
+#include "tests/lib/fixture.h"
 
 #define OK(call) assert_int_equal((call), 0)
 

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "ledger.h"
-#include "state.h"
+#include "host/ledger.h"
+#include "host/state.h"
 
 /* A powercap tree as the sensor leaves it after a sample. */
 static void fake_zones(struct powercap *pc, struct zone *zones, uint64_t d0, uint64_t d1)

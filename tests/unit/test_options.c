@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
-#include "log.h"
-#include "options.h"
+#include "tests/lib/fixture.h"
+#include "common/log.h"
+#include "common/options.h"
 
 #define OK(call) assert_int_equal((call), 0)
 /* A writable argv string, as getopt may want one. */

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
-#include "powercap.h"
+#include "tests/lib/fixture.h"
+#include "common/powercap.h"
 
 /* common/powercap.c rescans for new zones every this many samples. */
 #define RESCAN_SAMPLES 10

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
-#include "proc.h"
+#include "tests/lib/fixture.h"
+#include "common/proc.h"
 
 #define OK(call) assert_int_equal((call), 0)
 

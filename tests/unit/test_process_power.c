@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
-#include "process_power.h"
+#include "tests/lib/fixture.h"
+#include "guest/process_power.h"
 
 #define OK(call) assert_int_equal((call), 0)
 #define EPS 1e-9

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "exporter.h"
-#include "options.h"
+#include "common/exporter.h"
+#include "common/options.h"
 
 static char *render(const struct report *r, unsigned long reports)
 {

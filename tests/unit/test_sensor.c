@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
-#include "sensor.h"
+#include "tests/lib/fixture.h"
+#include "common/sensor.h"
 
 #define OK(call) assert_int_equal((call), 0)
 

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
-#include "vmsource.h"
+#include "host/vmsource.h"
 
 #define TEST_URI "test:///default"
 #define TEST_UUID "6695eb01-f6a4-8304-79aa-97f2502e193f"
