@@ -27,6 +27,7 @@
 
 #include "common/exporter_i.h"
 #include "common/log.h"
+#include "common/publish.h"
 #include "common/version.h"
 
 /*
@@ -487,22 +488,21 @@ out:
 /* ---- snapshots ----------------------------------------------------------- */
 
 /*
- * One rendered report. Published without a lock: scrapes and ticks share
- * no lock at all, so an HTTP thread (which runs at a lower priority) can
- * never hold up a tick by being preempted while holding one. The tick's
- * thread swaps the published pointer atomically and frees what it
- * published, later, once no scrape holds it; HTTP threads only count
- * references.
+ * One rendered report, published with the snapshot publisher
+ * (common/publish.h): scrapes and ticks share no lock, so an HTTP thread
+ * (which runs at a lower priority) can never hold up a tick by being
+ * preempted while holding one.
  */
 struct snapshot {
-	unsigned long refs;      /* atomic: the published pointer, and each scrape */
+	struct published pub;
 	size_t len;
 	char *text;
-	struct snapshot *next;   /* retired, waiting to be freed */
 };
 
-static void snapshot_free(struct snapshot *s)
+static void snapshot_free(struct published *pub)
 {
+	struct snapshot *s = (struct snapshot *)pub;
+
 	if (s) {
 		free(s->text);
 		free(s);
@@ -520,9 +520,8 @@ struct http_conn {
 };
 
 struct prometheus {
-	struct snapshot *current;      /* atomic */
-	unsigned long taking;          /* atomic: scrapes between reading current and counting it */
-	struct snapshot *retired;      /* the tick's: no longer current, maybe still in use */
+	struct publisher reports;
+	bool publishing;               /* reports is set up */
 	unsigned long scrapes;         /* atomic */
 	struct MHD_Daemon *mhd[LISTEN_MAX];
 	size_t nmhd;
@@ -548,54 +547,9 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * Free the retired snapshots no scrape holds. A scrape that read the
- * current pointer before a swap counts its reference before it leaves
- * "taking": with no scrape taking, after the swap, the counts are final.
- */
-static void sweep(struct prometheus *p)
-{
-	if (__atomic_load_n(&p->taking, __ATOMIC_SEQ_CST) != 0)
-		return;  /* a scrape is between two instructions: next time */
-	for (struct snapshot **pp = &p->retired; *pp;) {
-		struct snapshot *s = *pp;
-
-		if (__atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) == 0) {
-			*pp = s->next;
-			snapshot_free(s);
-		} else {
-			pp = &s->next;
-		}
-	}
-}
-
-/* The tick's side: make @s the snapshot scrapes get. */
-static void publish(struct prometheus *p, struct snapshot *s)
-{
-	struct snapshot *old;
-
-	s->refs = 1;
-	old = __atomic_exchange_n(&p->current, s, __ATOMIC_SEQ_CST);
-	__atomic_sub_fetch(&old->refs, 1, __ATOMIC_SEQ_CST);
-	old->next = p->retired;
-	p->retired = old;
-	sweep(p);
-}
-
-/* A scrape's side: a reference to the current snapshot. */
-static struct snapshot *snapshot_get(struct prometheus *p)
-{
-	struct snapshot *s;
-
-	__atomic_add_fetch(&p->taking, 1, __ATOMIC_SEQ_CST);
-	s = __atomic_load_n(&p->current, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&s->refs, 1, __ATOMIC_SEQ_CST);
-	__atomic_sub_fetch(&p->taking, 1, __ATOMIC_SEQ_CST);
-	return s;
-}
-
 /* A response to one scrape: the snapshot, then the scrape counter. */
 struct scrape {
+	struct prometheus *p;
 	struct snapshot *snap;
 	char tail[256];
 };
@@ -604,7 +558,7 @@ static void scrape_free(void *cls)
 {
 	struct scrape *sc = cls;
 
-	__atomic_sub_fetch(&sc->snap->refs, 1, __ATOMIC_RELEASE);
+	publisher_put(&sc->p->reports, &sc->snap->pub);
 	free(sc);
 }
 
@@ -619,7 +573,8 @@ static enum MHD_Result serve_metrics(struct prometheus *p, struct MHD_Connection
 
 	if (!sc)
 		return MHD_NO;
-	sc->snap = snapshot_get(p);
+	sc->p = p;
+	sc->snap = (struct snapshot *)publisher_get(&p->reports);
 	n = __atomic_add_fetch(&p->scrapes, 1, __ATOMIC_RELAXED);
 	len = snprintf(sc->tail, sizeof(sc->tail),
 		       "# HELP vpowercap_scrapes_total Requests for /metrics answered since start, this one included.\n"
@@ -974,13 +929,8 @@ static void prometheus_close(struct exporter *e)
 	if (p->not_allowed)
 		MHD_destroy_response(p->not_allowed);
 	/* The servers are stopped: no scrape holds anything now. */
-	snapshot_free(p->current);
-	while (p->retired) {
-		struct snapshot *s = p->retired;
-
-		p->retired = s->next;
-		snapshot_free(s);
-	}
+	if (p->publishing)
+		publisher_release(&p->reports);
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->conns_lock);
 	free(p);
@@ -990,6 +940,7 @@ static void prometheus_close(struct exporter *e)
 static int prometheus_open(struct exporter *e, const struct exporter_config *cfg)
 {
 	struct prometheus *p = calloc(1, sizeof(*p));
+	struct snapshot *first;
 	pthread_condattr_t ca;
 	struct server_start start = { 0 };
 	pthread_t starter;
@@ -1009,14 +960,16 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	e->priv = p;
 
 	/* Until the first report, a scrape gets the build and a zero count. */
-	p->current = calloc(1, sizeof(*p->current));
-	if (!p->current || prometheus_render(NULL, 0, &text, &len) < 0) {
+	first = calloc(1, sizeof(*first));
+	if (!first || prometheus_render(NULL, 0, &text, &len) < 0) {
+		free(first);
 		ret = log_error(-ENOMEM, "prometheus: out of memory");
 		goto fail;
 	}
-	p->current->refs = 1;
-	p->current->text = text;
-	p->current->len = len;
+	first->text = text;
+	first->len = len;
+	publisher_init(&p->reports, &first->pub, snapshot_free);
+	p->publishing = true;
 	p->index = static_response(index_html, "text/html; charset=utf-8");
 	p->not_found = static_response("not found: metrics are at /metrics\n", "text/plain; charset=utf-8");
 	p->not_allowed = static_response("method not allowed: use GET or HEAD\n", "text/plain; charset=utf-8");
@@ -1066,10 +1019,9 @@ static int prometheus_write(struct exporter *e, const struct report *r)
 		return 0;
 	}
 	complaint_release(&p->render_complaint, "prometheus: reports published again");
-	s->refs = 1;
 	s->text = text;
 	s->len = len;
-	publish(p, s);
+	publisher_publish(&p->reports, &s->pub);
 	return 0;
 }
 

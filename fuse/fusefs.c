@@ -75,15 +75,20 @@ struct node {
 
 struct fusefs {
 	struct fuse *fuse;
-	struct tree *tree;
+	struct publisher *tree;
 	char *mountpoint;
 	pthread_t thread;
 	bool running;
 	time_t mounted_at;
 };
 
-/* An open file: its value as produced by the last read at offset 0. */
+/*
+ * An open file: its value as produced by the last read at offset 0. Reads
+ * of one open file may come from several threads at once (qemu's 9p server
+ * has a pool): the value is produced and copied out under its lock.
+ */
 struct open_file {
+	pthread_mutex_t lock;
 	struct node node;
 	char value[32];
 	size_t len;
@@ -313,6 +318,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	of = calloc(1, sizeof(*of));
 	if (!of)
 		return -ENOMEM;
+	pthread_mutex_init(&of->lock, NULL);
 	of->node = n;
 	of->node.vm = NULL;  /* snapshots come and go: looked up again at read */
 	fi->fh = (uint64_t)(uintptr_t)of;
@@ -325,31 +331,41 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset, struc
 {
 	struct fusefs *fs = fs_of_context();
 	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+	int ret = 0;
 
+	pthread_mutex_lock(&of->lock);
 	if (offset == 0 || !of->filled) {
 		struct tree_snapshot *s = tree_get(fs->tree);
 		struct node n;
-		int ret = resolve(s, path, &n);
 
+		ret = resolve(s, path, &n);
 		if (ret == 0)
 			of->len = attr_value(s, &n, of->value, sizeof(of->value));
 		tree_put(fs->tree, s);
-		if (ret < 0)
-			return -ENODEV;  /* the VM or zone went away, as sysfs says */
+		if (ret < 0) {
+			ret = -ENODEV;  /* the VM or zone went away, as sysfs says */
+			goto out;
+		}
 		of->filled = true;
 	}
 	if ((size_t)offset >= of->len)
-		return 0;
+		goto out;
 	if (size > of->len - (size_t)offset)
 		size = of->len - (size_t)offset;
 	memcpy(buf, of->value + offset, size);
-	return (int)size;
+	ret = (int)size;
+out:
+	pthread_mutex_unlock(&of->lock);
+	return ret;
 }
 
 static int fs_release(const char *path, struct fuse_file_info *fi)
 {
+	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+
 	(void)path;
-	free((void *)(uintptr_t)fi->fh);
+	pthread_mutex_destroy(&of->lock);
+	free(of);
 	return 0;
 }
 
@@ -476,7 +492,7 @@ static int clear_dead_mount(const char *mountpoint)
 	return 0;
 }
 
-struct fusefs *fusefs_start(const char *mountpoint, struct tree *tree)
+struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree)
 {
 	char *argv[] = { (char *)"vpowercapd", (char *)"-o",
 			 (char *)"allow_other,fsname=vpowercap,subtype=vpowercap,noatime", NULL };

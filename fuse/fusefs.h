@@ -16,7 +16,7 @@ struct fusefs;
  * @tree from threads of its own. Needs root (or CAP_SYS_ADMIN). Returns
  * NULL after logging why.
  */
-struct fusefs *fusefs_start(const char *mountpoint, struct tree *tree);
+struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree);
 
 /**
  * Unmount and stop serving; NULL is fine. Unmounting needs CAP_SYS_ADMIN

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/log.h"
 
 /* Learning a zone's idle power: the 5th percentile of its recent power,
@@ -428,4 +429,26 @@ void ledger_renew_ceilings(struct ledger *l, unsigned lease_ticks)
 						      l->vms[i].shares[z].delta_uj, lease_ticks);
 	}
 	l->dirty = false;
+}
+
+int ledger_view_update(struct ledger_view *v, const struct ledger *l)
+{
+	v->ledger = l;
+	v->nzones = v->nvms = 0;
+	if (ALLOC_GROW(v->zone, l->nzones, v->zone_alloc) < 0 || ALLOC_GROW(v->vm, l->nvms, v->vm_alloc) < 0)
+		return -ENOMEM;
+	for (size_t z = 0; z < l->nzones; z++)
+		if (l->zones[z].present)
+			v->zone[v->nzones++] = z;
+	for (size_t i = 0; i < l->nvms; i++)
+		if (l->vms[i].present)
+			v->vm[v->nvms++] = i;
+	return 0;
+}
+
+void ledger_view_release(struct ledger_view *v)
+{
+	free(v->zone);
+	free(v->vm);
+	*v = (struct ledger_view){ 0 };
 }

@@ -130,4 +130,45 @@ static inline uint64_t ledger_shown_uj(const struct ledger_zone *z, uint64_t ene
 	return z->max_energy_range_uj ? energy_uj % z->max_energy_range_uj : energy_uj;
 }
 
+/*
+ * What is presented of a ledger: the zones present in the sensor's tree and
+ * the VMs present (listed or announced), in ledger order. The guests' trees
+ * and every exporter walk this one view, so they cannot disagree on what
+ * exists.
+ */
+struct ledger_view {
+	const struct ledger *ledger;
+	size_t nzones, nvms;
+	size_t *zone;                /* ledger index of each zone presented */
+	size_t *vm;                  /* ledger index of each VM presented */
+	size_t zone_alloc, vm_alloc;
+};
+
+/** Take the view of @l as it is now (after a tick). Returns 0 or -ENOMEM. */
+int ledger_view_update(struct ledger_view *v, const struct ledger *l);
+
+void ledger_view_release(struct ledger_view *v);
+
+static inline const struct ledger_zone *ledger_view_zone(const struct ledger_view *v, size_t z)
+{
+	return &v->ledger->zones[v->zone[z]];
+}
+
+static inline const struct ledger_vm *ledger_view_vm(const struct ledger_view *v, size_t i)
+{
+	return &v->ledger->vms[v->vm[i]];
+}
+
+/** VM @i's share of zone @z (both indexes in the view). */
+static inline const struct share *ledger_view_share(const struct ledger_view *v, size_t i, size_t z)
+{
+	return &ledger_view_vm(v, i)->shares[v->zone[z]];
+}
+
+/** What VM @i's guest is shown of zone @z. */
+static inline uint64_t ledger_view_shown_uj(const struct ledger_view *v, size_t i, size_t z)
+{
+	return ledger_shown_uj(ledger_view_zone(v, z), ledger_view_share(v, i, z)->energy_uj);
+}
+
 #endif

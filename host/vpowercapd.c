@@ -21,8 +21,10 @@
 #include <unistd.h>
 
 #include "host/control.h"
+#include "common/alloc.h"
 #include "common/exporter.h"
 #include "fuse/fusefs.h"
+#include "host/share.h"
 #include "host/ledger.h"
 #include "host/libvirt_module.h"
 #include "common/log.h"
@@ -271,7 +273,8 @@ struct daemon {
 	bool polling;
 	struct proc_table proc;  /* for its /proc descriptor */
 	struct ledger ledger;
-	struct tree tree;
+	struct ledger_view view;   /* of the last tick: what the trees and reports show */
+	struct publisher tree;
 	bool have_tree;
 	struct fusefs *fs;
 	int control_fd;
@@ -305,30 +308,28 @@ static int save_state(struct daemon *d)
 	return state_save(&d->ledger, d->cfg.state_dir);
 }
 
+/* Take the ledger's view after a tick: trees and reports present it. */
+static int take_view(struct daemon *d)
+{
+	int ret = ledger_view_update(&d->view, &d->ledger);
+
+	if (ret < 0)
+		log_warning("out of memory: guests and reports keep the previous tick's view");
+	return ret;
+}
+
 /* Show the guests this tick's counters, all at once. */
 static void publish(struct daemon *d)
 {
 	struct tree_snapshot *s;
 
-	if (!d->have_tree)
+	if (!d->have_tree || take_view(d) < 0)
 		return;
-	s = tree_snapshot_build(&d->ledger);
+	s = share_snapshot_build(&d->view);
 	if (s)
-		tree_publish(&d->tree, s);
+		publisher_publish(&d->tree, &s->pub);
 	else
 		log_warning("out of memory: guests keep the previous tick's values");
-}
-
-static void *grow(void *p, size_t *alloc, size_t need, size_t size)
-{
-	void *q;
-
-	if (*alloc >= need)
-		return p;
-	q = realloc(p, need * size);
-	if (q)
-		*alloc = need;
-	return q;
 }
 
 /*
@@ -337,7 +338,7 @@ static void *grow(void *p, size_t *alloc, size_t need, size_t size)
  */
 static int daemon_report(struct daemon *d, double step_s, double read_wall)
 {
-	struct ledger *l = &d->ledger;
+	const struct ledger_view *v = &d->view;
 	struct report r = {
 		.source = sensor_source(d->sensor),
 		.root = d->sensor->zones->root,
@@ -346,25 +347,16 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 		.tick_s = d->tick_s,
 		.timestamp = read_wall,
 	};
-	void *p;
 	int ret;
 
-	if (!(p = grow(d->rzones, &d->rzones_alloc, l->nzones + 1, sizeof(*d->rzones))))
+	if (take_view(d) < 0 || ALLOC_GROW(d->rzones, v->nzones + 1, d->rzones_alloc) < 0 ||
+	    ALLOC_GROW(d->rvms, v->nvms + 1, d->rvms_alloc) < 0 ||
+	    ALLOC_GROW(d->rvm_zones, (v->nvms + 1) * (v->nzones + 1), d->rvm_zones_alloc) < 0)
 		return -ENOMEM;
-	d->rzones = p;
-	if (!(p = grow(d->rvms, &d->rvms_alloc, l->nvms + 1, sizeof(*d->rvms))))
-		return -ENOMEM;
-	d->rvms = p;
-	if (!(p = grow(d->rvm_zones, &d->rvm_zones_alloc, (l->nvms + 1) * (l->nzones + 1),
-		       sizeof(*d->rvm_zones))))
-		return -ENOMEM;
-	d->rvm_zones = p;
 
-	for (size_t z = 0; z < l->nzones; z++) {
-		const struct ledger_zone *lz = &l->zones[z];
+	for (size_t z = 0; z < v->nzones; z++) {
+		const struct ledger_zone *lz = ledger_view_zone(v, z);
 
-		if (!lz->present)
-			continue;
 		d->rzones[r.nzones] = (struct report_zone){
 			.id = lz->id,
 			.name = lz->name,
@@ -382,14 +374,11 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 		}
 		r.nzones++;
 	}
-	for (size_t i = 0; i < l->nvms; i++) {
-		const struct ledger_vm *vm = &l->vms[i];
-		struct report_vm_zone *vz = &d->rvm_zones[r.nvms * (l->nzones + 1)];
+	for (size_t i = 0; i < v->nvms; i++) {
+		const struct ledger_vm *vm = ledger_view_vm(v, i);
+		struct report_vm_zone *vz = &d->rvm_zones[r.nvms * (v->nzones + 1)];
 		struct report_vm *rv = &d->rvms[r.nvms];
-		size_t k = 0;
 
-		if (!vm->present)
-			continue;
 		*rv = (struct report_vm){
 			.domain = vm->info.name,
 			.uuid = vm->info.uuid,
@@ -398,26 +387,23 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 			.cpu_percent = (double)vm->step_cpu_ns / 1e7 / step_s,
 			.zones = vz,
 		};
-		for (size_t z = 0; z < l->nzones; z++) {
-			const struct ledger_zone *lz = &l->zones[z];
+		for (size_t z = 0; z < v->nzones; z++) {
+			const struct share *sh = ledger_view_share(v, i, z);
 
-			if (!lz->present)
-				continue;
-			vz[k] = (struct report_vm_zone){
-				.power_w = (double)vm->shares[z].step_uj / 1e6 / step_s,
-				.energy_j = (double)vm->shares[z].energy_uj / 1e6,
-				.shown_uj = ledger_shown_uj(lz, vm->shares[z].energy_uj),
+			vz[z] = (struct report_vm_zone){
+				.power_w = (double)sh->step_uj / 1e6 / step_s,
+				.energy_j = (double)sh->energy_uj / 1e6,
+				.shown_uj = ledger_view_shown_uj(v, i, z),
 			};
-			if (lz->in_total)
-				rv->power_w += vz[k].power_w;
-			k++;
+			if (ledger_view_zone(v, z)->in_total)
+				rv->power_w += vz[z].power_w;
 		}
 		r.nvms++;
 	}
 	r.zones = d->rzones;
 	r.vms = d->rvms;
 	ret = exporter_write(d->exporter, &r);
-	ledger_reset_step(l);
+	ledger_reset_step(&d->ledger);
 	return ret;
 }
 
@@ -654,7 +640,8 @@ static void daemon_release(struct daemon *d)
 	if (d->polling)
 		vm_poller_stop(&d->poller);
 	if (d->have_tree)
-		tree_release(&d->tree);
+		publisher_release(&d->tree);
+	ledger_view_release(&d->view);
 	exporter_free(d->exporter);
 	vm_source_free(d->source);
 	sensor_free(d->sensor);
@@ -706,7 +693,7 @@ static int daemon_open(struct daemon *d)
 	else if (ret < 0)
 		log_warning("state: no usable saved counters in '%s', starting from zero", d->cfg.state_dir);
 	if (d->cfg.mountpoint[0]) {
-		ret = tree_init(&d->tree);
+		ret = tree_publisher_init(&d->tree);
 		if (ret < 0)
 			return log_error(ret, "cannot set up the per-VM trees: %s", strerror(-ret));
 		d->have_tree = true;

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMs' shares as their guests see them: the per-VM tree snapshot
+ * (fuse/tree.h) built from the ledger's view, the one place that decides
+ * how host zones appear in a guest.
+ */
+#ifndef VPOWERCAP_SHARE_H
+#define VPOWERCAP_SHARE_H
+
+#include "fuse/tree.h"
+#include "host/ledger.h"
+
+/* How a host's estimate (a host without RAPL) appears in the VMs' trees. */
+#define SHARE_ESTIMATE_ZONE_ID "intel-rapl:0"
+#define SHARE_ESTIMATE_ZONE_NAME "package-0"
+
+/**
+ * Build the snapshot of @v: every VM presented, every zone presented,
+ * values modulo each zone's range; the estimate's zone is served as a
+ * package zone, where powercap readers look for one. Returns a finished
+ * snapshot, or NULL when out of memory.
+ */
+struct tree_snapshot *share_snapshot_build(const struct ledger_view *v);
+
+#endif
