@@ -45,9 +45,11 @@ pkg_flags = $(foreach p,$(2),$(shell $(PKG_CONFIG) $(1) $(p) 2>/dev/null))
 PKG_CFLAGS := $(call pkg_flags,--cflags,$(PKGS))
 PKG_LIBS := $(call pkg_flags,--libs,$(PKGS))
 AGENT_PKG_LIBS := $(call pkg_flags,--libs,$(AGENT_PKGS))
-# The daemon loads what needs libvirt as a module (host/libvirt_module.h).
+# The daemon loads what needs libvirt as a module (host/libvirt_module.h);
+# FUSE is the tree server's alone (fuse/fused.c).
 LIBVIRT_PKGS := libvirt libxml-2.0
-DAEMON_PKG_LIBS := $(call pkg_flags,--libs,$(filter-out $(LIBVIRT_PKGS),$(PKGS)))
+DAEMON_PKG_LIBS := $(call pkg_flags,--libs,$(filter-out $(LIBVIRT_PKGS) fuse3,$(PKGS)))
+FUSED_PKG_LIBS := $(call pkg_flags,--libs,fuse3)
 LIBVIRT_PKG_LIBS := $(call pkg_flags,--libs,$(LIBVIRT_PKGS))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -70,8 +72,10 @@ GUEST_LIB_SRCS := guest/process_power.c
 AGENT_SRCS := guest/agent.c
 DAEMON_MAIN_SRCS := host/vpowercapd.c
 LIBVIRT_MOD_SRCS := host/vmsource_libvirt.c host/attach.c host/libvirt_entry.c
+# The tree server: FUSE and what it needs, apart from the daemon.
+FUSED_SRCS := fuse/fused.c fuse/fusefs.c
 HOST_LIB_SRCS := $(filter-out $(DAEMON_MAIN_SRCS) $(LIBVIRT_MOD_SRCS),$(wildcard host/*.c)) \
-	$(wildcard fuse/*.c)
+	$(filter-out $(FUSED_SRCS),$(wildcard fuse/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 
@@ -81,6 +85,7 @@ AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_MAIN_SRCS:%.c=$(BUILD)/%.o)
 LIBVIRT_MOD_OBJS := $(LIBVIRT_MOD_SRCS:%.c=$(BUILD)/%.pic.o)
+FUSED_OBJS := $(FUSED_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/fuse/tree.o $(BUILD)/fuse/feed.o
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
 
@@ -90,12 +95,13 @@ AGENT := $(BUILD)/vpowercap-agent
 DAEMON := $(BUILD)/vpowercapd
 LIBVIRT_MOD := $(BUILD)/vpowercapd-libvirt.so
 HOOK := $(BUILD)/vpowercap-hook
+FUSED := $(BUILD)/vpowercap-fused
 
 .PHONY: all deps deps-agent test check bench run install install-agent uninstall clean unit-tests
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/layers.ok $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK)
+all: $(BUILD)/layers.ok $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK) $(FUSED)
 
 # Layers run one way (tests/check_layers.sh); a wrong-way include fails the build.
 $(BUILD)/layers.ok: tests/check_layers.sh $(wildcard common/*.[ch] fuse/*.[ch] guest/*.[ch] host/*.[ch])
@@ -150,6 +156,10 @@ $(DAEMON): $(DAEMON_OBJS) $(HOST_LIB) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -rdynamic $(DAEMON_OBJS) \
 		-Wl,--whole-archive $(HOST_LIB) $(LIB) -Wl,--no-whole-archive \
 		$(DAEMON_PKG_LIBS) $(DAEMON_PRELOAD) -ldl -lm -lpthread -o $@
+
+# The tree server stays small: libfuse and libc, nothing of the daemon's.
+$(FUSED): $(FUSED_OBJS) $(LIB)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(FUSED_OBJS) $(LIB) $(FUSED_PKG_LIBS) -lpthread -o $@
 
 $(LIBVIRT_MOD): $(LIBVIRT_MOD_OBJS)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -shared $^ $(LIBVIRT_PKG_LIBS) -o $@
@@ -224,6 +234,7 @@ install: all install-agent
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/vpowercapd
 	install -d $(DESTDIR)$(PREFIX)/lib/vpowercap
 	install -m 0644 $(LIBVIRT_MOD) $(DESTDIR)$(PREFIX)/lib/vpowercap/
+	install -m 0755 $(FUSED) $(DESTDIR)$(PREFIX)/lib/vpowercap/
 	install -d $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d
 	install -m 0755 $(HOOK) $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vpowercap
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvpowercap.a

@@ -12,28 +12,13 @@
 
 #include "common/log.h"
 #include "common/version.h"
+#include "host/libexec.h"
 
 /* Present when the program was linked with the module's objects. */
 extern const struct libvirt_module vpowercap_libvirt_module __attribute__((weak));
 
 static const struct libvirt_module *loaded;
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-
-/* The directory of the running executable, in @dir; false when unknown. */
-static bool exe_dir(char *dir, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", dir, size - 1);
-	char *slash;
-
-	if (n <= 0 || (size_t)n >= size - 1)
-		return false;
-	dir[n] = '\0';
-	slash = strrchr(dir, '/');
-	if (!slash)
-		return false;
-	*slash = '\0';
-	return true;
-}
 
 static const struct libvirt_module *load_from(const char *path)
 {
@@ -61,35 +46,21 @@ static const struct libvirt_module *load_from(const char *path)
 	return m;  /* kept loaded for the life of the process */
 }
 
-/* Where an installed module lies, from the executable's directory. */
-#define INSTALLED_SUBDIR "/../lib/vpowercap"
-
 static void load(void)
 {
-	static const char *const subdirs[] = {
-		"",                /* a build tree */
-		INSTALLED_SUBDIR,  /* an installed one */
-	};
-	char dir[PATH_MAX], path[PATH_MAX + 64];
+	char path[PATH_MAX + 64];
 
 	if (&vpowercap_libvirt_module) {
 		loaded = &vpowercap_libvirt_module;
 		return;
 	}
-	if (!exe_dir(dir, sizeof(dir))) {
-		log_error(-ENOENT, "cannot find the libvirt module: the executable's path is unknown");
+	if (libexec_find(LIBVIRT_MODULE_FILE, path, sizeof(path)) == 0) {
+		loaded = load_from(path);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s/%s", dir, subdirs[i], LIBVIRT_MODULE_FILE);
-		if (access(path, F_OK) == 0) {
-			loaded = load_from(path);
-			return;
-		}
-	}
 	log_error(-ENOENT, "cannot find the libvirt module " LIBVIRT_MODULE_FILE " in '%s' or "
-		  "'%s" INSTALLED_SUBDIR "' (install vpowercap with 'make install', or use --vm-source proc)",
-		  dir, dir);
+		  "'%s" LIBEXEC_INSTALLED_SUBDIR "' (install vpowercap with 'make install', or use --vm-source proc)",
+		  path, path);
 }
 
 const struct libvirt_module *libvirt_module(void)

@@ -20,15 +20,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host/control.h"
+#include "common/control.h"
 #include "common/alloc.h"
 #include "common/exporter.h"
-#include "fuse/fusefs.h"
 #include "host/share.h"
+#include "host/treelink.h"
 #include "host/ledger.h"
 #include "host/libvirt_module.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "common/privs.h"
 #include "common/proc.h"
 #include "common/sensor.h"
 #include "host/state.h"
@@ -112,7 +113,9 @@ static const struct options_program daemon_program = {
 	.name = "vpowercapd",
 	.synopsis = "[options] [stdout|json|prometheus [options]]\n"
 		    "       vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n"
-		    "       vpowercapd [options] detach DOMAIN",
+		    "       vpowercapd [options] detach DOMAIN\n"
+		    "       vpowercapd [options] status      the tree server's state\n"
+		    "       vpowercapd [options] unmount     take the per-VM trees down for good",
 	.default_config = "/etc/vpowercap/vpowercapd.conf",
 	.specs = daemon_specs,
 	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),
@@ -221,44 +224,14 @@ static int check_config(const struct daemon_config *cfg)
 	return 0;
 }
 
-/*
- * Keep only CAP_SYS_ADMIN, and only in the permitted set: the FUSE tree
- * raises it for the one call that needs it, unmounting at exit.
- */
-static int keep_only_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = { { 0 } };
-
-	data[0].permitted = 1u << CAP_SYS_ADMIN;
-	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
-}
-
 /* Everything after this works unprivileged: descriptors are open. */
-static int drop_privileges(const char *user, const char *state_dir, bool keep_unmount)
+static int drop_privileges(const char *user, const char *state_dir)
 {
 	struct passwd *pw;
 
-	if (geteuid() != 0) {
-		log_info("not started as root: running as uid %u", (unsigned)geteuid());
-		return 0;
-	}
-	pw = getpwnam(user);
-	if (!pw)
-		return log_error(-ENOENT, "user '%s' does not exist: create it ('make install' does) "
-				 "or name another with --user", user);
-	if (chown(state_dir, pw->pw_uid, pw->pw_gid) < 0)
+	if (geteuid() == 0 && (pw = getpwnam(user)) && chown(state_dir, pw->pw_uid, pw->pw_gid) < 0)
 		return log_error(-errno, "cannot hand '%s' to '%s': %s", state_dir, user, strerror(errno));
-	if (keep_unmount && pw->pw_uid != 0 && prctl(PR_SET_KEEPCAPS, 1) < 0)
-		return log_error(-errno, "cannot keep the right to unmount: %s", strerror(errno));
-	if (initgroups(user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-		return log_error(-errno, "cannot switch to user '%s': %s", user, strerror(errno));
-	if (pw->pw_uid != 0 && setuid(0) == 0)
-		return log_error(-EPERM, "could switch back to root after dropping to '%s'", user);
-	if (keep_unmount && pw->pw_uid != 0 && keep_only_sys_admin() < 0)
-		return log_error(-errno, "cannot drop capabilities: %s", strerror(errno));
-	log_info("running as user '%s'", user);
-	return 0;
+	return privs_drop(user, false);
 }
 
 struct daemon {
@@ -274,10 +247,9 @@ struct daemon {
 	struct proc_table proc;  /* for its /proc descriptor */
 	struct ledger ledger;
 	struct ledger_view view;   /* of the last tick: what the trees and reports show */
-	struct publisher tree;
-	bool have_tree;
-	struct fusefs *fs;
-	int control_fd;
+	struct tree_link tree;     /* to the tree server; fd -1 when no tree is served */
+	bool source_ready;         /* the VM source has answered once: trees may be fed */
+	bool tree_lost;
 	struct vm_list vms;
 	struct exporter *exporter;
 	struct report_zone *rzones;
@@ -318,18 +290,30 @@ static int take_view(struct daemon *d)
 	return ret;
 }
 
-/* Show the guests this tick's counters, all at once. */
+/*
+ * Show the guests this tick's counters, all at once. Not before the VM
+ * source has answered once: until then the tree server keeps serving what
+ * the previous daemon fed it, rather than a tree without VMs.
+ */
 static void publish(struct daemon *d)
 {
 	struct tree_snapshot *s;
+	int ret;
 
-	if (!d->have_tree || take_view(d) < 0)
+	if (tree_link_fd(&d->tree) < 0 || !d->source_ready || take_view(d) < 0)
 		return;
 	s = share_snapshot_build(&d->view);
-	if (s)
-		publisher_publish(&d->tree, &s->pub);
-	else
+	if (!s) {
 		log_warning("out of memory: guests keep the previous tick's values");
+		return;
+	}
+	ret = tree_link_publish(&d->tree, s);
+	tree_snapshot_free(s);
+	if (ret < 0) {
+		log_error(ret, "the tree server (pid %u) went away: %s; stopping, so that a new start "
+			  "starts it again", d->tree.server_pid, strerror(-ret));
+		d->tree_lost = true;
+	}
 }
 
 /*
@@ -432,6 +416,7 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 				 d->source->ops->name, (double)(t0 - d->late_since) / 1e9);
 		src = d->last_source_ret;
 	} else {
+		d->source_ready |= src >= 0;
 		d->late_since = 0;
 		complaint_release(&d->slow_complaint, "the %s VM source answers in time again",
 				  d->source->ops->name);
@@ -477,42 +462,51 @@ static bool sleep_until(uint64_t deadline_ns)
 	return false;
 }
 
-/* The hook announces a domain: its directory must exist when we answer. */
-static void serve_control(struct daemon *d)
+/*
+ * The hook announced a domain to the tree server, which shows its directory
+ * at once and hands the announcement on: into the ledger with it, so that
+ * the next snapshot holds the domain for good.
+ */
+static void take_announcements(struct daemon *d)
 {
-	struct control_request req;
-	int conn = control_accept(d->control_fd, &req);
+	struct feed_announce a;
+	int ret;
 
-	if (conn < 0)
-		return;
-	if (req.op == CONTROL_PING) {
-		control_reply(conn, "ok");
-		return;
+	while ((ret = tree_link_poll(&d->tree, &a)) > 0) {
+		bool prepare = a.prepare != 0;
+
+		if (ledger_announce(&d->ledger, a.uuid, a.name, prepare) < 0) {
+			log_warning("out of memory: the announcement of '%s' waits", a.name);
+			return;
+		}
+		tree_link_taken(&d->tree, &a);
+		log_info("domain '%s' (%s) %s by the libvirt hook", a.name, a.uuid, prepare ? "starting" : "ended");
+		if (prepare) {
+			save_state(d);
+			publish(d);
+		}
 	}
-	if (ledger_announce(&d->ledger, req.uuid, req.name, req.op == CONTROL_PREPARE) < 0) {
-		control_reply(conn, "error out of memory");
-		return;
+	if (ret < 0 && !d->tree_lost) {
+		log_error(ret, "the tree server (pid %u) went away: %s; stopping, so that a new start "
+			  "starts it again", d->tree.server_pid, strerror(-ret));
+		d->tree_lost = true;
 	}
-	log_info("domain '%s' (%s) %s by the libvirt hook", req.name, req.uuid,
-		 req.op == CONTROL_PREPARE ? "starting" : "ended");
-	if (req.op == CONTROL_PREPARE) {
-		save_state(d);
-		publish(d);
-	}
-	control_reply(conn, "ok");
 }
 
 /*
- * Wait for the next tick at @deadline_ns, answering the control socket
- * meanwhile. False when a signal asks to stop or reload.
+ * Wait for the next tick at @deadline_ns, taking the hook's announcements
+ * meanwhile. False when a signal asks to stop or reload, or the tree server
+ * is lost.
  */
 static bool wait_until(struct daemon *d, uint64_t deadline_ns)
 {
-	if (d->control_fd < 0)
+	if (tree_link_fd(&d->tree) < 0)
 		return sleep_until(deadline_ns);
-	while (!stop && !reload) {
+	/* Some may have come with the server's welcome, already read. */
+	take_announcements(d);
+	while (!stop && !reload && !d->tree_lost) {
 		uint64_t now = mono_ns();
-		struct pollfd pfd = { .fd = d->control_fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = tree_link_fd(&d->tree), .events = POLLIN };
 		struct timespec ts;
 
 		if (now >= deadline_ns)
@@ -520,7 +514,7 @@ static bool wait_until(struct daemon *d, uint64_t deadline_ns)
 		ts.tv_sec = (time_t)((deadline_ns - now) / 1000000000ULL);
 		ts.tv_nsec = (long)((deadline_ns - now) % 1000000000ULL);
 		if (ppoll(&pfd, 1, &ts, NULL) > 0)
-			serve_control(d);
+			take_announcements(d);
 	}
 	return false;
 }
@@ -578,6 +572,7 @@ static int daemon_run(struct daemon *d)
 	sensor_sample(d->sensor, &cpu, 0);
 	ret = vm_poller_get(&d->poller, &d->vms, 5000000000ULL);
 	d->last_source_ret = ret;
+	d->source_ready = ret >= 0;
 	ledger_tick(&d->ledger, d->sensor->zones, ret < 0 ? NULL : &d->vms, 0, cpu.ncpu, 0);
 	ledger_reset_step(&d->ledger);
 	save_state(d);
@@ -594,7 +589,7 @@ static int daemon_run(struct daemon *d)
 		if (mono_ns() > next)
 			next = mono_ns();
 		if (!wait_until(d, next)) {
-			if (stop)
+			if (stop || d->tree_lost)
 				break;
 			if (reload) {
 				reload = 0;
@@ -612,6 +607,8 @@ static int daemon_run(struct daemon *d)
 		if (d->ledger.dirty || ticks % SAVE_TICKS == 0)
 			save_state(d);
 		publish(d);
+		if (d->tree_lost)
+			break;
 		if (d->exporter && ++since_report >= step_ticks) {
 			double t = (double)now / 1e9;
 
@@ -632,15 +629,10 @@ static int daemon_run(struct daemon *d)
 
 static void daemon_release(struct daemon *d)
 {
-	if (d->control_fd >= 0) {
-		close(d->control_fd);
-		unlink(d->cfg.control_socket);
-	}
-	fusefs_stop(d->fs);
+	/* The tree server goes on serving the last snapshot until the next daemon. */
+	tree_link_close(&d->tree);
 	if (d->polling)
 		vm_poller_stop(&d->poller);
-	if (d->have_tree)
-		publisher_release(&d->tree);
 	ledger_view_release(&d->view);
 	exporter_free(d->exporter);
 	vm_source_free(d->source);
@@ -693,18 +685,16 @@ static int daemon_open(struct daemon *d)
 	else if (ret < 0)
 		log_warning("state: no usable saved counters in '%s', starting from zero", d->cfg.state_dir);
 	if (d->cfg.mountpoint[0]) {
-		ret = tree_publisher_init(&d->tree);
+		struct tree_link_config tc = {
+			.mountpoint = d->cfg.mountpoint,
+			.state_dir = d->cfg.state_dir,
+			.control_socket = d->cfg.control_socket,
+			.user = d->cfg.user,
+		};
+
+		ret = tree_link_open(&d->tree, &tc);
 		if (ret < 0)
-			return log_error(ret, "cannot set up the per-VM trees: %s", strerror(-ret));
-		d->have_tree = true;
-		d->fs = fusefs_start(d->cfg.mountpoint, &d->tree);
-		if (!d->fs)
-			return -EIO;
-	}
-	if (d->cfg.control_socket[0]) {
-		d->control_fd = control_listen(d->cfg.control_socket);
-		if (d->control_fd < 0)
-			return d->control_fd;
+			return ret;
 	}
 	/* Opened as root, like a log: its file may live where only root writes. */
 	if (d->cfg.exporter >= 0) {
@@ -714,7 +704,7 @@ static int daemon_open(struct daemon *d)
 		if (!d->exporter)
 			return -EINVAL;
 	}
-	ret = drop_privileges(d->cfg.user, d->cfg.state_dir, d->fs != NULL);
+	ret = drop_privileges(d->cfg.user, d->cfg.state_dir);
 	if (ret < 0)
 		return ret;
 	return 0;
@@ -753,7 +743,7 @@ static int run_share_command(const struct daemon_config *cfg, int argc, char **a
 int main(int argc, char **argv)
 {
 	struct daemon d = { .cfg = daemon_defaults, .argc = argc, .argv = argv, .flags_from = 1,
-			    .proc = { .procfd = -1 }, .control_fd = -1 };
+			    .proc = { .procfd = -1 }, .tree = { .fd = -1 } };
 	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_reload = { .sa_handler = on_reload };
 	int ret, next;
 
@@ -765,6 +755,20 @@ int main(int argc, char **argv)
 		return 2;
 	if (next < argc && (!strcmp(argv[next], "attach") || !strcmp(argv[next], "detach")))
 		return run_share_command(&d.cfg, argc, argv, next);
+	if (next < argc && (!strcmp(argv[next], "status") || !strcmp(argv[next], "unmount"))) {
+		int cmd = next;
+
+		next = options_parse_flags(&daemon_program, &d.cfg, argc, argv, cmd + 1);
+		if (next == -EAGAIN)
+			return 0;
+		if (next < 0)
+			return 2;
+		if (next < argc) {
+			log_error(0, "%s: unexpected argument '%s' (see --help)", argv[cmd], argv[next]);
+			return 2;
+		}
+		return tree_link_admin(d.cfg.state_dir, !strcmp(argv[cmd], "unmount"));
+	}
 	if (next < argc) {
 		d.cfg.exporter = -1;
 		for (int i = 0; exporter_kind_names[i]; i++)
@@ -796,6 +800,8 @@ int main(int argc, char **argv)
 	ret = daemon_open(&d);
 	if (ret == 0)
 		ret = daemon_run(&d);
+	if (ret == 0 && d.tree_lost)
+		ret = -EPIPE;
 	daemon_release(&d);
 	return ret < 0 ? 1 : 0;
 }

@@ -113,8 +113,27 @@ start_daemon() {
 	fail "the tree was not mounted at $MNT"
 }
 
-# Leave no mount behind, whatever happened.
+# tree_servers: the pids of the tree servers serving $MNT.
+tree_servers() {
+	pgrep -f -- "vpowercap-fused --mountpoint $MNT " || true
+}
+
+# Leave no mount and no tree server behind, whatever happened: the tree
+# outlives the daemon by design.
 cleanup_mount() {
+	local pids
+	pids=$(tree_servers)
+	if [ -n "$pids" ]; then
+		# shellcheck disable=SC2086
+		kill -TERM $pids 2>/dev/null || true
+		for _ in $(seq 50); do
+			[ -z "$(tree_servers)" ] && break
+			sleep 0.1
+		done
+		pids=$(tree_servers)
+		# shellcheck disable=SC2086
+		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+	fi
 	mountpoint -q "$MNT" 2>/dev/null && umount -l "$MNT" 2>/dev/null
 	cleanup
 }

@@ -4,11 +4,13 @@
  * every value: never empty, never partial, never going back except by a
  * wrap at MAX. Prints read latency figures.
  *
- *   fuse-reader FILE MAX THREADS READS_PER_THREAD [--bytewise]
+ *   fuse-reader FILE MAX THREADS READS_PER_THREAD [--bytewise] [--shared]
  *
  * Each thread keeps the file open and preads offset 0 (as the agent and
  * qemu's 9p server do), or with --bytewise reads one byte at a time from
- * offset 0 to the end and checks the bytes make one number.
+ * offset 0 to the end and checks the bytes make one number. With --shared
+ * every thread reads one descriptor, opened once (as qemu's 9p server's
+ * thread pool does for a guest's open file).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +29,7 @@ struct worker {
 	uint64_t max;
 	long reads;
 	bool bytewise;
+	int shared_fd;        /* -1: each thread opens its own */
 	double *latency;  /* seconds, one per read */
 	long bad;
 	char why[256];
@@ -54,7 +57,7 @@ static bool parse(const char *buf, size_t len, uint64_t *v)
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	int fd = open(w->path, O_RDONLY);
+	int fd = w->shared_fd >= 0 ? w->shared_fd : open(w->path, O_RDONLY);
 	uint64_t last = 0;
 	bool have_last = false;
 
@@ -94,7 +97,8 @@ static void *work(void *arg)
 		last = v;
 		have_last = true;
 	}
-	close(fd);
+	if (fd != w->shared_fd)
+		close(fd);
 	return NULL;
 }
 
@@ -110,10 +114,26 @@ int main(int argc, char **argv)
 	struct worker *w;
 	double *all, start, elapsed;
 	long threads, reads, total, bad = 0;
+	bool bytewise = false;
+	int shared_fd = -1;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: fuse-reader FILE MAX THREADS READS [--bytewise]\n");
+		fprintf(stderr, "usage: fuse-reader FILE MAX THREADS READS [--bytewise] [--shared]\n");
 		return 2;
+	}
+	for (int i = 5; i < argc; i++) {
+		if (!strcmp(argv[i], "--bytewise")) {
+			bytewise = true;
+		} else if (!strcmp(argv[i], "--shared")) {
+			shared_fd = open(argv[1], O_RDONLY);
+			if (shared_fd < 0) {
+				fprintf(stderr, "open %s: %s\n", argv[1], strerror(errno));
+				return 1;
+			}
+		} else {
+			fprintf(stderr, "fuse-reader: unknown option '%s'\n", argv[i]);
+			return 2;
+		}
 	}
 	threads = atol(argv[3]);
 	reads = atol(argv[4]);
@@ -125,7 +145,7 @@ int main(int argc, char **argv)
 	start = now();
 	for (long t = 0; t < threads; t++) {
 		w[t] = (struct worker){ .path = argv[1], .max = strtoull(argv[2], NULL, 10), .reads = reads,
-					.bytewise = argc > 5 && !strcmp(argv[5], "--bytewise"),
+					.bytewise = bytewise, .shared_fd = shared_fd,
 					.latency = all + t * reads };
 		pthread_create(&w[t].thread, NULL, work, &w[t]);
 	}
@@ -138,9 +158,11 @@ int main(int argc, char **argv)
 	}
 	elapsed = now() - start;
 	qsort(all, (size_t)total, sizeof(*all), by_value);
-	printf("%ld reads by %ld threads in %.2f s: %.0f reads/s, latency median %.1f us, p99 %.1f us, %ld bad\n",
-	       total, threads, elapsed, (double)total / elapsed, all[total / 2] * 1e6,
+	printf("%ld reads by %ld threads on %s in %.2f s: %.0f reads/s, latency median %.1f us, p99 %.1f us, %ld bad\n",
+	       total, threads, shared_fd >= 0 ? "one descriptor" : "descriptors of their own", elapsed, (double)total / elapsed, all[total / 2] * 1e6,
 	       all[(long)((double)total * 0.99)] * 1e6, bad);
+	if (shared_fd >= 0)
+		close(shared_fd);
 	free(all);
 	free(w);
 	return bad ? 1 : 0;

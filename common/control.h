@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's control socket: a UNIX stream socket on which the libvirt
- * hook announces a domain before qemu opens its share, and its end. One
+ * The control socket: a UNIX stream socket on which the libvirt
+ * hook announces a domain before qemu opens its share, and its end. The
+ * tree server (fuse/fused.c) answers it, so that it answers while no daemon
+ * runs, and hands the announcements on to the daemon. One
  * request line per connection, one reply line:
  *
  *   prepare NAME UUID   ->  ok
@@ -14,10 +16,11 @@
 #define VPOWERCAP_CONTROL_H
 
 #include <stdbool.h>
-
-#include "host/vmsource.h"
+#include <stddef.h>
 
 #define CONTROL_SOCKET_DEFAULT "/run/vpowercapd.sock"
+#define CONTROL_NAME_MAX 256   /* a domain's name, as VM_NAME_MAX */
+#define CONTROL_UUID_MAX 48
 
 enum control_op {
 	CONTROL_PREPARE,
@@ -27,8 +30,8 @@ enum control_op {
 
 struct control_request {
 	enum control_op op;
-	char name[VM_NAME_MAX];
-	char uuid[VM_UUID_MAX];
+	char name[CONTROL_NAME_MAX];
+	char uuid[CONTROL_UUID_MAX];
 };
 
 /**

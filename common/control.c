@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The daemon's control socket, for the libvirt hook. */
-#include "host/control.h"
+#include "common/control.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+/* The feed between the daemon and the tree server: framing and snapshots. */
+#include "fuse/feed.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+
+int feed_send(int fd, enum feed_type type, const void *payload, size_t len)
+{
+	struct feed_header h = {
+		.magic = FEED_MAGIC,
+		.version = FEED_VERSION,
+		.type = (uint16_t)type,
+		.length = (uint32_t)len,
+	};
+	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)payload, len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	size_t left = sizeof(h) + len;
+
+	if (len > FEED_PAYLOAD_MAX)
+		return -EMSGSIZE;
+	while (left) {
+		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		left -= (size_t)n;
+		while (n > 0 && msg.msg_iovlen) {
+			if ((size_t)n >= msg.msg_iov->iov_len) {
+				n -= (ssize_t)msg.msg_iov->iov_len;
+				msg.msg_iov++;
+				msg.msg_iovlen--;
+			} else {
+				msg.msg_iov->iov_base = (char *)msg.msg_iov->iov_base + n;
+				msg.msg_iov->iov_len -= (size_t)n;
+				n = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **payload, size_t *len)
+{
+	if (r->used) {
+		memmove(r->buf, r->buf + r->used, r->len - r->used);
+		r->len -= r->used;
+		r->used = 0;
+	}
+	for (;;) {
+		struct feed_header h;
+		ssize_t n;
+
+		if (r->len >= sizeof(h)) {
+			memcpy(&h, r->buf, sizeof(h));
+			if (h.magic != FEED_MAGIC || h.version != FEED_VERSION || h.length > FEED_PAYLOAD_MAX)
+				return -EPROTO;
+			if (r->len >= sizeof(h) + h.length) {
+				*type = (enum feed_type)h.type;
+				*payload = r->buf + sizeof(h);
+				*len = h.length;
+				r->used = sizeof(h) + h.length;
+				return 1;
+			}
+			if (ALLOC_GROW(r->buf, sizeof(h) + h.length, r->alloc) < 0)
+				return -ENOMEM;
+		} else if (ALLOC_GROW(r->buf, 4096, r->alloc) < 0) {
+			return -ENOMEM;
+		}
+		n = read(fd, r->buf + r->len, r->alloc - r->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		if (n == 0)
+			return -ECONNRESET;
+		r->len += (size_t)n;
+	}
+}
+
+void feed_reader_release(struct feed_reader *r)
+{
+	free(r->buf);
+	*r = (struct feed_reader){ 0 };
+}
+
+/* The encoded snapshot: a head, the zones, then each VM and its values. */
+struct feed_snapshot_head {
+	uint32_t nzones, nvms;
+	uint64_t announced_seq;
+};
+
+struct feed_zone {
+	char id[TREE_ID_MAX];
+	char name[TREE_NAME_MAX];
+	uint64_t max_energy_range_uj;
+};
+
+struct feed_vm {
+	char dir[TREE_DIR_MAX];
+	char uuid[TREE_UUID_MAX];
+	/* followed by nzones uint64_t values */
+};
+
+static size_t snapshot_size(size_t nzones, size_t nvms)
+{
+	return sizeof(struct feed_snapshot_head) + nzones * sizeof(struct feed_zone) +
+	       nvms * (sizeof(struct feed_vm) + nzones * sizeof(uint64_t));
+}
+
+int feed_encode_snapshot(const struct tree_snapshot *s, uint64_t announced_seq, void **buf, size_t *len)
+{
+	size_t size = snapshot_size(s->nzones, s->nvms);
+	struct feed_snapshot_head head = {
+		.nzones = (uint32_t)s->nzones,
+		.nvms = (uint32_t)s->nvms,
+		.announced_seq = announced_seq,
+	};
+	char *p = calloc(1, size), *q;
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, &head, sizeof(head));
+	q = p + sizeof(head);
+	for (size_t z = 0; z < s->nzones; z++) {
+		struct feed_zone fz = { .max_energy_range_uj = s->zones[z].max_energy_range_uj };
+
+		memcpy(fz.id, s->zones[z].id, sizeof(fz.id));
+		memcpy(fz.name, s->zones[z].name, sizeof(fz.name));
+		memcpy(q, &fz, sizeof(fz));
+		q += sizeof(fz);
+	}
+	for (size_t i = 0; i < s->nvms; i++) {
+		struct feed_vm fv;
+
+		memcpy(fv.dir, s->vms[i].dir, sizeof(fv.dir));
+		memcpy(fv.uuid, s->vms[i].uuid, sizeof(fv.uuid));
+		memcpy(q, &fv, sizeof(fv));
+		q += sizeof(fv);
+		memcpy(q, s->vms[i].energy_uj, s->nzones * sizeof(uint64_t));
+		q += s->nzones * sizeof(uint64_t);
+	}
+	*buf = p;
+	*len = size;
+	return 0;
+}
+
+static bool terminated(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t *announced_seq,
+					   char *why, size_t whylen)
+{
+	struct feed_snapshot_head head;
+	struct tree_snapshot *s;
+	const char *q;
+
+	if (len < sizeof(head)) {
+		snprintf(why, whylen, "snapshot of %zu bytes: too short", len);
+		return NULL;
+	}
+	memcpy(&head, buf, sizeof(head));
+	if (head.nzones > FEED_ZONES_MAX || head.nvms > FEED_VMS_MAX ||
+	    len != snapshot_size(head.nzones, head.nvms)) {
+		snprintf(why, whylen, "snapshot of %zu bytes does not hold %u zones and %u VMs",
+			 len, head.nzones, head.nvms);
+		return NULL;
+	}
+	s = tree_snapshot_new(head.nzones, head.nvms);
+	if (!s) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	q = (const char *)buf + sizeof(head);
+	for (size_t z = 0; z < head.nzones; z++) {
+		struct feed_zone fz;
+
+		memcpy(&fz, q, sizeof(fz));
+		q += sizeof(fz);
+		if (!terminated(fz.id, sizeof(fz.id)) || !terminated(fz.name, sizeof(fz.name)) || !fz.id[0] ||
+		    strchr(fz.id, '/') || tree_find_zone(s, fz.id, strlen(fz.id)) >= 0) {
+			snprintf(why, whylen, "zone %zu: a bad or repeated id", z);
+			goto fail;
+		}
+		tree_snapshot_add_zone(s, fz.id, fz.name, fz.max_energy_range_uj);
+	}
+	for (size_t i = 0; i < head.nvms; i++) {
+		struct feed_vm fv;
+		uint64_t *values;
+
+		memcpy(&fv, q, sizeof(fv));
+		q += sizeof(fv);
+		if (!terminated(fv.dir, sizeof(fv.dir)) || !terminated(fv.uuid, sizeof(fv.uuid))) {
+			snprintf(why, whylen, "VM %zu: a name or UUID without its end", i);
+			goto fail;
+		}
+		values = tree_snapshot_add_vm(s, fv.dir, fv.uuid);
+		memcpy(values, q, head.nzones * sizeof(uint64_t));
+		q += head.nzones * sizeof(uint64_t);
+	}
+	tree_snapshot_finish(s);
+	for (size_t i = 1; i < s->nvms; i++) {
+		if (!strcmp(s->vms[i].dir, s->vms[i - 1].dir)) {
+			snprintf(why, whylen, "two VMs in directory '%s'", s->vms[i].dir);
+			goto fail;
+		}
+	}
+	*announced_seq = head.announced_seq;
+	return s;
+fail:
+	tree_snapshot_free(s);
+	return NULL;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The feed: a UNIX stream socket between the daemon and the tree server
+ * (fuse/fused.c). The daemon sends the per-VM tree snapshot after every
+ * tick; the server hands back the libvirt hook's announcements. An operator
+ * command speaks it too, to ask the server's status or to take the tree
+ * down.
+ *
+ * Messages are a header and a payload. Both ends come from one build on one
+ * host: structures go in native byte order and layout, and the header's
+ * version is checked. Every message is validated whole before use; a bad
+ * one ends the connection, never the server.
+ *
+ *   client -> server  HELLO {role, pid}; the server answers WELCOME or REFUSED
+ *   daemon -> server  SNAPSHOT (feed_encode_snapshot)
+ *   server -> daemon  ANNOUNCE {seq, prepare, name, uuid}
+ *   admin  -> server  STATUS (answered with STATUS, text) or SHUTDOWN
+ */
+#ifndef VPOWERCAP_FEED_H
+#define VPOWERCAP_FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuse/tree.h"
+
+#define FEED_MAGIC 0x46435056u      /* "VPCF" */
+#define FEED_VERSION 1
+#define FEED_PAYLOAD_MAX (256u << 20)
+#define FEED_ZONES_MAX 4096u
+#define FEED_VMS_MAX 1000000u
+#define FEED_SOCKET_FILE "tree.sock"  /* in the state directory */
+
+enum feed_type {
+	FEED_HELLO = 1,
+	FEED_WELCOME,
+	FEED_REFUSED,       /* payload: the reason, text */
+	FEED_SNAPSHOT,
+	FEED_ANNOUNCE,
+	FEED_STATUS,        /* admin's: empty; server's: text */
+	FEED_SHUTDOWN,
+};
+
+enum feed_role {
+	FEED_ROLE_DAEMON = 1,
+	FEED_ROLE_ADMIN,
+};
+
+struct feed_header {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t length;    /* of the payload */
+	uint32_t reserved;
+};
+
+struct feed_hello {
+	uint32_t role;
+	uint32_t pid;
+};
+
+struct feed_welcome {
+	uint32_t pid;              /* the server's */
+	uint32_t daemons;          /* daemons it served before this one */
+	uint64_t up_ns;            /* since it mounted the tree */
+	uint64_t stalled_ns;       /* since the last snapshot; 0: none yet */
+	uint64_t longest_stall_ns; /* the longest time without snapshot so far */
+	uint64_t snapshots;        /* received since it mounted */
+	char mountpoint[4096];
+};
+
+struct feed_announce {
+	uint64_t seq;              /* grows with each announcement */
+	uint32_t prepare;          /* 1: the domain starts; 0: it ended */
+	uint32_t reserved;
+	char name[TREE_DIR_MAX];
+	char uuid[TREE_UUID_MAX];
+};
+
+/**
+ * Send one message, whole: 0 or -errno (the connection is then unusable:
+ * part of a message may be out). Blocks until the message is out or the
+ * socket's send timeout (SO_SNDTIMEO) passes.
+ */
+int feed_send(int fd, enum feed_type type, const void *payload, size_t len);
+
+/* Messages being received on one connection. */
+struct feed_reader {
+	char *buf;
+	size_t len, alloc;
+	size_t used;        /* the last message returned, consumed at the next read */
+};
+
+/**
+ * Read what @fd has (without blocking when it is non-blocking). Returns 1
+ * with the next whole message in *@type, *@payload, *@len (valid until
+ * the next call); 0 when more is needed; -errno on an error, a bad header
+ * (-EPROTO) or the end of the connection (-ECONNRESET).
+ */
+int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **payload, size_t *len);
+
+void feed_reader_release(struct feed_reader *r);
+
+/**
+ * Encode finished snapshot @s with the last announcement the daemon has
+ * taken in (@announced_seq). Returns 0 with a malloc'd *@buf of *@len
+ * bytes, or -ENOMEM.
+ */
+int feed_encode_snapshot(const struct tree_snapshot *s, uint64_t announced_seq, void **buf, size_t *len);
+
+/**
+ * Decode and check a snapshot: sizes, counts, every string terminated,
+ * then laid out again (tree_snapshot_finish). Returns it, unpublished, or
+ * NULL with the reason in @why.
+ */
+struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t *announced_seq,
+					   char *why, size_t whylen);
+
+#endif

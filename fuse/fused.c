@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vpowercap-fused, the tree server: mounts the per-VM powercap trees and
+ * serves the latest snapshot the daemon fed it, for as long as it lives,
+ * across daemon restarts, crashes and upgrades. It is small on purpose:
+ * FUSE, the feed (fuse/feed.h) and the hook's control socket; no libvirt,
+ * and it never waits on the daemon. The daemon starts it when none runs
+ * for its state directory; `vpowercapd unmount` takes it down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/control.h"
+#include "common/log.h"
+#include "common/privs.h"
+#include "common/version.h"
+#include "fuse/feed.h"
+#include "fuse/fusefs.h"
+#include "fuse/tree.h"
+
+#define CLIENTS_MAX 8
+/* Announcements kept while no daemon takes them in; the oldest go first. */
+#define PENDING_MAX 4096
+
+struct client {
+	int fd;                      /* -1: free */
+	enum feed_role role;         /* 0 until its hello */
+	unsigned pid;
+	struct feed_reader r;
+};
+
+/* An announcement of the hook that no daemon has taken in yet. */
+struct pending {
+	uint64_t seq;
+	bool prepare;
+	char name[TREE_DIR_MAX];
+	char uuid[TREE_UUID_MAX];
+};
+
+struct server {
+	const char *mountpoint, *feed_path, *control_path, *user;
+	struct publisher tree;
+	struct fusefs *fs;
+	int feed_fd, control_fd, sig_fd;
+	struct client clients[CLIENTS_MAX];
+	int daemon;                  /* index in clients, -1: none */
+	struct tree_snapshot *base;  /* the daemon's last snapshot, not published itself */
+	struct pending *pending;
+	size_t npending, pending_alloc;
+	uint64_t next_seq;
+	uint64_t started_ns, last_snapshot_ns, daemon_left_ns, longest_stall_ns, snapshots;
+	unsigned daemons;
+	bool stop;
+	int shutdown_client;         /* the admin that asked to stop, -1: none */
+	struct complaint bad_snapshot;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Publish the daemon's last snapshot with a placeholder for each domain the
+ * hook announced that it does not hold yet: the domain's directory exists
+ * from the moment the hook returns, whether or not a daemon runs.
+ */
+static int republish(struct server *sv)
+{
+	const struct tree_snapshot *b = sv->base;
+	size_t nz = b ? b->nzones : 0, nv = b ? b->nvms : 0, extra = 0;
+	struct tree_snapshot *s;
+
+	for (size_t i = 0; i < sv->npending; i++)
+		extra += sv->pending[i].prepare;
+	s = tree_snapshot_new(nz, nv + extra);
+	if (!s)
+		return log_error(-ENOMEM, "out of memory: guests keep the previous values");
+	for (size_t z = 0; z < nz; z++)
+		tree_snapshot_add_zone(s, b->zones[z].id, b->zones[z].name, b->zones[z].max_energy_range_uj);
+	for (size_t i = 0; i < nv; i++)
+		memcpy(tree_snapshot_add_vm(s, b->vms[i].dir, b->vms[i].uuid), b->vms[i].energy_uj,
+		       nz * sizeof(uint64_t));
+	for (size_t i = 0; i < sv->npending; i++) {
+		const struct pending *p = &sv->pending[i];
+		bool held = false;
+
+		for (size_t k = 0; k < nv && !held; k++)
+			held = !strcmp(b->vms[k].uuid, p->uuid);
+		if (p->prepare && !held)
+			tree_snapshot_add_vm(s, p->name, p->uuid);
+	}
+	tree_snapshot_finish(s);
+	publisher_publish(&sv->tree, &s->pub);
+	return 0;
+}
+
+static void client_close(struct server *sv, int i, const char *why)
+{
+	struct client *c = &sv->clients[i];
+
+	if (i == sv->daemon) {
+		sv->daemon = -1;
+		sv->daemon_left_ns = now_ns();
+		log_warning("the daemon (pid %u) %s: guests read the last values until one is back", c->pid, why);
+	} else if (c->role) {
+		log_debug("client pid %u: %s", c->pid, why);
+	}
+	close(c->fd);
+	feed_reader_release(&c->r);
+	*c = (struct client){ .fd = -1 };
+	if (i == sv->shutdown_client)
+		sv->shutdown_client = -1;
+}
+
+static int send_announce(struct server *sv, const struct pending *p)
+{
+	struct feed_announce a = { .seq = p->seq, .prepare = p->prepare };
+
+	memcpy(a.name, p->name, sizeof(a.name));
+	memcpy(a.uuid, p->uuid, sizeof(a.uuid));
+	return feed_send(sv->clients[sv->daemon].fd, FEED_ANNOUNCE, &a, sizeof(a));
+}
+
+static void welcome(struct server *sv, int i)
+{
+	uint64_t now = now_ns();
+	struct feed_welcome w = {
+		.pid = (uint32_t)getpid(),
+		.daemons = sv->daemons,
+		.up_ns = now - sv->started_ns,
+		.stalled_ns = sv->last_snapshot_ns ? now - sv->last_snapshot_ns : 0,
+		.longest_stall_ns = sv->longest_stall_ns,
+		.snapshots = sv->snapshots,
+	};
+
+	snprintf(w.mountpoint, sizeof(w.mountpoint), "%s", sv->mountpoint);
+	if (feed_send(sv->clients[i].fd, FEED_WELCOME, &w, sizeof(w)) < 0)
+		client_close(sv, i, "left before the welcome");
+}
+
+static void refuse(struct server *sv, int i, const char *why)
+{
+	feed_send(sv->clients[i].fd, FEED_REFUSED, why, strlen(why));
+	client_close(sv, i, "refused");
+}
+
+static void on_hello(struct server *sv, int i, const void *payload, size_t len)
+{
+	struct client *c = &sv->clients[i];
+	struct feed_hello h;
+	char why[160];
+
+	if (len != sizeof(h)) {
+		client_close(sv, i, "sent a bad hello");
+		return;
+	}
+	memcpy(&h, payload, sizeof(h));
+	c->pid = h.pid;
+	if (h.role == FEED_ROLE_ADMIN) {
+		c->role = FEED_ROLE_ADMIN;
+		welcome(sv, i);
+		return;
+	}
+	if (h.role != FEED_ROLE_DAEMON) {
+		client_close(sv, i, "sent a bad hello");
+		return;
+	}
+	if (sv->daemon >= 0) {
+		snprintf(why, sizeof(why), "another vpowercapd (pid %u) feeds the tree at '%s'",
+			 sv->clients[sv->daemon].pid, sv->mountpoint);
+		refuse(sv, i, why);
+		return;
+	}
+	c->role = FEED_ROLE_DAEMON;
+	sv->daemon = i;
+	welcome(sv, i);
+	if (sv->clients[i].fd < 0)
+		return;
+	if (sv->last_snapshot_ns)
+		log_info("daemon pid %u feeds the tree; counters stood still for %.1f s", c->pid,
+			 (double)(now_ns() - sv->last_snapshot_ns) / 1e9);
+	else
+		log_info("daemon pid %u feeds the tree", c->pid);
+	sv->daemons++;
+	for (size_t k = 0; k < sv->npending && sv->daemon >= 0; k++)
+		if (send_announce(sv, &sv->pending[k]) < 0)
+			client_close(sv, i, "did not take the announcements");
+}
+
+static void on_snapshot(struct server *sv, int i, const void *payload, size_t len)
+{
+	struct tree_snapshot *s;
+	uint64_t seq, now;
+	size_t kept = 0;
+	char why[160];
+
+	s = feed_decode_snapshot(payload, len, &seq, why, sizeof(why));
+	if (!s) {
+		complain(&sv->bad_snapshot, LOG_LEVEL_ERROR, "refused a snapshot from pid %u: %s",
+			 sv->clients[i].pid, why);
+		client_close(sv, i, "sent a bad snapshot");
+		return;
+	}
+	complaint_release(&sv->bad_snapshot, "snapshots are sound again");
+	tree_snapshot_free(sv->base);
+	sv->base = s;
+	/* Announcements the daemon has taken in are in its snapshot now. */
+	for (size_t k = 0; k < sv->npending; k++)
+		if (sv->pending[k].seq > seq)
+			sv->pending[kept++] = sv->pending[k];
+	sv->npending = kept;
+	now = now_ns();
+	if (sv->last_snapshot_ns && now - sv->last_snapshot_ns > sv->longest_stall_ns)
+		sv->longest_stall_ns = now - sv->last_snapshot_ns;
+	sv->last_snapshot_ns = now;
+	sv->snapshots++;
+	republish(sv);
+}
+
+static void on_status(struct server *sv, int i)
+{
+	uint64_t now = now_ns();
+	char text[8192];
+	int n;
+
+	n = snprintf(text, sizeof(text), "mountpoint %s\nserver pid %d, version %s, up %.1f s, %u daemons served\n",
+		     sv->mountpoint, (int)getpid(), VPOWERCAP_VERSION, (double)(now - sv->started_ns) / 1e9,
+		     sv->daemons);
+	if (sv->daemon >= 0)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "daemon pid %u, feeding\n",
+			      sv->clients[sv->daemon].pid);
+	else
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "daemon none, for %.1f s\n",
+			      (double)(now - (sv->daemon_left_ns ? sv->daemon_left_ns : sv->started_ns)) / 1e9);
+	if (sv->last_snapshot_ns)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "last snapshot %.1f s ago, %" PRIu64 " received: %zu VMs, %zu zones\n",
+			      (double)(now - sv->last_snapshot_ns) / 1e9, sv->snapshots, sv->base->nvms,
+			      sv->base->nzones);
+	else
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "last snapshot none yet\n");
+	snprintf(text + n, sizeof(text) - (size_t)n, "longest stall %.1f s\nannouncements waiting %zu\n",
+		 (double)sv->longest_stall_ns / 1e9, sv->npending);
+	if (feed_send(sv->clients[i].fd, FEED_STATUS, text, strlen(text)) < 0)
+		client_close(sv, i, "left before the status");
+}
+
+static void on_message(struct server *sv, int i, enum feed_type type, const void *payload, size_t len)
+{
+	struct client *c = &sv->clients[i];
+
+	if (!c->role) {
+		if (type == FEED_HELLO)
+			on_hello(sv, i, payload, len);
+		else
+			client_close(sv, i, "spoke before its hello");
+		return;
+	}
+	if (c->role == FEED_ROLE_DAEMON && type == FEED_SNAPSHOT) {
+		on_snapshot(sv, i, payload, len);
+	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_STATUS) {
+		on_status(sv, i);
+	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_SHUTDOWN) {
+		if (sv->daemon >= 0) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "vpowercapd (pid %u) still feeds the tree: stop it first",
+				 sv->clients[sv->daemon].pid);
+			refuse(sv, i, why);
+			return;
+		}
+		log_info("taking the tree down, as pid %u asked", c->pid);
+		sv->stop = true;
+		sv->shutdown_client = i;
+	} else {
+		client_close(sv, i, "sent an unexpected message");
+	}
+}
+
+static void on_readable(struct server *sv, int i)
+{
+	for (;;) {
+		enum feed_type type;
+		const void *payload;
+		size_t len;
+		int ret = feed_read(sv->clients[i].fd, &sv->clients[i].r, &type, &payload, &len);
+
+		if (ret == 0)
+			return;
+		if (ret < 0) {
+			client_close(sv, i, ret == -ECONNRESET ? "went away" : "broke the feed");
+			return;
+		}
+		on_message(sv, i, type, payload, len);
+		if (sv->clients[i].fd < 0 || sv->stop)
+			return;
+	}
+}
+
+static void on_connection(struct server *sv)
+{
+	int fd = accept4(sv->feed_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < CLIENTS_MAX; i++) {
+		if (sv->clients[i].fd < 0) {
+			sv->clients[i].fd = fd;
+			return;
+		}
+	}
+	log_warning("feed: %d connections already: one more refused", CLIENTS_MAX);
+	close(fd);
+}
+
+/* Keep @a (the latest of its domain), forward it, and show its directory. */
+static void announce(struct server *sv, const struct control_request *req)
+{
+	struct pending *p = NULL;
+
+	for (size_t k = 0; k < sv->npending && !p; k++)
+		if (!strcmp(sv->pending[k].uuid, req->uuid))
+			p = &sv->pending[k];
+	if (!p) {
+		if (sv->npending == PENDING_MAX) {
+			log_warning("%d announcements wait for a daemon: the oldest is dropped", PENDING_MAX);
+			memmove(sv->pending, sv->pending + 1, (sv->npending - 1) * sizeof(*sv->pending));
+			sv->npending--;
+		}
+		if (ALLOC_GROW(sv->pending, sv->npending + 1, sv->pending_alloc) < 0) {
+			log_warning("out of memory: the announcement of '%s' is lost", req->name);
+			return;
+		}
+		p = &sv->pending[sv->npending++];
+	}
+	p->seq = ++sv->next_seq;
+	p->prepare = req->op == CONTROL_PREPARE;
+	snprintf(p->name, sizeof(p->name), "%s", req->name);
+	snprintf(p->uuid, sizeof(p->uuid), "%s", req->uuid);
+	republish(sv);
+	if (sv->daemon >= 0 && send_announce(sv, p) < 0)
+		client_close(sv, sv->daemon, "did not take an announcement");
+	else if (sv->daemon < 0)
+		log_info("domain '%s' (%s) %s: held until a daemon is back", p->name, p->uuid,
+			 p->prepare ? "starting" : "ended");
+}
+
+static void on_control(struct server *sv)
+{
+	struct control_request req;
+	int conn = control_accept(sv->control_fd, &req);
+
+	if (conn < 0)
+		return;
+	if (req.op != CONTROL_PING)
+		announce(sv, &req);
+	control_reply(conn, "ok");
+}
+
+/* Listen on the feed socket, unless a live server already does. */
+static int feed_listen(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return log_error(-ENAMETOOLONG, "feed socket path too long: '%s'", path);
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return log_error(-errno, "cannot create the feed socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+		close(fd);
+		return log_error(-EADDRINUSE, "a tree server already listens on '%s'", path);
+	}
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return log_error(-errno, "cannot create the feed socket: %s", strerror(errno));
+	unlink(path);  /* left by a server that did not exit cleanly */
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 8) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return log_error(err, "cannot listen on '%s': %s", path, strerror(-err));
+	}
+	return fd;
+}
+
+static void serve(struct server *sv)
+{
+	while (!sv->stop) {
+		struct pollfd pfd[3 + CLIENTS_MAX];
+		int owner[3 + CLIENTS_MAX];
+		nfds_t n = 0;
+
+		pfd[n] = (struct pollfd){ .fd = sv->sig_fd, .events = POLLIN };
+		owner[n++] = -1;
+		pfd[n] = (struct pollfd){ .fd = sv->feed_fd, .events = POLLIN };
+		owner[n++] = -2;
+		if (sv->control_fd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = sv->control_fd, .events = POLLIN };
+			owner[n++] = -3;
+		}
+		for (int i = 0; i < CLIENTS_MAX; i++) {
+			if (sv->clients[i].fd >= 0) {
+				pfd[n] = (struct pollfd){ .fd = sv->clients[i].fd, .events = POLLIN };
+				owner[n++] = i;
+			}
+		}
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error(-errno, "poll: %s", strerror(errno));
+			return;
+		}
+		for (nfds_t k = 0; k < n && !sv->stop; k++) {
+			if (!pfd[k].revents)
+				continue;
+			if (owner[k] == -1) {
+				struct signalfd_siginfo si;
+
+				if (read(sv->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+					log_info("signal %u: taking the tree down", si.ssi_signo);
+					sv->stop = true;
+				}
+			} else if (owner[k] == -2) {
+				on_connection(sv);
+			} else if (owner[k] == -3) {
+				on_control(sv);
+			} else if (sv->clients[owner[k]].fd == pfd[k].fd) {
+				on_readable(sv, owner[k]);
+			}
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vpowercap-fused --mountpoint DIR --feed PATH [--control PATH] [--user NAME] [--ready-fd N]\n"
+		   "The tree server of vpowercapd, which starts it: see vpowercapd(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mountpoint", required_argument, NULL, 'm' },
+		{ "feed", required_argument, NULL, 'f' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server sv = { .feed_fd = -1, .control_fd = -1, .sig_fd = -1, .daemon = -1,
+			     .shutdown_client = -1, .control_path = "" };
+	int ready_fd = -1, opt, ret = 1;
+	sigset_t mask;
+
+	log_set_program("vpowercap-fused");
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm': sv.mountpoint = optarg; break;
+		case 'f': sv.feed_path = optarg; break;
+		case 'c': sv.control_path = optarg; break;
+		case 'u': sv.user = optarg; break;
+		case 'r': ready_fd = atoi(optarg); break;
+		case 'V': printf("vpowercap-fused %s\n", VPOWERCAP_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!sv.mountpoint || !sv.feed_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (int i = 0; i < CLIENTS_MAX; i++)
+		sv.clients[i].fd = -1;
+
+	/* Signals come through a descriptor, and to no FUSE thread. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	sv.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sv.started_ns = now_ns();
+
+	sv.feed_fd = feed_listen(sv.feed_path);
+	if (sv.feed_fd < 0 || sv.sig_fd < 0 || tree_publisher_init(&sv.tree) < 0)
+		goto out;
+	sv.fs = fusefs_start(sv.mountpoint, &sv.tree);
+	if (!sv.fs)
+		goto out_tree;
+	if (sv.control_path[0] && (sv.control_fd = control_listen(sv.control_path)) < 0)
+		goto out_fs;
+	if (sv.user && privs_drop(sv.user, true) < 0)
+		goto out_fs;
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "ok\n", 3) != 3)
+			log_warning("the daemon did not wait for the server to be ready");
+		close(ready_fd);
+	}
+	serve(&sv);
+	ret = 0;
+out_fs:
+	fusefs_stop(sv.fs);
+out_tree:
+	sv.daemon = -1;  /* told below, like every client */
+	for (int i = 0; i < CLIENTS_MAX; i++)
+		if (sv.clients[i].fd >= 0 && i != sv.shutdown_client)
+			client_close(&sv, i, "told the tree is down");
+	if (sv.shutdown_client >= 0) {
+		char text[4200];
+
+		snprintf(text, sizeof(text), "unmounted %s\n", sv.mountpoint);
+		feed_send(sv.clients[sv.shutdown_client].fd, FEED_STATUS, text, strlen(text));
+		client_close(&sv, sv.shutdown_client, "asked the tree down");
+	}
+	publisher_release(&sv.tree);
+	tree_snapshot_free(sv.base);
+	free(sv.pending);
+	if (sv.control_fd >= 0)
+		close(sv.control_fd);
+out:
+	if (sv.feed_fd >= 0) {
+		close(sv.feed_fd);
+		if (ret == 0)
+			unlink(sv.feed_path);
+	}
+	return ret;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's link to the tree server (fuse/fused.c), which mounts the
+ * per-VM trees and outlives the daemon: found through the feed socket in
+ * the state directory and reused, or started when none runs. The daemon
+ * feeds it a snapshot each tick and takes the hook's announcements from it.
+ */
+#ifndef VPOWERCAP_TREELINK_H
+#define VPOWERCAP_TREELINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fuse/feed.h"
+#include "fuse/tree.h"
+
+#define TREE_SERVER_FILE "vpowercap-fused"
+
+struct tree_link_config {
+	const char *mountpoint;
+	const char *state_dir;       /* holds the feed socket */
+	const char *control_socket;  /* for the hook, served by the tree server; "" for none */
+	const char *user;            /* the server drops to it, as the daemon does */
+};
+
+struct tree_link {
+	int fd;
+	struct feed_reader r;
+	uint64_t announced_seq;      /* the last announcement taken in */
+	unsigned server_pid;
+};
+
+/**
+ * Connect to the tree server of @cfg's state directory, starting one when
+ * none runs, and say hello as the daemon. Refused when another daemon
+ * feeds it or it serves another mountpoint. Returns 0 or -errno after
+ * logging what to do.
+ */
+int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg);
+
+/** The socket to poll for announcements, -1 when not linked. */
+static inline int tree_link_fd(const struct tree_link *t)
+{
+	return t->fd;
+}
+
+/** Feed finished snapshot @s. Returns 0, or -errno: the link is lost. */
+int tree_link_publish(struct tree_link *t, const struct tree_snapshot *s);
+
+/**
+ * Take the next announcement the server has for us, without blocking.
+ * Returns 1 with it in @a, 0 when there is none, -errno when the link is
+ * lost. Once the VM is in the ledger, mark it taken in with
+ * tree_link_taken() so the next snapshot says so.
+ */
+int tree_link_poll(struct tree_link *t, struct feed_announce *a);
+
+static inline void tree_link_taken(struct tree_link *t, const struct feed_announce *a)
+{
+	if (a->seq > t->announced_seq)
+		t->announced_seq = a->seq;
+}
+
+/** Let go of the server, which goes on serving the last snapshot. */
+void tree_link_close(struct tree_link *t);
+
+/**
+ * The operator's commands: print the tree server's status (@shutdown
+ * false), or take the tree down (true). Returns a process exit status.
+ */
+int tree_link_admin(const char *state_dir, bool shutdown);
+
+#endif
