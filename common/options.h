@@ -7,6 +7,7 @@
 #ifndef VPOWERCAP_OPTIONS_H
 #define VPOWERCAP_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum option_type {
@@ -30,13 +31,34 @@ struct option_spec {
 	const char *help;
 };
 
+/** The most rows one program may have. */
+#define OPTIONS_MAX 96
+
 struct options_program {
 	const char *name;            /* "vpowercap-agent" */
 	const char *synopsis;        /* "[options] EXPORTER [options]" */
 	const char *default_config;  /* read when present, if no --config */
 	const struct option_spec *specs;
-	size_t nspecs;
+	size_t nspecs;               /* at most OPTIONS_MAX */
 };
+
+/*
+ * One parse of a program's options into a target struct. A program parses
+ * its flags in more than one call (before and after a subcommand's name),
+ * and what a call leaves for the next one lives here, not in globals: the
+ * caller owns it, usually on the stack, and a reload starts a new one.
+ * Flags are read with getopt_long(), so one parse runs at a time.
+ */
+struct options_parse {
+	const struct options_program *prog;
+	void *target;
+	/* Rows of type OPTION_LIST a flag has set: the next flag appends. */
+	bool list_flagged[OPTIONS_MAX];
+};
+
+/** Start a parse of @prog's options into @target. Allocates nothing. */
+void options_parse_init(struct options_parse *p, const struct options_program *prog,
+			void *target);
 
 /**
  * Set one option from text. Returns 0, or -EINVAL with the reason in @why.
@@ -58,18 +80,20 @@ int options_load_file(const struct options_program *prog, void *target, const ch
 /**
  * Parse the command line: load --config FILE (or the default file when it
  * exists), then apply flags from argv[@first] up to the first argument that
- * is not an option. The first flag of an OPTION_LIST replaces the file's
- * value; repeating the flag (here or in a later options_parse_flags() call)
- * appends to it. Returns the index of that argument (argc when none), 
- * -EINVAL after logging what is wrong, or -EAGAIN when --help or --version
- * was answered and the program should exit 0.
+ * is not an option. The parse @p starts over: the first flag of an
+ * OPTION_LIST replaces the file's value; repeating the flag (here or in a
+ * later options_parse_flags() on @p) appends to it. Returns the index of
+ * that argument (argc when none), -EINVAL after logging what is wrong, or
+ * -EAGAIN when --help or --version was answered and the program should
+ * exit 0.
  */
-int options_parse_args(const struct options_program *prog, void *target,
-		       int argc, char **argv, int first);
+int options_parse_args(struct options_parse *p, int argc, char **argv, int first);
 
-/** Parse flags only (no file), from argv[@first] to the first non-option. */
-int options_parse_flags(const struct options_program *prog, void *target,
-			int argc, char **argv, int first);
+/**
+ * Parse flags only (no file), from argv[@first] to the first non-option,
+ * continuing the parse @p. Returns as options_parse_args().
+ */
+int options_parse_flags(struct options_parse *p, int argc, char **argv, int first);
 
 /** Print --help for @prog to standard output. */
 void options_usage(const struct options_program *prog);

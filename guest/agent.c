@@ -291,10 +291,12 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct sensor_config sensor_cfg;
 	struct exporter_config exporter_cfg;
+	struct options_parse parse;
 	int ret, next;
 
 	log_set_program("vpowercap-agent");
-	next = options_parse_args(&agent_program, &a.cfg, argc, argv, 1);
+	options_parse_init(&parse, &agent_program, &a.cfg);
+	next = options_parse_args(&parse, argc, argv, 1);
 	if (next == -EAGAIN)
 		return 0;
 	if (next < 0)
@@ -308,7 +310,7 @@ int main(int argc, char **argv)
 			log_error(0, "unknown exporter '%s' (stdout, json or prometheus)", argv[next]);
 			return 2;
 		}
-		next = options_parse_flags(&agent_program, &a.cfg, argc, argv, next + 1);
+		next = options_parse_flags(&parse, argc, argv, next + 1);
 		if (next == -EAGAIN)
 			return 0;
 		if (next < 0)

@@ -529,9 +529,11 @@ static bool wait_until(struct daemon *d, uint64_t deadline_ns)
 static void daemon_reload(struct daemon *d)
 {
 	struct daemon_config cfg = daemon_defaults;
+	struct options_parse parse;
 
-	if (options_parse_args(&daemon_program, &cfg, d->argc, d->argv, d->flags_from) < 0 ||
-	    (d->exporter_flags && options_parse_flags(&daemon_program, &cfg, d->argc, d->argv,
+	options_parse_init(&parse, &daemon_program, &cfg);
+	if (options_parse_args(&parse, d->argc, d->argv, d->flags_from) < 0 ||
+	    (d->exporter_flags && options_parse_flags(&parse, d->argc, d->argv,
 						      d->exporter_flags) < 0) ||
 	    check_config(&cfg) < 0) {
 		log_error(0, "reload: keeping the running configuration");
@@ -755,10 +757,12 @@ int main(int argc, char **argv)
 	struct daemon d = { .cfg = daemon_defaults, .argc = argc, .argv = argv, .flags_from = 1,
 			    .proc = { .procfd = -1 }, .control_fd = -1 };
 	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_reload = { .sa_handler = on_reload };
+	struct options_parse parse;
 	int ret, next;
 
 	log_set_program("vpowercapd");
-	next = options_parse_args(&daemon_program, &d.cfg, argc, argv, 1);
+	options_parse_init(&parse, &daemon_program, &d.cfg);
+	next = options_parse_args(&parse, argc, argv, 1);
 	if (next == -EAGAIN)
 		return 0;
 	if (next < 0)
@@ -775,7 +779,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		d.exporter_flags = next + 1;
-		next = options_parse_flags(&daemon_program, &d.cfg, argc, argv, next + 1);
+		next = options_parse_flags(&parse, argc, argv, next + 1);
 		if (next == -EAGAIN)
 			return 0;
 		if (next < 0)

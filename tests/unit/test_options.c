@@ -386,6 +386,16 @@ static void test_load_missing(void **state)
 
 /* --- options_parse_args ----------------------------------------------- */
 
+/* options_parse_args() in a parse of its own, as a program's main() starts one. */
+static int parse_args(const struct options_program *pr, struct conf *c, int argc, char **argv,
+		      int first)
+{
+	struct options_parse p;
+
+	options_parse_init(&p, pr, c);
+	return options_parse_args(&p, argc, argv, first);
+}
+
 static char *write_conf(const char *dir, const char *text)
 {
 	OK(fixture_write(dir, "args.conf", text));
@@ -404,7 +414,7 @@ static void test_args_override_file(void **state)
 
 	assert_non_null(path);
 	/* --config is read first wherever it is: the flags win. */
-	assert_int_equal(options_parse_args(&prog, &c, argc, argv, 1), 7);
+	assert_int_equal(parse_args(&prog, &c, argc, argv, 1), 7);
 	assert_string_equal(argv[7], "json");
 	assert_int_equal(c.count, 9);
 	assert_string_equal(c.name, "cli");
@@ -426,7 +436,7 @@ static void test_args_config_equals(void **state)
 	argv[1] = opt;
 	argv[2] = ARG("--long-key=78");
 	argv[3] = NULL;
-	assert_int_equal(options_parse_args(&prog, &c, 3, argv, 1), 3);
+	assert_int_equal(parse_args(&prog, &c, 3, argv, 1), 3);
 	assert_int_equal(c.mode, 0);
 	/* key_name is --key-name on the command line. */
 	assert_int_equal(c.long_key_value, 78);
@@ -442,7 +452,7 @@ static void test_args_short_flags(void **state)
 	};
 
 	(void)state;
-	assert_int_equal(options_parse_args(&prog, &c, 6, argv, 1), 6);
+	assert_int_equal(parse_args(&prog, &c, 6, argv, 1), 6);
 	assert_int_equal(c.count, 3);
 	assert_int_equal(c.mode, 1);
 	assert_string_equal(c.name, "short");
@@ -458,17 +468,17 @@ static void test_args_first_and_rest(void **state)
 
 	(void)state;
 	/* From argv[2], as a program does after its subcommand's name. */
-	assert_int_equal(options_parse_args(&prog, &c, 7, argv, 2), 4);
+	assert_int_equal(parse_args(&prog, &c, 7, argv, 2), 4);
 	assert_int_equal(c.count, 4);
 	/* Nothing but options: argc. */
-	assert_int_equal(options_parse_args(&prog, &c, 4, argv, 2), 4);
+	assert_int_equal(parse_args(&prog, &c, 4, argv, 2), 4);
 	/* No argument at all. */
-	assert_int_equal(options_parse_args(&prog, &c, 1, argv, 1), 1);
+	assert_int_equal(parse_args(&prog, &c, 1, argv, 1), 1);
 	/* "--" ends the options; what follows it is the first non-option. */
 	{
 		char *dd[] = { ARG("prog"), ARG("-c"), ARG("8"), ARG("--"), ARG("-c"), NULL };
 
-		assert_int_equal(options_parse_args(&prog, &c, 5, dd, 1), 4);
+		assert_int_equal(parse_args(&prog, &c, 5, dd, 1), 4);
 		assert_int_equal(c.count, 8);
 	}
 }
@@ -486,12 +496,12 @@ static void test_args_refused(void **state)
 	char *err;
 
 	OK(fixture_capture_start(&cap, STDERR_FILENO, *state));
-	assert_int_equal(options_parse_args(&prog, &c, 3, unknown_long, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 2, unknown_short, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 2, no_value, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 2, no_value_short, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 3, bad_value, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 3, bad_choice, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, unknown_long, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 2, unknown_short, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 2, no_value, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 2, no_value_short, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, bad_value, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, bad_choice, 1), -EINVAL);
 	err = fixture_capture_end(&cap);
 	assert_non_null(err);
 	assert_defaults(&c);
@@ -512,15 +522,15 @@ static void test_args_config_problems(void **state)
 	assert_non_null(missing);
 	assert_non_null(bad);
 	/* A config named on the command line must exist. */
-	assert_int_equal(options_parse_args(&prog, &c, 3, argv, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 3, argv_bad, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, argv, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, argv_bad, 1), -EINVAL);
 	assert_defaults(&c);
 	/* The default config is read when present and skipped when not. */
 	with_default.default_config = missing;
-	assert_int_equal(options_parse_args(&with_default, &c, 1, argv, 1), 1);
+	assert_int_equal(parse_args(&with_default, &c, 1, argv, 1), 1);
 	assert_defaults(&c);
 	OK(fixture_write(*state, "missing.conf", "[main]\ncount = 55\n"));
-	assert_int_equal(options_parse_args(&with_default, &c, 1, argv, 1), 1);
+	assert_int_equal(parse_args(&with_default, &c, 1, argv, 1), 1);
 	assert_int_equal(c.count, 55);
 	free(missing);
 	free(bad);
@@ -534,18 +544,20 @@ static void test_args_list_flags(void **state)
 		ARG("prog"), ARG("--config"), path, ARG("-t"), ARG("x"), ARG("--tags"), ARG("y"),
 		ARG("json"), ARG("-t"), ARG("z"), ARG("--tags"), ARG("0123456789abcdefghij"), NULL,
 	};
+	struct options_parse p;
 
 	assert_non_null(path);
+	options_parse_init(&p, &prog, &c);
 	/* The first flag replaces the file's list, the next ones append. */
-	assert_int_equal(options_parse_args(&prog, &c, 12, argv, 1), 7);
+	assert_int_equal(options_parse_args(&p, 12, argv, 1), 7);
 	assert_string_equal(c.tags, "x,y");
 	/* Also across a second call, after the subcommand. */
-	assert_int_equal(options_parse_flags(&prog, &c, 10, argv, 8), 10);
+	assert_int_equal(options_parse_flags(&p, 10, argv, 8), 10);
 	assert_string_equal(c.tags, "x,y,z");
-	assert_int_equal(options_parse_flags(&prog, &c, 12, argv, 10), -EINVAL);
+	assert_int_equal(options_parse_flags(&p, 12, argv, 10), -EINVAL);
 	assert_string_equal(c.tags, "x,y,z");
-	/* A fresh options_parse_args() starts over from the file. */
-	assert_int_equal(options_parse_args(&prog, &c, 3, argv, 1), 3);
+	/* options_parse_args() again starts over from the file. */
+	assert_int_equal(options_parse_args(&p, 3, argv, 1), 3);
 	assert_string_equal(c.tags, "file1,file2");
 	free(path);
 }
@@ -559,7 +571,7 @@ static void test_args_help_version(void **state)
 	char *out;
 
 	OK(fixture_capture_start(&cap, STDOUT_FILENO, *state));
-	assert_int_equal(options_parse_args(&prog, &c, 2, help, 1), -EAGAIN);
+	assert_int_equal(parse_args(&prog, &c, 2, help, 1), -EAGAIN);
 	out = fixture_capture_end(&cap);
 	assert_non_null(out);
 	assert_non_null(strstr(out, "Usage: test-options [options] THING [options]"));
@@ -569,12 +581,84 @@ static void test_args_help_version(void **state)
 	free(out);
 
 	OK(fixture_capture_start(&cap, STDOUT_FILENO, *state));
-	assert_int_equal(options_parse_args(&prog, &c, 2, version, 1), -EAGAIN);
+	assert_int_equal(parse_args(&prog, &c, 2, version, 1), -EAGAIN);
 	out = fixture_capture_end(&cap);
 	assert_non_null(out);
 	assert_non_null(strstr(out, "test-options "));
 	free(out);
 	assert_defaults(&c);
+}
+
+/* The command line as a program reads it: flags, a subcommand, its flags. */
+static void parse_command_line(struct conf *c, int argc, char **argv)
+{
+	struct options_parse p;
+	int next;
+
+	*c = defaults;
+	options_parse_init(&p, &prog, c);
+	next = options_parse_args(&p, argc, argv, 1);
+	assert_true(next > 0 && next < argc);
+	assert_int_equal(options_parse_flags(&p, argc, argv, next + 1), argc);
+}
+
+/*
+ * A reload parses the same command line again, into a fresh copy of the
+ * defaults and with the file as it is now: the same flags give the same
+ * values, lists included, and nothing carries over from the first parse.
+ */
+static void test_args_reparse(void **state)
+{
+	char *path = write_conf(*state, "[main]\ntags = file\ncount = 5\n[tune]\nratio = 0.25\n");
+	char *argv[] = {
+		ARG("prog"), ARG("--config"), path, ARG("-t"), ARG("a"), ARG("-n"), ARG("cli"),
+		ARG("json"), ARG("-t"), ARG("b"), ARG("--tags=c"), NULL,
+	};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+	struct conf first, again;
+
+	assert_non_null(path);
+	parse_command_line(&first, argc, argv);
+	parse_command_line(&again, argc, argv);
+	assert_string_equal(first.tags, "a,b,c");
+	assert_string_equal(first.name, "cli");
+	assert_int_equal(first.count, 5);
+	assert_true(first.ratio == 0.25);
+	assert_string_equal(again.name, first.name);
+	assert_int_equal(again.count, first.count);
+	assert_true(again.ratio == first.ratio);
+	assert_int_equal(again.mode, first.mode);
+	assert_string_equal(again.tags, first.tags);
+	assert_int_equal(again.long_key_value, first.long_key_value);
+
+	/* The file changed: its new values, and the flags still win. */
+	OK(fixture_write(*state, "args.conf", "[main]\ntags = new\nname = file\ncount = 6\n"));
+	parse_command_line(&again, argc, argv);
+	assert_string_equal(again.tags, "a,b,c");
+	assert_string_equal(again.name, "cli");
+	assert_int_equal(again.count, 6);
+	assert_true(again.ratio == defaults.ratio);
+	free(path);
+}
+
+/* Two parses at once share nothing: one does not reset the other's lists. */
+static void test_parses_independent(void **state)
+{
+	char *argv[] = { ARG("prog"), ARG("-t"), ARG("a"), ARG("json"), ARG("-t"), ARG("b"), NULL };
+	struct conf c1 = defaults, c2 = defaults;
+	struct options_parse p1, p2;
+
+	(void)state;
+	options_parse_init(&p1, &prog, &c1);
+	options_parse_init(&p2, &prog, &c2);
+	assert_int_equal(options_parse_args(&p1, 6, argv, 1), 3);
+	assert_int_equal(options_parse_args(&p2, 3, argv, 1), 3);
+	assert_int_equal(options_parse_flags(&p1, 6, argv, 4), 6);
+	assert_string_equal(c1.tags, "a,b");
+	assert_string_equal(c2.tags, "a");
+	assert_int_equal(options_parse_flags(&p2, 6, argv, 4), 6);
+	assert_string_equal(c2.tags, "a,b");
+	assert_string_equal(c1.tags, "a,b");
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, teardown)
@@ -606,6 +690,8 @@ int main(void)
 		T(test_args_config_problems),
 		T(test_args_list_flags),
 		T(test_args_help_version),
+		T(test_args_reparse),
+		cmocka_unit_test(test_parses_independent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
