@@ -318,19 +318,33 @@ int options_parse_args(struct options_parse *p, int argc, char **argv, int first
 	return options_parse_flags(p, argc, argv, first);
 }
 
+/* The argument's name in --help: a choice's is its names, "a|b|c". */
+static const char *arg_name(const struct option_spec *s, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (s->arg || !s->choices)
+		return s->arg ? s->arg : "VALUE";
+	buf[0] = '\0';
+	for (int i = 0; s->choices[i] && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? "|" : "", s->choices[i]);
+	return buf;
+}
+
 void options_usage(const struct options_program *prog)
 {
 	printf("Usage: %s %s\n\nOptions (flag, or key in [section] of %s):\n",
 	       prog->name, prog->synopsis, prog->default_config ? prog->default_config : "the config file");
 	for (size_t i = 0; i < prog->nspecs; i++) {
 		const struct option_spec *s = &prog->specs[i];
-		char flag[FLAG_MAX], left[128];
+		char flag[FLAG_MAX], left[128], choices[96];
+		const char *arg = arg_name(s, choices, sizeof(choices));
 
 		flag_name(s->key, flag);
 		if (s->short_flag)
-			snprintf(left, sizeof(left), "-%c, --%s %s", s->short_flag, flag, s->arg);
+			snprintf(left, sizeof(left), "-%c, --%s %s", s->short_flag, flag, arg);
 		else
-			snprintf(left, sizeof(left), "    --%s %s", flag, s->arg);
+			snprintf(left, sizeof(left), "    --%s %s", flag, arg);
 		printf("  %-34s %s [%s] %s\n", left, s->help, s->section, s->key);
 	}
 	printf("  %-34s %s\n", "    --config FILE", "read FILE instead of the default config");

@@ -2,6 +2,7 @@
 /* Tests of option specs, INI files and command-line flags (common/options.c). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
@@ -31,26 +32,17 @@ struct conf {
 
 static const char *const modes[] = { "fast", "slow", "auto", NULL };
 
+#define OPTIONS_STRUCT struct conf
 static const struct option_spec specs[] = {
-	{ .section = "main", .key = "name", .short_flag = 'n', .type = OPTION_STRING,
-	  .offset = offsetof(struct conf, name), .size = sizeof(((struct conf *)0)->name),
-	  .arg = "NAME", .help = "a name" },
-	{ .section = "main", .key = "count", .short_flag = 'c', .type = OPTION_UNSIGNED,
-	  .offset = offsetof(struct conf, count), .min = 1, .max = 100,
-	  .arg = "N", .help = "how many" },
-	{ .section = "tune", .key = "ratio", .type = OPTION_DOUBLE,
-	  .offset = offsetof(struct conf, ratio), .min = 0, .max = 1,
-	  .arg = "R", .help = "a share" },
-	{ .section = "tune", .key = "mode", .short_flag = 'm', .type = OPTION_CHOICE,
-	  .offset = offsetof(struct conf, mode), .choices = modes,
-	  .arg = "MODE", .help = "how" },
-	{ .section = "main", .key = "tags", .short_flag = 't', .type = OPTION_LIST,
-	  .offset = offsetof(struct conf, tags), .size = sizeof(((struct conf *)0)->tags),
-	  .arg = "TAG", .help = "tags" },
-	{ .section = "tune", .key = "long_key", .type = OPTION_UNSIGNED,
-	  .offset = offsetof(struct conf, long_key_value), .min = 0, .max = 4000000000.0,
-	  .arg = "N", .help = "a key with an underscore" },
+	OPT_STRING("main", "name", 'n', name, "NAME", "a name"),
+	OPT_UNSIGNED("main", "count", 'c', count, 1, 100, "N", "how many"),
+	OPT_DOUBLE("tune", "ratio", 0, ratio, 0, 1, "R", "a share"),
+	OPT_CHOICE("tune", "mode", 'm', mode, modes, "how"),
+	OPT_LIST("main", "tags", 't', tags, "TAG", "tags"),
+	OPT_UNSIGNED("tune", "long_key", 0, long_key_value, 0, 4000000000.0, "N",
+		     "a key with an underscore"),
 };
+#undef OPTIONS_STRUCT
 
 static const struct options_program prog = {
 	.name = "test-options",
@@ -577,6 +569,8 @@ static void test_args_help_version(void **state)
 	assert_non_null(strstr(out, "Usage: test-options [options] THING [options]"));
 	assert_non_null(strstr(out, "-c, --count N"));
 	assert_non_null(strstr(out, "--long-key N"));
+	/* A choice's argument is its names. */
+	assert_non_null(strstr(out, "-m, --mode fast|slow|auto"));
 	assert_non_null(strstr(out, "[tune] ratio"));
 	free(out);
 
@@ -661,6 +655,139 @@ static void test_parses_independent(void **state)
 	assert_string_equal(c1.tags, "a,b");
 }
 
+/* --- blocks both programs share --------------------------------------- */
+
+/* Two programs' configs, with the shared fields in other places and orders. */
+struct agent_like {
+	char powercap_root[8];
+	double step;
+	double timeout;
+	unsigned processes;
+	char file[40];
+	double idle_watts_per_cpu;
+	double max_watts_per_cpu;
+	char listen[64];
+};
+
+struct daemon_like {
+	char listen[64];
+	int policy;
+	double max_watts_per_cpu;
+	double idle_watts_per_cpu;
+	char file[40];
+	double interval;
+	double timeout;
+	double step;
+};
+
+#define OPTIONS_STRUCT struct agent_like
+static const struct option_spec agent_like_specs[] = {
+	OPT_OUTPUT_STEP(step, 0.01, "seconds between measurements"),
+	OPT_OUTPUT_TIMEOUT(timeout, ""),
+	OPT_OUTPUT_FILE(file),
+	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
+	OPT_PROMETHEUS(listen),
+};
+#undef OPTIONS_STRUCT
+
+#define OPTIONS_STRUCT struct daemon_like
+static const struct option_spec daemon_like_specs[] = {
+	OPT_OUTPUT_STEP(step, 0.05, "exporter: seconds between reports (whole ticks)"),
+	OPT_OUTPUT_TIMEOUT(timeout, "exporter: "),
+	OPT_OUTPUT_FILE(file),
+	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
+	OPT_PROMETHEUS(listen),
+};
+#undef OPTIONS_STRUCT
+
+#define NSHARED (sizeof(agent_like_specs) / sizeof(agent_like_specs[0]))
+
+/*
+ * A shared block gives the same rows whatever struct it fills: only the
+ * offsets differ, and each points at the field of its name. Step and
+ * timeout differ where the program says (bound, help).
+ */
+static void test_shared_blocks(void **state)
+{
+	static const char *const keys[] = {
+		"step", "timeout", "file", "idle_watts_per_cpu", "max_watts_per_cpu", "listen",
+	};
+	static const size_t agent_offsets[] = {
+		offsetof(struct agent_like, step), offsetof(struct agent_like, timeout),
+		offsetof(struct agent_like, file), offsetof(struct agent_like, idle_watts_per_cpu),
+		offsetof(struct agent_like, max_watts_per_cpu), offsetof(struct agent_like, listen),
+	};
+	static const size_t daemon_offsets[] = {
+		offsetof(struct daemon_like, step), offsetof(struct daemon_like, timeout),
+		offsetof(struct daemon_like, file), offsetof(struct daemon_like, idle_watts_per_cpu),
+		offsetof(struct daemon_like, max_watts_per_cpu), offsetof(struct daemon_like, listen),
+	};
+
+	(void)state;
+	assert_int_equal(NSHARED, sizeof(daemon_like_specs) / sizeof(daemon_like_specs[0]));
+	assert_int_equal(NSHARED, sizeof(keys) / sizeof(keys[0]));
+	for (size_t i = 0; i < NSHARED; i++) {
+		const struct option_spec *a = &agent_like_specs[i], *d = &daemon_like_specs[i];
+		bool own_help = !strcmp(a->key, "step") || !strcmp(a->key, "timeout");
+
+		assert_string_equal(a->key, keys[i]);
+		assert_string_equal(d->key, keys[i]);
+		assert_string_equal(a->section, d->section);
+		assert_int_equal(a->short_flag, d->short_flag);
+		assert_int_equal(a->type, d->type);
+		assert_int_equal(a->size, d->size);
+		assert_ptr_equal(a->choices, d->choices);
+		if (strcmp(a->key, "step"))
+			assert_true(a->min == d->min);
+		assert_true(a->max == d->max);
+		assert_string_equal(a->arg, d->arg);
+		if (!own_help)
+			assert_string_equal(a->help, d->help);
+		assert_int_equal(a->offset, agent_offsets[i]);
+		assert_int_equal(d->offset, daemon_offsets[i]);
+	}
+	assert_string_equal(agent_like_specs[1].help,
+			    "stop after this many seconds (0: run until stopped)");
+	assert_string_equal(daemon_like_specs[1].help,
+			    "exporter: stop after this many seconds (0: run until stopped)");
+	assert_true(agent_like_specs[0].min == 0.01);
+	assert_true(daemon_like_specs[0].min == 0.05);
+}
+
+/* Both programs take the same values for a shared key, and refuse them alike. */
+static void test_shared_blocks_values(void **state)
+{
+	static const struct {
+		const char *value;
+		bool ok;
+	} cases[] = {
+		{ "12.5", true }, { "0", true }, { "10000", true }, { "10000.5", false },
+		{ "-1", false }, { "lots", false },
+	};
+	struct agent_like a = { .idle_watts_per_cpu = 2 };
+	struct daemon_like d = { .idle_watts_per_cpu = 2 };
+	char why_a[256], why_d[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why_a[0] = why_d[0] = '\0';
+		assert_int_equal(options_set(&agent_like_specs[3], &a, cases[i].value, why_a, sizeof(why_a)),
+				 cases[i].ok ? 0 : -EINVAL);
+		assert_int_equal(options_set(&daemon_like_specs[3], &d, cases[i].value, why_d, sizeof(why_d)),
+				 cases[i].ok ? 0 : -EINVAL);
+		assert_string_equal(why_a, why_d);
+		assert_true(a.idle_watts_per_cpu == d.idle_watts_per_cpu);
+	}
+	assert_true(a.idle_watts_per_cpu == 10000);
+	OK(options_set(&agent_like_specs[2], &a, "out.json", why_a, sizeof(why_a)));
+	OK(options_set(&daemon_like_specs[2], &d, "out.json", why_d, sizeof(why_d)));
+	assert_string_equal(a.file, "out.json");
+	assert_string_equal(d.file, "out.json");
+	OK(options_set(&agent_like_specs[5], &a, "[::1]:1", why_a, sizeof(why_a)));
+	assert_string_equal(a.listen, "[::1]:1");
+	assert_true(a.max_watts_per_cpu == 0 && d.max_watts_per_cpu == 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, teardown)
 
 int main(void)
@@ -692,6 +819,8 @@ int main(void)
 		T(test_args_help_version),
 		T(test_args_reparse),
 		cmocka_unit_test(test_parses_independent),
+		cmocka_unit_test(test_shared_blocks),
+		cmocka_unit_test(test_shared_blocks_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

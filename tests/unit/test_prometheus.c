@@ -441,10 +441,11 @@ struct listen_config {
 	char listen[64];
 };
 
+#define OPTIONS_STRUCT struct listen_config
 static const struct option_spec listen_specs[] = {
-	{ "prometheus", "listen", 0, OPTION_LIST, offsetof(struct listen_config, listen),
-	  sizeof(((struct listen_config *)0)->listen), NULL, 0, 0, "ADDR:PORT", "listen" },
+	OPT_PROMETHEUS(listen),
 };
+#undef OPTIONS_STRUCT
 
 static const struct options_program listen_program = {
 	.name = "test", .synopsis = "", .specs = listen_specs, .nspecs = 1,
