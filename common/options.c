@@ -15,32 +15,11 @@
 #include "common/version.h"
 
 #define FLAG_MAX 64
-#define SPECS_MAX 96
-#define LISTS_MAX 16
 
-/*
- * The list options set by a flag since the last options_parse_args(): the
- * first flag replaces what the file said, later ones append. A program
- * parses its flags in more than one call (before and after the exporter's
- * name), hence state that outlives one call.
- */
-static struct {
-	const void *target;
-	const struct option_spec *spec;
-} lists_seen[LISTS_MAX];
-static size_t nlists_seen;
-
-static bool list_seen(const void *target, const struct option_spec *spec)
+void options_parse_init(struct options_parse *p, const struct options_program *prog,
+			void *target)
 {
-	for (size_t i = 0; i < nlists_seen; i++)
-		if (lists_seen[i].target == target && lists_seen[i].spec == spec)
-			return true;
-	if (nlists_seen < LISTS_MAX) {
-		lists_seen[nlists_seen].target = target;
-		lists_seen[nlists_seen].spec = spec;
-		nlists_seen++;
-	}
-	return false;
+	*p = (struct options_parse){ .prog = prog, .target = target };
 }
 
 /* Append ",@value" to the list option @spec in @target. */
@@ -227,16 +206,16 @@ static void flag_name(const char *key, char *buf)
 
 enum { FLAG_CONFIG = 1000, FLAG_HELP, FLAG_VERSION, FLAG_VERBOSE, FLAG_QUIET, FLAG_SPEC };
 
-int options_parse_flags(const struct options_program *prog, void *target,
-			int argc, char **argv, int first)
+int options_parse_flags(struct options_parse *p, int argc, char **argv, int first)
 {
-	struct option longopts[SPECS_MAX + 6];
-	char names[SPECS_MAX][FLAG_MAX];
-	char shortopts[2 * SPECS_MAX + 8];
+	const struct options_program *prog = p->prog;
+	struct option longopts[OPTIONS_MAX + 6];
+	char names[OPTIONS_MAX][FLAG_MAX];
+	char shortopts[2 * OPTIONS_MAX + 8];
 	size_t ns = 0;
 	int c;
 
-	if (prog->nspecs > SPECS_MAX)
+	if (prog->nspecs > OPTIONS_MAX)
 		return log_error(-EINVAL, "internal: too many options");
 
 	shortopts[ns++] = '+';
@@ -297,24 +276,27 @@ int options_parse_flags(const struct options_program *prog, void *target,
 		}
 		if (!spec)
 			return log_error(-EINVAL, "unknown option '%s' (see --help)", argv[optind - 1]);
-		if (spec->type == OPTION_LIST && list_seen(target, spec)) {
-			if (list_append(spec, target, optarg, why, sizeof(why)) < 0)
+		if (spec->type == OPTION_LIST && p->list_flagged[spec - prog->specs]) {
+			if (list_append(spec, p->target, optarg, why, sizeof(why)) < 0)
 				return log_error(-EINVAL, "%s", why);
 			continue;
 		}
-		if (options_set(spec, target, optarg, why, sizeof(why)) < 0)
+		if (options_set(spec, p->target, optarg, why, sizeof(why)) < 0)
 			return log_error(-EINVAL, "%s", why);
+		if (spec->type == OPTION_LIST)
+			p->list_flagged[spec - prog->specs] = true;
 	}
 	return optind + first - 1;
 }
 
-int options_parse_args(const struct options_program *prog, void *target,
-		       int argc, char **argv, int first)
+int options_parse_args(struct options_parse *p, int argc, char **argv, int first)
 {
+	const struct options_program *prog = p->prog;
 	const char *config = NULL;
 	int ret;
 
-	nlists_seen = 0;
+	/* A new parse: the file's lists are replaced by the first flag again. */
+	memset(p->list_flagged, 0, sizeof(p->list_flagged));
 	/* --config comes first whatever its place, so that flags override it. */
 	for (int i = first; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "--config") && i + 1 < argc)
@@ -323,17 +305,30 @@ int options_parse_args(const struct options_program *prog, void *target,
 			config = argv[i] + 9;
 	}
 	if (config) {
-		ret = options_load_file(prog, target, config);
+		ret = options_load_file(prog, p->target, config);
 		if (ret == -ENOENT)
 			return log_error(-EINVAL, "config '%s' does not exist", config);
 		if (ret < 0)
 			return ret;
 	} else if (prog->default_config) {
-		ret = options_load_file(prog, target, prog->default_config);
+		ret = options_load_file(prog, p->target, prog->default_config);
 		if (ret < 0 && ret != -ENOENT)
 			return ret;
 	}
-	return options_parse_flags(prog, target, argc, argv, first);
+	return options_parse_flags(p, argc, argv, first);
+}
+
+/* The argument's name in --help: a choice's is its names, "a|b|c". */
+static const char *arg_name(const struct option_spec *s, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (s->arg || !s->choices)
+		return s->arg ? s->arg : "VALUE";
+	buf[0] = '\0';
+	for (int i = 0; s->choices[i] && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? "|" : "", s->choices[i]);
+	return buf;
 }
 
 void options_usage(const struct options_program *prog)
@@ -342,13 +337,14 @@ void options_usage(const struct options_program *prog)
 	       prog->name, prog->synopsis, prog->default_config ? prog->default_config : "the config file");
 	for (size_t i = 0; i < prog->nspecs; i++) {
 		const struct option_spec *s = &prog->specs[i];
-		char flag[FLAG_MAX], left[128];
+		char flag[FLAG_MAX], left[128], choices[96];
+		const char *arg = arg_name(s, choices, sizeof(choices));
 
 		flag_name(s->key, flag);
 		if (s->short_flag)
-			snprintf(left, sizeof(left), "-%c, --%s %s", s->short_flag, flag, s->arg);
+			snprintf(left, sizeof(left), "-%c, --%s %s", s->short_flag, flag, arg);
 		else
-			snprintf(left, sizeof(left), "    --%s %s", flag, s->arg);
+			snprintf(left, sizeof(left), "    --%s %s", flag, arg);
 		printf("  %-34s %s [%s] %s\n", left, s->help, s->section, s->key);
 	}
 	printf("  %-34s %s\n", "    --config FILE", "read FILE instead of the default config");

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Configuration from an INI file and from the command line, described once
- * by a table of option specs: each key of the file has a flag of the same
+ * by a table of option rows: each key of the file has a flag of the same
  * name (--key-name for key_name), and the flag wins over the file.
  */
 #ifndef VPOWERCAP_OPTIONS_H
 #define VPOWERCAP_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum option_type {
@@ -23,20 +24,132 @@ struct option_spec {
 	char short_flag;            /* 0 for none */
 	enum option_type type;
 	size_t offset;              /* of the value in the target struct */
-	size_t size;                /* OPTION_STRING: the buffer's size */
+	size_t size;                /* OPTION_STRING, OPTION_LIST: the buffer's size */
 	const char *const *choices; /* OPTION_CHOICE: NULL-terminated */
 	double min, max;            /* numeric bounds, inclusive */
-	const char *arg;            /* the argument's name in --help */
+	const char *arg;            /* the argument's name in --help; NULL: the choices */
 	const char *help;
 };
+
+/*
+ * Rows of a table, in the manner of git's parse-options. Each names its
+ * [section] and key, its short flag or 0, the field of OPTIONS_STRUCT it
+ * sets, and for --help the argument's name and what the option does. Define
+ * OPTIONS_STRUCT as the struct a table fills before the table and #undef it
+ * after; the compiler checks each field's type against the row's.
+ *
+ *	#define OPTIONS_STRUCT struct agent_config
+ *	static const struct option_spec agent_specs[] = {
+ *		OPT_STRING("agent", "proc_root", 0, proc_root, "DIR", "proc filesystem to read"),
+ *		OPT_UNSIGNED("output", "processes", 'n', processes, 0, 100000, "N", "show ..."),
+ *		OPT_CHOICE("agent", "sensor", 0, sensor, sensor_kind_names, "where power comes from"),
+ *		OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
+ *	};
+ *	#undef OPTIONS_STRUCT
+ */
+
+/* git's BUILD_ASSERT_OR_ZERO: 0, or a compile error when @cond is false. */
+#define OPTIONS_ASSERT_OR_ZERO_(cond) (sizeof(char[1 - 2 * !(cond)]) - 1)
+#define OPTIONS_FIELD_(field) (((OPTIONS_STRUCT *)0)->field)
+#define OPTIONS_IS_(field, type) \
+	__builtin_types_compatible_p(__typeof__(OPTIONS_FIELD_(field)), type)
+/* The field's offset, once it is known to be a @type. */
+#define OPTIONS_OFFSET_(field, type) \
+	(offsetof(OPTIONS_STRUCT, field) + OPTIONS_ASSERT_OR_ZERO_(OPTIONS_IS_(field, type)))
+/* The field's offset, once it is known to be an array of char (not a pointer). */
+#define OPTIONS_OFFSET_CHARS_(field) \
+	(offsetof(OPTIONS_STRUCT, field) + OPTIONS_ASSERT_OR_ZERO_( \
+		__builtin_types_compatible_p(__typeof__(OPTIONS_FIELD_(field)[0]), char) && \
+		!__builtin_types_compatible_p(__typeof__(OPTIONS_FIELD_(field)), \
+					      __typeof__(&OPTIONS_FIELD_(field)[0]))))
+
+/** A char array field: the value as given. */
+#define OPT_STRING(section_, key_, short_, field, arg_, help_) \
+	{ .section = (section_), .key = (key_), .short_flag = (short_), .type = OPTION_STRING, \
+	  .offset = OPTIONS_OFFSET_CHARS_(field), .size = sizeof(OPTIONS_FIELD_(field)), \
+	  .arg = (arg_), .help = (help_) }
+
+/** A char array field, comma-separated: the first flag replaces, repeats append. */
+#define OPT_LIST(section_, key_, short_, field, arg_, help_) \
+	{ .section = (section_), .key = (key_), .short_flag = (short_), .type = OPTION_LIST, \
+	  .offset = OPTIONS_OFFSET_CHARS_(field), .size = sizeof(OPTIONS_FIELD_(field)), \
+	  .arg = (arg_), .help = (help_) }
+
+/** An unsigned field: a whole number from @min_ to @max_. */
+#define OPT_UNSIGNED(section_, key_, short_, field, min_, max_, arg_, help_) \
+	{ .section = (section_), .key = (key_), .short_flag = (short_), .type = OPTION_UNSIGNED, \
+	  .offset = OPTIONS_OFFSET_(field, unsigned), .min = (min_), .max = (max_), \
+	  .arg = (arg_), .help = (help_) }
+
+/** A double field: a number from @min_ to @max_. */
+#define OPT_DOUBLE(section_, key_, short_, field, min_, max_, arg_, help_) \
+	{ .section = (section_), .key = (key_), .short_flag = (short_), .type = OPTION_DOUBLE, \
+	  .offset = OPTIONS_OFFSET_(field, double), .min = (min_), .max = (max_), \
+	  .arg = (arg_), .help = (help_) }
+
+/**
+ * An int field: the index of the value in @names_ (NULL-terminated). --help
+ * shows the names as the argument, "a|b|c".
+ */
+#define OPT_CHOICE(section_, key_, short_, field, names_, help_) \
+	{ .section = (section_), .key = (key_), .short_flag = (short_), .type = OPTION_CHOICE, \
+	  .offset = OPTIONS_OFFSET_(field, int), .choices = (names_), .help = (help_) }
+
+/*
+ * Blocks of rows both programs have, written here once so that their keys,
+ * flags, bounds and help stay the same in both. Each takes the fields of
+ * the program's OPTIONS_STRUCT. What a step is differs (the agent measures
+ * every step, the daemon reports every so many whole ticks), so its lower
+ * bound and help are the program's; the timeout's help is scoped by a
+ * literal prefix ("exporter: " where the program may run without one).
+ * Defaults stay with each program's config (the listen addresses differ).
+ */
+#define OPT_OUTPUT_STEP(field, min_, help_) \
+	OPT_DOUBLE("output", "step", 's', field, min_, 86400, "SECONDS", help_)
+#define OPT_OUTPUT_TIMEOUT(field, scope_) \
+	OPT_DOUBLE("output", "timeout", 't', field, 0, 1e9, "SECONDS", \
+		   scope_ "stop after this many seconds (0: run until stopped)")
+#define OPT_OUTPUT_FILE(field) \
+	OPT_STRING("output", "file", 0, field, "PATH", \
+		   "json: append to PATH instead of standard output")
+#define OPT_ESTIMATE(idle_field, max_field) \
+	OPT_DOUBLE("estimate", "idle_watts_per_cpu", 0, idle_field, 0, 10000, "WATTS", \
+		   "estimate: power of one idle CPU"), \
+	OPT_DOUBLE("estimate", "max_watts_per_cpu", 0, max_field, 0, 10000, "WATTS", \
+		   "estimate: power of one fully busy CPU")
+#define OPT_PROMETHEUS(listen_field) \
+	OPT_LIST("prometheus", "listen", 0, listen_field, "ADDR:PORT", \
+		 "prometheus: address to serve /metrics on, [ADDR]:PORT for IPv6; " \
+		 "repeat or comma-separate for several")
+
+/** The most rows one program may have. */
+#define OPTIONS_MAX 96
 
 struct options_program {
 	const char *name;            /* "vpowercap-agent" */
 	const char *synopsis;        /* "[options] EXPORTER [options]" */
 	const char *default_config;  /* read when present, if no --config */
 	const struct option_spec *specs;
-	size_t nspecs;
+	size_t nspecs;               /* at most OPTIONS_MAX */
 };
+
+/*
+ * One parse of a program's options into a target struct. A program parses
+ * its flags in more than one call (before and after a subcommand's name),
+ * and what a call leaves for the next one lives here, not in globals: the
+ * caller owns it, usually on the stack, and a reload starts a new one.
+ * Flags are read with getopt_long(), so one parse runs at a time.
+ */
+struct options_parse {
+	const struct options_program *prog;
+	void *target;
+	/* Rows of type OPTION_LIST a flag has set: the next flag appends. */
+	bool list_flagged[OPTIONS_MAX];
+};
+
+/** Start a parse of @prog's options into @target. Allocates nothing. */
+void options_parse_init(struct options_parse *p, const struct options_program *prog,
+			void *target);
 
 /**
  * Set one option from text. Returns 0, or -EINVAL with the reason in @why.
@@ -58,18 +171,20 @@ int options_load_file(const struct options_program *prog, void *target, const ch
 /**
  * Parse the command line: load --config FILE (or the default file when it
  * exists), then apply flags from argv[@first] up to the first argument that
- * is not an option. The first flag of an OPTION_LIST replaces the file's
- * value; repeating the flag (here or in a later options_parse_flags() call)
- * appends to it. Returns the index of that argument (argc when none), 
- * -EINVAL after logging what is wrong, or -EAGAIN when --help or --version
- * was answered and the program should exit 0.
+ * is not an option. The parse @p starts over: the first flag of an
+ * OPTION_LIST replaces the file's value; repeating the flag (here or in a
+ * later options_parse_flags() on @p) appends to it. Returns the index of
+ * that argument (argc when none), -EINVAL after logging what is wrong, or
+ * -EAGAIN when --help or --version was answered and the program should
+ * exit 0.
  */
-int options_parse_args(const struct options_program *prog, void *target,
-		       int argc, char **argv, int first);
+int options_parse_args(struct options_parse *p, int argc, char **argv, int first);
 
-/** Parse flags only (no file), from argv[@first] to the first non-option. */
-int options_parse_flags(const struct options_program *prog, void *target,
-			int argc, char **argv, int first);
+/**
+ * Parse flags only (no file), from argv[@first] to the first non-option,
+ * continuing the parse @p. Returns as options_parse_args().
+ */
+int options_parse_flags(struct options_parse *p, int argc, char **argv, int first);
 
 /** Print --help for @prog to standard output. */
 void options_usage(const struct options_program *prog);

@@ -43,37 +43,27 @@ struct agent_config {
 	char listen[512];              /* prometheus: ADDR:PORT,... */
 };
 
-#define OFF(field) offsetof(struct agent_config, field)
-#define STR(field) OFF(field), sizeof(((struct agent_config *)0)->field)
-
+#define OPTIONS_STRUCT struct agent_config
 static const struct option_spec agent_specs[] = {
-	{ "agent", "powercap_root", 0, OPTION_STRING, STR(powercap_root), NULL, 0, 0, "DIR",
-	  "powercap tree to read (default: /run/vpowercap-guest, else /sys/class/powercap)" },
-	{ "agent", "proc_root", 0, OPTION_STRING, STR(proc_root), NULL, 0, 0, "DIR",
-	  "proc filesystem to read" },
-	{ "agent", "sensor", 0, OPTION_CHOICE, OFF(sensor), 0, sensor_kind_names, 0, 0,
-	  "auto|powercap|estimate", "where power comes from" },
-	{ "agent", "exporter", 0, OPTION_CHOICE, OFF(exporter), 0, exporter_kind_names, 0, 0,
-	  "stdout|json|prometheus", "exporter when none is named on the command line" },
-	{ "output", "step", 's', OPTION_DOUBLE, OFF(step), 0, NULL, 0.01, 86400, "SECONDS",
-	  "seconds between measurements" },
-	{ "output", "timeout", 't', OPTION_DOUBLE, OFF(timeout), 0, NULL, 0, 1e9, "SECONDS",
-	  "stop after this many seconds (0: run until stopped)" },
-	{ "output", "processes", 'n', OPTION_UNSIGNED, OFF(processes), 0, NULL, 0, 100000, "N",
-	  "show the top N processes by power" },
-	{ "output", "cgroups", 0, OPTION_UNSIGNED, OFF(cgroups), 0, NULL, 0, 100000, "N",
-	  "prometheus: export the top N cgroups (units, containers) by power" },
-	{ "output", "regex", 0, OPTION_STRING, STR(regex), NULL, 0, 0, "REGEX",
-	  "only processes whose name matches this extended regex" },
-	{ "output", "file", 0, OPTION_STRING, STR(file), NULL, 0, 0, "PATH",
-	  "json: append to PATH instead of standard output" },
-	{ "estimate", "idle_watts_per_cpu", 0, OPTION_DOUBLE, OFF(idle_watts_per_cpu), 0, NULL, 0, 10000,
-	  "WATTS", "estimate: power of one idle CPU" },
-	{ "estimate", "max_watts_per_cpu", 0, OPTION_DOUBLE, OFF(max_watts_per_cpu), 0, NULL, 0, 10000,
-	  "WATTS", "estimate: power of one fully busy CPU" },
-	{ "prometheus", "listen", 0, OPTION_LIST, STR(listen), NULL, 0, 0, "ADDR:PORT",
-	  "prometheus: address to serve /metrics on, [ADDR]:PORT for IPv6; repeat or comma-separate for several" },
+	OPT_STRING("agent", "powercap_root", 0, powercap_root, "DIR",
+		   "powercap tree to read (default: /run/vpowercap-guest, else /sys/class/powercap)"),
+	OPT_STRING("agent", "proc_root", 0, proc_root, "DIR", "proc filesystem to read"),
+	OPT_CHOICE("agent", "sensor", 0, sensor, sensor_kind_names, "where power comes from"),
+	OPT_CHOICE("agent", "exporter", 0, exporter, exporter_kind_names,
+		   "exporter when none is named on the command line"),
+	OPT_OUTPUT_STEP(step, 0.01, "seconds between measurements"),
+	OPT_OUTPUT_TIMEOUT(timeout, ""),
+	OPT_UNSIGNED("output", "processes", 'n', processes, 0, 100000, "N",
+		     "show the top N processes by power"),
+	OPT_UNSIGNED("output", "cgroups", 0, cgroups, 0, 100000, "N",
+		     "prometheus: export the top N cgroups (units, containers) by power"),
+	OPT_STRING("output", "regex", 0, regex, "REGEX",
+		   "only processes whose name matches this extended regex"),
+	OPT_OUTPUT_FILE(file),
+	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
+	OPT_PROMETHEUS(listen),
 };
+#undef OPTIONS_STRUCT
 
 static const struct options_program agent_program = {
 	.name = "vpowercap-agent",
@@ -291,10 +281,12 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct sensor_config sensor_cfg;
 	struct exporter_config exporter_cfg;
+	struct options_parse parse;
 	int ret, next;
 
 	log_set_program("vpowercap-agent");
-	next = options_parse_args(&agent_program, &a.cfg, argc, argv, 1);
+	options_parse_init(&parse, &agent_program, &a.cfg);
+	next = options_parse_args(&parse, argc, argv, 1);
 	if (next == -EAGAIN)
 		return 0;
 	if (next < 0)
@@ -308,7 +300,7 @@ int main(int argc, char **argv)
 			log_error(0, "unknown exporter '%s' (stdout, json or prometheus)", argv[next]);
 			return 2;
 		}
-		next = options_parse_flags(&agent_program, &a.cfg, argc, argv, next + 1);
+		next = options_parse_flags(&parse, argc, argv, next + 1);
 		if (next == -EAGAIN)
 			return 0;
 		if (next < 0)

@@ -65,49 +65,34 @@ struct daemon_config {
 	char listen[512];      /* prometheus: ADDR:PORT,... */
 };
 
-#define OFF(field) offsetof(struct daemon_config, field)
-#define STR(field) OFF(field), sizeof(((struct daemon_config *)0)->field)
-
+#define OPTIONS_STRUCT struct daemon_config
 static const struct option_spec daemon_specs[] = {
-	{ "daemon", "powercap_root", 0, OPTION_STRING, STR(powercap_root), NULL, 0, 0, "DIR",
-	  "the host's powercap tree" },
-	{ "daemon", "proc_root", 0, OPTION_STRING, STR(proc_root), NULL, 0, 0, "DIR",
-	  "proc filesystem to read" },
-	{ "daemon", "sensor", 0, OPTION_CHOICE, OFF(sensor), 0, sensor_kind_names, 0, 0,
-	  "auto|powercap|estimate", "where the host's power comes from" },
-	{ "daemon", "vm_source", 0, OPTION_CHOICE, OFF(vm_source), 0, vm_source_kind_names, 0, 0,
-	  "libvirt|proc", "where VMs are found" },
-	{ "daemon", "libvirt_uri", 0, OPTION_STRING, STR(libvirt_uri), NULL, 0, 0, "URI",
-	  "libvirt connection" },
-	{ "daemon", "state_dir", 0, OPTION_STRING, STR(state_dir), NULL, 0, 0, "DIR",
-	  "where counters are saved" },
-	{ "daemon", "mountpoint", 0, OPTION_STRING, STR(mountpoint), NULL, 0, 0, "DIR",
-	  "where the per-VM powercap trees are mounted (empty: not served)" },
-	{ "daemon", "control_socket", 0, OPTION_STRING, STR(control_socket), NULL, 0, 0, "PATH",
-	  "socket on which the libvirt hook announces domains (empty: none)" },
-	{ "daemon", "user", 0, OPTION_STRING, STR(user), NULL, 0, 0, "NAME",
-	  "user to run as once the sensors are open" },
-	{ "daemon", "interval", 0, OPTION_DOUBLE, OFF(interval), 0, NULL, 0.01, 3600, "SECONDS",
-	  "seconds between ticks" },
-	{ "daemon", "exporter", 0, OPTION_CHOICE, OFF(exporter), 0, exporter_kind_names, 0, 0,
-	  "stdout|json|prometheus", "exporter when none is named on the command line" },
-	{ "attribution", "policy", 0, OPTION_CHOICE, OFF(policy), 0, policy_names, 0, 0,
-	  "busy|capacity|split", "how a zone's energy is split between VMs" },
-	{ "attribution", "idle_watts", 0, OPTION_STRING, STR(idle_watts), NULL, 0, 0, "W|ZONE=W,...",
-	  "split: idle power, for every zone or by zone name (default: learned)" },
-	{ "output", "step", 's', OPTION_DOUBLE, OFF(step), 0, NULL, 0.05, 86400, "SECONDS",
-	  "exporter: seconds between reports (whole ticks)" },
-	{ "output", "timeout", 't', OPTION_DOUBLE, OFF(timeout), 0, NULL, 0, 1e9, "SECONDS",
-	  "exporter: stop after this many seconds (0: run until stopped)" },
-	{ "output", "file", 0, OPTION_STRING, STR(file), NULL, 0, 0, "PATH",
-	  "json: append to PATH instead of standard output" },
-	{ "estimate", "idle_watts_per_cpu", 0, OPTION_DOUBLE, OFF(idle_watts_per_cpu), 0, NULL, 0, 10000,
-	  "WATTS", "estimate: power of one idle CPU" },
-	{ "estimate", "max_watts_per_cpu", 0, OPTION_DOUBLE, OFF(max_watts_per_cpu), 0, NULL, 0, 10000,
-	  "WATTS", "estimate: power of one fully busy CPU" },
-	{ "prometheus", "listen", 0, OPTION_LIST, STR(listen), NULL, 0, 0, "ADDR:PORT",
-	  "prometheus: address to serve /metrics on, [ADDR]:PORT for IPv6; repeat or comma-separate for several" },
+	OPT_STRING("daemon", "powercap_root", 0, powercap_root, "DIR", "the host's powercap tree"),
+	OPT_STRING("daemon", "proc_root", 0, proc_root, "DIR", "proc filesystem to read"),
+	OPT_CHOICE("daemon", "sensor", 0, sensor, sensor_kind_names,
+		   "where the host's power comes from"),
+	OPT_CHOICE("daemon", "vm_source", 0, vm_source, vm_source_kind_names, "where VMs are found"),
+	OPT_STRING("daemon", "libvirt_uri", 0, libvirt_uri, "URI", "libvirt connection"),
+	OPT_STRING("daemon", "state_dir", 0, state_dir, "DIR", "where counters are saved"),
+	OPT_STRING("daemon", "mountpoint", 0, mountpoint, "DIR",
+		   "where the per-VM powercap trees are mounted (empty: not served)"),
+	OPT_STRING("daemon", "control_socket", 0, control_socket, "PATH",
+		   "socket on which the libvirt hook announces domains (empty: none)"),
+	OPT_STRING("daemon", "user", 0, user, "NAME", "user to run as once the sensors are open"),
+	OPT_DOUBLE("daemon", "interval", 0, interval, 0.01, 3600, "SECONDS", "seconds between ticks"),
+	OPT_CHOICE("daemon", "exporter", 0, exporter, exporter_kind_names,
+		   "exporter when none is named on the command line"),
+	OPT_CHOICE("attribution", "policy", 0, policy, policy_names,
+		   "how a zone's energy is split between VMs"),
+	OPT_STRING("attribution", "idle_watts", 0, idle_watts, "W|ZONE=W,...",
+		   "split: idle power, for every zone or by zone name (default: learned)"),
+	OPT_OUTPUT_STEP(step, 0.05, "exporter: seconds between reports (whole ticks)"),
+	OPT_OUTPUT_TIMEOUT(timeout, "exporter: "),
+	OPT_OUTPUT_FILE(file),
+	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
+	OPT_PROMETHEUS(listen),
 };
+#undef OPTIONS_STRUCT
 
 static const struct options_program daemon_program = {
 	.name = "vpowercapd",
@@ -523,9 +508,11 @@ static bool wait_until(struct daemon *d, uint64_t deadline_ns)
 static void daemon_reload(struct daemon *d)
 {
 	struct daemon_config cfg = daemon_defaults;
+	struct options_parse parse;
 
-	if (options_parse_args(&daemon_program, &cfg, d->argc, d->argv, d->flags_from) < 0 ||
-	    (d->exporter_flags && options_parse_flags(&daemon_program, &cfg, d->argc, d->argv,
+	options_parse_init(&parse, &daemon_program, &cfg);
+	if (options_parse_args(&parse, d->argc, d->argv, d->flags_from) < 0 ||
+	    (d->exporter_flags && options_parse_flags(&parse, d->argc, d->argv,
 						      d->exporter_flags) < 0) ||
 	    check_config(&cfg) < 0) {
 		log_error(0, "reload: keeping the running configuration");
@@ -745,10 +732,12 @@ int main(int argc, char **argv)
 	struct daemon d = { .cfg = daemon_defaults, .argc = argc, .argv = argv, .flags_from = 1,
 			    .proc = { .procfd = -1 }, .tree = { .fd = -1 } };
 	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_reload = { .sa_handler = on_reload };
+	struct options_parse parse;
 	int ret, next;
 
 	log_set_program("vpowercapd");
-	next = options_parse_args(&daemon_program, &d.cfg, argc, argv, 1);
+	options_parse_init(&parse, &daemon_program, &d.cfg);
+	next = options_parse_args(&parse, argc, argv, 1);
 	if (next == -EAGAIN)
 		return 0;
 	if (next < 0)
@@ -779,7 +768,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		d.exporter_flags = next + 1;
-		next = options_parse_flags(&daemon_program, &d.cfg, argc, argv, next + 1);
+		next = options_parse_flags(&parse, argc, argv, next + 1);
 		if (next == -EAGAIN)
 			return 0;
 		if (next < 0)

@@ -2,6 +2,7 @@
 /* Tests of option specs, INI files and command-line flags (common/options.c). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
@@ -31,26 +32,17 @@ struct conf {
 
 static const char *const modes[] = { "fast", "slow", "auto", NULL };
 
+#define OPTIONS_STRUCT struct conf
 static const struct option_spec specs[] = {
-	{ .section = "main", .key = "name", .short_flag = 'n', .type = OPTION_STRING,
-	  .offset = offsetof(struct conf, name), .size = sizeof(((struct conf *)0)->name),
-	  .arg = "NAME", .help = "a name" },
-	{ .section = "main", .key = "count", .short_flag = 'c', .type = OPTION_UNSIGNED,
-	  .offset = offsetof(struct conf, count), .min = 1, .max = 100,
-	  .arg = "N", .help = "how many" },
-	{ .section = "tune", .key = "ratio", .type = OPTION_DOUBLE,
-	  .offset = offsetof(struct conf, ratio), .min = 0, .max = 1,
-	  .arg = "R", .help = "a share" },
-	{ .section = "tune", .key = "mode", .short_flag = 'm', .type = OPTION_CHOICE,
-	  .offset = offsetof(struct conf, mode), .choices = modes,
-	  .arg = "MODE", .help = "how" },
-	{ .section = "main", .key = "tags", .short_flag = 't', .type = OPTION_LIST,
-	  .offset = offsetof(struct conf, tags), .size = sizeof(((struct conf *)0)->tags),
-	  .arg = "TAG", .help = "tags" },
-	{ .section = "tune", .key = "long_key", .type = OPTION_UNSIGNED,
-	  .offset = offsetof(struct conf, long_key_value), .min = 0, .max = 4000000000.0,
-	  .arg = "N", .help = "a key with an underscore" },
+	OPT_STRING("main", "name", 'n', name, "NAME", "a name"),
+	OPT_UNSIGNED("main", "count", 'c', count, 1, 100, "N", "how many"),
+	OPT_DOUBLE("tune", "ratio", 0, ratio, 0, 1, "R", "a share"),
+	OPT_CHOICE("tune", "mode", 'm', mode, modes, "how"),
+	OPT_LIST("main", "tags", 't', tags, "TAG", "tags"),
+	OPT_UNSIGNED("tune", "long_key", 0, long_key_value, 0, 4000000000.0, "N",
+		     "a key with an underscore"),
 };
+#undef OPTIONS_STRUCT
 
 static const struct options_program prog = {
 	.name = "test-options",
@@ -386,6 +378,16 @@ static void test_load_missing(void **state)
 
 /* --- options_parse_args ----------------------------------------------- */
 
+/* options_parse_args() in a parse of its own, as a program's main() starts one. */
+static int parse_args(const struct options_program *pr, struct conf *c, int argc, char **argv,
+		      int first)
+{
+	struct options_parse p;
+
+	options_parse_init(&p, pr, c);
+	return options_parse_args(&p, argc, argv, first);
+}
+
 static char *write_conf(const char *dir, const char *text)
 {
 	OK(fixture_write(dir, "args.conf", text));
@@ -404,7 +406,7 @@ static void test_args_override_file(void **state)
 
 	assert_non_null(path);
 	/* --config is read first wherever it is: the flags win. */
-	assert_int_equal(options_parse_args(&prog, &c, argc, argv, 1), 7);
+	assert_int_equal(parse_args(&prog, &c, argc, argv, 1), 7);
 	assert_string_equal(argv[7], "json");
 	assert_int_equal(c.count, 9);
 	assert_string_equal(c.name, "cli");
@@ -426,7 +428,7 @@ static void test_args_config_equals(void **state)
 	argv[1] = opt;
 	argv[2] = ARG("--long-key=78");
 	argv[3] = NULL;
-	assert_int_equal(options_parse_args(&prog, &c, 3, argv, 1), 3);
+	assert_int_equal(parse_args(&prog, &c, 3, argv, 1), 3);
 	assert_int_equal(c.mode, 0);
 	/* key_name is --key-name on the command line. */
 	assert_int_equal(c.long_key_value, 78);
@@ -442,7 +444,7 @@ static void test_args_short_flags(void **state)
 	};
 
 	(void)state;
-	assert_int_equal(options_parse_args(&prog, &c, 6, argv, 1), 6);
+	assert_int_equal(parse_args(&prog, &c, 6, argv, 1), 6);
 	assert_int_equal(c.count, 3);
 	assert_int_equal(c.mode, 1);
 	assert_string_equal(c.name, "short");
@@ -458,17 +460,17 @@ static void test_args_first_and_rest(void **state)
 
 	(void)state;
 	/* From argv[2], as a program does after its subcommand's name. */
-	assert_int_equal(options_parse_args(&prog, &c, 7, argv, 2), 4);
+	assert_int_equal(parse_args(&prog, &c, 7, argv, 2), 4);
 	assert_int_equal(c.count, 4);
 	/* Nothing but options: argc. */
-	assert_int_equal(options_parse_args(&prog, &c, 4, argv, 2), 4);
+	assert_int_equal(parse_args(&prog, &c, 4, argv, 2), 4);
 	/* No argument at all. */
-	assert_int_equal(options_parse_args(&prog, &c, 1, argv, 1), 1);
+	assert_int_equal(parse_args(&prog, &c, 1, argv, 1), 1);
 	/* "--" ends the options; what follows it is the first non-option. */
 	{
 		char *dd[] = { ARG("prog"), ARG("-c"), ARG("8"), ARG("--"), ARG("-c"), NULL };
 
-		assert_int_equal(options_parse_args(&prog, &c, 5, dd, 1), 4);
+		assert_int_equal(parse_args(&prog, &c, 5, dd, 1), 4);
 		assert_int_equal(c.count, 8);
 	}
 }
@@ -486,12 +488,12 @@ static void test_args_refused(void **state)
 	char *err;
 
 	OK(fixture_capture_start(&cap, STDERR_FILENO, *state));
-	assert_int_equal(options_parse_args(&prog, &c, 3, unknown_long, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 2, unknown_short, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 2, no_value, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 2, no_value_short, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 3, bad_value, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 3, bad_choice, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, unknown_long, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 2, unknown_short, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 2, no_value, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 2, no_value_short, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, bad_value, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, bad_choice, 1), -EINVAL);
 	err = fixture_capture_end(&cap);
 	assert_non_null(err);
 	assert_defaults(&c);
@@ -512,15 +514,15 @@ static void test_args_config_problems(void **state)
 	assert_non_null(missing);
 	assert_non_null(bad);
 	/* A config named on the command line must exist. */
-	assert_int_equal(options_parse_args(&prog, &c, 3, argv, 1), -EINVAL);
-	assert_int_equal(options_parse_args(&prog, &c, 3, argv_bad, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, argv, 1), -EINVAL);
+	assert_int_equal(parse_args(&prog, &c, 3, argv_bad, 1), -EINVAL);
 	assert_defaults(&c);
 	/* The default config is read when present and skipped when not. */
 	with_default.default_config = missing;
-	assert_int_equal(options_parse_args(&with_default, &c, 1, argv, 1), 1);
+	assert_int_equal(parse_args(&with_default, &c, 1, argv, 1), 1);
 	assert_defaults(&c);
 	OK(fixture_write(*state, "missing.conf", "[main]\ncount = 55\n"));
-	assert_int_equal(options_parse_args(&with_default, &c, 1, argv, 1), 1);
+	assert_int_equal(parse_args(&with_default, &c, 1, argv, 1), 1);
 	assert_int_equal(c.count, 55);
 	free(missing);
 	free(bad);
@@ -534,18 +536,20 @@ static void test_args_list_flags(void **state)
 		ARG("prog"), ARG("--config"), path, ARG("-t"), ARG("x"), ARG("--tags"), ARG("y"),
 		ARG("json"), ARG("-t"), ARG("z"), ARG("--tags"), ARG("0123456789abcdefghij"), NULL,
 	};
+	struct options_parse p;
 
 	assert_non_null(path);
+	options_parse_init(&p, &prog, &c);
 	/* The first flag replaces the file's list, the next ones append. */
-	assert_int_equal(options_parse_args(&prog, &c, 12, argv, 1), 7);
+	assert_int_equal(options_parse_args(&p, 12, argv, 1), 7);
 	assert_string_equal(c.tags, "x,y");
 	/* Also across a second call, after the subcommand. */
-	assert_int_equal(options_parse_flags(&prog, &c, 10, argv, 8), 10);
+	assert_int_equal(options_parse_flags(&p, 10, argv, 8), 10);
 	assert_string_equal(c.tags, "x,y,z");
-	assert_int_equal(options_parse_flags(&prog, &c, 12, argv, 10), -EINVAL);
+	assert_int_equal(options_parse_flags(&p, 12, argv, 10), -EINVAL);
 	assert_string_equal(c.tags, "x,y,z");
-	/* A fresh options_parse_args() starts over from the file. */
-	assert_int_equal(options_parse_args(&prog, &c, 3, argv, 1), 3);
+	/* options_parse_args() again starts over from the file. */
+	assert_int_equal(options_parse_args(&p, 3, argv, 1), 3);
 	assert_string_equal(c.tags, "file1,file2");
 	free(path);
 }
@@ -559,22 +563,229 @@ static void test_args_help_version(void **state)
 	char *out;
 
 	OK(fixture_capture_start(&cap, STDOUT_FILENO, *state));
-	assert_int_equal(options_parse_args(&prog, &c, 2, help, 1), -EAGAIN);
+	assert_int_equal(parse_args(&prog, &c, 2, help, 1), -EAGAIN);
 	out = fixture_capture_end(&cap);
 	assert_non_null(out);
 	assert_non_null(strstr(out, "Usage: test-options [options] THING [options]"));
 	assert_non_null(strstr(out, "-c, --count N"));
 	assert_non_null(strstr(out, "--long-key N"));
+	/* A choice's argument is its names. */
+	assert_non_null(strstr(out, "-m, --mode fast|slow|auto"));
 	assert_non_null(strstr(out, "[tune] ratio"));
 	free(out);
 
 	OK(fixture_capture_start(&cap, STDOUT_FILENO, *state));
-	assert_int_equal(options_parse_args(&prog, &c, 2, version, 1), -EAGAIN);
+	assert_int_equal(parse_args(&prog, &c, 2, version, 1), -EAGAIN);
 	out = fixture_capture_end(&cap);
 	assert_non_null(out);
 	assert_non_null(strstr(out, "test-options "));
 	free(out);
 	assert_defaults(&c);
+}
+
+/* The command line as a program reads it: flags, a subcommand, its flags. */
+static void parse_command_line(struct conf *c, int argc, char **argv)
+{
+	struct options_parse p;
+	int next;
+
+	*c = defaults;
+	options_parse_init(&p, &prog, c);
+	next = options_parse_args(&p, argc, argv, 1);
+	assert_true(next > 0 && next < argc);
+	assert_int_equal(options_parse_flags(&p, argc, argv, next + 1), argc);
+}
+
+/*
+ * A reload parses the same command line again, into a fresh copy of the
+ * defaults and with the file as it is now: the same flags give the same
+ * values, lists included, and nothing carries over from the first parse.
+ */
+static void test_args_reparse(void **state)
+{
+	char *path = write_conf(*state, "[main]\ntags = file\ncount = 5\n[tune]\nratio = 0.25\n");
+	char *argv[] = {
+		ARG("prog"), ARG("--config"), path, ARG("-t"), ARG("a"), ARG("-n"), ARG("cli"),
+		ARG("json"), ARG("-t"), ARG("b"), ARG("--tags=c"), NULL,
+	};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+	struct conf first, again;
+
+	assert_non_null(path);
+	parse_command_line(&first, argc, argv);
+	parse_command_line(&again, argc, argv);
+	assert_string_equal(first.tags, "a,b,c");
+	assert_string_equal(first.name, "cli");
+	assert_int_equal(first.count, 5);
+	assert_true(first.ratio == 0.25);
+	assert_string_equal(again.name, first.name);
+	assert_int_equal(again.count, first.count);
+	assert_true(again.ratio == first.ratio);
+	assert_int_equal(again.mode, first.mode);
+	assert_string_equal(again.tags, first.tags);
+	assert_int_equal(again.long_key_value, first.long_key_value);
+
+	/* The file changed: its new values, and the flags still win. */
+	OK(fixture_write(*state, "args.conf", "[main]\ntags = new\nname = file\ncount = 6\n"));
+	parse_command_line(&again, argc, argv);
+	assert_string_equal(again.tags, "a,b,c");
+	assert_string_equal(again.name, "cli");
+	assert_int_equal(again.count, 6);
+	assert_true(again.ratio == defaults.ratio);
+	free(path);
+}
+
+/* Two parses at once share nothing: one does not reset the other's lists. */
+static void test_parses_independent(void **state)
+{
+	char *argv[] = { ARG("prog"), ARG("-t"), ARG("a"), ARG("json"), ARG("-t"), ARG("b"), NULL };
+	struct conf c1 = defaults, c2 = defaults;
+	struct options_parse p1, p2;
+
+	(void)state;
+	options_parse_init(&p1, &prog, &c1);
+	options_parse_init(&p2, &prog, &c2);
+	assert_int_equal(options_parse_args(&p1, 6, argv, 1), 3);
+	assert_int_equal(options_parse_args(&p2, 3, argv, 1), 3);
+	assert_int_equal(options_parse_flags(&p1, 6, argv, 4), 6);
+	assert_string_equal(c1.tags, "a,b");
+	assert_string_equal(c2.tags, "a");
+	assert_int_equal(options_parse_flags(&p2, 6, argv, 4), 6);
+	assert_string_equal(c2.tags, "a,b");
+	assert_string_equal(c1.tags, "a,b");
+}
+
+/* --- blocks both programs share --------------------------------------- */
+
+/* Two programs' configs, with the shared fields in other places and orders. */
+struct agent_like {
+	char powercap_root[8];
+	double step;
+	double timeout;
+	unsigned processes;
+	char file[40];
+	double idle_watts_per_cpu;
+	double max_watts_per_cpu;
+	char listen[64];
+};
+
+struct daemon_like {
+	char listen[64];
+	int policy;
+	double max_watts_per_cpu;
+	double idle_watts_per_cpu;
+	char file[40];
+	double interval;
+	double timeout;
+	double step;
+};
+
+#define OPTIONS_STRUCT struct agent_like
+static const struct option_spec agent_like_specs[] = {
+	OPT_OUTPUT_STEP(step, 0.01, "seconds between measurements"),
+	OPT_OUTPUT_TIMEOUT(timeout, ""),
+	OPT_OUTPUT_FILE(file),
+	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
+	OPT_PROMETHEUS(listen),
+};
+#undef OPTIONS_STRUCT
+
+#define OPTIONS_STRUCT struct daemon_like
+static const struct option_spec daemon_like_specs[] = {
+	OPT_OUTPUT_STEP(step, 0.05, "exporter: seconds between reports (whole ticks)"),
+	OPT_OUTPUT_TIMEOUT(timeout, "exporter: "),
+	OPT_OUTPUT_FILE(file),
+	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
+	OPT_PROMETHEUS(listen),
+};
+#undef OPTIONS_STRUCT
+
+#define NSHARED (sizeof(agent_like_specs) / sizeof(agent_like_specs[0]))
+
+/*
+ * A shared block gives the same rows whatever struct it fills: only the
+ * offsets differ, and each points at the field of its name. Step and
+ * timeout differ where the program says (bound, help).
+ */
+static void test_shared_blocks(void **state)
+{
+	static const char *const keys[] = {
+		"step", "timeout", "file", "idle_watts_per_cpu", "max_watts_per_cpu", "listen",
+	};
+	static const size_t agent_offsets[] = {
+		offsetof(struct agent_like, step), offsetof(struct agent_like, timeout),
+		offsetof(struct agent_like, file), offsetof(struct agent_like, idle_watts_per_cpu),
+		offsetof(struct agent_like, max_watts_per_cpu), offsetof(struct agent_like, listen),
+	};
+	static const size_t daemon_offsets[] = {
+		offsetof(struct daemon_like, step), offsetof(struct daemon_like, timeout),
+		offsetof(struct daemon_like, file), offsetof(struct daemon_like, idle_watts_per_cpu),
+		offsetof(struct daemon_like, max_watts_per_cpu), offsetof(struct daemon_like, listen),
+	};
+
+	(void)state;
+	assert_int_equal(NSHARED, sizeof(daemon_like_specs) / sizeof(daemon_like_specs[0]));
+	assert_int_equal(NSHARED, sizeof(keys) / sizeof(keys[0]));
+	for (size_t i = 0; i < NSHARED; i++) {
+		const struct option_spec *a = &agent_like_specs[i], *d = &daemon_like_specs[i];
+		bool own_help = !strcmp(a->key, "step") || !strcmp(a->key, "timeout");
+
+		assert_string_equal(a->key, keys[i]);
+		assert_string_equal(d->key, keys[i]);
+		assert_string_equal(a->section, d->section);
+		assert_int_equal(a->short_flag, d->short_flag);
+		assert_int_equal(a->type, d->type);
+		assert_int_equal(a->size, d->size);
+		assert_ptr_equal(a->choices, d->choices);
+		if (strcmp(a->key, "step"))
+			assert_true(a->min == d->min);
+		assert_true(a->max == d->max);
+		assert_string_equal(a->arg, d->arg);
+		if (!own_help)
+			assert_string_equal(a->help, d->help);
+		assert_int_equal(a->offset, agent_offsets[i]);
+		assert_int_equal(d->offset, daemon_offsets[i]);
+	}
+	assert_string_equal(agent_like_specs[1].help,
+			    "stop after this many seconds (0: run until stopped)");
+	assert_string_equal(daemon_like_specs[1].help,
+			    "exporter: stop after this many seconds (0: run until stopped)");
+	assert_true(agent_like_specs[0].min == 0.01);
+	assert_true(daemon_like_specs[0].min == 0.05);
+}
+
+/* Both programs take the same values for a shared key, and refuse them alike. */
+static void test_shared_blocks_values(void **state)
+{
+	static const struct {
+		const char *value;
+		bool ok;
+	} cases[] = {
+		{ "12.5", true }, { "0", true }, { "10000", true }, { "10000.5", false },
+		{ "-1", false }, { "lots", false },
+	};
+	struct agent_like a = { .idle_watts_per_cpu = 2 };
+	struct daemon_like d = { .idle_watts_per_cpu = 2 };
+	char why_a[256], why_d[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why_a[0] = why_d[0] = '\0';
+		assert_int_equal(options_set(&agent_like_specs[3], &a, cases[i].value, why_a, sizeof(why_a)),
+				 cases[i].ok ? 0 : -EINVAL);
+		assert_int_equal(options_set(&daemon_like_specs[3], &d, cases[i].value, why_d, sizeof(why_d)),
+				 cases[i].ok ? 0 : -EINVAL);
+		assert_string_equal(why_a, why_d);
+		assert_true(a.idle_watts_per_cpu == d.idle_watts_per_cpu);
+	}
+	assert_true(a.idle_watts_per_cpu == 10000);
+	OK(options_set(&agent_like_specs[2], &a, "out.json", why_a, sizeof(why_a)));
+	OK(options_set(&daemon_like_specs[2], &d, "out.json", why_d, sizeof(why_d)));
+	assert_string_equal(a.file, "out.json");
+	assert_string_equal(d.file, "out.json");
+	OK(options_set(&agent_like_specs[5], &a, "[::1]:1", why_a, sizeof(why_a)));
+	assert_string_equal(a.listen, "[::1]:1");
+	assert_true(a.max_watts_per_cpu == 0 && d.max_watts_per_cpu == 0);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, teardown)
@@ -606,6 +817,10 @@ int main(void)
 		T(test_args_config_problems),
 		T(test_args_list_flags),
 		T(test_args_help_version),
+		T(test_args_reparse),
+		cmocka_unit_test(test_parses_independent),
+		cmocka_unit_test(test_shared_blocks),
+		cmocka_unit_test(test_shared_blocks_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

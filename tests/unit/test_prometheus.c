@@ -441,10 +441,11 @@ struct listen_config {
 	char listen[64];
 };
 
+#define OPTIONS_STRUCT struct listen_config
 static const struct option_spec listen_specs[] = {
-	{ "prometheus", "listen", 0, OPTION_LIST, offsetof(struct listen_config, listen),
-	  sizeof(((struct listen_config *)0)->listen), NULL, 0, 0, "ADDR:PORT", "listen" },
+	OPT_PROMETHEUS(listen),
 };
+#undef OPTIONS_STRUCT
 
 static const struct options_program listen_program = {
 	.name = "test", .synopsis = "", .specs = listen_specs, .nspecs = 1,
@@ -474,11 +475,11 @@ static void args_free(struct args *a)
 		free(a->argv[i]);
 }
 
-/* options_parse_args() on the first @n words of @src. */
-static int parse(struct listen_config *c, const char *const *src, int n)
+/* options_parse_args() on the first @n words of @src, as the parse @p. */
+static int parse(struct options_parse *p, const char *const *src, int n)
 {
 	struct args a = args_of(src);
-	int ret = options_parse_args(&listen_program, c, n, a.argv, 1);
+	int ret = options_parse_args(p, n, a.argv, 1);
 
 	args_free(&a);
 	return ret;
@@ -493,26 +494,28 @@ static void test_listen_flags(void **state)
 					     "0.0.0.0:3", NULL };
 	static const char *const toolong[] = { "test", "--listen", "[0000:0000:0000:0000:0000:0000:0000:0001]:1",
 					       "--listen", "[0000:0000:0000:0000:0000:0000:0000:0001]:2", NULL };
+	struct options_parse p;
 	struct args a;
 
 	(void)state;
-	assert_int_equal(parse(&c, one, 1), 1);
+	options_parse_init(&p, &listen_program, &c);
+	assert_int_equal(parse(&p, one, 1), 1);
 	assert_string_equal(c.listen, "127.0.0.1:9810");
-	assert_int_equal(parse(&c, one, 3), 3);
+	assert_int_equal(parse(&p, one, 3), 3);
 	assert_string_equal(c.listen, "[::1]:1");
 	strcpy(c.listen, "127.0.0.1:9810");
-	assert_int_equal(parse(&c, two, 4), 4);
+	assert_int_equal(parse(&p, two, 4), 4);
 	assert_string_equal(c.listen, "[::1]:1,127.0.0.1:2");
 	/* a new parse starts again from the configured value */
 	strcpy(c.listen, "127.0.0.1:9810");
-	assert_int_equal(parse(&c, comma, 5), 5);
+	assert_int_equal(parse(&p, comma, 5), 5);
 	assert_string_equal(c.listen, "[::1]:1,127.0.0.1:2,0.0.0.0:3");
 	/* flags parsed after the exporter's name append too */
 	a = args_of(one);
-	assert_int_equal(options_parse_flags(&listen_program, &c, 3, a.argv, 1), 3);
+	assert_int_equal(options_parse_flags(&p, 3, a.argv, 1), 3);
 	args_free(&a);
 	assert_string_equal(c.listen, "[::1]:1,127.0.0.1:2,0.0.0.0:3,[::1]:1");
-	assert_int_equal(parse(&c, toolong, 5), -EINVAL);
+	assert_int_equal(parse(&p, toolong, 5), -EINVAL);
 }
 
 int main(void)
