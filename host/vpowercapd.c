@@ -747,7 +747,7 @@ int main(int argc, char **argv)
 	if (next < argc && (!strcmp(argv[next], "status") || !strcmp(argv[next], "unmount"))) {
 		int cmd = next;
 
-		next = options_parse_flags(&daemon_program, &d.cfg, argc, argv, cmd + 1);
+		next = options_parse_flags(&parse, argc, argv, cmd + 1);
 		if (next == -EAGAIN)
 			return 0;
 		if (next < 0)
