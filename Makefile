@@ -4,7 +4,8 @@
 #   make            build build/vpowercap-agent and build/libvpowercap.a
 #   make deps       install the Debian packages the build and tests need
 #   make test       build and run every test
-#   make check      the same suite under AddressSanitizer and UBSan
+#   make check      the same suite under AddressSanitizer and UBSan, then make tsan
+#   make tsan       the threaded code's unit tests under ThreadSanitizer
 #   make bench      benchmarks that print figures
 #   make run        run the agent here for a few steps
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -97,7 +98,7 @@ LIBVIRT_MOD := $(BUILD)/vpowercapd-libvirt.so
 HOOK := $(BUILD)/vpowercap-hook
 FUSED := $(BUILD)/vpowercap-fused
 
-.PHONY: all deps deps-agent test check bench run install install-agent uninstall clean unit-tests
+.PHONY: all deps deps-agent test check tsan bench run install install-agent uninstall clean unit-tests
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -195,6 +196,16 @@ test: deps
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=address,undefined test-only
+	$(Q)$(MAKE) --no-print-directory tsan
+
+# ThreadSanitizer, in a tree of its own, on the unit tests of what threads
+# share (the snapshot publisher). libtsan comes with gcc, as libasan does.
+TSAN_BUILD := build/tsan
+TSAN_TESTS := test_publish
+tsan: deps
+	$(Q)$(MAKE) --no-print-directory SANITIZE=thread BUILD=$(TSAN_BUILD) \
+		$(TSAN_TESTS:%=$(TSAN_BUILD)/tests/%)
+	$(Q)BUILD=$(TSAN_BUILD) TESTS=unit/ TSAN_OPTIONS=halt_on_error=1 tests/run.sh
 
 # The suite against an already-built tree (used by check).
 .PHONY: test-only

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "host/vmsource_i.h"
+#include "host/vmsource_proc_i.h"
 
 /* A pid seen at the last scan. */
 struct known_pid {
@@ -96,9 +97,8 @@ static void lowercase(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* Parse a qemu command line (NUL-separated) into @vm. Returns false when it is not qemu. */
-static bool parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned long long start,
-			  struct vm_info *vm)
+bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned long long start,
+			       struct vm_info *vm)
 {
 	const char *args[512];
 	size_t nargs = 0;
@@ -226,7 +226,7 @@ static void learn_pid(struct proc_source *ps, struct known_pid *k)
 	if (fd < 0)
 		return;
 	if (read_stat_fd(fd, &st) < 0 ||
-	    !parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &k->vm)) {
+	    !proc_source_parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &k->vm)) {
 		close(fd);
 		return;
 	}

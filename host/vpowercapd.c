@@ -20,19 +20,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/control.h"
 #include "common/alloc.h"
+#include "common/control.h"
 #include "common/exporter.h"
-#include "host/share.h"
-#include "host/treelink.h"
-#include "host/ledger.h"
-#include "host/libvirt_module.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/privs.h"
 #include "common/proc.h"
 #include "common/sensor.h"
+#include "host/idle_watts.h"
+#include "host/ledger.h"
+#include "host/libvirt_module.h"
+#include "host/share.h"
 #include "host/state.h"
+#include "host/treelink.h"
 #include "host/vmpoll.h"
 #include "host/vmsource.h"
 
@@ -145,46 +146,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * Parse idle_watts: a number for every zone, or "name=W,name=W". Returns
- * 0 or -EINVAL with the reason in @why. With @zone, *@watts receives that
- * zone's value (-1 when it has none).
- */
-static int idle_watts_lookup(const char *spec, const char *zone, double *watts, char *why, size_t whylen)
-{
-	char buf[512], *save = NULL;
-	char *end;
-
-	*watts = -1;
-	if (!spec[0])
-		return 0;
-	*watts = strtod(spec, &end);
-	if (end != spec && *end == '\0')
-		return *watts >= 0 ? 0 : (snprintf(why, whylen, "idle_watts must not be negative"), -EINVAL);
-	*watts = -1;
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(item, '=');
-		double w;
-
-		while (*item == ' ')
-			item++;
-		if (!eq || eq == item) {
-			snprintf(why, whylen, "idle_watts: '%s' is not ZONE=WATTS", item);
-			return -EINVAL;
-		}
-		*eq = '\0';
-		w = strtod(eq + 1, &end);
-		if (end == eq + 1 || *end != '\0' || w < 0) {
-			snprintf(why, whylen, "idle_watts: '%s' is not a number of watts", eq + 1);
-			return -EINVAL;
-		}
-		if (zone && !strcmp(item, zone))
-			*watts = w;
-	}
-	return 0;
 }
 
 static double idle_watts_of(const char *zone_name, void *arg)

@@ -20,6 +20,8 @@
 
 #include "common/exporter.h"
 #include "common/options.h"
+#include "common/prometheus_text.h"
+#include "common/prometheus_text_i.h"
 
 static char *render(const struct report *r, unsigned long reports)
 {

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Prometheus text exposition format (version 0.0.4): a report rendered
+ * to text, families and samples, label values escaped. Pure: no I/O, no
+ * threads; the exporter (exporter_prometheus.c) serves what this renders.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/prometheus_text.h"
+#include "common/prometheus_text_i.h"
+#include "common/version.h"
+
+struct buf {
+	char *p;
+	size_t len, alloc;
+	bool failed;
+};
+
+static bool buf_reserve(struct buf *b, size_t more)
+{
+	size_t alloc;
+	char *p;
+
+	if (b->failed)
+		return false;
+	if (b->len + more < b->alloc)
+		return true;
+	alloc = b->alloc ? b->alloc : 4096;
+	while (alloc <= b->len + more)
+		alloc *= 2;
+	p = realloc(b->p, alloc);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->p = p;
+	b->alloc = alloc;
+	b->p[b->len] = '\0';
+	return true;
+}
+
+static void buf_put(struct buf *b, const char *s, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3)))
+static void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!buf_reserve(b, 256))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->alloc - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if ((size_t)n >= b->alloc - b->len) {
+		if (!buf_reserve(b, (size_t)n + 1))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, b->alloc - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at @s, or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* @s escaped as a label value (no quotes). */
+static void buf_label_value(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (n == 0) {
+			buf_put(b, "\xef\xbf\xbd", 3);  /* U+FFFD for a byte that is not UTF-8 */
+			p++;
+		} else if (*p == '\\') {
+			buf_put(b, "\\\\", 2);
+			p++;
+		} else if (*p == '"') {
+			buf_put(b, "\\\"", 2);
+			p++;
+		} else if (*p == '\n') {
+			buf_put(b, "\\n", 2);
+			p++;
+		} else {
+			buf_put(b, (const char *)p, n);
+			p += n;
+		}
+	}
+}
+
+char *prometheus_label_value(const char *s)
+{
+	struct buf b = { 0 };
+
+	buf_reserve(&b, strlen(s) + 1);
+	buf_label_value(&b, s);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* key1="v1",key2="v2" as one malloc'd string, or NULL. */
+static char *label_pair(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	struct buf b = { 0 };
+
+	buf_reserve(&b, 64);
+	buf_puts(&b, k1);
+	buf_puts(&b, "=\"");
+	buf_label_value(&b, v1 ? v1 : "");
+	buf_puts(&b, "\"");
+	if (k2) {
+		buf_puts(&b, ",");
+		buf_puts(&b, k2);
+		buf_puts(&b, "=\"");
+		buf_label_value(&b, v2 ? v2 : "");
+		buf_puts(&b, "\"");
+	}
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/*
+ * A sample's value. Joules and watts are written to six decimals (a
+ * microjoule, a microwatt), trailing zeros dropped, from integers: exact
+ * and fast. What does not fit falls back to printf.
+ */
+static void buf_value(struct buf *b, double v)
+{
+	char tmp[48];
+	char *end = tmp + sizeof(tmp), *q = end;
+	bool neg = v < 0;
+	double a = neg ? -v : v;
+	uint64_t micro, whole, frac;
+
+	if (isnan(v)) {
+		buf_put(b, "NaN", 3);
+		return;
+	}
+	if (isinf(v)) {
+		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (a >= 9e12) {
+		buf_printf(b, "%.17g", v);
+		return;
+	}
+	micro = (uint64_t)llround(a * 1e6);
+	whole = micro / 1000000;
+	frac = micro % 1000000;
+	if (frac) {
+		int digits = 6;
+
+		while (frac % 10 == 0) {
+			frac /= 10;
+			digits--;
+		}
+		while (digits--) {
+			*--q = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		*--q = '.';
+	}
+	do {
+		*--q = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole);
+	if (neg && micro)
+		*--q = '-';
+	buf_put(b, q, (size_t)(end - q));
+}
+
+static void family(struct buf *b, const char *name, const char *type, const char *help)
+{
+	buf_puts(b, "# HELP ");
+	buf_puts(b, name);
+	buf_puts(b, " ");
+	buf_puts(b, help);
+	buf_puts(b, "\n# TYPE ");
+	buf_puts(b, name);
+	buf_puts(b, " ");
+	buf_puts(b, type);
+	buf_puts(b, "\n");
+}
+
+/* name{l1,l2,l3} value: empty or NULL label sets are left out. */
+static void sample(struct buf *b, const char *name, const char *l1, const char *l2,
+		   const char *l3, double v)
+{
+	const char *ls[3] = { l1, l2, l3 };
+	bool open = false;
+
+	buf_puts(b, name);
+	for (int i = 0; i < 3; i++) {
+		if (!ls[i] || !ls[i][0])
+			continue;
+		buf_puts(b, open ? "," : "{");
+		buf_puts(b, ls[i]);
+		open = true;
+	}
+	buf_puts(b, open ? "} " : " ");
+	buf_value(b, v);
+	buf_put(b, "\n", 1);
+}
+
+struct render {
+	struct buf b;
+	const struct report *r;
+	const char *src;     /* source="estimate", or "" */
+	char **zl;           /* zone="...",name="..." per zone */
+	char **il;           /* per process, cgroup or VM */
+	size_t nil;
+};
+
+static void render_zones(struct render *rd, const char *energy, const char *power,
+			 const char *what)
+{
+	const struct report *r = rd->r;
+	char help[160];
+
+	snprintf(help, sizeof(help), "Energy of a powercap zone %s, in joules.", what);
+	family(&rd->b, energy, "counter", help);
+	for (size_t i = 0; i < r->nzones; i++)
+		sample(&rd->b, energy, rd->zl[i], rd->src, NULL, r->zones[i].energy_j);
+	family(&rd->b, power, "gauge", "Power of a powercap zone over the last report's interval, in watts.");
+	for (size_t i = 0; i < r->nzones; i++)
+		if (r->zones[i].valid)
+			sample(&rd->b, power, rd->zl[i], rd->src, NULL, r->zones[i].power_w);
+	family(&rd->b, "vpowercap_machine_power_watts", "gauge",
+	       "Power of the whole machine (psys, or packages plus DRAM), in watts.");
+	if (r->host_valid)
+		sample(&rd->b, "vpowercap_machine_power_watts", rd->src, NULL, NULL, r->host_power_w);
+}
+
+static int render_agent(struct render *rd)
+{
+	const struct report *r = rd->r;
+	size_t n = r->nprocesses > r->ncgroups ? r->nprocesses : r->ncgroups;
+
+	render_zones(rd, "vpowercap_zone_energy_joules_total", "vpowercap_zone_power_watts",
+		     "since the agent started");
+	rd->il = calloc(n ? n : 1, sizeof(*rd->il));
+	if (!rd->il)
+		return -ENOMEM;
+	rd->nil = n;
+	for (size_t i = 0; i < r->nprocesses; i++) {
+		char pid[24];
+
+		snprintf(pid, sizeof(pid), "%d", (int)r->processes[i].pid);
+		if (!(rd->il[i] = label_pair("pid", pid, "comm", r->processes[i].comm)))
+			return -ENOMEM;
+	}
+	family(&rd->b, "vpowercap_process_power_watts", "gauge",
+	       "Power of one of the top processes over the last report's interval, in watts.");
+	for (size_t i = 0; i < r->nprocesses; i++)
+		sample(&rd->b, "vpowercap_process_power_watts", rd->il[i], rd->src, NULL,
+		       r->processes[i].power_w);
+	family(&rd->b, "vpowercap_process_energy_joules_total", "counter",
+	       "Energy of one of the top processes since the agent first saw it among them, in joules.");
+	for (size_t i = 0; i < r->nprocesses; i++)
+		sample(&rd->b, "vpowercap_process_energy_joules_total", rd->il[i], rd->src, NULL,
+		       r->processes[i].energy_j);
+	for (size_t i = 0; i < r->nprocesses; i++) {
+		free(rd->il[i]);
+		rd->il[i] = NULL;
+	}
+	family(&rd->b, "vpowercap_cgroup_power_watts", "gauge",
+	       "Power of the processes of one of the top cgroups (systemd unit, container), in watts.");
+	for (size_t i = 0; i < r->ncgroups; i++) {
+		if (!(rd->il[i] = label_pair("cgroup", r->cgroups[i].path, NULL, NULL)))
+			return -ENOMEM;
+		sample(&rd->b, "vpowercap_cgroup_power_watts", rd->il[i], rd->src, NULL,
+		       r->cgroups[i].power_w);
+	}
+	return 0;
+}
+
+static int render_host(struct render *rd)
+{
+	const struct report *r = rd->r;
+
+	render_zones(rd, "vpowercap_host_energy_joules_total", "vpowercap_host_power_watts",
+		     "of the host, counted by the daemon across restarts");
+	family(&rd->b, "vpowercap_unattributed_energy_joules_total", "counter",
+	       "Energy of a host zone that no VM was given (the host remainder), in joules.");
+	for (size_t i = 0; i < r->nzones; i++)
+		sample(&rd->b, "vpowercap_unattributed_energy_joules_total", rd->zl[i], rd->src, NULL,
+		       r->zones[i].unattributed_j);
+	family(&rd->b, "vpowercap_unattributed_power_watts", "gauge",
+	       "Power of a host zone that no VM was given over the last report's interval, in watts.");
+	for (size_t i = 0; i < r->nzones; i++)
+		if (r->zones[i].valid)
+			sample(&rd->b, "vpowercap_unattributed_power_watts", rd->zl[i], rd->src, NULL,
+			       r->zones[i].unattributed_w);
+
+	rd->il = calloc(r->nvms ? r->nvms : 1, sizeof(*rd->il));
+	if (!rd->il)
+		return -ENOMEM;
+	rd->nil = r->nvms;
+	for (size_t v = 0; v < r->nvms; v++)
+		if (!(rd->il[v] = label_pair("domain", r->vms[v].domain, "uuid", r->vms[v].uuid)))
+			return -ENOMEM;
+	family(&rd->b, "vpowercap_vm_energy_joules_total", "counter",
+	       "Energy of a VM in a host zone, the counter its powercap tree shows before wrapping, in joules.");
+	for (size_t v = 0; v < r->nvms; v++)
+		for (size_t z = 0; z < r->nzones; z++)
+			sample(&rd->b, "vpowercap_vm_energy_joules_total", rd->il[v], rd->zl[z], rd->src,
+			       r->vms[v].zones[z].energy_j);
+	family(&rd->b, "vpowercap_vm_power_watts", "gauge",
+	       "Power of a VM in a host zone over the last report's interval, in watts.");
+	for (size_t v = 0; v < r->nvms; v++)
+		for (size_t z = 0; z < r->nzones; z++)
+			if (r->zones[z].valid)
+				sample(&rd->b, "vpowercap_vm_power_watts", rd->il[v], rd->zl[z], rd->src,
+				       r->vms[v].zones[z].power_w);
+	family(&rd->b, "vpowercap_vm_vcpus", "gauge", "Virtual CPUs of a VM.");
+	for (size_t v = 0; v < r->nvms; v++)
+		sample(&rd->b, "vpowercap_vm_vcpus", rd->il[v], NULL, NULL, r->vms[v].vcpus);
+	family(&rd->b, "vpowercap_vm_running", "gauge", "Whether a VM is running (1) or defined but shut off (0).");
+	for (size_t v = 0; v < r->nvms; v++)
+		sample(&rd->b, "vpowercap_vm_running", rd->il[v], NULL, NULL, r->vms[v].running);
+	return 0;
+}
+
+/* The metrics about the exporting program itself. */
+static void render_self(struct render *rd, unsigned long reports)
+{
+	const struct report *r = rd->r;
+	char *version = label_pair("version", VPOWERCAP_VERSION, NULL, NULL);
+
+	family(&rd->b, "vpowercap_build_info", "gauge", "Always 1; the version of vpowercap in a label.");
+	sample(&rd->b, "vpowercap_build_info", version ? version : "", NULL, NULL, 1);
+	free(version);
+	if (!version)
+		rd->b.failed = true;
+	family(&rd->b, "vpowercap_reports_total", "counter", "Reports (steps) published since start.");
+	sample(&rd->b, "vpowercap_reports_total", NULL, NULL, NULL, (double)reports);
+	if (!r)
+		return;
+	family(&rd->b, "vpowercap_tick_duration_seconds", "gauge",
+	       "How long the last tick took to read the sensors and split the energy, in seconds.");
+	sample(&rd->b, "vpowercap_tick_duration_seconds", NULL, NULL, NULL, r->tick_s);
+	family(&rd->b, "vpowercap_report_interval_seconds", "gauge",
+	       "The interval the last report's power figures are averaged over, in seconds.");
+	sample(&rd->b, "vpowercap_report_interval_seconds", NULL, NULL, NULL, r->interval_s);
+	family(&rd->b, "vpowercap_last_report_timestamp_seconds", "gauge",
+	       "When the last report was published, in seconds since the Unix epoch.");
+	sample(&rd->b, "vpowercap_last_report_timestamp_seconds", NULL, NULL, NULL, r->timestamp);
+}
+
+int prometheus_render(const struct report *r, unsigned long reports, char **text, size_t *len)
+{
+	struct render rd = { .r = r, .src = "" };
+	int ret = 0;
+
+	buf_reserve(&rd.b, 16384);
+	if (r) {
+		if (r->source && !strcmp(r->source, "estimate"))
+			rd.src = "source=\"estimate\"";
+		rd.zl = calloc(r->nzones ? r->nzones : 1, sizeof(*rd.zl));
+		if (!rd.zl) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < r->nzones; i++)
+			if (!(rd.zl[i] = label_pair("zone", r->zones[i].id, "name", r->zones[i].name))) {
+				ret = -ENOMEM;
+				goto out;
+			}
+		ret = r->host ? render_host(&rd) : render_agent(&rd);
+		if (ret < 0)
+			goto out;
+	}
+	render_self(&rd, reports);
+out:
+	if (rd.zl)
+		for (size_t i = 0; i < r->nzones; i++)
+			free(rd.zl[i]);
+	free(rd.zl);
+	for (size_t i = 0; i < rd.nil; i++)
+		free(rd.il[i]);
+	free(rd.il);
+	if (ret == 0 && rd.b.failed)
+		ret = -ENOMEM;
+	if (ret < 0) {
+		free(rd.b.p);
+		return ret;
+	}
+	*text = rd.b.p;
+	*len = rd.b.len;
+	return 0;
+}

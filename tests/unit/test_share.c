@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of the VMs' tree snapshot built from the ledger's view
+ * (host/share.c): which zones and VMs are presented, the estimate's zone
+ * served as a package, values modulo each zone's range, and the VMs'
+ * directories as the FUSE side looks them up.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/sensor.h"
+#include "host/share.h"
+
+#define MAX_ZONES 4
+
+/* A ledger fed, tick by tick, by a fake sensor tree and a VM list. */
+struct host {
+	struct ledger ledger;
+	struct vm_list vms;
+	struct powercap pc;
+	struct zone zones[MAX_ZONES];
+};
+
+static int host_setup(void **state)
+{
+	struct ledger_config cfg = { .policy = POLICY_BUSY, .retain_ticks = 100 };
+	struct host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -1;
+	ledger_init(&h->ledger, &cfg);
+	h->pc.zones = h->zones;
+	*state = h;
+	return 0;
+}
+
+static int host_teardown(void **state)
+{
+	struct host *h = *state;
+
+	vm_list_release(&h->vms);
+	ledger_release(&h->ledger);
+	free(h);
+	return 0;
+}
+
+/* A zone of the sensor's tree, measuring @delta_uj every tick. */
+static void host_add_zone(struct host *h, const char *id, const char *name, enum zone_kind kind,
+			  uint64_t max_energy_range_uj, uint64_t delta_uj)
+{
+	struct zone *z;
+
+	assert_true(h->pc.nzones < MAX_ZONES);
+	z = &h->zones[h->pc.nzones++];
+	*z = (struct zone){ .kind = kind, .fd = -1, .parent = -1, .valid = true,
+			    .max_energy_range_uj = max_energy_range_uj, .delta_uj = delta_uj };
+	snprintf(z->id, sizeof(z->id), "%s", id);
+	snprintf(z->name, sizeof(z->name), "%s", name);
+}
+
+/* A running VM of one vCPU, as its source lists it. */
+static void host_add_vm(struct host *h, const char *uuid, const char *name)
+{
+	struct vm_info *vm = vm_list_add(&h->vms);
+
+	assert_non_null(vm);
+	*vm = (struct vm_info){ .vcpus = 1, .running = true };
+	snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+}
+
+/* One tick of 1 s in which every VM ran @cpu_ns more, the host busy for all of it. */
+static void host_tick(struct host *h, uint64_t cpu_ns)
+{
+	for (size_t i = 0; i < h->vms.n; i++)
+		h->vms.vms[i].cpu_ns += cpu_ns;
+	assert_int_equal(ledger_tick(&h->ledger, &h->pc, &h->vms, cpu_ns * h->vms.n, 4, 1000000000), 0);
+}
+
+/* The snapshot of the ledger now; the caller frees it. */
+static struct tree_snapshot *host_snapshot(const struct host *h)
+{
+	struct ledger_view v = { 0 };
+	struct tree_snapshot *s;
+
+	assert_int_equal(ledger_view_update(&v, &h->ledger), 0);
+	s = share_snapshot_build(&v);
+	assert_non_null(s);
+	ledger_view_release(&v);
+	return s;
+}
+
+static const struct tree_vm *find_vm(const struct tree_snapshot *s, const char *dir)
+{
+	return tree_find_vm(s, dir, strlen(dir));
+}
+
+static void test_zones_and_values(void **state)
+{
+	struct host *h = *state;
+	struct tree_snapshot *s;
+	bool wrapped = false;
+
+	host_add_zone(h, "intel-rapl:0", "package-0", ZONE_PACKAGE, 1000000, 700000);
+	host_add_zone(h, "intel-rapl:0:0", "core", ZONE_CORE, 0, 400000);  /* range unknown */
+	host_add_zone(h, "intel-rapl:0:1", "dram", ZONE_DRAM, 300000, 90000);
+	host_add_vm(h, "bbbbbbbb-0000-0000-0000-000000000002", "db");
+	host_add_vm(h, "aaaaaaaa-0000-0000-0000-000000000001", "web");
+	for (int i = 0; i < 12; i++)
+		host_tick(h, 500000000);
+	s = host_snapshot(h);
+
+	assert_int_equal(s->nzones, 3);
+	assert_string_equal(s->zones[0].id, "intel-rapl:0");
+	assert_string_equal(s->zones[0].name, "package-0");
+	assert_int_equal(s->zones[0].max_energy_range_uj, 1000000);
+	assert_int_equal(s->zones[0].parent, -1);
+	assert_string_equal(s->zones[1].id, "intel-rapl:0:0");
+	assert_int_equal(s->zones[1].parent, 0);
+	assert_string_equal(s->zones[2].name, "dram");
+	assert_int_equal(s->zones[2].parent, 0);
+
+	assert_int_equal(s->nvms, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct ledger_vm *lv = ledger_find_vm(&h->ledger, h->vms.vms[i].uuid);
+		const struct tree_vm *vm = find_vm(s, h->vms.vms[i].name);
+
+		assert_non_null(lv);
+		assert_non_null(vm);
+		assert_string_equal(vm->uuid, h->vms.vms[i].uuid);
+		for (size_t z = 0; z < 3; z++) {
+			uint64_t energy = lv->shares[z].energy_uj, range = h->zones[z].max_energy_range_uj;
+
+			assert_true(energy > 0);
+			assert_int_equal(vm->energy_uj[z], range ? energy % range : energy);
+			wrapped |= range && energy >= range;
+		}
+	}
+	/* the values above did pass their range, or the test shows nothing */
+	assert_true(wrapped);
+	tree_snapshot_free(s);
+}
+
+static void test_estimate_served_as_package(void **state)
+{
+	struct host *h = *state;
+	struct tree_snapshot *s;
+
+	host_add_zone(h, SENSOR_ESTIMATE_ZONE_ID, "cpu", ZONE_PACKAGE, 5000000, 100000);
+	host_add_vm(h, "aaaaaaaa-0000-0000-0000-000000000001", "web");
+	host_tick(h, 100000000);
+	host_tick(h, 100000000);
+	s = host_snapshot(h);
+	assert_int_equal(s->nzones, 1);
+	assert_string_equal(s->zones[0].id, SHARE_ESTIMATE_ZONE_ID);
+	assert_string_equal(s->zones[0].id, "intel-rapl:0");
+	assert_string_equal(s->zones[0].name, SHARE_ESTIMATE_ZONE_NAME);
+	assert_string_equal(s->zones[0].name, "package-0");
+	assert_int_equal(s->zones[0].max_energy_range_uj, 5000000);
+	assert_int_equal(s->zones[0].parent, -1);
+	assert_int_equal(tree_find_zone(s, "intel-rapl:0", 12), 0);
+	assert_int_equal(tree_find_zone(s, "estimate", 8), -1);
+	assert_non_null(find_vm(s, "web"));
+	assert_int_equal(find_vm(s, "web")->energy_uj[0], h->ledger.vms[0].shares[0].energy_uj);
+	assert_true(find_vm(s, "web")->energy_uj[0] > 0);
+	tree_snapshot_free(s);
+}
+
+/* Only what is present: zones in the sensor's tree now, VMs listed or announced. */
+static void test_presented_only(void **state)
+{
+	struct host *h = *state;
+	struct tree_snapshot *s;
+
+	host_add_zone(h, "intel-rapl:0", "package-0", ZONE_PACKAGE, 0, 1000);
+	host_add_zone(h, "intel-rapl:1", "package-1", ZONE_PACKAGE, 0, 2000);
+	host_add_vm(h, "aaaaaaaa-0000-0000-0000-000000000001", "web");
+	host_add_vm(h, "bbbbbbbb-0000-0000-0000-000000000002", "gone");
+	host_tick(h, 1000);
+	host_tick(h, 1000);
+
+	/* package-0 leaves the tree, "gone" stops, "new" is announced by the hook */
+	h->zones[0] = h->zones[1];
+	h->pc.nzones = 1;
+	h->vms.n = 1;
+	assert_int_equal(ledger_announce(&h->ledger, "cccccccc-0000-0000-0000-000000000003", "new", true), 0);
+	host_tick(h, 1000);
+	assert_non_null(ledger_find_vm(&h->ledger, "bbbbbbbb-0000-0000-0000-000000000002"));  /* kept */
+	s = host_snapshot(h);
+	assert_int_equal(s->nzones, 1);
+	assert_string_equal(s->zones[0].id, "intel-rapl:1");
+	assert_int_equal(s->nvms, 2);
+	assert_non_null(find_vm(s, "web"));
+	assert_null(find_vm(s, "gone"));
+	assert_non_null(find_vm(s, "new"));
+	assert_string_equal(find_vm(s, "new")->uuid, "cccccccc-0000-0000-0000-000000000003");
+	assert_int_equal(find_vm(s, "new")->energy_uj[0], 0);
+	assert_true(find_vm(s, "web")->energy_uj[0] > 0);
+	tree_snapshot_free(s);
+
+	/* nothing present: an empty tree, still a tree */
+	h->vms.n = 0;
+	assert_int_equal(ledger_announce(&h->ledger, "cccccccc-0000-0000-0000-000000000003", "new", false), 0);
+	h->pc.nzones = 0;
+	host_tick(h, 0);
+	s = host_snapshot(h);
+	assert_int_equal(s->nzones, 0);
+	assert_int_equal(s->nvms, 0);
+	assert_null(find_vm(s, "web"));
+	tree_snapshot_free(s);
+}
+
+/* Two domains of one name: one directory each, told apart by a UUID. */
+static void test_duplicate_names(void **state)
+{
+	struct host *h = *state;
+	const struct tree_vm *a, *b;
+	struct tree_snapshot *s;
+
+	host_add_zone(h, "intel-rapl:0", "package-0", ZONE_PACKAGE, 0, 1000);
+	host_add_vm(h, "uuid-1", "web");
+	host_add_vm(h, "uuid-2", "web");
+	host_add_vm(h, "uuid-3", "db");
+	host_tick(h, 1000);
+	host_tick(h, 1000);
+	s = host_snapshot(h);
+	assert_int_equal(s->nvms, 3);
+	a = find_vm(s, "web");
+	assert_non_null(a);
+	b = find_vm(s, strcmp(a->uuid, "uuid-1") ? "web-uuid-1" : "web-uuid-2");
+	assert_non_null(b);
+	assert_string_not_equal(a->uuid, b->uuid);
+	/* each keeps its own counters */
+	assert_int_equal(a->energy_uj[0], ledger_find_vm(&h->ledger, a->uuid)->shares[0].energy_uj);
+	assert_int_equal(b->energy_uj[0], ledger_find_vm(&h->ledger, b->uuid)->shares[0].energy_uj);
+	assert_string_equal(find_vm(s, "db")->uuid, "uuid-3");
+	tree_snapshot_free(s);
+}
+
+/* Names no directory can have, as domains may have them (a hook announces any name). */
+static void test_unusable_names(void **state)
+{
+	struct host *h = *state;
+	struct tree_snapshot *s;
+
+	host_add_zone(h, "intel-rapl:0", "package-0", ZONE_PACKAGE, 0, 1000);
+	host_add_vm(h, "uuid-3", "");
+	host_add_vm(h, "uuid-4", ".");
+	host_add_vm(h, "uuid-5", "..");
+	host_add_vm(h, "uuid-6", "tenant/web");
+	host_tick(h, 1000);
+	s = host_snapshot(h);
+	assert_int_equal(s->nvms, 4);
+	assert_string_equal(find_vm(s, "vm")->uuid, "uuid-3");
+	assert_string_equal(find_vm(s, "vm.")->uuid, "uuid-4");
+	assert_string_equal(find_vm(s, "vm..")->uuid, "uuid-5");
+	assert_string_equal(find_vm(s, "tenant_web")->uuid, "uuid-6");
+	for (const char *const *absent = (const char *const[]){ "", "tenant", ".", "..", "web", NULL };
+	     *absent; absent++)
+		assert_null(find_vm(s, *absent));
+	tree_snapshot_free(s);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, host_setup, host_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_zones_and_values),
+		T(test_estimate_served_as_package),
+		T(test_presented_only),
+		T(test_duplicate_names),
+		T(test_unusable_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
