@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "host/vmsource_i.h"
 
@@ -80,14 +81,6 @@ static void libvirt_error(void *arg, virErrorPtr err)
 	(void)arg;
 	if (err && err->message)
 		log_debug("libvirt: %s", err->message);
-}
-
-static time_t mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
 }
 
 static void *run_event_loop(void *arg)
@@ -191,7 +184,7 @@ static void disconnect(struct libvirt_source *ls)
 /* Connect now if the backoff allows. Returns true when connected. */
 static bool connect_now(struct libvirt_source *ls)
 {
-	time_t now = mono_s();
+	time_t now = (time_t)(clock_mono_ns() / 1000000000ULL);
 
 	if (ls->conn)
 		return true;
@@ -238,7 +231,7 @@ static void connection_lost(struct libvirt_source *ls)
 	ls->complaint.interval = 60;
 	ls->complaint.suppressed = 0;
 	/* libvirtd restarts take a moment: the first retry is a second away */
-	ls->next_try = mono_s() + BACKOFF_MIN_S;
+	ls->next_try = (time_t)(clock_mono_ns() / 1000000000ULL) + BACKOFF_MIN_S;
 	ls->backoff_s = BACKOFF_MIN_S * 2;
 }
 
