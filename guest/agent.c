@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/alloc.h"
 #include "common/clock.h"
 #include "common/exporter.h"
 #include "common/log.h"
@@ -148,14 +149,8 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 	};
 	uint64_t total_uj;
 
-	if (pc->nzones > a->zones_alloc) {
-		struct report_zone *zones = realloc(a->zones, pc->nzones * sizeof(*zones));
-
-		if (!zones)
-			return log_error(-ENOMEM, "out of memory");
-		a->zones = zones;
-		a->zones_alloc = pc->nzones;
-	}
+	if (ALLOC_GROW(a->zones, pc->nzones, a->zones_alloc) < 0)
+		return log_error(-ENOMEM, "out of memory");
 	for (size_t i = 0; i < pc->nzones; i++) {
 		const struct zone *z = &pc->zones[i];
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/alloc.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "host/vmsource_i.h"
@@ -295,15 +296,8 @@ static const struct domain_facts *domain_facts(struct libvirt_source *ls, virDom
 	for (size_t i = 0; i < ls->nfacts; i++)
 		if (!strcmp(ls->facts[i].uuid, uuid))
 			return &ls->facts[i];
-	if (ls->nfacts == ls->alloc_facts) {
-		size_t alloc = ls->alloc_facts ? ls->alloc_facts * 2 : 16;
-		struct domain_facts *more = realloc(ls->facts, alloc * sizeof(*more));
-
-		if (!more)
-			return NULL;
-		ls->facts = more;
-		ls->alloc_facts = alloc;
-	}
+	if (ALLOC_GROW(ls->facts, ls->nfacts + 1, ls->alloc_facts) < 0)
+		return NULL;
 	f = &ls->facts[ls->nfacts++];
 	snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
 	/*
