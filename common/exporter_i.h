@@ -1,12 +1,42 @@
 /* SPDX-License-Identifier: MIT */
-/* The exporter backends, for the registry in exporter.c. */
+/* The exporter backends, for the registry in exporter.c, and their helpers. */
 #ifndef VPOWERCAP_EXPORTER_I_H
 #define VPOWERCAP_EXPORTER_I_H
+
+#include <stdio.h>
+#include <sys/socket.h>
 
 #include "common/exporter.h"
 
 extern const struct exporter_ops stdout_exporter_ops;
 extern const struct exporter_ops json_exporter_ops;
 extern const struct exporter_ops prometheus_exporter_ops;
+
+/** Write @s as a JSON string, quoted and escaped. */
+void json_write_string(FILE *out, const char *s);
+
+/** Write @v as a JSON number with @decimals, or null when not finite. */
+void json_write_number(FILE *out, double v, int decimals);
+
+/**
+ * Render @r in the Prometheus text exposition format (version 0.0.4),
+ * with @reports the number of reports so far, this one included. The text
+ * goes to a fresh malloc'd, NUL-terminated *@text of *@len bytes, which
+ * the caller frees. Returns 0 or -ENOMEM.
+ */
+int prometheus_render(const struct report *r, unsigned long reports, char **text, size_t *len);
+
+/**
+ * @s as a Prometheus label value, without the quotes: backslash, double
+ * quote and newline escaped, bytes that are not UTF-8 replaced by U+FFFD.
+ * Returns a malloc'd string, or NULL when out of memory.
+ */
+char *prometheus_label_value(const char *s);
+
+/**
+ * Parse a listen address, "ADDR:PORT" or "[ADDR6]:PORT", into @ss and
+ * *@sslen. Returns 0 or -EINVAL.
+ */
+int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Discovery and sampling of powercap zones under any root directory. */
-#include "common/powercap.h"
+#include "common/powercap_i.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
-#include "common/energy.h"
+#include "common/energy_i.h"
 
 /* A full rescan for appearing zones happens every this many samples. */
 #define RESCAN_SAMPLES 10

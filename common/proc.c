@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* /proc/stat and /proc/<pid>/stat readers, and the process table. */
-#include "common/proc.h"
+#include "common/proc_i.h"
 
 #include <dirent.h>
 #include <errno.h>

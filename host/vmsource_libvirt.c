@@ -41,6 +41,9 @@ struct libvirt_source {
 	char *uri;
 	struct domain_facts *facts;
 	size_t nfacts, alloc_facts;
+	/* Bumped (atomically: the event thread does) whenever the set of
+	 * domains may have changed; the facts are of facts_generation. */
+	unsigned long generation;
 	unsigned long facts_generation;
 	virConnectPtr conn;
 	int lifecycle_id;          /* event callback, -1 when none */
@@ -48,7 +51,6 @@ struct libvirt_source {
 	unsigned backoff_s;
 	time_t next_try;           /* monotonic seconds */
 	struct complaint complaint;
-	struct vm_source *src;
 };
 
 static const char *const lifecycle_names[] = {
@@ -164,7 +166,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	struct libvirt_source *ls = arg;
 
 	(void)conn;
-	__atomic_add_fetch(&ls->src->generation, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&ls->generation, 1, __ATOMIC_RELEASE);
 	log_debug("libvirt: domain '%s' %s (detail %d)", virDomainGetName(dom), lifecycle_name(event), detail);
 	return 0;
 }
@@ -219,7 +221,7 @@ static bool connect_now(struct libvirt_source *ls)
 		log_info("connected to libvirt at '%s'", ls->uri);
 	complaint_release(&ls->complaint, "connected to libvirt at '%s'", ls->uri);
 	/* whatever happened while away: the set of domains may have changed */
-	__atomic_add_fetch(&ls->src->generation, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&ls->generation, 1, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -249,7 +251,6 @@ static int libvirt_open(struct vm_source *src)
 		free(ls);
 		return -ENOMEM;
 	}
-	ls->src = src;
 	ls->lifecycle_id = -1;
 	ls->backoff_s = BACKOFF_MIN_S;
 	virSetErrorFunc(NULL, libvirt_error);
@@ -348,7 +349,7 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 			 ls->uri, virGetLastErrorMessage());
 		return -EIO;
 	}
-	generation = __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE);
+	generation = __atomic_load_n(&ls->generation, __ATOMIC_ACQUIRE);
 	if (ls->facts_generation != generation) {
 		ls->facts_generation = generation;
 		ls->nfacts = 0;
@@ -402,6 +403,13 @@ static void libvirt_close(struct vm_source *src)
 	free(ls->uri);
 	free(ls);
 	src->priv = NULL;
+}
+
+unsigned long libvirt_source_generation(const struct vm_source *src)
+{
+	const struct libvirt_source *ls = src->priv;
+
+	return __atomic_load_n(&ls->generation, __ATOMIC_ACQUIRE);
 }
 
 const struct vm_source_ops libvirt_vm_source_ops = {

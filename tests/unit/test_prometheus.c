@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "common/exporter.h"
+#include "common/exporter_i.h"
 #include "common/options.h"
 
 static char *render(const struct report *r, unsigned long reports)
