@@ -1,16 +1,23 @@
 # SPDX-License-Identifier: MIT
 # vpowercap: one Makefile for the library, the binaries and the tests.
 #
-#   make            build build/vpowercap-agent and build/libvpowercap.a
+#   make            (all) build/vpowercap-agent, build/vpowercapd and its
+#                   libvirt module build/vpowercapd-libvirt.so, the hook
+#                   build/vpowercap-hook, build/libvpowercap.a
+#   make unit-tests the unit test binaries and the test tools, build/tests/
 #   make deps       install the Debian packages the build and tests need
-#   make test       build and run every test
+#   make test       build and run every test (tests/run.sh; TESTS=word picks)
 #   make check      the same suite under AddressSanitizer and UBSan, then make tsan
 #   make tsan       the threaded code's unit tests under ThreadSanitizer
+#   make test-only  the suite against a tree already built
 #   make bench      benchmarks that print figures
 #   make run        run the agent here for a few steps
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#   make uninstall  remove what install put there
 #   make deps-agent install-agent   the agent alone, in a guest
-#   V=1 shows full commands; WERROR=1 turns warnings into errors.
+#   make clean      remove build/ (or BUILD), the sanitized tree and test logs in it
+#   V=1 shows full commands; WERROR=1 turns warnings into errors;
+#   SANITIZE=address,undefined builds in build/sanitize; BUILD=dir elsewhere.
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -78,7 +85,6 @@ FUSED_SRCS := fuse/fused.c fuse/fusefs.c
 HOST_LIB_SRCS := $(filter-out $(DAEMON_MAIN_SRCS) $(LIBVIRT_MOD_SRCS),$(wildcard host/*.c)) \
 	$(filter-out $(FUSED_SRCS),$(wildcard fuse/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 GUEST_LIB_OBJS := $(GUEST_LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -88,7 +94,6 @@ DAEMON_OBJS := $(DAEMON_MAIN_SRCS:%.c=$(BUILD)/%.o)
 LIBVIRT_MOD_OBJS := $(LIBVIRT_MOD_SRCS:%.c=$(BUILD)/%.pic.o)
 FUSED_OBJS := $(FUSED_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/fuse/tree.o $(BUILD)/fuse/feed.o
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
 
 LIB := $(BUILD)/libvpowercap.a
 HOST_LIB := $(BUILD)/libvpowercapd.a
@@ -120,10 +125,6 @@ $(BUILD)/%.pic.o: %.c
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
-
-$(BUILD)/tests/%.o: tests/bench/%.c
-	@mkdir -p $(dir $@)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/lib/%.o: tests/lib/%.c
 	@mkdir -p $(dir $@)
@@ -169,9 +170,6 @@ $(LIBVIRT_MOD): $(LIBVIRT_MOD_OBJS)
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(LIBVIRT_MOD_OBJS) $(HOST_LIB) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -lpthread -o $@
 
-$(BUILD)/tests/bench_%: $(BUILD)/tests/bench_%.o $(TEST_LIB_OBJS) $(LIBVIRT_MOD_OBJS) $(HOST_LIB) $(LIB)
-	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lm -lpthread -o $@
-
 # tests/tools/foo_bar.c builds build/tests/foo-bar, linked with the libraries.
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(subst _,-,$(TOOL_SRCS)))
@@ -215,7 +213,7 @@ test-only: all unit-tests
 
 bench:
 	$(Q)tests/deps.sh wrk
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(TOOLS)
 	$(Q)BUILD=$(BUILD) tests/bench/run.sh
 
 run: deps
@@ -249,7 +247,9 @@ install: all install-agent
 	install -d $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d
 	install -m 0755 $(HOOK) $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vpowercap
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
-	install -m 0644 $(filter-out %_i.h,$(wildcard common/*.h)) $(DESTDIR)$(PREFIX)/include/vpowercap/
+	install -m 0644 $(filter-out %_i.h common/version.h,$(wildcard common/*.h)) $(DESTDIR)$(PREFIX)/include/vpowercap/
+	sed 's|^#error .*|#define VPOWERCAP_VERSION "$(VERSION)"|' common/version.h \
+		>$(DESTDIR)$(PREFIX)/include/vpowercap/version.h
 	install -m 0644 docs/vpowercapd.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' host/systemd/vpowercapd.service \
@@ -273,7 +273,8 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/vpowercap-agent.service $(DESTDIR)$(UNITDIR)/vpowercapd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/vpowercap
 
+# BUILD is build/ unless set (SANITIZE=... sets build/sanitize, inside it).
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

@@ -8,7 +8,6 @@
 #define VPOWERCAP_EXPORTER_H
 
 #include <stdio.h>
-#include <sys/socket.h>
 
 #include "common/report.h"
 
@@ -58,17 +57,5 @@ static inline int exporter_write(struct exporter *e, const struct report *r)
 	e->steps++;
 	return ret;
 }
-
-/** Write @s as a JSON string, quoted and escaped. */
-void json_write_string(FILE *out, const char *s);
-
-/** Write @v as a JSON number with @decimals, or null when not finite. */
-void json_write_number(FILE *out, double v, int decimals);
-
-/**
- * Parse a listen address, "ADDR:PORT" or "[ADDR6]:PORT", into @ss and
- * *@sslen. Returns 0 or -EINVAL.
- */
-int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen);
 
 #endif

@@ -1,12 +1,27 @@
 /* SPDX-License-Identifier: MIT */
-/* The exporter backends, for the registry in exporter.c. */
+/* The exporter backends, for the registry in exporter.c, and their helpers. */
 #ifndef VPOWERCAP_EXPORTER_I_H
 #define VPOWERCAP_EXPORTER_I_H
+
+#include <stdio.h>
+#include <sys/socket.h>
 
 #include "common/exporter.h"
 
 extern const struct exporter_ops stdout_exporter_ops;
 extern const struct exporter_ops json_exporter_ops;
 extern const struct exporter_ops prometheus_exporter_ops;
+
+/** Write @s as a JSON string, quoted and escaped. */
+void json_write_string(FILE *out, const char *s);
+
+/** Write @v as a JSON number with @decimals, or null when not finite. */
+void json_write_number(FILE *out, double v, int decimals);
+
+/**
+ * Parse a listen address, "ADDR:PORT" or "[ADDR6]:PORT", into @ss and
+ * *@sslen. Returns 0 or -EINVAL.
+ */
+int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen);
 
 #endif

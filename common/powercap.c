@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Discovery and sampling of powercap zones under any root directory. */
-#include "common/powercap.h"
+#include "common/powercap_i.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/energy.h"
+#include "common/alloc.h"
+#include "common/energy_i.h"
 
 /* A full rescan for appearing zones happens every this many samples. */
 #define RESCAN_SAMPLES 10
@@ -125,15 +126,8 @@ static int scan_add(struct scan *sc, const char *id, const char *path)
 			return 0;
 	if (sc->n >= MAX_ZONES)
 		return -E2BIG;
-	if (sc->n == sc->alloc) {
-		size_t alloc = sc->alloc ? sc->alloc * 2 : 16;
-		struct candidate *items = realloc(sc->items, alloc * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		sc->items = items;
-		sc->alloc = alloc;
-	}
+	if (ALLOC_GROW(sc->items, sc->n + 1, sc->alloc) < 0)
+		return -ENOMEM;
 	sc->items[sc->n].path = strdup(path);
 	if (!sc->items[sc->n].path)
 		return -ENOMEM;

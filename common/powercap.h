@@ -87,17 +87,4 @@ bool powercap_total_delta(const struct powercap *pc, uint64_t *delta_uj);
 /** Whether zone @z counts towards the machine total in @pc. */
 bool powercap_zone_in_total(const struct powercap *pc, const struct zone *z);
 
-/** Classify a zone by its name ("package-0" -> ZONE_PACKAGE). */
-enum zone_kind zone_kind_of(const char *name);
-
-/**
- * Compare two zone ids the way the kernel numbers them: control type
- * first, then each hex component numerically ("intel-rapl:a" after
- * "intel-rapl:2"). Returns <0, 0, >0.
- */
-int zone_id_cmp(const char *a, const char *b);
-
-/** Read a small sysfs attribute into @buf (NUL-terminated, newline kept). */
-ssize_t read_attr(int dirfd, const char *path, char *buf, size_t size);
-
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* /proc/stat and /proc/<pid>/stat readers, and the process table. */
-#include "common/proc.h"
+#include "common/proc_i.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "common/alloc.h"
 
 /* Read a whole small file below @dirfd into @buf, NUL-terminated. */
 static ssize_t read_small(int dirfd, const char *path, char *buf, size_t size)
@@ -221,15 +223,8 @@ int proc_table_scan(struct proc_table *t)
 
 		if (!pid)
 			continue;
-		if (t->ncur == t->alloc_cur) {
-			size_t alloc = t->alloc_cur ? t->alloc_cur * 2 : 256;
-			struct process *cur = realloc(t->cur, alloc * sizeof(*cur));
-
-			if (!cur)
-				break;  /* keep what fits; the next scan tries again */
-			t->cur = cur;
-			t->alloc_cur = alloc;
-		}
+		if (ALLOC_GROW(t->cur, t->ncur + 1, t->alloc_cur) < 0)
+			break;  /* keep what fits; the next scan tries again */
 		p = &t->cur[t->ncur];
 		if (proc_read_pid_stat(t->procfd, pid, &p->stat) < 0)
 			continue;  /* exited, or not a process we can read */

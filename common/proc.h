@@ -22,9 +22,6 @@ struct cpu_times {
 /** Clock ticks per second (USER_HZ), the unit of every CPU time here. */
 long proc_clock_ticks(void);
 
-/** Parse the text of /proc/stat. Returns 0 or -EINVAL. */
-int proc_parse_stat(const char *text, struct cpu_times *t);
-
 /** Read /proc/stat below @procfd (a directory descriptor on the proc root). */
 int proc_read_stat(int procfd, struct cpu_times *t);
 
@@ -41,12 +38,6 @@ struct pid_stat {
  * Returns 0 or -EINVAL.
  */
 int proc_parse_pid_stat(const char *text, struct pid_stat *st);
-
-/**
- * Read /proc/<pid>/stat below @procfd. Returns 0, -ENOENT or -ESRCH when
- * the process is gone (callers stay quiet about those), or -EINVAL.
- */
-int proc_read_pid_stat(int procfd, pid_t pid, struct pid_stat *st);
 
 struct process {
 	struct pid_stat stat;
@@ -80,15 +71,6 @@ int proc_table_init(struct proc_table *t, const char *proc_root);
  * Returns 0 or -errno when the proc root itself cannot be read.
  */
 int proc_table_scan(struct proc_table *t);
-
-/**
- * Pick a process's cgroup from the text of /proc/PID/cgroup: the path in
- * the name=systemd hierarchy where there is one (hybrid and v1 hosts), else
- * the cpu or cpuacct controller's, else the cgroup v2 path ("0::/path", all
- * a pure v2 host has). Copies it to @path. Returns 0, -EINVAL when there
- * is none, or -ENAMETOOLONG.
- */
-int proc_parse_cgroup(const char *text, char *path, size_t size);
 
 /**
  * The cgroup of @p, a process of @t's latest scan ("/system.slice/

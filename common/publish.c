@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The snapshot publisher: reference counts, no lock between the sides. */
-#include "common/publish.h"
+#include "common/publish_i.h"
 
 void publisher_init(struct publisher *p, struct published *first, void (*free_fn)(struct published *))
 {

@@ -51,9 +51,6 @@ struct published *publisher_get(struct publisher *p);
 /** Let go of @s, from publisher_get(); any thread. */
 void publisher_put(struct publisher *p, struct published *s);
 
-/** How many retired snapshots wait to be freed (for tests). */
-size_t publisher_retired(const struct publisher *p);
-
 /** Free every snapshot: no reader may hold one any longer. */
 void publisher_release(struct publisher *p);
 

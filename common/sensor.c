@@ -44,18 +44,31 @@ static const struct sensor_ops powercap_sensor_ops = {
 
 #define ESTIMATE_MAX_ENERGY_RANGE_UJ 262143328850ULL
 
+/* The estimate's model (see estimate_sensor_sample) and its last sample. */
+struct estimate {
+	double idle_watts_per_cpu;
+	double max_watts_per_cpu;
+	struct cpu_times last_cpu;
+	bool primed;
+};
+
 /* One synthetic zone holds the estimate, so it reads like a package. */
 static int estimate_sensor_open(struct sensor *s, const struct sensor_config *cfg)
 {
 	struct powercap *pc = calloc(1, sizeof(*pc));
+	struct estimate *est = calloc(1, sizeof(*est));
 	struct zone *z;
 
-	if (!pc)
+	if (!pc || !est) {
+		free(pc);
+		free(est);
 		return -ENOMEM;
+	}
 	pc->zones = z = calloc(1, sizeof(*z));
 	pc->root = strdup("estimate");
 	if (!pc->zones || !pc->root) {
 		powercap_free(pc);
+		free(est);
 		return -ENOMEM;
 	}
 	pc->nzones = pc->alloc = 1;
@@ -66,8 +79,10 @@ static int estimate_sensor_open(struct sensor *s, const struct sensor_config *cf
 	z->max_energy_range_uj = ESTIMATE_MAX_ENERGY_RANGE_UJ;
 	z->parent = -1;
 	z->fd = -1;
+	est->idle_watts_per_cpu = cfg->idle_watts_per_cpu;
+	est->max_watts_per_cpu = cfg->max_watts_per_cpu;
 	s->zones = pc;
-	s->cfg = *cfg;
+	s->priv = est;
 	return 0;
 }
 
@@ -79,30 +94,32 @@ static int estimate_sensor_open(struct sensor *s, const struct sensor_config *cf
  */
 static void estimate_sensor_sample(struct sensor *s, const struct cpu_times *cpu, double interval_s)
 {
+	struct estimate *est = s->priv;
 	struct zone *z = &s->zones->zones[0];
 	uint64_t dtotal, dbusy;
 	double util, watts;
 
 	z->valid = false;
 	z->delta_uj = 0;
-	if (s->primed && interval_s > 0 && cpu->total > s->last_cpu.total &&
-	    cpu->busy >= s->last_cpu.busy) {
-		dtotal = cpu->total - s->last_cpu.total;
-		dbusy = cpu->busy - s->last_cpu.busy;
+	if (est->primed && interval_s > 0 && cpu->total > est->last_cpu.total &&
+	    cpu->busy >= est->last_cpu.busy) {
+		dtotal = cpu->total - est->last_cpu.total;
+		dbusy = cpu->busy - est->last_cpu.busy;
 		util = fmin(1.0, (double)dbusy / (double)dtotal);
-		watts = cpu->ncpu * (s->cfg.idle_watts_per_cpu +
-				     (s->cfg.max_watts_per_cpu - s->cfg.idle_watts_per_cpu) * util);
+		watts = cpu->ncpu * (est->idle_watts_per_cpu +
+				     (est->max_watts_per_cpu - est->idle_watts_per_cpu) * util);
 		z->delta_uj = (uint64_t)llround(watts * interval_s * 1e6);
 		z->energy_uj += z->delta_uj;
 		z->valid = true;
 	}
-	s->last_cpu = *cpu;
-	s->primed = true;
+	est->last_cpu = *cpu;
+	est->primed = true;
 }
 
 static void estimate_sensor_close(struct sensor *s)
 {
 	powercap_free(s->zones);
+	free(s->priv);
 }
 
 static const struct sensor_ops estimate_sensor_ops = {
@@ -126,7 +143,6 @@ static struct sensor *sensor_try(enum sensor_kind kind, const struct sensor_conf
 		return NULL;
 	}
 	s->ops = sensor_backends[kind];
-	s->cfg = *cfg;
 	*err = s->ops->open(s, cfg);
 	if (*err < 0) {
 		free(s);
@@ -160,6 +176,11 @@ struct sensor *sensor_open(enum sensor_kind kind, const struct sensor_config *cf
 	log_info("estimating power from CPU utilisation (%.1f W idle to %.1f W busy per CPU); "
 		 "every figure is an estimate", cfg->idle_watts_per_cpu, cfg->max_watts_per_cpu);
 	return sensor_try(SENSOR_ESTIMATE, cfg, &err);
+}
+
+bool sensor_is_estimate(const struct sensor *s)
+{
+	return s->ops == &estimate_sensor_ops;
 }
 
 void sensor_free(struct sensor *s)

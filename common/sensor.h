@@ -49,9 +49,7 @@ struct sensor_ops {
 struct sensor {
 	const struct sensor_ops *ops;
 	struct powercap *zones;  /* the sensor's zones, owned by the sensor */
-	struct sensor_config cfg;
-	struct cpu_times last_cpu;
-	bool primed;
+	void *priv;              /* the backend's own state */
 };
 
 /**
@@ -77,9 +75,7 @@ static inline const char *sensor_source(const struct sensor *s)
 /** The id of the estimate's one zone (a powercap tree's ids all hold a ':'). */
 #define SENSOR_ESTIMATE_ZONE_ID "estimate"
 
-static inline bool sensor_is_estimate(const struct sensor *s)
-{
-	return s->zones->nzones == 1 && s->zones->zones[0].fd < 0;
-}
+/** Whether @s is the estimate: its figures are modelled, not measured. */
+bool sensor_is_estimate(const struct sensor *s);
 
 #endif

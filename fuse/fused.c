@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/clock.h"
 #include "common/control.h"
 #include "common/log.h"
 #include "common/privs.h"
@@ -70,14 +71,6 @@ struct server {
 	struct complaint bad_snapshot;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Publish the daemon's last snapshot with a placeholder for each domain the
  * hook announced that it does not hold yet: the domain's directory exists
@@ -119,7 +112,7 @@ static void client_close(struct server *sv, int i, const char *why)
 
 	if (i == sv->daemon) {
 		sv->daemon = -1;
-		sv->daemon_left_ns = now_ns();
+		sv->daemon_left_ns = clock_mono_ns();
 		log_warning("the daemon (pid %u) %s: guests read the last values until one is back", c->pid, why);
 	} else if (c->role) {
 		log_debug("client pid %u: %s", c->pid, why);
@@ -142,7 +135,7 @@ static int send_announce(struct server *sv, const struct pending *p)
 
 static void welcome(struct server *sv, int i)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock_mono_ns();
 	struct feed_welcome w = {
 		.pid = (uint32_t)getpid(),
 		.daemons = sv->daemons,
@@ -197,7 +190,7 @@ static void on_hello(struct server *sv, int i, const void *payload, size_t len)
 		return;
 	if (sv->last_snapshot_ns)
 		log_info("daemon pid %u feeds the tree; counters stood still for %.1f s", c->pid,
-			 (double)(now_ns() - sv->last_snapshot_ns) / 1e9);
+			 (double)(clock_mono_ns() - sv->last_snapshot_ns) / 1e9);
 	else
 		log_info("daemon pid %u feeds the tree", c->pid);
 	sv->daemons++;
@@ -228,7 +221,7 @@ static void on_snapshot(struct server *sv, int i, const void *payload, size_t le
 		if (sv->pending[k].seq > seq)
 			sv->pending[kept++] = sv->pending[k];
 	sv->npending = kept;
-	now = now_ns();
+	now = clock_mono_ns();
 	if (sv->last_snapshot_ns && now - sv->last_snapshot_ns > sv->longest_stall_ns)
 		sv->longest_stall_ns = now - sv->last_snapshot_ns;
 	sv->last_snapshot_ns = now;
@@ -238,7 +231,7 @@ static void on_snapshot(struct server *sv, int i, const void *payload, size_t le
 
 static void on_status(struct server *sv, int i)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock_mono_ns();
 	char text[8192];
 	int n;
 
@@ -506,7 +499,7 @@ int main(int argc, char **argv)
 	sv.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	sv.started_ns = now_ns();
+	sv.started_ns = clock_mono_ns();
 
 	sv.feed_fd = feed_listen(sv.feed_path);
 	if (sv.feed_fd < 0 || sv.sig_fd < 0 || tree_publisher_init(&sv.tree) < 0)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The per-VM powercap trees over FUSE. Layout, as in design.md:
+ * The per-VM powercap trees over FUSE. Layout, as in docs/daemon.md:
  *
  *   /DOMAIN/intel-rapl/enabled
  *   /DOMAIN/intel-rapl/intel-rapl:0/{name,energy_uj,max_energy_range_uj,enabled}

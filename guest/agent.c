@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/alloc.h"
+#include "common/clock.h"
 #include "common/exporter.h"
 #include "common/log.h"
 #include "common/options.h"
@@ -81,32 +83,8 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Sleep until @deadline on the monotonic clock; false when told to stop. */
-static bool sleep_until(double deadline)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)deadline,
-		.tv_nsec = (long)((deadline - (double)(time_t)deadline) * 1e9),
-	};
-
-	while (!stop) {
-		int ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-
-		if (ret == 0)
-			return !stop;
-		if (ret != EINTR)
-			return false;
-	}
-	return false;
-}
+/* What ends the wait for the next step. */
+static const volatile sig_atomic_t *const stop_flags[] = { &stop };
 
 /* The root to read when none was given: the VM's share first, if mounted. */
 static const char *pick_root(const struct agent_config *cfg)
@@ -161,14 +139,8 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 	};
 	uint64_t total_uj;
 
-	if (pc->nzones > a->zones_alloc) {
-		struct report_zone *zones = realloc(a->zones, pc->nzones * sizeof(*zones));
-
-		if (!zones)
-			return log_error(-ENOMEM, "out of memory");
-		a->zones = zones;
-		a->zones_alloc = pc->nzones;
-	}
+	if (ALLOC_GROW(a->zones, pc->nzones, a->zones_alloc) < 0)
+		return log_error(-ENOMEM, "out of memory");
 	for (size_t i = 0; i < pc->nzones; i++) {
 		const struct zone *z = &pc->zones[i];
 
@@ -198,7 +170,7 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 	}
 	r.processes = a->top;
 	r.cgroups = a->cgroups;
-	r.tick_s = mono_now() - tick_start;
+	r.tick_s = clock_mono_s() - tick_start;
 	return exporter_write(a->exporter, &r);
 }
 
@@ -206,7 +178,8 @@ static int agent_run(struct agent *a)
 {
 	struct cpu_times cpu, prev_cpu;
 	struct complaint stat_complaint = COMPLAINT_INIT;
-	double start, last, now, tick_start, read_wall;
+	double last, now, tick_start, read_wall;
+	uint64_t start_ns, step_ns = (uint64_t)(a->cfg.step * 1e9);
 	unsigned long steps = 0, max_steps = 0;
 	int ret;
 
@@ -221,11 +194,12 @@ static int agent_run(struct agent *a)
 		return log_error(ret, "cannot read '%s/stat': %s", a->cfg.proc_root, strerror(-ret));
 	sensor_sample(a->sensor, &prev_cpu, 0);
 	proc_table_scan(&a->procs);
-	start = last = mono_now();
+	start_ns = clock_mono_ns();
+	last = (double)start_ns / 1e9;
 
-	while (sleep_until(start + (double)(steps + 1) * a->cfg.step)) {
+	while (clock_sleep_until(start_ns + (steps + 1) * step_ns, stop_flags, 1)) {
 		steps++;
-		tick_start = mono_now();
+		tick_start = clock_mono_s();
 		ret = proc_read_stat(a->procs.procfd, &cpu);
 		if (ret < 0) {
 			complain(&stat_complaint, LOG_LEVEL_WARNING, "cannot read '%s/stat': %s",
@@ -233,7 +207,7 @@ static int agent_run(struct agent *a)
 			continue;
 		}
 		complaint_release(&stat_complaint, "'%s/stat' readable again", a->cfg.proc_root);
-		now = mono_now();
+		now = clock_mono_s();
 		read_wall = report_clock();
 		sensor_sample(a->sensor, &cpu, now - last);
 		proc_table_scan(&a->procs);

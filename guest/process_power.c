@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/proc.h"
 
 size_t process_power_top(const struct proc_table *t, uint64_t dbusy, double host_power_w,
@@ -195,15 +196,8 @@ size_t process_power_cgroups(struct proc_table *t, uint64_t dbusy, double host_p
 
 		if (!p->delta || !(path = proc_process_cgroup(t, p)))
 			continue;
-		if (count == scratch->alloc) {
-			size_t alloc = scratch->alloc ? 2 * scratch->alloc : 64;
-			struct cgroup_sum *sums = realloc(scratch->sums, alloc * sizeof(*sums));
-
-			if (!sums)
-				break;
-			scratch->sums = sums;
-			scratch->alloc = alloc;
-		}
+		if (ALLOC_GROW(scratch->sums, count + 1, scratch->alloc) < 0)
+			break;
 		scratch->sums[count++] = (struct cgroup_sum){ path, p->delta };
 	}
 	if (!count)

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "common/alloc.h"
+
 const char *const policy_names[] = {
 	[POLICY_BUSY] = "busy",
 	[POLICY_CAPACITY] = "capacity",
@@ -134,23 +136,14 @@ static void apportion(struct share *const *who, const int64_t *due, size_t *orde
 int attribution_tick(const struct tick_input *in, struct share *const *shares,
 		     struct attribution_scratch *scratch)
 {
-	size_t n = in->nvms;
+	size_t n = in->nvms, due_alloc = scratch->alloc, order_alloc = scratch->alloc;
 	int64_t vm_sum;
 
-	if (scratch->alloc < n + 1) {
-		size_t alloc = (n + 1) * 2;
-		int64_t *due = realloc(scratch->due, alloc * sizeof(*due));
-		size_t *order;
-
-		if (!due)
-			return -ENOMEM;
-		scratch->due = due;
-		order = realloc(scratch->order, alloc * sizeof(*order));
-		if (!order)
-			return -ENOMEM;
-		scratch->order = order;
-		scratch->alloc = alloc;
-	}
+	/* parallel arrays: from one size, both grow to the same new size */
+	if (ALLOC_GROW(scratch->due, n + 1, due_alloc) < 0 ||
+	    ALLOC_GROW(scratch->order, n + 1, order_alloc) < 0)
+		return -ENOMEM;
+	scratch->alloc = due_alloc;
 	vm_sum = exact_shares(in, scratch->due);
 	/* The remainder takes part as the last participant. */
 	scratch->due[n] = (int64_t)in->energy_uj * PJ_PER_UJ - vm_sum;

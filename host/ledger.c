@@ -139,15 +139,8 @@ struct ledger_vm *ledger_add_vm(struct ledger *l, const char *uuid)
 
 	if (vm_search(l, uuid, &at))
 		return &l->vms[at];
-	if (l->nvms == l->vms_alloc) {
-		size_t alloc = l->vms_alloc ? l->vms_alloc * 2 : 16;
-		struct ledger_vm *vms = realloc(l->vms, alloc * sizeof(*vms));
-
-		if (!vms)
-			return NULL;
-		l->vms = vms;
-		l->vms_alloc = alloc;
-	}
+	if (ALLOC_GROW(l->vms, l->nvms + 1, l->vms_alloc) < 0)
+		return NULL;
 	vm = &l->vms[at];
 	memmove(vm + 1, vm, (l->nvms - at) * sizeof(*vm));
 	memset(vm, 0, sizeof(*vm));
@@ -198,32 +191,13 @@ static void zone_learn_idle(struct ledger *l, struct ledger_zone *z, double watt
 static int ensure_tick_arrays(struct ledger *l)
 {
 	size_t need = l->nvms + 1;
+	size_t who_alloc = l->tick_alloc, cpu_alloc = l->tick_alloc, vcpus_alloc = l->tick_alloc;
 
-	if (l->tick_alloc >= need)
-		return 0;
-	need *= 2;
-	{
-		struct share **who = realloc(l->who, need * sizeof(*who));
-
-		if (!who)
-			return -ENOMEM;
-		l->who = who;
-	}
-	{
-		uint64_t *cpu = realloc(l->cpu, need * sizeof(*cpu));
-
-		if (!cpu)
-			return -ENOMEM;
-		l->cpu = cpu;
-	}
-	{
-		unsigned *vcpus = realloc(l->vcpus, need * sizeof(*vcpus));
-
-		if (!vcpus)
-			return -ENOMEM;
-		l->vcpus = vcpus;
-	}
-	l->tick_alloc = need;
+	/* parallel arrays: from one size, all three grow to the same new size */
+	if (ALLOC_GROW(l->who, need, who_alloc) < 0 || ALLOC_GROW(l->cpu, need, cpu_alloc) < 0 ||
+	    ALLOC_GROW(l->vcpus, need, vcpus_alloc) < 0)
+		return -ENOMEM;
+	l->tick_alloc = who_alloc;
 	return 0;
 }
 

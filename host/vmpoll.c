@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
+
 static void *poll_thread(void *arg)
 {
 	struct vm_poller *p = arg;
@@ -72,16 +74,9 @@ void vm_poller_stop(struct vm_poller *p)
 
 int vm_poller_get(struct vm_poller *p, struct vm_list *out, uint64_t wait_ns)
 {
-	struct timespec deadline;
+	struct timespec deadline = clock_timespec(clock_mono_ns() + wait_ns);
 	int ret = -EAGAIN;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)(wait_ns / 1000000000ULL);
-	deadline.tv_nsec += (long)(wait_ns % 1000000000ULL);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&p->lock);
 	/* A request still running is not asked again: it answers for now. */
 	if (p->asked == p->answered) {

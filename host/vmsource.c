@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "host/libvirt_module.h"
 #include "common/log.h"
 
@@ -28,15 +29,8 @@ static const struct vm_source_ops *vm_source_backend(enum vm_source_kind kind)
 
 struct vm_info *vm_list_add(struct vm_list *l)
 {
-	if (l->n == l->alloc) {
-		size_t alloc = l->alloc ? l->alloc * 2 : 16;
-		struct vm_info *vms = realloc(l->vms, alloc * sizeof(*vms));
-
-		if (!vms)
-			return NULL;
-		l->vms = vms;
-		l->alloc = alloc;
-	}
+	if (ALLOC_GROW(l->vms, l->n + 1, l->alloc) < 0)
+		return NULL;
 	memset(&l->vms[l->n], 0, sizeof(l->vms[0]));
 	return &l->vms[l->n++];
 }

@@ -68,9 +68,6 @@ struct vm_source {
 	const struct vm_source_ops *ops;
 	struct vm_source_config cfg;
 	void *priv;               /* the backend's state */
-	/* Bumped by the backend whenever it learns the set of VMs may have
-	 * changed (libvirt events): readers compare it with a copy. */
-	unsigned long generation;
 };
 
 /** Open a source of @kind. Returns NULL after logging why. */

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/alloc.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "host/vmsource_i.h"
 
@@ -39,6 +41,9 @@ struct libvirt_source {
 	char *uri;
 	struct domain_facts *facts;
 	size_t nfacts, alloc_facts;
+	/* Bumped (atomically: the event thread does) whenever the set of
+	 * domains may have changed; the facts are of facts_generation. */
+	unsigned long generation;
 	unsigned long facts_generation;
 	virConnectPtr conn;
 	int lifecycle_id;          /* event callback, -1 when none */
@@ -46,7 +51,6 @@ struct libvirt_source {
 	unsigned backoff_s;
 	time_t next_try;           /* monotonic seconds */
 	struct complaint complaint;
-	struct vm_source *src;
 };
 
 static const char *const lifecycle_names[] = {
@@ -80,14 +84,6 @@ static void libvirt_error(void *arg, virErrorPtr err)
 	(void)arg;
 	if (err && err->message)
 		log_debug("libvirt: %s", err->message);
-}
-
-static time_t mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
 }
 
 static void *run_event_loop(void *arg)
@@ -170,7 +166,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	struct libvirt_source *ls = arg;
 
 	(void)conn;
-	__atomic_add_fetch(&ls->src->generation, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&ls->generation, 1, __ATOMIC_RELEASE);
 	log_debug("libvirt: domain '%s' %s (detail %d)", virDomainGetName(dom), lifecycle_name(event), detail);
 	return 0;
 }
@@ -191,7 +187,7 @@ static void disconnect(struct libvirt_source *ls)
 /* Connect now if the backoff allows. Returns true when connected. */
 static bool connect_now(struct libvirt_source *ls)
 {
-	time_t now = mono_s();
+	time_t now = (time_t)(clock_mono_ns() / 1000000000ULL);
 
 	if (ls->conn)
 		return true;
@@ -225,7 +221,7 @@ static bool connect_now(struct libvirt_source *ls)
 		log_info("connected to libvirt at '%s'", ls->uri);
 	complaint_release(&ls->complaint, "connected to libvirt at '%s'", ls->uri);
 	/* whatever happened while away: the set of domains may have changed */
-	__atomic_add_fetch(&ls->src->generation, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&ls->generation, 1, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -238,7 +234,7 @@ static void connection_lost(struct libvirt_source *ls)
 	ls->complaint.interval = 60;
 	ls->complaint.suppressed = 0;
 	/* libvirtd restarts take a moment: the first retry is a second away */
-	ls->next_try = mono_s() + BACKOFF_MIN_S;
+	ls->next_try = (time_t)(clock_mono_ns() / 1000000000ULL) + BACKOFF_MIN_S;
 	ls->backoff_s = BACKOFF_MIN_S * 2;
 }
 
@@ -255,7 +251,6 @@ static int libvirt_open(struct vm_source *src)
 		free(ls);
 		return -ENOMEM;
 	}
-	ls->src = src;
 	ls->lifecycle_id = -1;
 	ls->backoff_s = BACKOFF_MIN_S;
 	virSetErrorFunc(NULL, libvirt_error);
@@ -302,15 +297,8 @@ static const struct domain_facts *domain_facts(struct libvirt_source *ls, virDom
 	for (size_t i = 0; i < ls->nfacts; i++)
 		if (!strcmp(ls->facts[i].uuid, uuid))
 			return &ls->facts[i];
-	if (ls->nfacts == ls->alloc_facts) {
-		size_t alloc = ls->alloc_facts ? ls->alloc_facts * 2 : 16;
-		struct domain_facts *more = realloc(ls->facts, alloc * sizeof(*more));
-
-		if (!more)
-			return NULL;
-		ls->facts = more;
-		ls->alloc_facts = alloc;
-	}
+	if (ALLOC_GROW(ls->facts, ls->nfacts + 1, ls->alloc_facts) < 0)
+		return NULL;
 	f = &ls->facts[ls->nfacts++];
 	snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
 	/*
@@ -361,7 +349,7 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 			 ls->uri, virGetLastErrorMessage());
 		return -EIO;
 	}
-	generation = __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE);
+	generation = __atomic_load_n(&ls->generation, __ATOMIC_ACQUIRE);
 	if (ls->facts_generation != generation) {
 		ls->facts_generation = generation;
 		ls->nfacts = 0;
@@ -415,6 +403,13 @@ static void libvirt_close(struct vm_source *src)
 	free(ls->uri);
 	free(ls);
 	src->priv = NULL;
+}
+
+unsigned long libvirt_source_generation(const struct vm_source *src)
+{
+	const struct libvirt_source *ls = src->priv;
+
+	return __atomic_load_n(&ls->generation, __ATOMIC_ACQUIRE);
 }
 
 const struct vm_source_ops libvirt_vm_source_ops = {

@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "host/vmsource_i.h"
@@ -285,15 +286,8 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 
 		if (*end || pid <= 0)
 			continue;
-		if (nnext == ps->alloc_next) {
-			size_t alloc = ps->alloc_next ? ps->alloc_next * 2 : 256;
-			struct known_pid *next = realloc(ps->next, alloc * sizeof(*next));
-
-			if (!next)
-				break;
-			ps->next = next;
-			ps->alloc_next = alloc;
-		}
+		if (ALLOC_GROW(ps->next, nnext + 1, ps->alloc_next) < 0)
+			break;
 		k = &ps->next[nnext];
 		old = find_known(ps, (pid_t)pid);
 		if (old) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/clock.h"
 #include "common/control.h"
 #include "common/exporter.h"
 #include "common/log.h"
@@ -140,13 +141,8 @@ static void on_reload(int sig)
 	reload = 1;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+/* Either ends the wait for the next tick. */
+static const volatile sig_atomic_t *const wake_flags[] = { &stop, &reload };
 
 static double idle_watts_of(const char *zone_name, void *arg)
 {
@@ -346,7 +342,7 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t interval_ns)
 {
 	struct cpu_times cpu;
-	uint64_t busy_ns = 0, t0 = mono_ns();
+	uint64_t busy_ns = 0, t0 = clock_mono_ns();
 	int ret, src;
 
 	ret = proc_read_stat(d->proc.procfd, &cpu);
@@ -386,26 +382,7 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 	ledger_tick(&d->ledger, d->sensor->zones, src < 0 ? NULL : &d->vms, busy_ns,
 		    cpu.ncpu, interval_ns);
 	*prev_cpu = cpu;
-	d->tick_s = (double)(mono_ns() - t0) / 1e9;
-}
-
-/* Sleep until @deadline_ns; false when a signal asks to stop or reload. */
-static bool sleep_until(uint64_t deadline_ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(deadline_ns / 1000000000ULL),
-		.tv_nsec = (long)(deadline_ns % 1000000000ULL),
-	};
-
-	while (!stop && !reload) {
-		int ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-
-		if (ret == 0)
-			return true;
-		if (ret != EINTR)
-			return false;
-	}
-	return false;
+	d->tick_s = (double)(clock_mono_ns() - t0) / 1e9;
 }
 
 /*
@@ -447,18 +424,17 @@ static void take_announcements(struct daemon *d)
 static bool wait_until(struct daemon *d, uint64_t deadline_ns)
 {
 	if (tree_link_fd(&d->tree) < 0)
-		return sleep_until(deadline_ns);
+		return clock_sleep_until(deadline_ns, wake_flags, 2);
 	/* Some may have come with the server's welcome, already read. */
 	take_announcements(d);
 	while (!stop && !reload && !d->tree_lost) {
-		uint64_t now = mono_ns();
+		uint64_t now = clock_mono_ns();
 		struct pollfd pfd = { .fd = tree_link_fd(&d->tree), .events = POLLIN };
 		struct timespec ts;
 
 		if (now >= deadline_ns)
 			return true;
-		ts.tv_sec = (time_t)((deadline_ns - now) / 1000000000ULL);
-		ts.tv_nsec = (long)((deadline_ns - now) % 1000000000ULL);
+		ts = clock_timespec(deadline_ns - now);
 		if (ppoll(&pfd, 1, &ts, NULL) > 0)
 			take_announcements(d);
 	}
@@ -525,7 +501,7 @@ static int daemon_run(struct daemon *d)
 	ledger_reset_step(&d->ledger);
 	save_state(d);
 	publish(d);
-	start = last = mono_ns();
+	start = last = clock_mono_ns();
 	step_start = (double)start / 1e9;
 	next = start;
 
@@ -534,19 +510,19 @@ static int daemon_run(struct daemon *d)
 
 		next += (uint64_t)(d->cfg.interval * 1e9);
 		/* Fallen behind (the host stalled us): tick once, not in a burst. */
-		if (mono_ns() > next)
-			next = mono_ns();
+		if (clock_mono_ns() > next)
+			next = clock_mono_ns();
 		if (!wait_until(d, next)) {
 			if (stop || d->tree_lost)
 				break;
 			if (reload) {
 				reload = 0;
 				daemon_reload(d);
-				next = mono_ns();
+				next = clock_mono_ns();
 				continue;
 			}
 		}
-		now = mono_ns();
+		now = clock_mono_ns();
 		read_wall = report_clock();
 		daemon_tick(d, &cpu, now - last);
 		last = now;

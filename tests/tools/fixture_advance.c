@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 #define MAX_ITEMS 100000
 
 struct fzone {
@@ -67,14 +69,6 @@ static void die(const char *msg, const char *arg)
 {
 	fprintf(stderr, "fixture-advance: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
 	exit(2);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void put(int fd, const char *text)
@@ -354,7 +348,7 @@ int main(int argc, char **argv)
 			die("cannot open", path);
 	}
 
-	start = now();
+	start = clock_mono_s();
 	write_zones(0);
 	write_procs(0);
 	last_proc = 0;
@@ -369,7 +363,7 @@ int main(int argc, char **argv)
 		double elapsed;
 
 		nanosleep(&ts, NULL);
-		elapsed = now() - start;
+		elapsed = clock_mono_s() - start;
 		if (duration > 0 && elapsed >= duration)
 			break;
 		write_zones(elapsed);

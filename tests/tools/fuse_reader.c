@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 struct worker {
 	pthread_t thread;
 	const char *path;
@@ -34,14 +36,6 @@ struct worker {
 	long bad;
 	char why[256];
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool parse(const char *buf, size_t len, uint64_t *v)
 {
@@ -70,7 +64,7 @@ static void *work(void *arg)
 		char buf[64];
 		size_t len = 0;
 		uint64_t v;
-		double t0 = now();
+		double t0 = clock_mono_s();
 
 		if (w->bytewise) {
 			ssize_t n;
@@ -82,7 +76,7 @@ static void *work(void *arg)
 
 			len = n > 0 ? (size_t)n : 0;
 		}
-		w->latency[i] = now() - t0;
+		w->latency[i] = clock_mono_s() - t0;
 		if (!parse(buf, len, &v)) {
 			if (!w->bad++)
 				snprintf(w->why, sizeof(w->why), "read %ld: '%.*s' is not a value", i, (int)len, buf);
@@ -142,7 +136,7 @@ int main(int argc, char **argv)
 	all = calloc((size_t)total, sizeof(*all));
 	if (!w || !all)
 		return 2;
-	start = now();
+	start = clock_mono_s();
 	for (long t = 0; t < threads; t++) {
 		w[t] = (struct worker){ .path = argv[1], .max = strtoull(argv[2], NULL, 10), .reads = reads,
 					.bytewise = bytewise, .shared_fd = shared_fd,
@@ -156,7 +150,7 @@ int main(int argc, char **argv)
 			bad += w[t].bad;
 		}
 	}
-	elapsed = now() - start;
+	elapsed = clock_mono_s() - start;
 	qsort(all, (size_t)total, sizeof(*all), by_value);
 	printf("%ld reads by %ld threads on %s in %.2f s: %.0f reads/s, latency median %.1f us, p99 %.1f us, %ld bad\n",
 	       total, threads, shared_fd >= 0 ? "one descriptor" : "descriptors of their own", elapsed, (double)total / elapsed, all[total / 2] * 1e6,

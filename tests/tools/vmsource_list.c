@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "host/vmsource.h"
 
@@ -47,31 +48,16 @@ static void print_listing(int ret, const struct vm_list *vms)
 	fflush(stdout);
 }
 
-static void add_ns(struct timespec *t, uint64_t ns)
-{
-	ns += (uint64_t)t->tv_nsec;
-	t->tv_sec += (time_t)(ns / 1000000000ULL);
-	t->tv_nsec = (long)(ns % 1000000000ULL);
-}
-
 /*
- * Sleep until @deadline (monotonic); false when SIGTERM or SIGINT came.
+ * Sleep until @deadline_ns (monotonic); false when SIGTERM or SIGINT came.
  * The signals are blocked in every thread, so they wait here for us.
  */
-static bool sleep_until(const struct timespec *deadline, const sigset_t *stop)
+static bool sleep_until(uint64_t deadline_ns, const sigset_t *stop)
 {
 	for (;;) {
-		struct timespec now, left;
+		uint64_t now = clock_mono_ns();
+		struct timespec left = clock_timespec(now < deadline_ns ? deadline_ns - now : 0);
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left.tv_sec = deadline->tv_sec - now.tv_sec;
-		left.tv_nsec = deadline->tv_nsec - now.tv_nsec;
-		if (left.tv_nsec < 0) {
-			left.tv_sec--;
-			left.tv_nsec += 1000000000L;
-		}
-		if (left.tv_sec < 0)
-			left.tv_sec = left.tv_nsec = 0;
 		if (sigtimedwait(stop, NULL, &left) >= 0)
 			return false;
 		if (errno == EAGAIN)
@@ -95,7 +81,7 @@ int main(int argc, char **argv)
 	enum vm_source_kind kind = VM_SOURCE_LIBVIRT;
 	struct vm_list vms = { 0 };
 	struct vm_source *src;
-	struct timespec next;
+	uint64_t next;
 	sigset_t stop;
 	unsigned long count = 1;
 	double interval = 1.0;
@@ -151,11 +137,11 @@ int main(int argc, char **argv)
 	src = vm_source_open(kind, &cfg);
 	if (!src)
 		return 1;
-	clock_gettime(CLOCK_MONOTONIC, &next);
+	next = clock_mono_ns();
 	for (unsigned long i = 0; count == 0 || i < count; i++) {
 		if (i > 0) {
-			add_ns(&next, (uint64_t)(interval * 1e9));
-			if (!sleep_until(&next, &stop))
+			next += (uint64_t)(interval * 1e9);
+			if (!sleep_until(next, &stop))
 				break;
 		}
 		print_listing(vm_source_list(src, &vms), &vms);

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "common/exporter.h"
+#include "common/exporter_i.h"
 #include "tests/lib/fixture.h"
 
 #define OK(call) assert_int_equal((call), 0)

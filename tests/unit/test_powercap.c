@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "tests/lib/fixture.h"
-#include "common/powercap.h"
+#include "common/powercap_i.h"
 
 /* common/powercap.c rescans for new zones every this many samples. */
 #define RESCAN_SAMPLES 10

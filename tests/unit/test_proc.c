@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "tests/lib/fixture.h"
-#include "common/proc.h"
+#include "common/proc_i.h"
 
 #define OK(call) assert_int_equal((call), 0)
 

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "common/exporter.h"
+#include "common/exporter_i.h"
 #include "common/options.h"
 #include "common/prometheus_text.h"
 #include "common/prometheus_text_i.h"

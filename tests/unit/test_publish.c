@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/publish.h"
+#include "common/publish_i.h"
 
 #define PUBLISHES 200000
 #define READERS 3

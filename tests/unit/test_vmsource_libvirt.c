@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
-#include "host/vmsource.h"
+#include "host/vmsource_i.h"
 
 #define TEST_URI "test:///default"
 #define TEST_UUID "6695eb01-f6a4-8304-79aa-97f2502e193f"
@@ -31,18 +31,13 @@ static const char transient_xml[] =
 	"<uuid>0401BBBB-0000-4000-8000-00000000000B</uuid>"
 	"<memory>1024</memory><vcpu>3</vcpu><os><type>hvm</type></os></domain>";
 
-static unsigned long generation(const struct vm_source *src)
-{
-	return __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE);
-}
-
 /* Wait up to 5 s for @src's generation to move on from @from. */
 static bool generation_moves(const struct vm_source *src, unsigned long from)
 {
 	const struct timespec step = { 0, 10 * 1000 * 1000 };
 
 	for (int i = 0; i < 500; i++) {
-		if (generation(src) != from)
+		if (libvirt_source_generation(src) != from)
 			return true;
 		nanosleep(&step, NULL);
 	}
@@ -67,7 +62,7 @@ static void test_default_domain(void **state)
 	(void)state;
 	assert_non_null(src);
 	/* connecting counts as a change: whatever was cached is stale */
-	assert_true(generation(src) > 0);
+	assert_true(libvirt_source_generation(src) > 0);
 	for (int round = 0; round < 3; round++) {
 		assert_int_equal(vm_source_list(src, &vms), 0);
 		assert_int_equal(vms.n, 1);
@@ -151,7 +146,7 @@ static void test_lifecycle(void **state)
 	assert_non_null(src);
 	assert_non_null(conn);
 
-	gen = generation(src);
+	gen = libvirt_source_generation(src);
 	defined = virDomainDefineXML(conn, persistent_xml);
 	assert_non_null(defined);
 	assert_true(generation_moves(src, gen));
@@ -165,7 +160,7 @@ static void test_lifecycle(void **state)
 	assert_int_equal(vm->vcpus, 2);  /* the current count, not the maximum */
 	assert_int_equal(vm->cpu_ns, 0);
 
-	gen = generation(src);
+	gen = libvirt_source_generation(src);
 	transient = virDomainCreateXML(conn, transient_xml, 0);
 	assert_non_null(transient);
 	assert_true(generation_moves(src, gen));
@@ -180,7 +175,7 @@ static void test_lifecycle(void **state)
 	assert_true(vm->cpu_ns > 0);
 
 	/* paused: the process is there, so it still counts as running */
-	gen = generation(src);
+	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainSuspend(transient), 0);
 	assert_true(generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
@@ -188,7 +183,7 @@ static void test_lifecycle(void **state)
 	assert_non_null(vm);
 	assert_true(vm->running);
 
-	gen = generation(src);
+	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainCreate(defined), 0);
 	assert_true(generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
@@ -198,7 +193,7 @@ static void test_lifecycle(void **state)
 	assert_true(vm->cpu_ns > 0);
 
 	/* a transient domain that stops is gone */
-	gen = generation(src);
+	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainDestroy(transient), 0);
 	assert_true(generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
@@ -206,7 +201,7 @@ static void test_lifecycle(void **state)
 	assert_null(find_vm(&vms, "t-transient"));
 
 	/* undefined while running: it stays, now transient */
-	gen = generation(src);
+	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainUndefine(defined), 0);
 	assert_true(generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
@@ -215,7 +210,7 @@ static void test_lifecycle(void **state)
 	assert_true(vm->running);
 	assert_false(vm->persistent);
 
-	gen = generation(src);
+	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainDestroy(defined), 0);
 	assert_true(generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
@@ -250,7 +245,7 @@ static void test_two_sources(void **state)
 	assert_int_equal(vms.n, 1);
 	vm_source_free(a);
 
-	gen = generation(b);
+	gen = libvirt_source_generation(b);
 	dom = virDomainCreateXML(conn, transient_xml, 0);
 	assert_non_null(dom);
 	assert_true(generation_moves(b, gen));

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Wrap-safe deltas of RAPL energy counters. A counter runs from 0 up to
- * max_energy_range_uj and then starts again at 0, like the hardware register
- * behind it; deltas are taken modulo that range into 64-bit accumulators.
+ * Wrap-safe deltas of RAPL energy counters, for the powercap reader. A
+ * counter runs from 0 up to max_energy_range_uj and then starts again at 0,
+ * like the hardware register behind it; deltas are taken modulo that range
+ * into 64-bit accumulators.
  */
-#ifndef VPOWERCAP_ENERGY_H
-#define VPOWERCAP_ENERGY_H
+#ifndef VPOWERCAP_ENERGY_I_H
+#define VPOWERCAP_ENERGY_I_H
 
 #include <stdbool.h>
 #include <stddef.h>
