@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/exporter_i.h"
 #include "common/log.h"
 #include "common/prometheus_text.h"
@@ -99,14 +100,6 @@ static const char index_html[] =
 	"<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>vpowercap</title></head>\n"
 	"<body>\n<h1>vpowercap</h1>\n<p>Power and energy per zone, process and VM, for Prometheus: "
 	"<a href=\"/metrics\">/metrics</a></p>\n</body>\n</html>\n";
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* A response to one scrape: the snapshot, then the scrape counter. */
 struct scrape {
@@ -202,7 +195,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		if (!c)
 			return;  /* untracked: the idle timeout still applies */
 		c->fd = ci->connect_fd;
-		c->since_ns = mono_ns();
+		c->since_ns = clock_mono_ns();
 		pthread_mutex_lock(&p->conns_lock);
 		c->next = p->conns.next;
 		c->prev = &p->conns;
@@ -237,7 +230,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (!ci || !(c = ci->socket_context))
 		return;
 	pthread_mutex_lock(&p->conns_lock);
-	c->since_ns = mono_ns();
+	c->since_ns = clock_mono_ns();
 	pthread_mutex_unlock(&p->conns_lock);
 }
 
@@ -257,7 +250,7 @@ static void *reaper_main(void *arg)
 
 	pthread_mutex_lock(&p->conns_lock);
 	while (!p->stopping) {
-		uint64_t now = mono_ns();
+		uint64_t now = clock_mono_ns();
 		struct timespec ts;
 
 		for (struct http_conn *c = p->conns.next; c != &p->conns; c = c->next)
@@ -265,12 +258,7 @@ static void *reaper_main(void *arg)
 				shutdown(c->fd, SHUT_RDWR);
 				c->cut = true;
 			}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += REAPER_PERIOD_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		ts = clock_timespec(now + REAPER_PERIOD_MS * 1000000ULL);
 		pthread_cond_timedwait(&p->wake, &p->conns_lock, &ts);
 	}
 	pthread_mutex_unlock(&p->conns_lock);

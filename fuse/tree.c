@@ -97,12 +97,14 @@ void tree_snapshot_finish(struct tree_snapshot *s)
 	for (size_t i = 0; i < s->nvms; i++)
 		dir_name(s->vms[i].dir, sizeof(s->vms[i].dir));
 	qsort(s->vms, s->nvms, sizeof(*s->vms), vm_by_dir);
-	/* Two VMs of one name (proc source): later ones get their UUID added. */
-	for (size_t i = 1; i < s->nvms; i++) {
+	/* VMs of one name (proc source): all but the first get their UUID added. */
+	for (size_t first = 0, i = 1; i < s->nvms; i++) {
 		char dir[TREE_DIR_MAX];
 
-		if (strcmp(s->vms[i].dir, s->vms[i - 1].dir))
+		if (strcmp(s->vms[i].dir, s->vms[first].dir)) {
+			first = i;
 			continue;
+		}
 		snprintf(dir, sizeof(dir), "%.*s-%s", (int)(sizeof(dir) - TREE_UUID_MAX - 2),
 			 s->vms[i].dir, s->vms[i].uuid);
 		memcpy(s->vms[i].dir, dir, sizeof(dir));

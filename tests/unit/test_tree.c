@@ -214,6 +214,37 @@ static void test_duplicate_names(void **state)
 	tree_snapshot_free(s);
 }
 
+/* Three VMs of one name: three directories, each VM in its own. */
+static void test_triplicate_names(void **state)
+{
+	struct tree_snapshot *s = tree_snapshot_new(1, 3);
+	const char *uuids[] = { "uuid-1", "uuid-2", "uuid-3" };
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(tree_snapshot_add_zone(s, "intel-rapl:0", "package-0", 0), 0);
+	for (size_t i = 0; i < 3; i++)
+		tree_snapshot_add_vm(s, "web", uuids[i])[0] = i + 1;
+	tree_snapshot_finish(s);
+	assert_int_equal(s->nvms, 3);
+	for (size_t i = 1; i < s->nvms; i++)
+		assert_true(strcmp(s->vms[i - 1].dir, s->vms[i].dir) < 0);
+	for (size_t i = 0; i < 3; i++) {
+		const struct tree_vm *vm = NULL;
+		char dir[64];
+
+		for (size_t k = 0; k < s->nvms; k++)
+			if (!strcmp(s->vms[k].uuid, uuids[i]))
+				vm = &s->vms[k];
+		assert_non_null(vm);
+		snprintf(dir, sizeof(dir), "web-%s", uuids[i]);
+		assert_true(!strcmp(vm->dir, "web") || !strcmp(vm->dir, dir));
+		assert_ptr_equal(find_vm(s, vm->dir), vm);
+		assert_int_equal(vm->energy_uj[0], i + 1);
+	}
+	tree_snapshot_free(s);
+}
+
 /* The longest name, twice: the suffix still fits, the name is cut instead. */
 static void test_duplicate_long_names(void **state)
 {
@@ -315,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_values_follow_their_vm),
 		cmocka_unit_test(test_unusable_names),
 		cmocka_unit_test(test_duplicate_names),
+		cmocka_unit_test(test_triplicate_names),
 		cmocka_unit_test(test_duplicate_long_names),
 		cmocka_unit_test(test_find_vm),
 		cmocka_unit_test(test_publisher_starts_empty),
