@@ -247,9 +247,10 @@ install: all install-agent
 	install -d $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d
 	install -m 0755 $(HOOK) $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vpowercap
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
-	install -m 0644 $(filter-out %_i.h common/version.h,$(wildcard common/*.h)) $(DESTDIR)$(PREFIX)/include/vpowercap/
+	install -d $(DESTDIR)$(PREFIX)/include/vpowercap/common
+	install -m 0644 $(filter-out %_i.h common/version.h,$(wildcard common/*.h)) $(DESTDIR)$(PREFIX)/include/vpowercap/common/
 	sed 's|^#error .*|#define VPOWERCAP_VERSION "$(VERSION)"|' common/version.h \
-		>$(DESTDIR)$(PREFIX)/include/vpowercap/version.h
+		>$(DESTDIR)$(PREFIX)/include/vpowercap/common/version.h
 	install -m 0644 docs/vpowercapd.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' host/systemd/vpowercapd.service \

@@ -92,6 +92,29 @@ echo "VPC-NAME $(cat /run/vpowercap-guest/intel-rapl:0/name)"
 if [ "$role" = busy ]; then
 	(while :; do :; done) &
 fi
+if [ "$role" = reader ]; then
+	# the counter every quarter second, by its full path and from the
+	# zone's directory held open as the working directory all along:
+	# every read whole, or ERR / EMPTY
+	read -r u0 _ </proc/uptime
+	wall=$(adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d.%06d", s, u }')
+	read -r u1 _ </proc/uptime
+	echo "VPC-CLOCK $wall $u0 $u1"
+	f=/run/vpowercap-guest/intel-rapl:0/energy_uj
+	cd /run/vpowercap-guest/intel-rapl:0 || echo "VPC-READ 0 ERR ERR"
+	i=0
+	while [ "$i" -lt "${steps:-5}" ]; do
+		read -r u _ </proc/uptime
+		c=ERR k=ERR
+		read -r c <"$f" || c=ERR
+		read -r k <energy_uj || k=ERR
+		echo "VPC-READ $u ${c:-EMPTY} ${k:-EMPTY}"
+		i=$((i + 1))
+		sleep 0.25
+	done
+	echo VPC-DONE
+	poweroff -f
+fi
 # wait for the other guests to be up too: measure in a steady state
 while read -r u _ </proc/uptime; [ "${u%.*}" -lt "${wait:-0}" ]; do sleep 0.5; done
 # The raw counter every quarter second on the uptime clock, and where that
