@@ -537,6 +537,7 @@ fail:
 
 void fusefs_stop(struct fusefs *fs)
 {
+	struct timespec until;
 	bool raised;
 
 	if (!fs)
@@ -552,7 +553,18 @@ void fusefs_stop(struct fusefs *fs)
 		log_warning("cannot unmount '%s': %s", fs->mountpoint, strerror(errno));
 	if (raised)
 		cap_sys_admin(false);
-	pthread_join(fs->thread, NULL);
+	/*
+	 * A detached mount lives on while a process holds it (a running
+	 * guest's qemu or virtiofsd), and the loop with it: give it a moment,
+	 * then leave it to the process's exit, which closes /dev/fuse and so
+	 * ends the connection for those holders too.
+	 */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	if (pthread_timedjoin_np(fs->thread, NULL, &until) != 0) {
+		log_info("unmounted '%s'; its last users are cut off as the server exits", fs->mountpoint);
+		return;
+	}
 	/* Now a no-op on the dead connection, but it frees the session's copy
 	 * of the mount point. */
 	fuse_unmount(fs->fuse);

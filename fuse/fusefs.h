@@ -19,7 +19,9 @@ struct fusefs;
 struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree);
 
 /**
- * Unmount and stop serving; NULL is fine. Unmounting needs CAP_SYS_ADMIN
+ * Unmount and stop serving; NULL is fine. When processes still hold the
+ * detached mount (running guests), its loop may not end: then @fs is left
+ * as it is, for the process's exit to end the connection. Unmounting needs CAP_SYS_ADMIN
  * in the permitted set when the daemon no longer runs as root.
  */
 void fusefs_stop(struct fusefs *fs);

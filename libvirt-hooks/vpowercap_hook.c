@@ -2,12 +2,13 @@
 /*
  * The libvirt qemu hook, installed as /etc/libvirt/hooks/qemu.d/vpowercap.
  * libvirt runs it as "NAME OPERATION SUB-OPERATION EXTRA" with the domain's
- * XML on standard input. At "prepare begin" it asks vpowercapd to make the
- * domain's share directory before qemu opens it; at "release end" it tells
- * the daemon the domain has ended. It never calls libvirt, never blocks for
+ * XML on standard input. At "prepare begin" it asks vpowercapd's tree server
+ * (which answers whether or not the daemon runs) to make the domain's share
+ * directory before qemu opens it; at "release end" it says the domain has
+ * ended. It never calls libvirt, never blocks for
  * long, and never fails a domain: whatever happens, it exits 0.
  *
- * The daemon's control socket is $VPOWERCAP_HOOK_SOCKET, else the path in
+ * The control socket is $VPOWERCAP_HOOK_SOCKET, else the path in
  * /etc/vpowercap/hook.socket when that file exists, else
  * /run/vpowercapd.sock.
  */
