@@ -31,6 +31,21 @@ static inline struct timespec clock_timespec(uint64_t ns)
 }
 
 /**
+ * How many ticks of @tick_s seconds a run of @span_s seconds lasts: whole
+ * ticks, and at least one (a timeout shorter than a tick still stops, after
+ * one); 0, no limit, when @span_s is not positive.
+ */
+static inline unsigned long clock_ticks_for(double span_s, double tick_s)
+{
+	unsigned long n;
+
+	if (span_s <= 0)
+		return 0;
+	n = (unsigned long)(span_s / tick_s + 1e-9);
+	return n ? n : 1;
+}
+
+/**
  * Sleep until @deadline_ns on the monotonic clock. @flags are the @nflags
  * flags set by the caller's signal handlers (stop, reload): a signal
  * interrupts the sleep, and one of them set ends it. Returns true at the

@@ -14,17 +14,17 @@
 
 #include "common/log.h"
 
-int control_listen(const char *path)
+int unix_listen(const char *path, const char *what)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
-		return log_error(-ENAMETOOLONG, "control socket path too long: '%s'", path);
+		return log_error(-ENAMETOOLONG, "%s socket path too long: '%s'", what, path);
 	strcpy(addr.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return log_error(-errno, "cannot create the control socket: %s", strerror(errno));
+		return log_error(-errno, "cannot create the %s socket: %s", what, strerror(errno));
 	unlink(path);  /* left by a daemon that did not exit cleanly */
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
 	    listen(fd, 16) < 0) {

@@ -35,10 +35,17 @@ struct control_request {
 };
 
 /**
- * Listen on @path (a stale socket file is replaced), mode 0600. Returns
- * the listening descriptor or -errno after logging.
+ * Listen on UNIX socket @path (a stale socket file is replaced), mode
+ * 0600, non-blocking; @what names it in messages. Returns the listening
+ * descriptor or -errno after logging. Also the tree server's feed socket.
  */
-int control_listen(const char *path);
+int unix_listen(const char *path, const char *what);
+
+/** Listen on the control socket @path: unix_listen(). */
+static inline int control_listen(const char *path)
+{
+	return unix_listen(path, "control");
+}
 
 /**
  * Parse one request line. Returns 0, or -EINVAL with the reason in @why.

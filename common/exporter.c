@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
 
@@ -14,6 +15,14 @@ const char *const exporter_kind_names[] = {
 	[EXPORTER_PROMETHEUS] = "prometheus",
 	[EXPORTER_KIND_COUNT] = NULL,
 };
+
+int exporter_kind_of(const char *name)
+{
+	for (int i = 0; exporter_kind_names[i]; i++)
+		if (!strcmp(name, exporter_kind_names[i]))
+			return i;
+	return -1;
+}
 
 static const struct exporter_ops *const exporter_backends[] = {
 	[EXPORTER_STDOUT] = &stdout_exporter_ops,

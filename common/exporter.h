@@ -21,6 +21,9 @@ enum exporter_kind {
 /** "stdout", "json", "prometheus", NULL-terminated, indexed by the enum. */
 extern const char *const exporter_kind_names[];
 
+/** The kind of exporter named @name, or -1. */
+int exporter_kind_of(const char *name);
+
 struct exporter_config {
 	const char *file;  /* json: append here instead of standard output */
 	const char *listen; /* prometheus: "ADDR:PORT,[ADDR6]:PORT", port 0 picks one */

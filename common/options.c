@@ -206,6 +206,19 @@ static void flag_name(const char *key, char *buf)
 
 enum { FLAG_CONFIG = 1000, FLAG_HELP, FLAG_VERSION, FLAG_VERBOSE, FLAG_QUIET, FLAG_SPEC };
 
+int options_parse_tail(struct options_parse *p, int argc, char **argv, int first)
+{
+	int next = options_parse_flags(p, argc, argv, first);
+
+	if (next == -EAGAIN)
+		return 1;
+	if (next < 0)
+		return -EINVAL;
+	if (next < argc)
+		return log_error(-EINVAL, "unexpected argument '%s' (see --help)", argv[next]);
+	return 0;
+}
+
 int options_parse_flags(struct options_parse *p, int argc, char **argv, int first)
 {
 	const struct options_program *prog = p->prog;

@@ -186,6 +186,14 @@ int options_parse_args(struct options_parse *p, int argc, char **argv, int first
  */
 int options_parse_flags(struct options_parse *p, int argc, char **argv, int first);
 
+/**
+ * The flags of a command's last word: options_parse_flags() from @first,
+ * and nothing may follow them. Returns 0, 1 when --help or --version was
+ * answered (the program exits 0), or -EINVAL after saying what is wrong
+ * (the program exits 2).
+ */
+int options_parse_tail(struct options_parse *p, int argc, char **argv, int first);
+
 /** Print --help for @prog to standard output. */
 void options_usage(const struct options_program *prog);
 

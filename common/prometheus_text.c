@@ -403,6 +403,11 @@ static void render_self(struct render *rd, unsigned long reports)
 	family(&rd->b, "vpowercap_tick_duration_seconds", "gauge",
 	       "How long the last tick took to read the sensors and split the energy, in seconds.");
 	sample(&rd->b, "vpowercap_tick_duration_seconds", NULL, NULL, NULL, r->tick_s);
+	if (r->tree_served) {
+		family(&rd->b, "vpowercap_tree_stall_seconds", "gauge",
+		       "How long the VMs' counters stood still, no daemon feeding their trees, before this daemon began.");
+		sample(&rd->b, "vpowercap_tree_stall_seconds", NULL, NULL, NULL, r->tree_stall_s);
+	}
 	family(&rd->b, "vpowercap_report_interval_seconds", "gauge",
 	       "The interval the last report's power figures are averaged over, in seconds.");
 	sample(&rd->b, "vpowercap_report_interval_seconds", NULL, NULL, NULL, r->interval_s);

@@ -70,6 +70,8 @@ struct report {
 	const struct report_cgroup *cgroups; /* agent: top N, by power */
 	size_t ncgroups;
 	double tick_s;         /* how long the last tick's reads and sums took */
+	bool tree_served;      /* daemon: it feeds the VMs' trees */
+	double tree_stall_s;   /* daemon: how long they stood still before it began */
 };
 
 /* Unix time now, in seconds: taken with the reads, as their timestamp. */

@@ -375,29 +375,17 @@ static int feed_listen(const char *path)
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd;
 
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return log_error(-ENAMETOOLONG, "feed socket path too long: '%s'", path);
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return log_error(-errno, "cannot create the feed socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
-		close(fd);
-		return log_error(-EADDRINUSE, "a tree server already listens on '%s'", path);
+	if (strlen(path) < sizeof(addr.sun_path)) {
+		strcpy(addr.sun_path, path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+			close(fd);
+			return log_error(-EADDRINUSE, "a tree server already listens on '%s'", path);
+		}
+		if (fd >= 0)
+			close(fd);
 	}
-	close(fd);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return log_error(-errno, "cannot create the feed socket: %s", strerror(errno));
-	unlink(path);  /* left by a server that did not exit cleanly */
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 8) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return log_error(err, "cannot listen on '%s': %s", path, strerror(-err));
-	}
-	return fd;
+	return unix_listen(path, "feed");
 }
 
 static void serve(struct server *sv)

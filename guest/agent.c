@@ -180,14 +180,10 @@ static int agent_run(struct agent *a)
 	struct complaint stat_complaint = COMPLAINT_INIT;
 	double last, now, tick_start, read_wall;
 	uint64_t start_ns, step_ns = (uint64_t)(a->cfg.step * 1e9);
-	unsigned long steps = 0, max_steps = 0;
+	unsigned long steps = 0, max_steps;
 	int ret;
 
-	if (a->cfg.timeout > 0) {
-		max_steps = (unsigned long)(a->cfg.timeout / a->cfg.step + 1e-9);
-		if (max_steps == 0)
-			max_steps = 1;
-	}
+	max_steps = clock_ticks_for(a->cfg.timeout, a->cfg.step);
 	/* Zones, machine CPU and processes are read back to back. */
 	ret = proc_read_stat(a->procs.procfd, &prev_cpu);
 	if (ret < 0)
@@ -266,23 +262,14 @@ int main(int argc, char **argv)
 	if (next < 0)
 		return 2;
 	if (next < argc) {
-		a.cfg.exporter = -1;
-		for (int i = 0; exporter_kind_names[i]; i++)
-			if (!strcmp(argv[next], exporter_kind_names[i]))
-				a.cfg.exporter = i;
+		a.cfg.exporter = exporter_kind_of(argv[next]);
 		if (a.cfg.exporter < 0) {
 			log_error(0, "unknown exporter '%s' (stdout, json or prometheus)", argv[next]);
 			return 2;
 		}
-		next = options_parse_flags(&parse, argc, argv, next + 1);
-		if (next == -EAGAIN)
-			return 0;
-		if (next < 0)
-			return 2;
-		if (next < argc) {
-			log_error(0, "unexpected argument '%s' (see --help)", argv[next]);
-			return 2;
-		}
+		ret = options_parse_tail(&parse, argc, argv, next + 1);
+		if (ret)
+			return ret > 0 ? 0 : 2;
 	}
 	if (a.cfg.exporter < 0) {
 		log_error(0, "no exporter given: say 'stdout', 'json' or 'prometheus' (see --help)");

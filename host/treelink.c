@@ -185,6 +185,7 @@ int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg)
 		goto fail;
 	}
 	t->server_pid = w.pid;
+	t->stall_s = (double)w.stalled_ns / 1e9;
 	if (started)
 		log_info("started the tree server (pid %u) at '%s'", w.pid, w.mountpoint);
 	else if (w.snapshots)

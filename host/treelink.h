@@ -28,6 +28,7 @@ struct tree_link {
 	struct feed_reader r;
 	uint64_t announced_seq;      /* the last announcement taken in */
 	unsigned server_pid;
+	double stall_s;              /* how long the trees stood still before we began */
 };
 
 /**

@@ -271,6 +271,8 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 		.interval_s = step_s,
 		.host = true,
 		.tick_s = d->tick_s,
+		.tree_served = tree_link_fd(&d->tree) >= 0,
+		.tree_stall_s = d->tree.stall_s,
 		.timestamp = read_wall,
 	};
 	int ret;
@@ -483,12 +485,7 @@ static int daemon_run(struct daemon *d)
 		step_ticks = (unsigned long)(d->cfg.step / d->cfg.interval + 0.5);
 		if (step_ticks == 0)
 			step_ticks = 1;
-		if (d->cfg.timeout > 0) {
-			max_ticks = (unsigned long)(d->cfg.timeout / d->cfg.interval + 1e-9);
-			/* a timeout shorter than a tick still stops, after one */
-			if (max_ticks == 0)
-				max_ticks = 1;
-		}
+		max_ticks = clock_ticks_for(d->cfg.timeout, d->cfg.interval);
 	}
 	ret = proc_read_stat(d->proc.procfd, &cpu);
 	if (ret < 0)
@@ -682,38 +679,21 @@ int main(int argc, char **argv)
 	if (next < argc && (!strcmp(argv[next], "attach") || !strcmp(argv[next], "detach")))
 		return run_share_command(&d.cfg, argc, argv, next);
 	if (next < argc && (!strcmp(argv[next], "status") || !strcmp(argv[next], "unmount"))) {
-		int cmd = next;
-
-		next = options_parse_flags(&parse, argc, argv, cmd + 1);
-		if (next == -EAGAIN)
-			return 0;
-		if (next < 0)
-			return 2;
-		if (next < argc) {
-			log_error(0, "%s: unexpected argument '%s' (see --help)", argv[cmd], argv[next]);
-			return 2;
-		}
-		return tree_link_admin(d.cfg.state_dir, !strcmp(argv[cmd], "unmount"));
+		ret = options_parse_tail(&parse, argc, argv, next + 1);
+		if (ret)
+			return ret > 0 ? 0 : 2;
+		return tree_link_admin(d.cfg.state_dir, !strcmp(argv[next], "unmount"));
 	}
 	if (next < argc) {
-		d.cfg.exporter = -1;
-		for (int i = 0; exporter_kind_names[i]; i++)
-			if (!strcmp(argv[next], exporter_kind_names[i]))
-				d.cfg.exporter = i;
+		d.cfg.exporter = exporter_kind_of(argv[next]);
 		if (d.cfg.exporter < 0) {
 			log_error(0, "unknown command or exporter '%s' (see --help)", argv[next]);
 			return 2;
 		}
 		d.exporter_flags = next + 1;
-		next = options_parse_flags(&parse, argc, argv, next + 1);
-		if (next == -EAGAIN)
-			return 0;
-		if (next < 0)
-			return 2;
-		if (next < argc) {
-			log_error(0, "unexpected argument '%s' (see --help)", argv[next]);
-			return 2;
-		}
+		ret = options_parse_tail(&parse, argc, argv, next + 1);
+		if (ret)
+			return ret > 0 ? 0 : 2;
 	}
 	if (check_config(&d.cfg) < 0)
 		return 2;

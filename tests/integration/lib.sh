@@ -113,28 +113,40 @@ start_daemon() {
 	fail "the tree was not mounted at $MNT"
 }
 
-# tree_servers: the pids of the tree servers serving $MNT.
+# tree_servers [MOUNTPOINT]: the pids of the tree servers serving $MNT (or
+# MOUNTPOINT; one ending in / stands for every mountpoint under it).
 tree_servers() {
-	pgrep -f -- "vpowercap-fused --mountpoint $MNT " || true
+	local m=${1:-$MNT}
+	case $m in */) ;; *) m="$m " ;; esac
+	pgrep -f -- "vpowercap-fused --mountpoint $m" || true
 }
 
-# Leave no mount and no tree server behind, whatever happened: the tree
-# outlives the daemon by design.
-cleanup_mount() {
+# stop_tree_servers MOUNTPOINT: end them (they unmount), or kill them.
+stop_tree_servers() {
 	local pids
-	pids=$(tree_servers)
-	if [ -n "$pids" ]; then
-		# shellcheck disable=SC2086
-		kill -TERM $pids 2>/dev/null || true
-		for _ in $(seq 50); do
-			[ -z "$(tree_servers)" ] && break
-			sleep 0.1
-		done
-		pids=$(tree_servers)
-		# shellcheck disable=SC2086
-		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
-	fi
+	pids=$(tree_servers "$1")
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null || true
+	for _ in $(seq 50); do
+		[ -z "$(tree_servers "$1")" ] && return 0
+		sleep 0.1
+	done
+	pids=$(tree_servers "$1")
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}
+
+# Leave no mount and no tree server behind, whatever happened: the trees
+# outlive the daemon by design.
+cleanup_mount() {
+	local m
+	stop_tree_servers "$MNT"
+	stop_tree_servers "$T/"
 	mountpoint -q "$MNT" 2>/dev/null && umount -l "$MNT" 2>/dev/null
+	for m in $(awk -v t="$T/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo); do
+		umount -l "$m" 2>/dev/null || true
+	done
 	cleanup
 }
 trap cleanup_mount EXIT
