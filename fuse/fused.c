@@ -523,8 +523,11 @@ out_tree:
 	publisher_release(&sv.tree);
 	tree_snapshot_free(sv.base);
 	free(sv.pending);
-	if (sv.control_fd >= 0)
+	if (sv.control_fd >= 0) {
 		close(sv.control_fd);
+		/* the hook then says at once that nothing answers (where we may) */
+		unlink(sv.control_path);
+	}
 out:
 	if (sv.feed_fd >= 0) {
 		close(sv.feed_fd);
