@@ -25,11 +25,22 @@ long proc_clock_ticks(void);
 /** Read /proc/stat below @procfd (a directory descriptor on the proc root). */
 int proc_read_stat(int procfd, struct cpu_times *t);
 
+/* Busy time of a CPU with no line in /proc/stat (offline). */
+#define PROC_CPU_ABSENT UINT64_MAX
+
+/**
+ * proc_read_stat(), and each CPU's busy time, by its number N of the
+ * "cpuN" line, into @cpu_busy[0..@ncpus): PROC_CPU_ABSENT for a CPU with
+ * no line, lines beyond @ncpus ignored.
+ */
+int proc_read_stat_cpus(int procfd, struct cpu_times *t, uint64_t *cpu_busy, unsigned ncpus);
+
 struct pid_stat {
 	pid_t pid;
 	char comm[COMM_MAX];
 	uint64_t cpu;        /* utime + stime */
 	uint64_t starttime;  /* tells a reused pid from the old process */
+	int processor;       /* the CPU it last ran on; -1 when the line stops short */
 };
 
 /**
@@ -38,6 +49,13 @@ struct pid_stat {
  * Returns 0 or -EINVAL.
  */
 int proc_parse_pid_stat(const char *text, struct pid_stat *st);
+
+/**
+ * Read /proc/<pid>/task/<tid>/stat below @procfd: one thread's CPU time
+ * and the CPU it last ran on. Returns 0, -ENOENT or -ESRCH when the thread
+ * is gone, or -EINVAL.
+ */
+int proc_read_thread_stat(int procfd, pid_t pid, pid_t tid, struct pid_stat *st);
 
 struct process {
 	struct pid_stat stat;
