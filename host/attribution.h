@@ -47,8 +47,8 @@ struct tick_input {
 	const uint64_t *held;
 };
 
-/* The unit of tick_input.held: one vCPU. */
-#define ATTRIBUTION_VCPU_ONE (1ULL << 20)
+/* The unit of tick_input.held: one vCPU (a millionth is the grain). */
+#define ATTRIBUTION_VCPU_ONE 1000000ULL
 
 /* Working memory for attribution_tick, kept between ticks. */
 struct attribution_scratch {
