@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The placement's error for a thread that moves between packages: a fake
+# qemu process burns CPU while being moved between CPU 0 and CPU 1 (a
+# fixture topology makes them packages 0 and 1) every PERIOD seconds; the
+# daemon's split of its CPU time between the packages is compared with the
+# kernel's own per-CPU accounting of it (cgroup v1 cpuacct.usage_percpu).
+# Prints figures, judges nothing. Usage: migration.sh [SECONDS [PERIOD...]]
+. "$(dirname "$0")/../integration/lib.sh"
+
+secs=${1:-30}
+shift || true
+periods=("${@:-0.05 0.3 0.7 1.3}")
+read -r -a periods <<<"${periods[*]}"
+acct=/sys/fs/cgroup/cpuacct
+[ "$(nproc --all)" -ge 2 ] || skip "fewer than 2 CPUs"
+[ -w "$acct" ] || skip "no writable cgroup v1 cpuacct at $acct"
+
+sys=$T/sys pc=$T/powercap
+for c in 0 1; do
+	mkdir -p "$sys/devices/system/cpu/cpu$c/topology"
+	echo "$c" >"$sys/devices/system/cpu/cpu$c/topology/physical_package_id"
+done
+mkdir -p "$pc"
+p0=$(make_zone "$pc" intel-rapl:0 package-0 262143328850)
+p1=$(make_zone "$pc" intel-rapl:1 package-1 262143328850)
+advance --zone "$p0=10" --zone "$p1=10"
+
+for period in "${periods[@]}"; do
+	cg=$acct/vpowercap-migration.$$.$period
+	mkdir "$cg"
+	bash -c 'echo $$ >"$0/cgroup.procs"; exec -a qemu-system-x86_64 bash -c "while :; do :; done" qemu \
+		-name guest=m -uuid cccccccc-0000-0000-0000-00000000000c' "$cg" &
+	burner=$!
+	# moved at PERIOD, with a random phase against the daemon's ticks
+	( while :; do taskset -pc 0 "$burner" >/dev/null; sleep "$period"; taskset -pc 1 "$burner" >/dev/null
+	  sleep "$period"; done ) &
+	mover=$!
+	sleep 0.5
+	before=$(cat "$cg/cpuacct.usage_percpu")
+	"$DAEMON" --powercap-root "$pc" --proc-root /proc --sysfs-root "$sys" --vm-source proc \
+		--mountpoint "" --control-socket "" --state-dir "$T/state-$period" --user "$TEST_USER" \
+		--policy capacity json -s 1 -t "$secs" >"$T/m.json" 2>"$T/m.err" || { cat "$T/m.err"; fail "daemon failed"; }
+	after=$(cat "$cg/cpuacct.usage_percpu")
+	kill "$mover" "$burner"
+	wait "$mover" "$burner" 2>/dev/null || true
+	rmdir "$cg"
+	python3 - "$T/m.json" "$period" "$before" "$after" <<'PY'
+import json, sys
+path, period, before, after = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
+truth = [(int(a) - int(b)) / 1e9 for a, b in zip(after[:2], before[:2])]
+lines = [json.loads(l) for l in open(path)]
+steps = []
+for r in lines[1:]:
+    v = next(v for v in r["vms"] if v["uuid"].startswith("cccccccc"))
+    # capacity, one CPU a package, 10 W a package: W / 10 is the CPU share
+    steps.append([z["power_watts"] / 10 for z in v["zones"]])
+seen = [sum(s[p] for s in steps) * r["interval_seconds"] for p in range(2)]
+f_truth, f_seen = truth[0] / sum(truth), seen[0] / sum(seen)
+tick_dev = [abs(s[0] / (s[0] + s[1]) - 0.5) for s in steps if s[0] + s[1] > 0]
+print(f"period {period} s: truth {truth[0]:.2f}/{truth[1]:.2f} CPU s on packages 0/1 (package 0 {f_truth:.3f}); "
+      f"daemon {seen[0]:.2f}/{seen[1]:.2f} (package 0 {f_seen:.3f}); error of the run's split {abs(f_seen - f_truth):.3f}; "
+      f"ticks' package-0 share off 0.5 by {sum(tick_dev) / len(tick_dev):.2f} on average, {max(tick_dev):.2f} at most")
+PY
+done
