@@ -14,8 +14,7 @@
 
 #include "common/alloc.h"
 
-/* Read a whole small file below @dirfd into @buf, NUL-terminated. */
-static ssize_t read_small(int dirfd, const char *path, char *buf, size_t size)
+ssize_t proc_read_file(int dirfd, const char *path, char *buf, size_t size)
 {
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	size_t len = 0;
@@ -38,6 +37,23 @@ static ssize_t read_small(int dirfd, const char *path, char *buf, size_t size)
 	close(fd);
 	buf[len] = '\0';
 	return (ssize_t)len;
+}
+
+DIR *proc_opendir(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return d;
 }
 
 long proc_clock_ticks(void)
@@ -112,7 +128,7 @@ int proc_parse_stat(const char *text, struct cpu_times *t)
 int proc_read_stat_cpus(int procfd, struct cpu_times *t, uint64_t *cpu_busy, unsigned ncpus)
 {
 	char buf[65536];
-	ssize_t n = read_small(procfd, "stat", buf, sizeof(buf));
+	ssize_t n = proc_read_file(procfd, "stat", buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -171,7 +187,7 @@ int proc_parse_pid_stat(const char *text, struct pid_stat *st)
 static int read_stat_file(int procfd, const char *path, struct pid_stat *st)
 {
 	char buf[1024];
-	ssize_t n = read_small(procfd, path, buf, sizeof(buf));
+	ssize_t n = proc_read_file(procfd, path, buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -244,7 +260,6 @@ int proc_table_scan(struct proc_table *t)
 	size_t swap_alloc, j = 0;
 	bool sorted = true;
 	struct dirent *e;
-	int dfd;
 	DIR *d;
 
 	/*
@@ -263,14 +278,9 @@ int proc_table_scan(struct proc_table *t)
 	t->alloc_cur = swap_alloc;
 	t->ncur = 0;
 
-	dfd = openat(t->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	d = proc_opendir(t->procfd, ".");
+	if (!d)
 		return -errno;
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return -errno;
-	}
 	while ((e = readdir(d))) {
 		pid_t pid = parse_pid(e->d_name);
 		struct process *p;
@@ -369,7 +379,7 @@ const char *proc_process_cgroup(struct proc_table *t, struct process *p)
 	if (p->cgroup && (t->scans + (unsigned long)p->stat.pid) % PROC_CGROUP_REFRESH != 0)
 		return p->cgroup;
 	snprintf(file, sizeof(file), "%d/cgroup", (int)p->stat.pid);
-	n = read_small(t->procfd, file, text, sizeof(text));
+	n = proc_read_file(t->procfd, file, text, sizeof(text));
 	if (n <= 0 || proc_parse_cgroup(text, path, sizeof(path)) < 0)
 		return p->cgroup;  /* gone, or unreadable: keep what was known */
 	if (!p->cgroup || strcmp(p->cgroup, path)) {

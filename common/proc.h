@@ -7,6 +7,7 @@
 #ifndef VPOWERCAP_PROC_H
 #define VPOWERCAP_PROC_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,6 +19,16 @@ struct cpu_times {
 	uint64_t total;  /* busy + idle + iowait */
 	unsigned ncpu;   /* cpuN lines */
 };
+
+/**
+ * Read the small file @path below directory @dirfd (AT_FDCWD: the current
+ * one) into @buf, at most @size - 1 bytes, NUL-terminated. Returns its
+ * length or -errno.
+ */
+ssize_t proc_read_file(int dirfd, const char *path, char *buf, size_t size);
+
+/** Open the directory @path below @dirfd for readdir(); NULL with errno set. */
+DIR *proc_opendir(int dirfd, const char *path);
 
 /** Clock ticks per second (USER_HZ), the unit of every CPU time here. */
 long proc_clock_ticks(void);

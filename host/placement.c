@@ -2,13 +2,10 @@
 /* A VM's CPU time by package, from its threads' stat files. */
 #include "host/placement.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/proc.h"
@@ -57,18 +54,12 @@ static ssize_t read_threads(struct placement *p, pid_t pid)
 	char path[32];
 	size_t n = 0;
 	struct dirent *e;
-	int dfd;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%d/task", (int)pid);
-	dfd = openat(p->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	d = proc_opendir(p->procfd, path);
+	if (!d)
 		return -errno;
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return -errno;
-	}
 	while ((e = readdir(d))) {
 		struct placement_thread *t;
 		struct pid_stat st;

@@ -4,12 +4,12 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "common/proc.h"
 
 struct cpu_place {
 	unsigned cpu;
@@ -19,19 +19,12 @@ struct cpu_place {
 /* An integer from a one-line sysfs file @path below @dirfd; -errno when unreadable. */
 static int read_int(int dirfd, const char *path, int *value)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	char buf[32];
-	ssize_t n;
-	char *end;
+	char buf[32], *end;
+	ssize_t n = proc_read_file(dirfd, path, buf, sizeof(buf));
 	long v;
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
 	if (n <= 0)
-		return -EINVAL;
-	buf[n] = '\0';
+		return n < 0 ? (int)n : -EINVAL;
 	v = strtol(buf, &end, 10);
 	if (end == buf || (*end && *end != '\n') || v < INT_MIN || v > INT_MAX)
 		return -EINVAL;

@@ -351,30 +351,19 @@ static int find_process(struct libvirt_source *ls, const char *name, const char 
 	struct pid_stat st;
 	ssize_t n;
 	long v;
-	int fd;
 
 	if (strchr(name, '/') || (size_t)snprintf(path, sizeof(path), "%s/%s.pid", QEMU_PID_DIR, name) >= sizeof(path))
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, 31);
-	close(fd);
+	n = proc_read_file(AT_FDCWD, path, buf, 32);
 	if (n <= 0)
-		return -EINVAL;
-	buf[n] = '\0';
+		return n < 0 ? (int)n : -EINVAL;
 	v = strtol(buf, NULL, 10);
 	if (v <= 0 || v > INT32_MAX)
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%ld/cmdline", v);
-	fd = openat(ls->procfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = proc_read_file(ls->procfd, path, buf, sizeof(buf));
 	if (n <= 0)
 		return -ESRCH;
-	buf[n] = '\0';
 	if (!proc_source_parse_cmdline(buf, (size_t)n, (pid_t)v, 0, &vm) || strcmp(vm.uuid, uuid))
 		return -ESRCH;  /* a stale pid file */
 	if (proc_read_thread_stat(ls->procfd, (pid_t)v, (pid_t)v, &st) < 0)

@@ -21,34 +21,25 @@
 #include <cmocka.h>
 
 #include "common/proc.h"
+#include "tests/lib/fixture.h"
 #include "host/ledger.h"
 #include "host/placement.h"
 #include "host/topology.h"
 
-static char root[] = "/tmp/vpowercap-placement.XXXXXX";
+static const char *root;  /* the test's fixture directory */
 
 static void put(const char *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Write @text to the file named by @fmt below the fixture root, making its directories. */
+/* Write @text to the file named by @fmt below the fixture root. */
 static void put(const char *text, const char *fmt, ...)
 {
-	char rel[256], path[512];
+	char rel[256];
 	va_list ap;
-	FILE *f;
 
 	va_start(ap, fmt);
 	vsnprintf(rel, sizeof(rel), fmt, ap);
 	va_end(ap);
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	assert_int_equal(fixture_write(root, rel, text), 0);
 }
 
 /* CPUs 0 and 1 in package 0, 2 and 3 in package 1; cpu4 is offline. */
@@ -77,30 +68,14 @@ static void thread(int pid, int tid, unsigned long long ticks, int cpu)
 	put(line, "proc/%d/task/%d/stat", pid, tid);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	assert_non_null(mkdtemp(root));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[600];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd);
-}
-
 static void test_topology(void **state)
 {
 	struct topology t = { 0 };
-	char sys[300];
+	char sys[4200];
 	struct powercap pc = { 0 };
 	struct zone zones[3] = { 0 };
 
-	(void)state;
+	root = *state;
 	make_topology(0);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	assert_int_equal(topology_read(&t, sys), 0);
@@ -242,11 +217,11 @@ static void test_packages(void **state)
 	struct ledger busy, split;
 	struct ledger_config bc = { .policy = POLICY_BUSY }, sc = { .policy = POLICY_SPLIT, .idle_watts = idle_of };
 	struct placement p;
-	char path[300];
+	char path[4200];
 	int procfd;
 	uint64_t ms = 1000 / (uint64_t)proc_clock_ticks();  /* ms a clock tick */
 
-	(void)state;
+	root = *state;
 	make_topology(0);
 	snprintf(path, sizeof(path), "%s/sys", root);
 	assert_int_equal(topology_read(&t, path), 0);
@@ -320,9 +295,9 @@ static void test_packages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_topology),
-		cmocka_unit_test(test_packages),
+		cmocka_unit_test_setup_teardown(test_topology, fixture_setup_dir, fixture_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_packages, fixture_setup_dir, fixture_teardown_dir),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
