@@ -36,30 +36,43 @@ for period in "${periods[@]}"; do
 	( while :; do taskset -pc 0 "$burner" >/dev/null; sleep "$period"; taskset -pc 1 "$burner" >/dev/null
 	  sleep "$period"; done ) &
 	mover=$!
+	# the truth, every 50 ms, to compare tick by tick
+	( while :; do echo "$(date +%s.%N) $(cat "$cg/cpuacct.usage_percpu")"; sleep 0.05; done ) >"$T/truth" &
+	sampler=$!
 	sleep 0.5
 	before=$(cat "$cg/cpuacct.usage_percpu")
 	"$DAEMON" --powercap-root "$pc" --proc-root /proc --sysfs-root "$sys" --vm-source proc \
 		--mountpoint "" --control-socket "" --state-dir "$T/state-$period" --user "$TEST_USER" \
 		--policy capacity json -s 1 -t "$secs" >"$T/m.json" 2>"$T/m.err" || { cat "$T/m.err"; fail "daemon failed"; }
 	after=$(cat "$cg/cpuacct.usage_percpu")
-	kill "$mover" "$burner"
-	wait "$mover" "$burner" 2>/dev/null || true
+	kill "$mover" "$burner" "$sampler"
+	wait "$mover" "$burner" "$sampler" 2>/dev/null || true
 	rmdir "$cg"
-	python3 - "$T/m.json" "$period" "$before" "$after" <<'PY'
-import json, sys
+	python3 - "$T/m.json" "$period" "$before" "$after" "$T/truth" <<'PY'
+import bisect, json, sys
 path, period, before, after = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
+samples = [list(map(float, l.split()[:3])) for l in open(sys.argv[5]) if len(l.split()) >= 3]
+times = [s[0] for s in samples]
+def truth_at(t):  # the sample nearest to wall time t
+    i = min(max(bisect.bisect_left(times, t), 1), len(times) - 1)
+    return samples[i] if times[i] - t < t - times[i - 1] else samples[i - 1]
 truth = [(int(a) - int(b)) / 1e9 for a, b in zip(after[:2], before[:2])]
 lines = [json.loads(l) for l in open(path)]
-steps = []
-for r in lines[1:]:
+steps, tick_err = [], []
+for prev, r in zip(lines, lines[1:]):
     v = next(v for v in r["vms"] if v["uuid"].startswith("cccccccc"))
     # capacity, one CPU a package, 10 W a package: W / 10 is the CPU share
     steps.append([z["power_watts"] / 10 for z in v["zones"]])
+    a, b = truth_at(prev["timestamp"]), truth_at(r["timestamp"])
+    t0, t1 = (b[1] - a[1]) / 1e9, (b[2] - a[2]) / 1e9
+    seen0 = steps[-1][0] * r["interval_seconds"]
+    if t0 + t1 > 0.05:
+        # misplaced CPU time, as a share of the process's CPU time that tick
+        tick_err.append(abs(seen0 - t0) / (t0 + t1))
 seen = [sum(s[p] for s in steps) * r["interval_seconds"] for p in range(2)]
 f_truth, f_seen = truth[0] / sum(truth), seen[0] / sum(seen)
-tick_dev = [abs(s[0] / (s[0] + s[1]) - 0.5) for s in steps if s[0] + s[1] > 0]
 print(f"period {period} s: truth {truth[0]:.2f}/{truth[1]:.2f} CPU s on packages 0/1 (package 0 {f_truth:.3f}); "
       f"daemon {seen[0]:.2f}/{seen[1]:.2f} (package 0 {f_seen:.3f}); error of the run's split {abs(f_seen - f_truth):.3f}; "
-      f"ticks' package-0 share off 0.5 by {sum(tick_dev) / len(tick_dev):.2f} on average, {max(tick_dev):.2f} at most")
+      f"single ticks misplace {sum(tick_err) / len(tick_err):.2f} of the CPU time on average, {max(tick_err):.2f} at most")
 PY
 done
