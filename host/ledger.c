@@ -101,6 +101,7 @@ int ledger_add_zone(struct ledger *l, const char *id, const char *name)
 	memset(z, 0, sizeof(*z));
 	snprintf(z->id, sizeof(z->id), "%s", id);
 	snprintf(z->name, sizeof(z->name), "%s", name);
+	z->package = -1;
 	zone_set_idle(l, z);
 	return (int)l->nzones++;
 }
