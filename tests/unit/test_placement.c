@@ -292,11 +292,58 @@ static void test_packages(void **state)
 	topology_release(&t);
 }
 
+/*
+ * A VM whose threads cannot be read (no pid file for libvirt): its CPU
+ * time is spread over the packages by their CPU counts; once read, its
+ * placement is its threads'.
+ */
+static void test_unknown_placement(void **state)
+{
+	struct topology t = { 0 };
+	struct ledger l;
+	struct ledger_config cfg = { .policy = POLICY_BUSY };
+	struct vm_list vms = { 0 };
+	struct powercap pc;
+	struct zone zones[4];
+	uint64_t pkg[2] = { 1000000000, 1000000000 };
+	char path[4200];
+	struct vm_info *vm;
+
+	root = *state;
+	make_topology(0);
+	snprintf(path, sizeof(path), "%s/sys", root);
+	assert_int_equal(topology_read(&t, path), 0);
+	cfg.topology = &t;
+	ledger_init(&l, &cfg);
+	vm = vm_list_add(&vms);
+	assert_non_null(vm);
+	strcpy(vm->uuid, "uuid-u");
+	strcpy(vm->name, "u");
+	vm->running = true;
+	fake_zones(&pc, zones);
+	assert_int_equal(ledger_tick_packages(&l, &pc, &vms, 2000000000, 4, pkg, 1000000000), 0);
+	vms.vms[0].cpu_ns = 500000000;
+	assert_int_equal(ledger_tick_packages(&l, &pc, &vms, 2000000000, 4, pkg, 1000000000), 0);
+	/* 250 ms on each package of 1000 busy ms */
+	assert_int_equal(got(&l, "uuid-u", "intel-rapl:0"), 1000000 / 4);
+	assert_int_equal(got(&l, "uuid-u", "intel-rapl:1"), 600000 / 4);
+	assert_int_equal(got(&l, "uuid-u", "intel-rapl:2"), 1200000 / 4);
+	/* without this tick's per-package busy time, every zone is host-wide */
+	vms.vms[0].cpu_ns = 1000000000;
+	assert_int_equal(ledger_tick_packages(&l, &pc, &vms, 2000000000, 4, NULL, 1000000000), 0);
+	assert_int_equal(got(&l, "uuid-u", "intel-rapl:1"), 600000 / 4);
+	assert_conserved(&l);
+	vm_list_release(&vms);
+	ledger_release(&l);
+	topology_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_topology, fixture_setup_dir, fixture_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_packages, fixture_setup_dir, fixture_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_unknown_placement, fixture_setup_dir, fixture_teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
