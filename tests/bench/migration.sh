@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # The placement's error for a thread that moves between packages: a fake
 # qemu process burns CPU while being moved between CPU 0 and CPU 1 (a
-# fixture topology makes them packages 0 and 1) every PERIOD seconds; the
-# daemon's split of its CPU time between the packages is compared with the
-# kernel's own per-CPU accounting of it (cgroup v1 cpuacct.usage_percpu).
+# fixture topology makes them packages 0 and 1) every PERIOD seconds, or at
+# random ("random": 0.02 to 1.02 s, uniformly); the daemon's split of its
+# CPU time between the packages is compared with the kernel's own per-CPU
+# accounting of it (cgroup v1 cpuacct.usage_percpu, sampled every 50 ms).
 # Prints figures, judges nothing. Usage: migration.sh [SECONDS [PERIOD...]]
 . "$(dirname "$0")/../integration/lib.sh"
 
@@ -29,16 +30,21 @@ advance --zone "$p0=10" --zone "$p1=10"
 for period in "${periods[@]}"; do
 	cg=$acct/vpowercap-migration.$$.$period
 	mkdir "$cg"
+	# stopped, its processes gone (cleanup stops them): the group goes too
+	trap 'cleanup_mount; rmdir "$cg" 2>/dev/null || true' EXIT
 	bash -c 'echo $$ >"$0/cgroup.procs"; exec -a qemu-system-x86_64 bash -c "while :; do :; done" qemu \
 		-name guest=m -uuid cccccccc-0000-0000-0000-00000000000c' "$cg" &
 	burner=$!
+	PIDS+=("$burner")
 	# moved at PERIOD, with a random phase against the daemon's ticks
-	( while :; do taskset -pc 0 "$burner" >/dev/null; sleep "$period"; taskset -pc 1 "$burner" >/dev/null
-	  sleep "$period"; done ) &
+	( nap() { if [ "$period" = random ]; then sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.3f", 0.02 + rand() }')"; else sleep "$period"; fi; }
+	  while :; do taskset -pc 0 "$burner" >/dev/null; nap; taskset -pc 1 "$burner" >/dev/null; nap; done ) &
 	mover=$!
+	PIDS+=("$mover")
 	# the truth, every 50 ms, to compare tick by tick
 	( while :; do echo "$(date +%s.%N) $(cat "$cg/cpuacct.usage_percpu")"; sleep 0.05; done ) >"$T/truth" &
 	sampler=$!
+	PIDS+=("$sampler")
 	sleep 0.5
 	before=$(cat "$cg/cpuacct.usage_percpu")
 	"$DAEMON" --powercap-root "$pc" --proc-root /proc --sysfs-root "$sys" --vm-source proc \
