@@ -239,10 +239,11 @@ static void vm_place(const struct topology *t, struct ledger_vm *vm, const struc
 	}
 	for (unsigned k = 0; k < t->npackages; k++)
 		weight_sum += weight[k];
-	for (unsigned k = 0; k < t->npackages; k++) {
-		vm->package_cpu_ns[k] = weight_sum ? (uint64_t)((unsigned __int128)vm->cpu_delta_ns * weight[k] / weight_sum) : 0;
-		vm->package_held[k] = weight_sum ? (uint64_t)((unsigned __int128)vcpus * ATTRIBUTION_VCPU_ONE * weight[k] /
-							   weight_sum) : 0;
+	for (unsigned k = 0; k < t->npackages && weight_sum; k++) {
+		unsigned __int128 w = weight[k];
+
+		vm->package_cpu_ns[k] = (uint64_t)(w * vm->cpu_delta_ns / weight_sum);
+		vm->package_held[k] = (uint64_t)(w * vcpus * ATTRIBUTION_VCPU_ONE / weight_sum);
 	}
 }
 

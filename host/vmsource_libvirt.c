@@ -352,7 +352,8 @@ static int find_process(struct libvirt_source *ls, const char *name, const char 
 	ssize_t n;
 	long v;
 
-	if (strchr(name, '/') || (size_t)snprintf(path, sizeof(path), "%s/%s.pid", QEMU_PID_DIR, name) >= sizeof(path))
+	if (strchr(name, '/') ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s.pid", QEMU_PID_DIR, name) >= sizeof(path))
 		return -EINVAL;
 	n = proc_read_file(AT_FDCWD, path, buf, 32);
 	if (n <= 0)

@@ -346,12 +346,6 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 }
 
 /*
- * Read zones, host CPU and VMs back to back, then split. The VM source is
- * asked from its own thread and waited for half a tick at most: a
- * late answer leaves the VMs' CPU time where it was (no dynamic energy this
- * tick), and counts at the next one.
- */
-/*
  * Read /proc/stat into @cpu, and on a host of several packages each CPU's
  * busy time into d->cpu_busy_next.
  */
@@ -381,6 +375,12 @@ static void take_package_busy(struct daemon *d)
 	d->cpu_busy_next = swap;
 }
 
+/*
+ * Read zones, host CPU and VMs back to back, then split. The VM source is
+ * asked from its own thread and waited for half a tick at most: a
+ * late answer leaves the VMs' CPU time where it was (no dynamic energy this
+ * tick), and counts at the next one.
+ */
 static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t interval_ns)
 {
 	struct cpu_times cpu;
