@@ -7,8 +7,9 @@
  * callback; when libvirtd goes away the source reports -ENOTCONN and
  * reconnects with a growing delay. On hosts of several packages, where a
  * domain's CPU time was spent is read from its qemu process's threads
- * (host/placement.h), the process found by libvirt's pid file.
+ * (host/placement.h), the process found by libvirt's pid file or its UUID.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
@@ -325,6 +326,7 @@ static struct domain_facts *domain_facts(struct libvirt_source *ls, virDomainPtr
 	if (ALLOC_GROW(ls->facts, ls->nfacts + 1, ls->alloc_facts) < 0)
 		return NULL;
 	f = &ls->facts[ls->nfacts++];
+	memset(f, 0, sizeof(*f));
 	snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
 	/*
 	 * Live count for an active domain, the definition's for an inactive
@@ -338,40 +340,59 @@ static struct domain_facts *domain_facts(struct libvirt_source *ls, virDomainPtr
 	return f;
 }
 
+/* Whether process @pid is the qemu of domain @uuid; its start time in *@start. */
+static bool is_domain_process(struct libvirt_source *ls, long pid, const char *uuid, uint64_t *start)
+{
+	char path[32], buf[8192];
+	struct vm_info vm = { 0 };
+	struct pid_stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%ld/cmdline", pid);
+	n = proc_read_file(ls->procfd, path, buf, sizeof(buf));
+	if (n <= 0 || !proc_source_parse_cmdline(buf, (size_t)n, (pid_t)pid, 0, &vm) ||
+	    strcmp(vm.uuid, uuid) || proc_read_thread_stat(ls->procfd, (pid_t)pid, (pid_t)pid, &st) < 0)
+		return false;
+	*start = st.starttime;
+	return true;
+}
+
 /*
  * The qemu process of running domain @name (@uuid): the pid libvirt wrote,
- * taken only when that process's command line carries the domain's UUID.
- * Returns 0 or -errno.
+ * else (a pid file only root may read) the qemu process in /proc whose
+ * command line carries the domain's UUID. Returns 0 or -ESRCH.
  */
 static int find_process(struct libvirt_source *ls, const char *name, const char *uuid, pid_t *pid,
 			uint64_t *start)
 {
-	char path[sizeof(QEMU_PID_DIR) + VM_NAME_MAX + 8], buf[8192];
-	struct vm_info vm = { 0 };
-	struct pid_stat st;
-	ssize_t n;
-	long v;
+	char path[sizeof(QEMU_PID_DIR) + VM_NAME_MAX + 8], buf[32];
+	struct dirent *e;
+	long v = 0;
+	DIR *d;
 
-	if (strchr(name, '/') ||
-	    (size_t)snprintf(path, sizeof(path), "%s/%s.pid", QEMU_PID_DIR, name) >= sizeof(path))
-		return -EINVAL;
-	n = proc_read_file(AT_FDCWD, path, buf, 32);
-	if (n <= 0)
-		return n < 0 ? (int)n : -EINVAL;
-	v = strtol(buf, NULL, 10);
-	if (v <= 0 || v > INT32_MAX)
-		return -EINVAL;
-	snprintf(path, sizeof(path), "%ld/cmdline", v);
-	n = proc_read_file(ls->procfd, path, buf, sizeof(buf));
-	if (n <= 0)
+	if (!strchr(name, '/') &&
+	    (size_t)snprintf(path, sizeof(path), "%s/%s.pid", QEMU_PID_DIR, name) < sizeof(path) &&
+	    proc_read_file(AT_FDCWD, path, buf, sizeof(buf)) > 0)
+		v = strtol(buf, NULL, 10);
+	if (v > 0 && v <= INT32_MAX && is_domain_process(ls, v, uuid, start)) {
+		*pid = (pid_t)v;
+		return 0;
+	}
+	d = proc_opendir(ls->procfd, ".");
+	if (!d)
 		return -ESRCH;
-	if (!proc_source_parse_cmdline(buf, (size_t)n, (pid_t)v, 0, &vm) || strcmp(vm.uuid, uuid))
-		return -ESRCH;  /* a stale pid file */
-	if (proc_read_thread_stat(ls->procfd, (pid_t)v, (pid_t)v, &st) < 0)
-		return -ESRCH;
-	*pid = (pid_t)v;
-	*start = st.starttime;
-	return 0;
+	while ((e = readdir(d))) {
+		char *end;
+
+		v = strtol(e->d_name, &end, 10);
+		if (!*end && v > 0 && v <= INT32_MAX && is_domain_process(ls, v, uuid, start)) {
+			*pid = (pid_t)v;
+			closedir(d);
+			return 0;
+		}
+	}
+	closedir(d);
+	return -ESRCH;
 }
 
 /* Where running domain @vm's CPU time went, package by package. */
@@ -387,9 +408,9 @@ static void place_domain(struct libvirt_source *ls, struct domain_facts *facts, 
 		if (ret < 0) {
 			facts->pid = 0;
 			complain(&ls->pid_complaint, LOG_LEVEL_WARNING,
-				 "cannot find the qemu process of domain '%s' ('%s/%s.pid': %s); its CPU time "
-				 "is spread over the packages by their CPU counts",
-				 vm->name, QEMU_PID_DIR, vm->name, strerror(-ret));
+				 "cannot find the qemu process of domain '%s' (no readable '%s/%s.pid', no "
+				 "process with its UUID); its CPU time is spread over the packages by their "
+				 "CPU counts", vm->name, QEMU_PID_DIR, vm->name);
 		}
 	}
 	if (facts->pid)
