@@ -14,8 +14,7 @@
 
 #include "common/alloc.h"
 
-/* Read a whole small file below @dirfd into @buf, NUL-terminated. */
-static ssize_t read_small(int dirfd, const char *path, char *buf, size_t size)
+ssize_t proc_read_file(int dirfd, const char *path, char *buf, size_t size)
 {
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	size_t len = 0;
@@ -40,6 +39,23 @@ static ssize_t read_small(int dirfd, const char *path, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
+DIR *proc_opendir(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return d;
+}
+
 long proc_clock_ticks(void)
 {
 	static long hz;
@@ -52,27 +68,46 @@ long proc_clock_ticks(void)
 	return hz;
 }
 
-int proc_parse_stat(const char *text, struct cpu_times *t)
+/* A cpu line's busy time (user+nice+system+irq+softirq+steal) and idle time; -EINVAL. */
+static int parse_cpu_line(const char *fields, uint64_t *busy, uint64_t *idle)
+{
+	/* user nice system idle iowait irq softirq steal guest guest_nice */
+	uint64_t v[8] = { 0 };
+	int n = sscanf(fields, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+		       " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
+		       &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+
+	if (n < 4)
+		return -EINVAL;
+	*busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	*idle = v[3] + v[4];
+	return 0;
+}
+
+int proc_parse_stat_cpus(const char *text, struct cpu_times *t, uint64_t *cpu_busy, unsigned ncpus)
 {
 	const char *line = text;
 	bool found = false;
 
 	memset(t, 0, sizeof(*t));
+	for (unsigned c = 0; c < ncpus; c++)
+		cpu_busy[c] = PROC_CPU_ABSENT;
 	while (line && *line) {
-		if (!strncmp(line, "cpu ", 4)) {
-			/* user nice system idle iowait irq softirq steal guest guest_nice */
-			uint64_t v[8] = { 0 };
-			int n = sscanf(line + 4, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-				       " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
-				       &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+		uint64_t busy, idle;
 
-			if (n < 4)
+		if (!strncmp(line, "cpu ", 4)) {
+			if (parse_cpu_line(line + 4, &busy, &idle) < 0)
 				return -EINVAL;
-			t->busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-			t->total = t->busy + v[3] + v[4];
+			t->busy = busy;
+			t->total = busy + idle;
 			found = true;
 		} else if (!strncmp(line, "cpu", 3) && line[3] >= '0' && line[3] <= '9') {
+			char *end;
+			unsigned long cpu = strtoul(line + 3, &end, 10);
+
 			t->ncpu++;
+			if (cpu < ncpus && parse_cpu_line(end, &busy, &idle) == 0)
+				cpu_busy[cpu] = busy;
 		}
 		line = strchr(line, '\n');
 		if (line)
@@ -85,14 +120,24 @@ int proc_parse_stat(const char *text, struct cpu_times *t)
 	return 0;
 }
 
-int proc_read_stat(int procfd, struct cpu_times *t)
+int proc_parse_stat(const char *text, struct cpu_times *t)
+{
+	return proc_parse_stat_cpus(text, t, NULL, 0);
+}
+
+int proc_read_stat_cpus(int procfd, struct cpu_times *t, uint64_t *cpu_busy, unsigned ncpus)
 {
 	char buf[65536];
-	ssize_t n = read_small(procfd, "stat", buf, sizeof(buf));
+	ssize_t n = proc_read_file(procfd, "stat", buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
-	return proc_parse_stat(buf, t);
+	return proc_parse_stat_cpus(buf, t, cpu_busy, ncpus);
+}
+
+int proc_read_stat(int procfd, struct cpu_times *t)
+{
+	return proc_read_stat_cpus(procfd, t, NULL, 0);
 }
 
 int proc_parse_pid_stat(const char *text, struct pid_stat *st)
@@ -100,6 +145,7 @@ int proc_parse_pid_stat(const char *text, struct pid_stat *st)
 	const char *open = strchr(text, '(');
 	const char *close = strrchr(text, ')');
 	unsigned long long utime, stime, start;
+	int after_start = 0, processor;
 	size_t len;
 	long pid;
 	char *end;
@@ -118,8 +164,17 @@ int proc_parse_pid_stat(const char *text, struct pid_stat *st)
 	 * nice num_threads itrealvalue starttime(22).
 	 */
 	if (sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
-		   "%*d %*d %*d %*d %*d %*d %llu", &utime, &stime, &start) != 3)
+		   "%*d %*d %*d %*d %*d %*d %llu%n", &utime, &stime, &start, &after_start) != 3)
 		return -EINVAL;
+	/*
+	 * Then vsize(23) rss rsslim startcode endcode startstack kstkesp
+	 * kstkeip signal blocked sigignore sigcatch wchan nswap cnswap
+	 * exit_signal(38) processor(39).
+	 */
+	st->processor = -1;
+	if (sscanf(close + 1 + after_start, " %*u %*d %*u %*u %*u %*u %*u %*u %*u %*u %*u %*u %*u "
+		   "%*u %*u %*d %d", &processor) == 1 && processor >= 0)
+		st->processor = processor;
 	st->pid = (pid_t)pid;
 	memcpy(st->comm, open + 1, len);
 	st->comm[len] = '\0';
@@ -128,18 +183,33 @@ int proc_parse_pid_stat(const char *text, struct pid_stat *st)
 	return 0;
 }
 
-int proc_read_pid_stat(int procfd, pid_t pid, struct pid_stat *st)
+/* Read and parse the stat file at @path below @procfd. */
+static int read_stat_file(int procfd, const char *path, struct pid_stat *st)
 {
-	char path[32], buf[1024];
-	ssize_t n;
+	char buf[1024];
+	ssize_t n = proc_read_file(procfd, path, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "%d/stat", (int)pid);
-	n = read_small(procfd, path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (n == 0)
 		return -ESRCH;  /* the process exited while we read */
 	return proc_parse_pid_stat(buf, st);
+}
+
+int proc_read_pid_stat(int procfd, pid_t pid, struct pid_stat *st)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "%d/stat", (int)pid);
+	return read_stat_file(procfd, path, st);
+}
+
+int proc_read_thread_stat(int procfd, pid_t pid, pid_t tid, struct pid_stat *st)
+{
+	char path[48];
+
+	snprintf(path, sizeof(path), "%d/task/%d/stat", (int)pid, (int)tid);
+	return read_stat_file(procfd, path, st);
 }
 
 int proc_table_init(struct proc_table *t, const char *proc_root)
@@ -190,7 +260,6 @@ int proc_table_scan(struct proc_table *t)
 	size_t swap_alloc, j = 0;
 	bool sorted = true;
 	struct dirent *e;
-	int dfd;
 	DIR *d;
 
 	/*
@@ -209,14 +278,9 @@ int proc_table_scan(struct proc_table *t)
 	t->alloc_cur = swap_alloc;
 	t->ncur = 0;
 
-	dfd = openat(t->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	d = proc_opendir(t->procfd, ".");
+	if (!d)
 		return -errno;
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return -errno;
-	}
 	while ((e = readdir(d))) {
 		pid_t pid = parse_pid(e->d_name);
 		struct process *p;
@@ -315,7 +379,7 @@ const char *proc_process_cgroup(struct proc_table *t, struct process *p)
 	if (p->cgroup && (t->scans + (unsigned long)p->stat.pid) % PROC_CGROUP_REFRESH != 0)
 		return p->cgroup;
 	snprintf(file, sizeof(file), "%d/cgroup", (int)p->stat.pid);
-	n = read_small(t->procfd, file, text, sizeof(text));
+	n = proc_read_file(t->procfd, file, text, sizeof(text));
 	if (n <= 0 || proc_parse_cgroup(text, path, sizeof(path)) < 0)
 		return p->cgroup;  /* gone, or unreadable: keep what was known */
 	if (!p->cgroup || strcmp(p->cgroup, path)) {

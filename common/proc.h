@@ -7,6 +7,7 @@
 #ifndef VPOWERCAP_PROC_H
 #define VPOWERCAP_PROC_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,17 +20,38 @@ struct cpu_times {
 	unsigned ncpu;   /* cpuN lines */
 };
 
+/**
+ * Read the small file @path below directory @dirfd (AT_FDCWD: the current
+ * one) into @buf, at most @size - 1 bytes, NUL-terminated. Returns its
+ * length or -errno.
+ */
+ssize_t proc_read_file(int dirfd, const char *path, char *buf, size_t size);
+
+/** Open the directory @path below @dirfd for readdir(); NULL with errno set. */
+DIR *proc_opendir(int dirfd, const char *path);
+
 /** Clock ticks per second (USER_HZ), the unit of every CPU time here. */
 long proc_clock_ticks(void);
 
 /** Read /proc/stat below @procfd (a directory descriptor on the proc root). */
 int proc_read_stat(int procfd, struct cpu_times *t);
 
+/* Busy time of a CPU with no line in /proc/stat (offline). */
+#define PROC_CPU_ABSENT UINT64_MAX
+
+/**
+ * proc_read_stat(), and each CPU's busy time, by its number N of the
+ * "cpuN" line, into @cpu_busy[0..@ncpus): PROC_CPU_ABSENT for a CPU with
+ * no line, lines beyond @ncpus ignored.
+ */
+int proc_read_stat_cpus(int procfd, struct cpu_times *t, uint64_t *cpu_busy, unsigned ncpus);
+
 struct pid_stat {
 	pid_t pid;
 	char comm[COMM_MAX];
 	uint64_t cpu;        /* utime + stime */
 	uint64_t starttime;  /* tells a reused pid from the old process */
+	int processor;       /* the CPU it last ran on; -1 when the line stops short */
 };
 
 /**
@@ -38,6 +60,13 @@ struct pid_stat {
  * Returns 0 or -EINVAL.
  */
 int proc_parse_pid_stat(const char *text, struct pid_stat *st);
+
+/**
+ * Read /proc/<pid>/task/<tid>/stat below @procfd: one thread's CPU time
+ * and the CPU it last ran on. Returns 0, -ENOENT or -ESRCH when the thread
+ * is gone, or -EINVAL.
+ */
+int proc_read_thread_stat(int procfd, pid_t pid, pid_t tid, struct pid_stat *st);
 
 struct process {
 	struct pid_stat stat;

@@ -8,6 +8,9 @@
 /** Parse the text of /proc/stat. Returns 0 or -EINVAL. */
 int proc_parse_stat(const char *text, struct cpu_times *t);
 
+/** The same, with each CPU's busy time, as proc_read_stat_cpus(). */
+int proc_parse_stat_cpus(const char *text, struct cpu_times *t, uint64_t *cpu_busy, unsigned ncpus);
+
 /**
  * Read /proc/<pid>/stat below @procfd. Returns 0, -ENOENT or -ESRCH when
  * the process is gone (callers stay quiet about those), or -EINVAL.

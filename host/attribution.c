@@ -36,14 +36,16 @@ static int64_t exact_shares(const struct tick_input *in, int64_t *exact)
 
 	for (size_t i = 0; i < in->nvms; i++) {
 		cpu_sum += in->cpu_ns[i];
-		vcpu_sum += in->vcpus[i];
+		vcpu_sum += in->held ? in->held[i] : in->vcpus[i];
 	}
 	/* Sampling skew can make the VMs' CPU time exceed the host's. */
 	busy = cpu_sum > in->busy_ns ? cpu_sum : in->busy_ns;
 	capacity = (uint64_t)in->ncpu * in->interval_ns;
 	if (cpu_sum > capacity)
 		capacity = cpu_sum;
-	slots = vcpu_sum > in->ncpu ? vcpu_sum : in->ncpu;
+	slots = in->held ? (uint64_t)in->ncpu * ATTRIBUTION_VCPU_ONE : in->ncpu;
+	if (vcpu_sum > slots)
+		slots = vcpu_sum;
 
 	if (in->policy == POLICY_SPLIT) {
 		double idle = in->idle_watts * (double)in->interval_ns / 1e9 * 1e6;  /* µJ */
@@ -60,7 +62,7 @@ static int64_t exact_shares(const struct tick_input *in, int64_t *exact)
 			break;
 		case POLICY_SPLIT:
 		default:
-			exact[i] = share_of(idle_pj, in->vcpus[i], slots) +
+			exact[i] = share_of(idle_pj, in->held ? in->held[i] : in->vcpus[i], slots) +
 				   share_of(total_pj - idle_pj, in->cpu_ns[i], busy);
 			break;
 		}

@@ -39,7 +39,16 @@ struct tick_input {
 	size_t nvms;
 	const uint64_t *cpu_ns;  /* each VM's CPU time this tick, Δc_v */
 	const unsigned *vcpus;   /* each VM's vCPUs */
+	/*
+	 * split, for a zone of one package of several: the vCPUs each VM holds
+	 * on that package, in 1/ATTRIBUTION_VCPU_ONE of a vCPU, in place of
+	 * vcpus (NULL: vcpus, whole). ncpu is then the package's.
+	 */
+	const uint64_t *held;
 };
+
+/* The unit of tick_input.held: one vCPU (a millionth is the grain). */
+#define ATTRIBUTION_VCPU_ONE 1000000ULL
 
 /* Working memory for attribution_tick, kept between ticks. */
 struct attribution_scratch {

@@ -55,6 +55,8 @@ void ledger_release(struct ledger *l)
 	free(l->who);
 	free(l->cpu);
 	free(l->vcpus);
+	free(l->package_cpu);
+	free(l->package_held);
 	attribution_scratch_release(&l->scratch);
 	memset(l, 0, sizeof(*l));
 }
@@ -99,6 +101,7 @@ int ledger_add_zone(struct ledger *l, const char *id, const char *name)
 	memset(z, 0, sizeof(*z));
 	snprintf(z->id, sizeof(z->id), "%s", id);
 	snprintf(z->name, sizeof(z->name), "%s", name);
+	z->package = -1;
 	zone_set_idle(l, z);
 	return (int)l->nzones++;
 }
@@ -192,13 +195,56 @@ static int ensure_tick_arrays(struct ledger *l)
 {
 	size_t need = l->nvms + 1;
 	size_t who_alloc = l->tick_alloc, cpu_alloc = l->tick_alloc, vcpus_alloc = l->tick_alloc;
+	size_t pcpu_alloc = l->tick_alloc, held_alloc = l->tick_alloc;
 
-	/* parallel arrays: from one size, all three grow to the same new size */
+	/* parallel arrays: from one size, all grow to the same new size */
 	if (ALLOC_GROW(l->who, need, who_alloc) < 0 || ALLOC_GROW(l->cpu, need, cpu_alloc) < 0 ||
-	    ALLOC_GROW(l->vcpus, need, vcpus_alloc) < 0)
+	    ALLOC_GROW(l->vcpus, need, vcpus_alloc) < 0 ||
+	    ALLOC_GROW(l->package_cpu, need, pcpu_alloc) < 0 ||
+	    ALLOC_GROW(l->package_held, need, held_alloc) < 0)
 		return -ENOMEM;
 	l->tick_alloc = who_alloc;
 	return 0;
+}
+
+/*
+ * Where @vm's CPU time went this tick, package by package: its CPU time
+ * and vCPUs, shared out as its threads' CPU time was this tick (the last
+ * tick it had any; before any, as the packages' CPU counts are).
+ */
+static void vm_place(const struct topology *t, struct ledger_vm *vm, const struct vm_info *info)
+{
+	uint64_t raw[TOPOLOGY_PACKAGES_MAX], sum = 0, weight_sum = 0;
+	const uint64_t *weight = vm->placement;
+	bool known = info->running && info->npackages == t->npackages, delta = known && vm->package_primed;
+	uint64_t vcpus = info->vcpus ? info->vcpus : 1;
+
+	for (unsigned k = 0; k < t->npackages && delta; k++) {
+		if (info->package_ns[k] < vm->last_package_ns[k])
+			delta = false;  /* a new process: count from here */
+		else
+			sum += raw[k] = info->package_ns[k] - vm->last_package_ns[k];
+	}
+	if (known)
+		memcpy(vm->last_package_ns, info->package_ns, t->npackages * sizeof(uint64_t));
+	vm->package_primed = known;
+	if (delta && sum) {
+		memcpy(vm->placement, raw, t->npackages * sizeof(uint64_t));
+		vm->placed = true;
+	}
+	if (!vm->placed) {
+		for (unsigned k = 0; k < t->npackages; k++)
+			raw[k] = t->packages[k].ncpus;
+		weight = raw;
+	}
+	for (unsigned k = 0; k < t->npackages; k++)
+		weight_sum += weight[k];
+	for (unsigned k = 0; k < t->npackages && weight_sum; k++) {
+		unsigned __int128 w = weight[k];
+
+		vm->package_cpu_ns[k] = (uint64_t)(w * vm->cpu_delta_ns / weight_sum);
+		vm->package_held[k] = (uint64_t)(w * vcpus * ATTRIBUTION_VCPU_ONE / weight_sum);
+	}
 }
 
 /* Take the source's view of the VMs: CPU deltas, who is running. */
@@ -211,8 +257,10 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 	}
 	if (!vms) {
 		/* The source is away: nobody's CPU time is known. */
-		for (size_t i = 0; i < l->nvms; i++)
+		for (size_t i = 0; i < l->nvms; i++) {
 			l->vms[i].primed = false;
+			l->vms[i].package_primed = false;
+		}
 		return 0;
 	}
 	for (size_t i = 0; i < vms->n; i++) {
@@ -226,6 +274,7 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 		vm->last_seen = l->ticks;
 		if (!info->running) {
 			vm->primed = false;
+			vm->package_primed = false;
 			continue;
 		}
 		/* A CPU time that went back is a restarted VM: count from here. */
@@ -234,6 +283,8 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 		vm->last_cpu_ns = info->cpu_ns;
 		vm->step_cpu_ns += vm->cpu_delta_ns;
 		vm->primed = true;
+		if (topology_per_package(l->cfg.topology))
+			vm_place(l->cfg.topology, vm, info);
 	}
 	/* Forget VMs long gone; their counters have been saved. */
 	for (size_t i = 0; i < l->nvms; ) {
@@ -251,7 +302,7 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 	return 0;
 }
 
-static void sync_zones(struct ledger *l, const struct powercap *pc, uint64_t interval_ns)
+static void sync_zones(struct ledger *l, const struct powercap *pc, bool per_package, uint64_t interval_ns)
 {
 	for (size_t i = 0; i < l->nzones; i++) {
 		l->zones[i].present = false;
@@ -271,6 +322,7 @@ static void sync_zones(struct ledger *l, const struct powercap *pc, uint64_t int
 		z->present = true;
 		z->depth = src->depth;
 		z->in_total = powercap_zone_in_total(pc, src);
+		z->package = per_package ? topology_zone_package(l->cfg.topology, pc, src) : -1;
 		z->max_energy_range_uj = src->max_energy_range_uj;
 		z->valid = src->valid;
 		if (!src->valid)
@@ -287,11 +339,19 @@ static void sync_zones(struct ledger *l, const struct powercap *pc, uint64_t int
 int ledger_tick(struct ledger *l, const struct powercap *pc, const struct vm_list *vms,
 		uint64_t busy_ns, unsigned ncpu, uint64_t interval_ns)
 {
+	return ledger_tick_packages(l, pc, vms, busy_ns, ncpu, NULL, interval_ns);
+}
+
+int ledger_tick_packages(struct ledger *l, const struct powercap *pc, const struct vm_list *vms,
+			 uint64_t busy_ns, unsigned ncpu, const uint64_t *package_busy_ns,
+			 uint64_t interval_ns)
+{
+	const struct topology *topo = l->cfg.topology;
 	size_t n = 0;
 	int ret;
 
 	l->ticks++;
-	sync_zones(l, pc, interval_ns);
+	sync_zones(l, pc, package_busy_ns && topology_per_package(topo), interval_ns);
 	ret = sync_vms(l, vms);
 	if (ret == 0)
 		ret = ensure_tick_arrays(l);
@@ -329,11 +389,24 @@ int ledger_tick(struct ledger *l, const struct powercap *pc, const struct vm_lis
 			.vcpus = l->vcpus,
 		};
 		size_t k = 0;
+		int p = zone->package;
 
 		for (size_t i = 0; i < l->nvms; i++) {
 			l->vms[i].shares[z].delta_uj = 0;
-			if (l->vms[i].participating)
-				l->who[k++] = &l->vms[i].shares[z];
+			if (!l->vms[i].participating)
+				continue;
+			if (p >= 0) {
+				l->package_cpu[k] = l->vms[i].package_cpu_ns[p];
+				l->package_held[k] = l->vms[i].package_held[p];
+			}
+			l->who[k++] = &l->vms[i].shares[z];
+		}
+		if (p >= 0) {
+			/* the package's own CPUs, busy time and VMs' time on them */
+			in.busy_ns = package_busy_ns[p];
+			in.ncpu = topo->packages[p].ncpus ? topo->packages[p].ncpus : 1;
+			in.cpu_ns = l->package_cpu;
+			in.held = l->package_held;
 		}
 		l->who[k] = &zone->remainder;
 		zone->remainder.delta_uj = 0;

@@ -14,6 +14,7 @@
 
 #include "host/attribution.h"
 #include "common/powercap.h"
+#include "host/topology.h"
 #include "host/vmsource.h"
 
 /* Samples of a zone's power kept to learn its idle power (split policy). */
@@ -24,6 +25,7 @@ struct ledger_zone {
 	char name[ZONE_NAME_MAX];
 	unsigned depth;
 	bool in_total;               /* counts towards the machine total */
+	int package;                 /* index of the package it measures, -1: host-wide */
 	bool present;                /* in the sensor's tree now */
 	bool valid;                  /* host_delta_uj is this tick's */
 	uint64_t max_energy_range_uj;
@@ -52,6 +54,13 @@ struct ledger_vm {
 	uint64_t last_seen;          /* tick number it was last listed */
 	struct share *shares;        /* one per ledger zone */
 	uint64_t *ceilings;          /* persisted bound of each share's energy */
+	/* On hosts of several packages (all indexed as the topology's): */
+	bool package_primed;         /* last_package_ns is a sound base */
+	bool placed;                 /* placement holds a tick's CPU time by package */
+	uint64_t last_package_ns[TOPOLOGY_PACKAGES_MAX];
+	uint64_t placement[TOPOLOGY_PACKAGES_MAX];  /* the last tick's with any */
+	uint64_t package_cpu_ns[TOPOLOGY_PACKAGES_MAX];  /* this tick, Δc_v,p */
+	uint64_t package_held[TOPOLOGY_PACKAGES_MAX];    /* vCPUs held, in ATTRIBUTION_VCPU_ONE */
 };
 
 struct ledger_config {
@@ -60,6 +69,9 @@ struct ledger_config {
 	double (*idle_watts)(const char *zone_name, void *arg);
 	void *idle_arg;
 	uint64_t retain_ticks;       /* forget a VM unlisted for this long */
+	/* the host's packages: with two or more, each package's zones are
+	 * split by the CPU time spent on it (NULL: every zone host-wide) */
+	const struct topology *topology;
 };
 
 struct ledger {
@@ -74,6 +86,8 @@ struct ledger {
 	struct share **who;          /* per-tick list of participants */
 	uint64_t *cpu;               /* their CPU time this tick */
 	unsigned *vcpus;
+	uint64_t *package_cpu;       /* their CPU time on one package, then */
+	uint64_t *package_held;      /* and the vCPUs they hold on it */
 	size_t tick_alloc;
 };
 
@@ -94,6 +108,16 @@ void ledger_release(struct ledger *l);
  */
 int ledger_tick(struct ledger *l, const struct powercap *pc, const struct vm_list *vms,
 		uint64_t busy_ns, unsigned ncpu, uint64_t interval_ns);
+
+/**
+ * ledger_tick(), with each package's busy CPU time @package_busy_ns (as
+ * many as the configured topology has packages; NULL: not known, every
+ * zone split host-wide). Zones of one package are split by the VMs' CPU
+ * time on that package (docs/attribution.md).
+ */
+int ledger_tick_packages(struct ledger *l, const struct powercap *pc, const struct vm_list *vms,
+			 uint64_t busy_ns, unsigned ncpu, const uint64_t *package_busy_ns,
+			 uint64_t interval_ns);
 
 /**
  * The libvirt hook says domain @uuid (@name) is about to start (@on) or

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/topology.h"
+
 #define VM_UUID_MAX 48   /* "8-4-4-4-12" hex, or a fallback id */
 #define VM_NAME_MAX 256
 
@@ -30,6 +32,13 @@ struct vm_info {
 	bool running;             /* active: it uses CPU and is given energy */
 	bool persistent;          /* defined (libvirt); false for transient ones */
 	uint64_t cpu_ns;          /* cumulative CPU time of all its threads, when running */
+	/*
+	 * Where that CPU time was spent, on hosts of several packages: each
+	 * package's cumulative CPU time of its threads (host/placement.h),
+	 * npackages entries of the topology's order; 0 when not known.
+	 */
+	unsigned npackages;
+	uint64_t package_ns[TOPOLOGY_PACKAGES_MAX];
 };
 
 struct vm_list {
@@ -46,6 +55,9 @@ void vm_list_release(struct vm_list *l);
 struct vm_source_config {
 	const char *proc_root;    /* proc source */
 	const char *libvirt_uri;  /* libvirt source, e.g. "qemu:///system" */
+	/* the host's packages, when it has several (NULL: none read); the
+	 * libvirt source reads its qemu processes' threads below proc_root */
+	const struct topology *topology;
 };
 
 struct vm_source;

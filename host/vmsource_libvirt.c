@@ -5,9 +5,13 @@
  * virConnectGetAllDomainStats call per tick. libvirt's event loop runs in a
  * thread of its own, for lifecycle events, keepalives and the close
  * callback; when libvirtd goes away the source reports -ENOTCONN and
- * reconnects with a growing delay.
+ * reconnects with a growing delay. On hosts of several packages, where a
+ * domain's CPU time was spent is read from its qemu process's threads
+ * (host/placement.h), the process found by libvirt's pid file or its UUID.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <pthread.h>
@@ -16,15 +20,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/proc.h"
+#include "host/placement.h"
 #include "host/vmsource_i.h"
+#include "host/vmsource_proc_i.h"
 
 #define DEFAULT_URI "qemu:///system"
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 30
+/* Where libvirtd (qemu:///system) writes each running domain's qemu pid. */
+#define QEMU_PID_DIR "/run/libvirt/qemu"
 
 /*
  * What one stats call does not say about a domain, asked of libvirt once
@@ -35,6 +45,9 @@ struct domain_facts {
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	unsigned vcpus;
 	bool persistent;
+	bool process_tried;        /* its qemu process was looked for */
+	pid_t pid;                 /* 0: not found */
+	uint64_t start;
 };
 
 struct libvirt_source {
@@ -51,6 +64,9 @@ struct libvirt_source {
 	unsigned backoff_s;
 	time_t next_try;           /* monotonic seconds */
 	struct complaint complaint;
+	int procfd;                /* the proc root, -1 when the host is split host-wide */
+	struct placement placement;
+	struct complaint pid_complaint;
 };
 
 static const char *const lifecycle_names[] = {
@@ -253,6 +269,16 @@ static int libvirt_open(struct vm_source *src)
 	}
 	ls->lifecycle_id = -1;
 	ls->backoff_s = BACKOFF_MIN_S;
+	ls->procfd = -1;
+	if (topology_per_package(src->cfg.topology)) {
+		const char *root = src->cfg.proc_root ? src->cfg.proc_root : "/proc";
+
+		ls->procfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ls->procfd < 0)
+			log_warning("cannot open proc root '%s': %s; domains' CPU time is spread over the "
+				    "packages by their CPU counts", root, strerror(errno));
+	}
+	placement_init(&ls->placement, ls->procfd, src->cfg.topology);
 	virSetErrorFunc(NULL, libvirt_error);
 	ret = event_loop_get();
 	if (ret < 0) {
@@ -289,7 +315,7 @@ static int param_int(virTypedParameterPtr params, int n, const char *name, int d
  * the stats call gets 0 vCPUs and is taken as persistent; it is gone from
  * the next list anyway. NULL only when out of memory.
  */
-static const struct domain_facts *domain_facts(struct libvirt_source *ls, virDomainPtr dom, const char *uuid)
+static struct domain_facts *domain_facts(struct libvirt_source *ls, virDomainPtr dom, const char *uuid)
 {
 	struct domain_facts *f;
 	int n;
@@ -300,6 +326,7 @@ static const struct domain_facts *domain_facts(struct libvirt_source *ls, virDom
 	if (ALLOC_GROW(ls->facts, ls->nfacts + 1, ls->alloc_facts) < 0)
 		return NULL;
 	f = &ls->facts[ls->nfacts++];
+	memset(f, 0, sizeof(*f));
 	snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
 	/*
 	 * Live count for an active domain, the definition's for an inactive
@@ -311,6 +338,83 @@ static const struct domain_facts *domain_facts(struct libvirt_source *ls, virDom
 	f->vcpus = n > 0 ? (unsigned)n : 0;
 	f->persistent = virDomainIsPersistent(dom) != 0;
 	return f;
+}
+
+/* Whether process @pid is the qemu of domain @uuid; its start time in *@start. */
+static bool is_domain_process(struct libvirt_source *ls, long pid, const char *uuid, uint64_t *start)
+{
+	char path[32], buf[8192];
+	struct vm_info vm = { 0 };
+	struct pid_stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%ld/cmdline", pid);
+	n = proc_read_file(ls->procfd, path, buf, sizeof(buf));
+	if (n <= 0 || !proc_source_parse_cmdline(buf, (size_t)n, (pid_t)pid, 0, &vm) ||
+	    strcmp(vm.uuid, uuid) || proc_read_thread_stat(ls->procfd, (pid_t)pid, (pid_t)pid, &st) < 0)
+		return false;
+	*start = st.starttime;
+	return true;
+}
+
+/*
+ * The qemu process of running domain @name (@uuid): the pid libvirt wrote,
+ * else (a pid file only root may read) the qemu process in /proc whose
+ * command line carries the domain's UUID. Returns 0 or -ESRCH.
+ */
+static int find_process(struct libvirt_source *ls, const char *name, const char *uuid, pid_t *pid,
+			uint64_t *start)
+{
+	char path[sizeof(QEMU_PID_DIR) + VM_NAME_MAX + 8], buf[32];
+	struct dirent *e;
+	long v = 0;
+	DIR *d;
+
+	if (!strchr(name, '/') &&
+	    (size_t)snprintf(path, sizeof(path), "%s/%s.pid", QEMU_PID_DIR, name) < sizeof(path) &&
+	    proc_read_file(AT_FDCWD, path, buf, sizeof(buf)) > 0)
+		v = strtol(buf, NULL, 10);
+	if (v > 0 && v <= INT32_MAX && is_domain_process(ls, v, uuid, start)) {
+		*pid = (pid_t)v;
+		return 0;
+	}
+	d = proc_opendir(ls->procfd, ".");
+	if (!d)
+		return -ESRCH;
+	while ((e = readdir(d))) {
+		char *end;
+
+		v = strtol(e->d_name, &end, 10);
+		if (!*end && v > 0 && v <= INT32_MAX && is_domain_process(ls, v, uuid, start)) {
+			*pid = (pid_t)v;
+			closedir(d);
+			return 0;
+		}
+	}
+	closedir(d);
+	return -ESRCH;
+}
+
+/* Where running domain @vm's CPU time went, package by package. */
+static void place_domain(struct libvirt_source *ls, struct domain_facts *facts, struct vm_info *vm)
+{
+	int ret = 0;
+
+	if (ls->procfd < 0)
+		return;
+	if (!facts->process_tried) {
+		facts->process_tried = true;
+		ret = find_process(ls, vm->name, vm->uuid, &facts->pid, &facts->start);
+		if (ret < 0) {
+			facts->pid = 0;
+			complain(&ls->pid_complaint, LOG_LEVEL_WARNING,
+				 "cannot find the qemu process of domain '%s' (no readable '%s/%s.pid', no "
+				 "process with its UUID); its CPU time is spread over the packages by their "
+				 "CPU counts", vm->name, QEMU_PID_DIR, vm->name);
+		}
+	}
+	if (facts->pid)
+		placement_read(&ls->placement, facts->pid, facts->start, vm);
 }
 
 /* Whether a domain in @state has its qemu process: shut off is the only
@@ -358,7 +462,7 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 		virDomainStatsRecordPtr r = records[i];
 		char uuid[VIR_UUID_STRING_BUFLEN];
 		const char *name = virDomainGetName(r->dom);
-		const struct domain_facts *facts;
+		struct domain_facts *facts;
 		unsigned long long cpu = 0;
 		struct vm_info *vm;
 
@@ -385,8 +489,11 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 			if (virDomainGetInfo(r->dom, &info) == 0)
 				vm->cpu_ns = info.cpuTime;
 		}
+		if (vm->running)
+			place_domain(ls, facts, vm);
 	}
 	virDomainStatsRecordListFree(records);
+	placement_sweep(&ls->placement);
 	return 0;
 }
 
@@ -401,6 +508,9 @@ static void libvirt_close(struct vm_source *src)
 	event_loop_put();
 	free(ls->facts);
 	free(ls->uri);
+	placement_release(&ls->placement);
+	if (ls->procfd >= 0)
+		close(ls->procfd);
 	free(ls);
 	src->priv = NULL;
 }

@@ -4,7 +4,8 @@
  * libvirt. Names come from libvirt's "-name guest=NAME,...", a plain
  * "-name NAME" or Proxmox's "kvm -id N -name NAME"; the UUID from "-uuid"
  * or "-smbios type=1,uuid=..."; CPU time from /proc/PID/stat, which sums
- * the process's threads (live and exited).
+ * the process's threads (live and exited), and on hosts of several
+ * packages where it was spent, from its threads (host/placement.h).
  *
  * Each tick costs one directory scan plus one pread per qemu process: a
  * pid's command line is read once, when the pid first appears, and a qemu
@@ -25,6 +26,7 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/proc.h"
+#include "host/placement.h"
 #include "host/vmsource_i.h"
 #include "host/vmsource_proc_i.h"
 
@@ -41,6 +43,7 @@ struct proc_source {
 	struct known_pid *known, *next;  /* sorted by pid; next is scratch */
 	size_t nknown, alloc_known, alloc_next;
 	bool fd_limit_raised;
+	struct placement placement;
 };
 
 /* Whether argv[0] names a qemu system emulator or Proxmox's kvm wrapper. */
@@ -166,6 +169,7 @@ static int proc_open(struct vm_source *src)
 		free(ps);
 		return err;
 	}
+	placement_init(&ps->placement, ps->procfd, src->cfg.topology);
 	src->priv = ps;
 	return 0;
 }
@@ -332,7 +336,10 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 		*vm = k->vm;
 		vm->running = true;
 		vm->cpu_ns = st.cpu * (1000000000ULL / (uint64_t)proc_clock_ticks());
+		/* unreadable threads leave its placement unknown for this tick */
+		placement_read(&ps->placement, k->pid, k->starttime, vm);
 	}
+	placement_sweep(&ps->placement);
 	return 0;
 }
 
@@ -346,6 +353,7 @@ static void proc_close(struct vm_source *src)
 		known_release(&ps->known[i]);
 	free(ps->known);
 	free(ps->next);
+	placement_release(&ps->placement);
 	close(ps->procfd);
 	free(ps);
 }

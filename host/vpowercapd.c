@@ -34,6 +34,7 @@
 #include "host/libvirt_module.h"
 #include "host/share.h"
 #include "host/state.h"
+#include "host/topology.h"
 #include "host/treelink.h"
 #include "host/vmpoll.h"
 #include "host/vmsource.h"
@@ -48,6 +49,7 @@
 struct daemon_config {
 	char powercap_root[PATH_MAX];
 	char proc_root[PATH_MAX];
+	char sysfs_root[PATH_MAX];
 	int sensor;
 	int vm_source;
 	char libvirt_uri[256];
@@ -71,6 +73,8 @@ struct daemon_config {
 static const struct option_spec daemon_specs[] = {
 	OPT_STRING("daemon", "powercap_root", 0, powercap_root, "DIR", "the host's powercap tree"),
 	OPT_STRING("daemon", "proc_root", 0, proc_root, "DIR", "proc filesystem to read"),
+	OPT_STRING("daemon", "sysfs_root", 0, sysfs_root, "DIR",
+		   "sysfs to read the CPU topology from (packages' zones are split per package)"),
 	OPT_CHOICE("daemon", "sensor", 0, sensor, sensor_kind_names,
 		   "where the host's power comes from"),
 	OPT_CHOICE("daemon", "vm_source", 0, vm_source, vm_source_kind_names, "where VMs are found"),
@@ -111,6 +115,7 @@ static const struct options_program daemon_program = {
 static const struct daemon_config daemon_defaults = {
 	.powercap_root = "/sys/class/powercap",
 	.proc_root = "/proc",
+	.sysfs_root = "/sys",
 	.sensor = SENSOR_AUTO,
 	.vm_source = VM_SOURCE_LIBVIRT,
 	.libvirt_uri = "qemu:///system",
@@ -187,6 +192,10 @@ struct daemon {
 	struct vm_poller poller;
 	bool polling;
 	struct proc_table proc;  /* for its /proc descriptor */
+	struct topology topology;  /* read at start; per package with two or more */
+	uint64_t *cpu_busy;        /* each CPU's busy time at the last tick, clock ticks */
+	uint64_t *cpu_busy_next;
+	uint64_t package_busy_ns[TOPOLOGY_PACKAGES_MAX];
 	struct ledger ledger;
 	struct ledger_view view;   /* of the last tick: what the trees and reports show */
 	struct tree_link tree;     /* to the tree server; fd -1 when no tree is served */
@@ -213,6 +222,7 @@ static struct ledger_config ledger_config_of(struct daemon *d)
 		.idle_watts = idle_watts_of,
 		.idle_arg = &d->cfg,
 		.retain_ticks = (uint64_t)(RETAIN_TICKS / d->cfg.interval),
+		.topology = topology_per_package(&d->topology) ? &d->topology : NULL,
 	};
 }
 
@@ -336,6 +346,36 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 }
 
 /*
+ * Read /proc/stat into @cpu, and on a host of several packages each CPU's
+ * busy time into d->cpu_busy_next.
+ */
+static int read_stat(struct daemon *d, struct cpu_times *cpu)
+{
+	if (!d->cpu_busy)
+		return proc_read_stat(d->proc.procfd, cpu);
+	return proc_read_stat_cpus(d->proc.procfd, cpu, d->cpu_busy_next, d->topology.ncpus);
+}
+
+/* Each package's busy time since the last reading, into d->package_busy_ns. */
+static void take_package_busy(struct daemon *d)
+{
+	uint64_t ns_per_tick = 1000000000ULL / (uint64_t)proc_clock_ticks(), *swap;
+
+	memset(d->package_busy_ns, 0, sizeof(d->package_busy_ns));
+	for (unsigned c = 0; c < d->topology.ncpus; c++) {
+		int p = d->topology.cpu_package[c];
+		uint64_t now = d->cpu_busy_next[c], then = d->cpu_busy[c];
+
+		/* a CPU that went offline or came back counts from its next tick */
+		if (p >= 0 && now != PROC_CPU_ABSENT && then != PROC_CPU_ABSENT && now >= then)
+			d->package_busy_ns[p] += (now - then) * ns_per_tick;
+	}
+	swap = d->cpu_busy;
+	d->cpu_busy = d->cpu_busy_next;
+	d->cpu_busy_next = swap;
+}
+
+/*
  * Read zones, host CPU and VMs back to back, then split. The VM source is
  * asked from its own thread and waited for half a tick at most: a
  * late answer leaves the VMs' CPU time where it was (no dynamic energy this
@@ -345,9 +385,10 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 {
 	struct cpu_times cpu;
 	uint64_t busy_ns = 0, t0 = clock_mono_ns();
+	bool package_busy = false;
 	int ret, src;
 
-	ret = proc_read_stat(d->proc.procfd, &cpu);
+	ret = read_stat(d, &cpu);
 	sensor_sample(d->sensor, ret == 0 ? &cpu : prev_cpu, (double)interval_ns / 1e9);
 	src = vm_poller_get(&d->poller, &d->vms, interval_ns / 2);
 	if (src == -EAGAIN) {
@@ -374,6 +415,10 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 		complaint_release(&d->stat_complaint, "'%s/stat' readable again", d->cfg.proc_root);
 		if (cpu.busy >= prev_cpu->busy)
 			busy_ns = (cpu.busy - prev_cpu->busy) * (1000000000ULL / (uint64_t)proc_clock_ticks());
+		if (d->cpu_busy) {
+			take_package_busy(d);
+			package_busy = true;
+		}
 	}
 	if (src < 0)
 		complain(&d->source_complaint, LOG_LEVEL_WARNING,
@@ -381,8 +426,9 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 			 d->source->ops->name);
 	else
 		complaint_release(&d->source_complaint, "the %s VM source is back", d->source->ops->name);
-	ledger_tick(&d->ledger, d->sensor->zones, src < 0 ? NULL : &d->vms, busy_ns,
-		    cpu.ncpu, interval_ns);
+	/* without this tick's per-CPU times, every zone is split host-wide */
+	ledger_tick_packages(&d->ledger, d->sensor->zones, src < 0 ? NULL : &d->vms, busy_ns,
+			     cpu.ncpu, package_busy ? d->package_busy_ns : NULL, interval_ns);
 	*prev_cpu = cpu;
 	d->tick_s = (double)(clock_mono_ns() - t0) / 1e9;
 }
@@ -458,6 +504,7 @@ static void daemon_reload(struct daemon *d)
 		return;
 	}
 	if (strcmp(cfg.powercap_root, d->cfg.powercap_root) || strcmp(cfg.proc_root, d->cfg.proc_root) ||
+	    strcmp(cfg.sysfs_root, d->cfg.sysfs_root) ||
 	    cfg.vm_source != d->cfg.vm_source || strcmp(cfg.libvirt_uri, d->cfg.libvirt_uri) ||
 	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.user, d->cfg.user) ||
 	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint))
@@ -487,9 +534,11 @@ static int daemon_run(struct daemon *d)
 			step_ticks = 1;
 		max_ticks = clock_ticks_for(d->cfg.timeout, d->cfg.interval);
 	}
-	ret = proc_read_stat(d->proc.procfd, &cpu);
+	ret = read_stat(d, &cpu);
 	if (ret < 0)
 		return log_error(ret, "cannot read '%s/stat': %s", d->cfg.proc_root, strerror(-ret));
+	if (d->cpu_busy)
+		take_package_busy(d);  /* the base of the first tick */
 	sensor_sample(d->sensor, &cpu, 0);
 	ret = vm_poller_get(&d->poller, &d->vms, 5000000000ULL);
 	d->last_source_ret = ret;
@@ -560,10 +609,46 @@ static void daemon_release(struct daemon *d)
 	sensor_free(d->sensor);
 	proc_table_release(&d->proc);
 	ledger_release(&d->ledger);
+	topology_release(&d->topology);
+	free(d->cpu_busy);
+	free(d->cpu_busy_next);
 	vm_list_release(&d->vms);
 	free(d->rzones);
 	free(d->rvms);
 	free(d->rvm_zones);
+}
+
+/*
+ * Read the CPU topology. A host of one package, or whose topology cannot
+ * be read, has every zone split host-wide.
+ */
+static int open_topology(struct daemon *d)
+{
+	int ret = topology_read(&d->topology, d->cfg.sysfs_root);
+
+	if (ret == -ENOMEM)
+		return log_error(ret, "out of memory reading the CPU topology");
+	if (ret < 0) {
+		log_warning("cannot read the CPU topology below '%s': %s; every zone is split host-wide",
+			    d->cfg.sysfs_root, strerror(-ret));
+		return 0;
+	}
+	if (!topology_per_package(&d->topology))
+		return 0;
+	d->cpu_busy = calloc(d->topology.ncpus, sizeof(*d->cpu_busy));
+	d->cpu_busy_next = calloc(d->topology.ncpus, sizeof(*d->cpu_busy_next));
+	if (!d->cpu_busy || !d->cpu_busy_next)
+		return log_error(-ENOMEM, "out of memory reading the CPU topology");
+	for (unsigned p = 0; p < d->topology.npackages; p++) {
+		const struct topology_package *pkg = &d->topology.packages[p];
+		char die[24] = "";
+
+		if (pkg->die_id >= 0)
+			snprintf(die, sizeof(die), " die %d", pkg->die_id);
+		log_info("package %d%s: %u CPUs; its zones go to the VMs that ran there", pkg->package_id,
+			 die, pkg->ncpus);
+	}
+	return 0;
 }
 
 static int daemon_open(struct daemon *d)
@@ -577,12 +662,17 @@ static int daemon_open(struct daemon *d)
 		.proc_root = d->cfg.proc_root,
 		.libvirt_uri = d->cfg.libvirt_uri,
 	};
-	struct ledger_config lc = ledger_config_of(d);
+	struct ledger_config lc;
 	int ret;
 
 	ret = proc_table_init(&d->proc, d->cfg.proc_root);
 	if (ret < 0)
 		return log_error(ret, "cannot open proc root '%s': %s", d->cfg.proc_root, strerror(-ret));
+	ret = open_topology(d);
+	if (ret < 0)
+		return ret;
+	source_cfg.topology = topology_per_package(&d->topology) ? &d->topology : NULL;
+	lc = ledger_config_of(d);
 	d->sensor = sensor_open(d->cfg.sensor, &sensor_cfg);
 	if (!d->sensor)
 		return -ENODEV;

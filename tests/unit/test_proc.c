@@ -143,6 +143,46 @@ static void pid_line(char *buf, size_t size, const char *head)
 		 "1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", head);
 }
 
+/* Each CPU's busy time by its number; offline CPUs have no line. */
+static void test_parse_stat_cpus(void **state)
+{
+	const char *text = "cpu  30 0 30 100 0 0 0 0 0 0\n"
+			   "cpu0 10 0 10 50 0 0 0 0 0 0\n"
+			   "cpu2 20 1 20 50 3 4 5 6 0 0\n"
+			   "cpu9 1 1 1 1\n"
+			   "intr 1 2 3\n";
+	uint64_t busy[4];
+	struct cpu_times t;
+
+	(void)state;
+	OK(proc_parse_stat_cpus(text, &t, busy, 4));
+	assert_int_equal(t.busy, 60);
+	assert_int_equal(t.ncpu, 3);
+	assert_int_equal(busy[0], 20);
+	assert_true(busy[1] == PROC_CPU_ABSENT);
+	assert_int_equal(busy[2], 20 + 1 + 20 + 4 + 5 + 6);
+	assert_true(busy[3] == PROC_CPU_ABSENT);
+}
+
+/* The CPU a task last ran on (field 39), and a line that stops short of it. */
+static void test_parse_pid_stat_processor(void **state)
+{
+	struct pid_stat st;
+	char line[512];
+
+	(void)state;
+	pid_line(line, sizeof(line), "123 (qemu)");
+	OK(proc_parse_pid_stat(line, &st));
+	assert_int_equal(st.processor, 0);
+	OK(proc_parse_pid_stat("7 (x) S 1 1 1 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 99 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+			       "17 13 0 0\n", &st));
+	assert_int_equal(st.processor, 13);
+	assert_int_equal(st.cpu, 11);
+	OK(proc_parse_pid_stat("7 (x) S 1 1 1 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 99\n", &st));
+	assert_int_equal(st.processor, -1);
+	assert_int_equal(st.starttime, 99);
+}
+
 static void test_parse_pid_stat(void **state)
 {
 	struct pid_stat st;
@@ -569,6 +609,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_stat),
 		cmocka_unit_test(test_parse_stat_variants),
+		cmocka_unit_test(test_parse_stat_cpus),
+		cmocka_unit_test(test_parse_pid_stat_processor),
 		cmocka_unit_test(test_parse_stat_garbage),
 		T(test_read_stat),
 		cmocka_unit_test(test_parse_pid_stat),

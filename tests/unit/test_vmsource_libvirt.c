@@ -5,13 +5,17 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
+#include "common/proc.h"
 #include "host/vmsource_i.h"
+#include "tests/lib/fixture.h"
 
 #define TEST_URI "test:///default"
 #define TEST_UUID "6695eb01-f6a4-8304-79aa-97f2502e193f"
@@ -258,6 +262,66 @@ static void test_two_sources(void **state)
 	vm_source_free(b);
 }
 
+/* Thread 4321 of the fake qemu 4321 has used @ticks, last on CPU 1. */
+static void qemu_thread(const char *root, unsigned ticks)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "4321 (qemu-system-x86) S 1 1 1 0 -1 0 0 0 0 0 %u 0 0 0 20 0 1 0 55 "
+		 "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0\n", ticks);
+	assert_int_equal(fixture_write(root, "proc/4321/task/4321/stat", line), 0);
+}
+
+/*
+ * On a host of two packages, a running domain's CPU time by package comes
+ * from its qemu process's threads; with no pid file to read, the process
+ * is the one whose command line carries the domain's UUID.
+ */
+static void test_packages(void **state)
+{
+	static const char cmdline[] = "/usr/bin/qemu-system-x86_64\0-name\0guest=test\0-uuid\0" TEST_UUID "\0";
+	const char *root = *state;
+	struct vm_source_config cfg = { .libvirt_uri = TEST_URI };
+	struct topology topo = { 0 };
+	struct vm_list vms = { 0 };
+	struct vm_source *src;
+	char *path;
+	FILE *f;
+
+	assert_int_equal(fixture_write(root, "sys/devices/system/cpu/cpu0/topology/physical_package_id", "0\n"), 0);
+	assert_int_equal(fixture_write(root, "sys/devices/system/cpu/cpu1/topology/physical_package_id", "1\n"), 0);
+	qemu_thread(root, 100);
+	path = fixture_path(root, "proc/4321/cmdline");
+	assert_non_null(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fwrite(cmdline, 1, sizeof(cmdline) - 1, f);
+	fclose(f);
+	free(path);
+	path = fixture_path(root, "sys");
+	assert_int_equal(topology_read(&topo, path), 0);
+	free(path);
+	cfg.topology = &topo;
+	cfg.proc_root = path = fixture_path(root, "proc");
+	src = vm_source_open(VM_SOURCE_LIBVIRT, &cfg);
+	assert_non_null(src);
+
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	assert_int_equal(vms.n, 1);
+	assert_int_equal(vms.vms[0].npackages, 2);
+	assert_int_equal(vms.vms[0].package_ns[0], 0);
+	assert_int_equal(vms.vms[0].package_ns[1], 0);  /* first sight: the base */
+	qemu_thread(root, 150);
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	assert_int_equal(vms.vms[0].package_ns[0], 0);
+	assert_int_equal(vms.vms[0].package_ns[1], 50 * (1000000000ULL / (uint64_t)proc_clock_ticks()));
+
+	vm_list_release(&vms);
+	vm_source_free(src);
+	free(path);
+	topology_release(&topo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_two_sources),
+		cmocka_unit_test_setup_teardown(test_packages, fixture_setup_dir, fixture_teardown_dir),
 		/* the event thread starts again after the last source closed */
 		cmocka_unit_test(test_default_domain),
 	};
