@@ -102,7 +102,8 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 		int devnull = open("/dev/null", O_RDONLY);
 		char *argv[] = { exe, (char *)"--mountpoint", (char *)cfg->mountpoint, (char *)"--feed",
 				 (char *)feed, (char *)"--control", (char *)cfg->control_socket,
-				 (char *)"--user", (char *)cfg->user, (char *)"--ready-fd", (char *)"3", NULL };
+				 (char *)"--user", (char *)cfg->user, (char *)"--reader-group",
+				 (char *)cfg->reader_group, (char *)"--ready-fd", (char *)"3", NULL };
 		sigset_t none;
 
 		setsid();

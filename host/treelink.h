@@ -21,6 +21,7 @@ struct tree_link_config {
 	const char *state_dir;       /* holds the feed socket */
 	const char *control_socket;  /* for the hook, served by the tree server; "" for none */
 	const char *user;            /* the server drops to it, as the daemon does */
+	const char *reader_group;    /* who besides root may read the trees; "" for none */
 };
 
 struct tree_link {

@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <limits.h>
 #include <poll.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -55,6 +56,7 @@ struct daemon_config {
 	char mountpoint[PATH_MAX];
 	char control_socket[108];
 	char user[64];
+	char reader_group[64]; /* "auto": libvirt-qemu, else kvm, else none */
 	double interval;
 	int exporter;          /* -1: none, run until signalled */
 	int policy;
@@ -81,6 +83,8 @@ static const struct option_spec daemon_specs[] = {
 	OPT_STRING("daemon", "control_socket", 0, control_socket, "PATH",
 		   "socket on which the libvirt hook announces domains (empty: none)"),
 	OPT_STRING("daemon", "user", 0, user, "NAME", "user to run as once the sensors are open"),
+	OPT_STRING("daemon", "reader_group", 0, reader_group, "GROUP",
+		   "group that may read the per-VM trees besides root (auto; empty: root only)"),
 	OPT_DOUBLE("daemon", "interval", 0, interval, 0.01, 3600, "SECONDS", "seconds between ticks"),
 	OPT_CHOICE("daemon", "exporter", 0, exporter, exporter_kind_names,
 		   "exporter when none is named on the command line"),
@@ -118,6 +122,7 @@ static const struct daemon_config daemon_defaults = {
 	.mountpoint = "/run/vpowercap",
 	.control_socket = CONTROL_SOCKET_DEFAULT,
 	.user = "vpowercap",
+	.reader_group = "auto",
 	.interval = 1.0,
 	.exporter = -1,
 	.policy = POLICY_SPLIT,
@@ -164,6 +169,23 @@ static int check_config(const struct daemon_config *cfg)
 		return log_error(-EINVAL, "max_watts_per_cpu (%g) is below idle_watts_per_cpu (%g)",
 				 cfg->max_watts_per_cpu, cfg->idle_watts_per_cpu);
 	return 0;
+}
+
+/*
+ * The group whose members may read the per-VM trees besides root: the one
+ * qemu and virtiofsd run as. "auto" is Debian libvirt's libvirt-qemu, else
+ * kvm (plain qemu users), else none.
+ */
+static const char *reader_group_of(const char *configured)
+{
+	static const char *const candidates[] = { "libvirt-qemu", "kvm" };
+
+	if (strcmp(configured, "auto"))
+		return configured;
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (getgrnam(candidates[i]))
+			return candidates[i];
+	return "";
 }
 
 /* Everything after this works unprivileged: descriptors are open. */
@@ -460,6 +482,7 @@ static void daemon_reload(struct daemon *d)
 	if (strcmp(cfg.powercap_root, d->cfg.powercap_root) || strcmp(cfg.proc_root, d->cfg.proc_root) ||
 	    cfg.vm_source != d->cfg.vm_source || strcmp(cfg.libvirt_uri, d->cfg.libvirt_uri) ||
 	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.user, d->cfg.user) ||
+	    strcmp(cfg.reader_group, d->cfg.reader_group) ||
 	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint))
 		log_warning("reload: sources, directories and user change only on restart");
 	d->cfg.policy = cfg.policy;
@@ -611,8 +634,12 @@ static int daemon_open(struct daemon *d)
 			.state_dir = d->cfg.state_dir,
 			.control_socket = d->cfg.control_socket,
 			.user = d->cfg.user,
+			.reader_group = reader_group_of(d->cfg.reader_group),
 		};
 
+		if (tc.reader_group[0] && !getgrnam(tc.reader_group))
+			return log_error(-ENOENT, "reader group '%s' does not exist (create it, name another "
+					 "with --reader-group, or leave it empty for root only)", tc.reader_group);
 		ret = tree_link_open(&d->tree, &tc);
 		if (ret < 0)
 			return ret;
