@@ -49,6 +49,7 @@
 struct daemon_config {
 	char powercap_root[PATH_MAX];
 	char proc_root[PATH_MAX];
+	char qemu_users[256];  /* proc source: "libvirt-qemu,root" */
 	int sensor;
 	int vm_source;
 	char libvirt_uri[256];
@@ -77,6 +78,8 @@ static const struct option_spec daemon_specs[] = {
 		   "where the host's power comes from"),
 	OPT_CHOICE("daemon", "vm_source", 0, vm_source, vm_source_kind_names, "where VMs are found"),
 	OPT_STRING("daemon", "libvirt_uri", 0, libvirt_uri, "URI", "libvirt connection"),
+	OPT_STRING("daemon", "qemu_users", 0, qemu_users, "USER,...",
+		   "proc source: the users whose qemu processes are VMs"),
 	OPT_STRING("daemon", "state_dir", 0, state_dir, "DIR", "where counters are saved"),
 	OPT_STRING("daemon", "mountpoint", 0, mountpoint, "DIR",
 		   "where the per-VM powercap trees are mounted (empty: not served)"),
@@ -115,6 +118,7 @@ static const struct options_program daemon_program = {
 static const struct daemon_config daemon_defaults = {
 	.powercap_root = "/sys/class/powercap",
 	.proc_root = "/proc",
+	.qemu_users = VM_SOURCE_QEMU_USERS_DEFAULT,
 	.sensor = SENSOR_AUTO,
 	.vm_source = VM_SOURCE_LIBVIRT,
 	.libvirt_uri = "qemu:///system",
@@ -482,7 +486,7 @@ static void daemon_reload(struct daemon *d)
 	if (strcmp(cfg.powercap_root, d->cfg.powercap_root) || strcmp(cfg.proc_root, d->cfg.proc_root) ||
 	    cfg.vm_source != d->cfg.vm_source || strcmp(cfg.libvirt_uri, d->cfg.libvirt_uri) ||
 	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.user, d->cfg.user) ||
-	    strcmp(cfg.reader_group, d->cfg.reader_group) ||
+	    strcmp(cfg.reader_group, d->cfg.reader_group) || strcmp(cfg.qemu_users, d->cfg.qemu_users) ||
 	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint))
 		log_warning("reload: sources, directories and user change only on restart");
 	d->cfg.policy = cfg.policy;
@@ -598,6 +602,7 @@ static int daemon_open(struct daemon *d)
 	};
 	struct vm_source_config source_cfg = {
 		.proc_root = d->cfg.proc_root,
+		.qemu_users = d->cfg.qemu_users,
 		.libvirt_uri = d->cfg.libvirt_uri,
 	};
 	struct ledger_config lc = ledger_config_of(d);
