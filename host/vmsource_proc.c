@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,53 +369,45 @@ static int compare_age(const struct known_pid *a, const struct known_pid *b)
 	return (a->pid > b->pid) - (a->pid < b->pid);
 }
 
-static int compare_claim_uuid(const void *pa, const void *pb)
+/* The key a claim is about: a field of struct vm_info, by offset. */
+static const char *claim_key(const struct known_pid *k, size_t field)
 {
-	const struct known_pid *a = *(struct known_pid *const *)pa, *b = *(struct known_pid *const *)pb;
-	int c;
-
-	if (!a || !b)
-		return !a - !b;
-	c = strcmp(a->vm.uuid, b->vm.uuid);
-	return c ? c : compare_age(a, b);
+	return (const char *)&k->vm + field;
 }
 
-static int compare_claim_name(const void *pa, const void *pb)
+static int compare_claim(const void *pa, const void *pb, void *field)
 {
 	const struct known_pid *a = *(struct known_pid *const *)pa, *b = *(struct known_pid *const *)pb;
 	int c;
 
 	if (!a || !b)
 		return !a - !b;
-	c = strcmp(a->vm.name, b->vm.name);
+	c = strcmp(claim_key(a, *(size_t *)field), claim_key(b, *(size_t *)field));
 	return c ? c : compare_age(a, b);
 }
 
 /*
- * Drop (set to NULL) every live process whose UUID or name (@what, as
- * @compare orders them) an older live process holds: a second process
+ * Drop (set to NULL) every live process whose UUID or name (@what, the
+ * vm_info field at offset @field) an older live process holds: a second process
  * never takes over another VM's counters or directory. Refused entries
  * sort last.
  */
-static void refuse_claims(struct proc_source *ps, size_t nlive,
-			  int (*compare)(const void *, const void *), const char *what)
+static void refuse_claims(struct proc_source *ps, size_t nlive, size_t field, const char *what)
 {
 	struct known_pid **live = ps->live;
-	bool by_uuid = compare == compare_claim_uuid;
 
-	qsort(live, nlive, sizeof(*live), compare);
+	qsort_r(live, nlive, sizeof(*live), compare_claim, &field);
 	for (size_t i = 1, holder = 0; i < nlive && live[i]; i++) {
-		const char *key = by_uuid ? live[i]->vm.uuid : live[i]->vm.name;
-		const char *held = by_uuid ? live[holder]->vm.uuid : live[holder]->vm.name;
+		const char *key = claim_key(live[i], field);
 
-		if (strcmp(key, held)) {
+		if (strcmp(key, claim_key(live[holder], field))) {
 			holder = i;
 			continue;
 		}
 		if (!live[i]->refusal_said) {
 			live[i]->refusal_said = true;
 			log_warning("proc source: ignoring qemu process %d: its %s '%s' is held by process %d",
-			    (int)live[i]->pid, what, key, (int)live[holder]->pid);
+				    (int)live[i]->pid, what, key, (int)live[holder]->pid);
 		}
 		live[i] = NULL;
 	}
@@ -492,8 +485,8 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 		ps->live[nlive++] = k;
 		k->vm.cpu_ns = st.cpu * (1000000000ULL / (uint64_t)proc_clock_ticks());
 	}
-	refuse_claims(ps, nlive, compare_claim_uuid, "UUID");
-	refuse_claims(ps, nlive, compare_claim_name, "name");
+	refuse_claims(ps, nlive, offsetof(struct vm_info, uuid), "UUID");
+	refuse_claims(ps, nlive, offsetof(struct vm_info, name), "name");
 	for (size_t i = 0; i < nlive; i++) {
 		struct vm_info *vm;
 
