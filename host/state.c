@@ -17,12 +17,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -153,6 +156,97 @@ int state_save(const struct ledger *l, const char *dir)
 	}
 	fsync_dir(dir);
 	return 0;
+}
+
+/* Whether @uid is one the daemon may trust with its directory. */
+static bool trusted_owner(uid_t uid, const struct passwd *pw)
+{
+	return uid == 0 || uid == geteuid() || (pw && uid == pw->pw_uid);
+}
+
+int state_dir_prepare(const char *dir, const char *user)
+{
+	static const char *const files[] = { STATE_FILE, STATE_PREV, STATE_TEMP };
+	char parent[PATH_MAX], base[PATH_MAX];
+	const struct passwd *pw = NULL;
+	int pfd = -1, dfd = -1, ret = 0;
+	struct stat st;
+
+	if ((size_t)snprintf(parent, sizeof(parent), "%s", dir) >= sizeof(parent) ||
+	    (size_t)snprintf(base, sizeof(base), "%s", dir) >= sizeof(base))
+		return log_error(-ENAMETOOLONG, "state directory name too long '%s'", dir);
+	if (geteuid() == 0 && user && !(pw = getpwnam(user)))
+		return log_error(-ENOENT, "user '%s' does not exist: create it ('make install' does) "
+				 "or name another with --user", user);
+	/* dirname and basename of a copy each: both may write into it */
+	{
+		char *b = basename(base), *p = dirname(parent);
+
+		memmove(base, b, strlen(b) + 1);
+		memmove(parent, p, strlen(p) + 1);
+	}
+	if (!strcmp(base, "/") || !strcmp(base, ".") || !strcmp(base, ".."))
+		return log_error(-EINVAL, "state directory '%s' must name a directory of its own", dir);
+	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0 || fstat(pfd, &st) < 0) {
+		ret = log_error(-errno, "cannot open '%s', the state directory's parent: %s", parent, strerror(errno));
+		goto out;
+	}
+	/*
+	 * Whoever may write to the parent may swap the state directory for a
+	 * link to anything between our checks and our chown. A sticky parent
+	 * (/tmp) lets only an entry's owner replace it, so it is safe for a
+	 * directory we or root own.
+	 */
+	if (!trusted_owner(st.st_uid, NULL) ||
+	    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
+		ret = log_error(-EPERM, "refusing state directory '%s': its parent '%s' (owner uid %u, mode %04o) "
+				"is writable by others; use a directory under one only root writes to",
+				dir, parent, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (mkdirat(pfd, base, 0750) < 0 && errno != EEXIST) {
+		ret = log_error(-errno, "cannot create state directory '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		ret = -errno;
+		if (ret == -ELOOP || ret == -ENOTDIR)
+			log_error(ret, "refusing state directory '%s': it is %s, not a directory (make it a "
+				  "real directory, or name one)", dir,
+				  fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) ?
+				  "a symbolic link" : "a file");
+		else
+			log_error(ret, "cannot open state directory '%s': %s", dir, strerror(-ret));
+		goto out;
+	}
+	if (fstat(dfd, &st) < 0 || !trusted_owner(st.st_uid, pw)) {
+		ret = log_error(-EPERM, "refusing state directory '%s': it belongs to uid %u, not to root or '%s'",
+				dir, (unsigned)st.st_uid, user ? user : "us");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct stat fst;
+
+		if (fstatat(dfd, files[i], &fst, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISREG(fst.st_mode)) {
+			ret = log_error(-EINVAL, "'%s/%s' is %s, not a counters file: move it out of the way",
+					dir, files[i], S_ISDIR(fst.st_mode) ? "a directory" :
+					S_ISLNK(fst.st_mode) ? "a symbolic link" : "not a regular file");
+			goto out;
+		}
+	}
+	if (pw && (st.st_uid != pw->pw_uid || st.st_gid != pw->pw_gid) &&
+	    fchown(dfd, pw->pw_uid, pw->pw_gid) < 0)
+		ret = log_error(-errno, "cannot hand '%s' to '%s': %s", dir, user, strerror(errno));
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (pfd >= 0)
+		close(pfd);
+	return ret;
 }
 
 /* Split "a b c rest of line": @n words into @words, the rest into *@rest. */

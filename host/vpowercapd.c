@@ -9,7 +9,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -192,15 +191,6 @@ static const char *reader_group_of(const char *configured)
 	return "";
 }
 
-/* Everything after this works unprivileged: descriptors are open. */
-static int drop_privileges(const char *user, const char *state_dir)
-{
-	struct passwd *pw;
-
-	if (geteuid() == 0 && (pw = getpwnam(user)) && chown(state_dir, pw->pw_uid, pw->pw_gid) < 0)
-		return log_error(-errno, "cannot hand '%s' to '%s': %s", state_dir, user, strerror(errno));
-	return privs_drop(user, false);
-}
 
 struct daemon {
 	struct daemon_config cfg;
@@ -624,9 +614,9 @@ static int daemon_open(struct daemon *d)
 	if (ret < 0)
 		return log_error(ret, "cannot start the VM source's thread: %s", strerror(-ret));
 	d->polling = true;
-	if (mkdir(d->cfg.state_dir, 0750) < 0 && errno != EEXIST)
-		return log_error(-errno, "cannot create state directory '%s': %s", d->cfg.state_dir,
-				 strerror(errno));
+	ret = state_dir_prepare(d->cfg.state_dir, d->cfg.user);
+	if (ret < 0)
+		return ret;
 	ledger_init(&d->ledger, &lc);
 	ret = state_load(&d->ledger, d->cfg.state_dir);
 	if (ret == -ENOENT)
@@ -657,7 +647,8 @@ static int daemon_open(struct daemon *d)
 		if (!d->exporter)
 			return -EINVAL;
 	}
-	ret = drop_privileges(d->cfg.user, d->cfg.state_dir);
+	/* Everything after this works unprivileged: descriptors are open. */
+	ret = privs_drop(d->cfg.user, false);
 	if (ret < 0)
 		return ret;
 	return 0;
