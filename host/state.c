@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "fuse/feed.h"
 
 #define STATE_FILE "counters"
 #define STATE_PREV "counters.prev"
@@ -287,7 +288,7 @@ static int load_file(struct ledger *l, const char *path, char *why, size_t whyle
 	uint64_t hash = FNV_SEED, v;
 	unsigned long lines = 0, want_lines;
 	struct ledger_vm *vm = NULL;
-	bool ended = false;
+	bool ended = false, *seen = NULL;  /* seen: the current vm's shares */
 	int ret = 0;
 	FILE *f = fopen(path, "re");
 
@@ -333,8 +334,12 @@ static int load_file(struct ledger *l, const char *path, char *why, size_t whyle
 		if (k == 4 && !strcmp(words[0], "zone")) {
 			uint64_t host, rem;
 
-			if (parse_u64(words[2], &host) < 0 || parse_u64(words[3], &rem) < 0)
+			if (parse_u64(words[2], &host) < 0 || parse_u64(words[3], &rem) < 0 || vm ||
+			    strlen(words[1]) >= ZONE_ID_MAX || (rest && strlen(rest) >= ZONE_NAME_MAX) ||
+			    l->nzones >= FEED_ZONES_MAX)
 				goto bad;
+			if (ledger_find_zone(l, words[1]) >= 0)
+				goto twice;
 			z = ledger_add_zone(l, words[1], rest ? rest : "");
 			if (z < 0)
 				goto nomem;
@@ -343,10 +348,15 @@ static int load_file(struct ledger *l, const char *path, char *why, size_t whyle
 		} else if (k == 3 && !strcmp(words[0], "vm") && rest) {
 			uint64_t vcpus;
 
-			if (parse_u64(words[2], &vcpus) < 0 || strlen(words[1]) >= VM_UUID_MAX)
+			if (parse_u64(words[2], &vcpus) < 0 || vcpus > UINT_MAX || strlen(words[1]) >= VM_UUID_MAX ||
+			    strlen(rest) >= VM_NAME_MAX)
 				goto bad;
+			if (ledger_find_vm(l, words[1]))
+				goto twice;
 			vm = ledger_add_vm(l, words[1]);
-			if (!vm)
+			free(seen);
+			seen = calloc(l->nzones ? l->nzones : 1, sizeof(*seen));
+			if (!vm || !seen)
 				goto nomem;
 			vm->info.vcpus = (unsigned)vcpus;
 			snprintf(vm->info.name, sizeof(vm->info.name), "%s", rest);
@@ -354,6 +364,9 @@ static int load_file(struct ledger *l, const char *path, char *why, size_t whyle
 			z = ledger_find_zone(l, words[1]);
 			if (z < 0 || parse_u64(words[2], &v) < 0)
 				goto bad;
+			if (seen[z])
+				goto twice;
+			seen[z] = true;
 			vm = ledger_find_vm(l, vm->info.uuid);  /* inserts may have moved it */
 			vm->shares[z].energy_uj = vm->ceilings[z] = v;
 		} else {
@@ -364,12 +377,17 @@ bad:
 		snprintf(why, whylen, "line %lu is malformed", n + 1);
 		ret = -EINVAL;
 		goto out;
+twice:
+		snprintf(why, whylen, "line %lu repeats an earlier one", n + 1);
+		ret = -EINVAL;
+		goto out;
 nomem:
 		snprintf(why, whylen, "out of memory");
 		ret = -ENOMEM;
 		goto out;
 	}
 out:
+	free(seen);
 	fclose(f);
 	return ret;
 }

@@ -29,7 +29,9 @@ int state_save(const struct ledger *l, const char *dir);
 
 /**
  * Load DIR/counters into an empty ledger @l, falling back to
- * DIR/counters.prev when the first is missing or corrupt (reported).
+ * DIR/counters.prev when the first is missing or corrupt (reported): a
+ * file with a repeated line or an id over the limit is corrupt, taken whole
+ * or not at all.
  * Counters start at their saved ceilings. Returns 0 when a state was
  * loaded, -ENOENT when there is none, -EINVAL when neither file is usable.
  */

@@ -108,7 +108,8 @@ static const struct options_program daemon_program = {
 		    "       vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n"
 		    "       vpowercapd [options] detach DOMAIN\n"
 		    "       vpowercapd [options] status      the tree server's state\n"
-		    "       vpowercapd [options] unmount     take the per-VM trees down for good",
+		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
+		    "       vpowercapd --reset-counters ...  start from zero when no saved counters are usable",
 	.default_config = "/etc/vpowercap/vpowercapd.conf",
 	.specs = daemon_specs,
 	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),
@@ -208,6 +209,7 @@ struct daemon {
 	struct tree_link tree;     /* to the tree server; fd -1 when no tree is served */
 	bool source_ready;         /* the VM source has answered once: trees may be fed */
 	bool tree_lost;
+	bool reset_counters;   /* --reset-counters: start from zero when no state is usable */
 	struct vm_list vms;
 	struct exporter *exporter;
 	struct report_zone *rzones;
@@ -619,10 +621,18 @@ static int daemon_open(struct daemon *d)
 		return ret;
 	ledger_init(&d->ledger, &lc);
 	ret = state_load(&d->ledger, d->cfg.state_dir);
-	if (ret == -ENOENT)
+	if (ret == -ENOENT) {
 		log_info("state: no saved counters in '%s', starting from zero", d->cfg.state_dir);
-	else if (ret < 0)
-		log_warning("state: no usable saved counters in '%s', starting from zero", d->cfg.state_dir);
+	} else if (ret < 0 && !d->reset_counters) {
+		/* Starting from zero would show guests their counters going back. */
+		return log_error(ret, "state: neither '%s/counters' nor '%s/counters.prev' is usable (see above): "
+				 "move them aside to keep them, and start with --reset-counters to accept "
+				 "that every VM's counters start again from zero", d->cfg.state_dir,
+				 d->cfg.state_dir);
+	} else if (ret < 0) {
+		log_warning("state: no usable saved counters in '%s': starting from zero, as "
+			    "--reset-counters asks; guests see their counters start again", d->cfg.state_dir);
+	}
 	if (d->cfg.mountpoint[0]) {
 		struct tree_link_config tc = {
 			.mountpoint = d->cfg.mountpoint,
@@ -693,6 +703,19 @@ int main(int argc, char **argv)
 	int ret, next;
 
 	log_set_program("vpowercapd");
+	/*
+	 * --reset-counters is for one start, after a look at the damaged
+	 * state: a flag of the command line alone, never a config key that
+	 * could stay set. Taken out before the options are parsed.
+	 */
+	for (int i = 1, j = 1; i <= argc; i++) {
+		if (i < argc && !strcmp(argv[i], "--reset-counters"))
+			d.reset_counters = true;
+		else
+			argv[j++] = argv[i];
+		if (i == argc)
+			d.argc = argc = j - 1;
+	}
 	options_parse_init(&parse, &daemon_program, &d.cfg);
 	next = options_parse_args(&parse, argc, argv, 1);
 	if (next == -EAGAIN)
