@@ -27,6 +27,9 @@ void log_set_program(const char *name)
 }
 
 static void log_va(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void log_va(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	if (level > max_level)
 		return;
