@@ -258,6 +258,26 @@ static void on_status(struct server *sv, int i)
 		client_close(sv, i, "left before the status");
 }
 
+/* The values guests read now, for a daemon that starts without saved counters. */
+static void on_values(struct server *sv, int i)
+{
+	struct tree_snapshot *empty = sv->base ? NULL : tree_snapshot_new(0, 0);
+	void *buf;
+	size_t len;
+
+	if (empty)
+		tree_snapshot_finish(empty);
+	if ((!sv->base && !empty) || feed_encode_snapshot(sv->base ? sv->base : empty, 0, &buf, &len) < 0) {
+		tree_snapshot_free(empty);
+		client_close(sv, i, "out of memory for the values");
+		return;
+	}
+	if (feed_send(sv->clients[i].fd, FEED_SNAPSHOT, buf, len) < 0)
+		client_close(sv, i, "left before the values");
+	free(buf);
+	tree_snapshot_free(empty);
+}
+
 static void on_message(struct server *sv, int i, enum feed_type type, const void *payload, size_t len)
 {
 	struct client *c = &sv->clients[i];
@@ -273,6 +293,8 @@ static void on_message(struct server *sv, int i, enum feed_type type, const void
 		on_snapshot(sv, i, payload, len);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_STATUS) {
 		on_status(sv, i);
+	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_VALUES) {
+		on_values(sv, i);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_SHUTDOWN) {
 		if (sv->daemon >= 0) {
 			char why[160];

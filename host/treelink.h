@@ -72,4 +72,13 @@ void tree_link_close(struct tree_link *t);
  */
 int tree_link_admin(const char *state_dir, bool shutdown);
 
+/**
+ * The values the tree server of @state_dir serves its guests now (the last
+ * snapshot a daemon fed it), asked as an admin, so before this daemon
+ * takes over. Sets *@served to a finished snapshot to free with
+ * tree_snapshot_free(), or to NULL when no server runs. Returns 0 or
+ * -errno after logging.
+ */
+int tree_link_served(const char *state_dir, struct tree_snapshot **served);
+
 #endif

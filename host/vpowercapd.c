@@ -585,6 +585,32 @@ static void daemon_release(struct daemon *d)
 	free(d->rvm_zones);
 }
 
+/*
+ * --reset-counters with no usable state: start each VM's counters at what
+ * the running tree server serves its guests, so that none goes back; with
+ * no tree server, no guest holds a value, and zero is safe.
+ */
+static int reset_counters(struct daemon *d)
+{
+	struct tree_snapshot *served = NULL;
+	int ret;
+
+	if (d->cfg.mountpoint[0] && tree_link_served(d->cfg.state_dir, &served) < 0)
+		return -EPROTO;
+	if (!served) {
+		log_warning("state: no usable saved counters in '%s' and no tree server: starting from zero, "
+			    "as --reset-counters asks", d->cfg.state_dir);
+		return 0;
+	}
+	ret = share_seed_ledger(&d->ledger, served, sensor_is_estimate(d->sensor));
+	tree_snapshot_free(served);
+	if (ret < 0)
+		return log_error(ret, "out of memory");
+	log_warning("state: no usable saved counters in '%s': as --reset-counters asks, %d VMs start at "
+		    "the values their guests read now, and the rest from zero", d->cfg.state_dir, ret);
+	return 0;
+}
+
 static int daemon_open(struct daemon *d)
 {
 	struct sensor_config sensor_cfg = {
@@ -630,8 +656,9 @@ static int daemon_open(struct daemon *d)
 				 "that every VM's counters start again from zero", d->cfg.state_dir,
 				 d->cfg.state_dir);
 	} else if (ret < 0) {
-		log_warning("state: no usable saved counters in '%s': starting from zero, as "
-			    "--reset-counters asks; guests see their counters start again", d->cfg.state_dir);
+		ret = reset_counters(d);
+		if (ret < 0)
+			return ret;
 	}
 	if (d->cfg.mountpoint[0]) {
 		struct tree_link_config tc = {
