@@ -103,7 +103,7 @@ LIBVIRT_MOD := $(BUILD)/vpowercapd-libvirt.so
 HOOK := $(BUILD)/vpowercap-hook
 FUSED := $(BUILD)/vpowercap-fused
 
-.PHONY: all deps deps-agent test check tsan bench run install install-agent uninstall clean unit-tests
+.PHONY: all deps deps-agent test check tsan fuzz fuzz-bins bench run install install-agent uninstall clean unit-tests
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -204,6 +204,36 @@ tsan: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=thread BUILD=$(TSAN_BUILD) \
 		$(TSAN_TESTS:%=$(TSAN_BUILD)/tests/%)
 	$(Q)BUILD=$(TSAN_BUILD) TESTS=unit/ TSAN_OPTIONS=halt_on_error=1 tests/run.sh
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) for every parser of outside
+# input, built with clang in a tree of their own under ASan and UBSan, each
+# run FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/NAME/); what a
+# run finds new goes to $(FUZZ_BUILD)/corpus/NAME/, a crash to
+# $(FUZZ_BUILD)/crash-*. clang comes from Debian, for this target only.
+FUZZ_BUILD := build/fuzz
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 10
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_lib.c,$(wildcard tests/fuzz/fuzz_*.c)))
+fuzz:
+	$(Q)tests/deps.sh clang-14 libclang-rt-14-dev
+	$(Q)$(MAKE) --no-print-directory CC=$(FUZZ_CC) SANITIZE=fuzzer-no-link,address,undefined \
+		BUILD=$(FUZZ_BUILD) fuzz-bins
+	$(Q)set -e; for t in $(FUZZ_TARGETS); do \
+		echo "  FUZZ   $$t ($(FUZZ_SECONDS) s)"; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+		$(FUZZ_BUILD)/tests/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+			-artifact_prefix=$(FUZZ_BUILD)/ -print_final_stats=0 \
+			$(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>$(FUZZ_BUILD)/fuzz-$$t.log || \
+			{ tail -50 $(FUZZ_BUILD)/fuzz-$$t.log; exit 1; }; \
+		grep -E '^#[0-9]+.*DONE' $(FUZZ_BUILD)/fuzz-$$t.log | tail -1; \
+	done
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz-%)
+
+$(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_lib.c $(HOST_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(call quiet,LINK,$@)$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(PKG_CFLAGS) -fsanitize=fuzzer \
+		$(ALL_LDFLAGS) $< tests/fuzz/fuzz_lib.c $(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
 
 # The suite against an already-built tree (used by check).
 .PHONY: test-only

@@ -49,6 +49,49 @@ static bool copy_word(const char *src, size_t len, char *dst, size_t size)
 	return true;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A domain's name, percent-encoded as the hook sends it: a word (see
+ * copy_word) in which "%XX" stands for the byte XX, so that spaces and
+ * control characters, which libvirt allows in names, travel in one word.
+ * Decoded, it may hold any byte but NUL.
+ */
+static bool decode_name(const char *src, size_t len, char *dst, size_t size)
+{
+	size_t n = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c <= ' ' || c == 0x7f || n + 1 >= size)
+			return false;
+		if (c == '%') {
+			int hi = i + 2 < len ? hex_digit(src[i + 1]) : -1;
+			int lo = hi >= 0 ? hex_digit(src[i + 2]) : -1;
+
+			if (lo < 0 || (hi == 0 && lo == 0))
+				return false;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		}
+		dst[n++] = (char)c;
+	}
+	dst[n] = '\0';
+	return true;
+}
+
 int control_parse(const char *line, struct control_request *req, char *why, size_t whylen)
 {
 	const char *p = line, *name, *uuid;
@@ -75,7 +118,7 @@ int control_parse(const char *line, struct control_request *req, char *why, size
 	nlen = strcspn(name, " \n");
 	uuid = name + nlen + (name[nlen] == ' ');
 	ulen = strcspn(uuid, " \n");
-	if (name[nlen] != ' ' || !copy_word(name, nlen, req->name, sizeof(req->name)) ||
+	if (name[nlen] != ' ' || !decode_name(name, nlen, req->name, sizeof(req->name)) ||
 	    !copy_word(uuid, ulen, req->uuid, sizeof(req->uuid)) || (uuid[ulen] && uuid[ulen] != '\n')) {
 		snprintf(why, whylen, "want: %.*s NAME UUID", (int)oplen, p);
 		return -EINVAL;
@@ -88,7 +131,7 @@ int control_parse(const char *line, struct control_request *req, char *why, size
 
 int control_accept(int fd, struct control_request *req)
 {
-	char line[512], why[128];
+	char line[CONTROL_LINE_MAX], why[128];
 	struct pollfd pfd;
 	size_t len = 0;
 	int conn;

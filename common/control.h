@@ -10,7 +10,10 @@
  *   release NAME UUID   ->  ok
  *   ping                ->  ok
  *
- * anything else -> "error REASON".
+ * anything else -> "error REASON". NAME is percent-encoded: every byte
+ * that is a space, a control character or '%' (the hook also encodes any
+ * byte from 0x80, UTF-8 included) is sent as "%XX", so any name libvirt
+ * accepts travels as one word; a decoded name holds any byte but NUL.
  */
 #ifndef VPOWERCAP_CONTROL_H
 #define VPOWERCAP_CONTROL_H
@@ -21,6 +24,8 @@
 #define CONTROL_SOCKET_DEFAULT "/run/vpowercapd.sock"
 #define CONTROL_NAME_MAX 256   /* a domain's name, as VM_NAME_MAX */
 #define CONTROL_UUID_MAX 48
+/* A request line: a name of CONTROL_NAME_MAX - 1 bytes, each encoded. */
+#define CONTROL_LINE_MAX (16 + 3 * CONTROL_NAME_MAX + CONTROL_UUID_MAX)
 
 enum control_op {
 	CONTROL_PREPARE,
@@ -48,7 +53,8 @@ static inline int control_listen(const char *path)
 }
 
 /**
- * Parse one request line. Returns 0, or -EINVAL with the reason in @why.
+ * Parse one request line, decoding the name. Returns 0, or -EINVAL with
+ * the reason in @why.
  */
 int control_parse(const char *line, struct control_request *req, char *why, size_t whylen);
 

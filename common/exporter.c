@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/utf8_i.h"
 
 const char *const exporter_kind_names[] = {
 	[EXPORTER_STDOUT] = "stdout",
@@ -62,6 +63,18 @@ void json_write_string(FILE *out, const char *s)
 {
 	putc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		size_t n = utf8_sequence_len(p);
+
+		/* JSON is UTF-8: a byte that is not (a name from /proc) becomes U+FFFD */
+		if (n == 0) {
+			fputs(UTF8_REPLACEMENT, out);
+			continue;
+		}
+		if (n > 1) {
+			fwrite(p, 1, n, out);
+			p += n - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			fputs("\\\"", out);

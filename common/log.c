@@ -27,13 +27,26 @@ void log_set_program(const char *name)
 }
 
 static void log_va(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void log_va(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	if (level > max_level)
 		return;
 	/* One fprintf per line keeps lines from interleaving between threads. */
-	char line[1024];
+	char line[1024], shown[4 * sizeof(line)];
+	size_t n = 0;
+
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "%s: %s: %s%s\n", program, level_names[level], line, suffix);
+	/* Names from guests and hooks may hold anything: one line each, as text. */
+	for (const unsigned char *c = (const unsigned char *)line; *c; c++) {
+		if (*c < ' ' || *c == 0x7f)
+			n += (size_t)snprintf(shown + n, sizeof(shown) - n, "\\x%02x", *c);
+		else
+			shown[n++] = (char)*c;
+	}
+	shown[n] = '\0';
+	fprintf(stderr, "%s: %s: %s%s\n", program, level_names[level], shown, suffix);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

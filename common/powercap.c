@@ -152,6 +152,23 @@ static bool is_dir(const char *path)
 }
 
 /*
+ * Whether @path, found under the name @id, is that zone's own directory:
+ * the kernel's links (flat, or the class's) lead to a directory of the
+ * zone's own name. A link such as "intel-rapl:5 -> ." or one to another
+ * zone's directory would otherwise add a phantom zone, served to every VM.
+ */
+static bool is_zone_dir(const char *path, const char *id)
+{
+	char real[PATH_MAX];
+	const char *base;
+
+	if (!realpath(path, real))
+		return false;
+	base = strrchr(real, '/');
+	return !strcmp(base ? base + 1 : real, id);
+}
+
+/*
  * Collect zone directories below @dir. Zones appear flat at the top of
  * /sys/class/powercap, nested inside their control type (intel-rapl/) and
  * nested inside their parent zone; fixtures and shares may use any of
@@ -180,6 +197,10 @@ static int scan_dir(struct scan *sc, const char *dir, unsigned depth)
 			continue;
 		if (!is_dir(path))
 			continue;
+		if (zone && !is_zone_dir(path, e->d_name)) {
+			log_debug("powercap: '%s' leads to no zone of its name: ignored", path);
+			continue;
+		}
 		if (zone)
 			ret = scan_add(sc, e->d_name, path);
 		if (ret == 0 && depth < 3)

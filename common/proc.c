@@ -183,6 +183,32 @@ int proc_parse_pid_stat(const char *text, struct pid_stat *st)
 	return 0;
 }
 
+int proc_parse_status_uid(const char *text, uid_t *real, uid_t *effective)
+{
+	const char *line = text;
+	unsigned long r, e;
+	char *end;
+
+	while (strncmp(line, "Uid:", 4)) {
+		line = strchr(line, '\n');
+		if (!line)
+			return -EINVAL;
+		line++;
+	}
+	line += 4;
+	errno = 0;
+	r = strtoul(line, &end, 10);
+	if (end == line || (*end != ' ' && *end != '\t') || errno)
+		return -EINVAL;
+	line = end;
+	e = strtoul(line, &end, 10);
+	if (end == line || errno || r > (uid_t)-2 || e > (uid_t)-2)
+		return -EINVAL;
+	*real = (uid_t)r;
+	*effective = (uid_t)e;
+	return 0;
+}
+
 /* Read and parse the stat file at @path below @procfd. */
 static int read_stat_file(int procfd, const char *path, struct pid_stat *st)
 {

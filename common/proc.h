@@ -68,6 +68,14 @@ int proc_parse_pid_stat(const char *text, struct pid_stat *st);
  */
 int proc_read_thread_stat(int procfd, pid_t pid, pid_t tid, struct pid_stat *st);
 
+/**
+ * Parse the "Uid:" line of /proc/<pid>/status: its real and effective
+ * uids. Unlike the owner of /proc/<pid>, which a process can make root's
+ * (PR_SET_DUMPABLE), these are who the process runs as. Returns 0 or
+ * -EINVAL.
+ */
+int proc_parse_status_uid(const char *text, uid_t *real, uid_t *effective);
+
 struct process {
 	struct pid_stat stat;
 	uint64_t delta;      /* CPU ticks over the last interval */

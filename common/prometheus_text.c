@@ -15,6 +15,7 @@
 
 #include "common/prometheus_text.h"
 #include "common/prometheus_text_i.h"
+#include "common/utf8_i.h"
 #include "common/version.h"
 
 struct buf {
@@ -85,50 +86,16 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at @s, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* @s escaped as a label value (no quotes). */
 static void buf_label_value(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_sequence_len(p);
 
 		if (n == 0) {
-			buf_put(b, "\xef\xbf\xbd", 3);  /* U+FFFD for a byte that is not UTF-8 */
+			buf_put(b, UTF8_REPLACEMENT, 3);  /* for a byte that is not UTF-8 */
 			p++;
 		} else if (*p == '\\') {
 			buf_put(b, "\\\\", 2);

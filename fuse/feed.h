@@ -15,6 +15,8 @@
  *   daemon -> server  SNAPSHOT (feed_encode_snapshot)
  *   server -> daemon  ANNOUNCE {seq, prepare, name, uuid}
  *   admin  -> server  STATUS (answered with STATUS, text) or SHUTDOWN
+ *   admin  -> server  VALUES: answered with SNAPSHOT, the last one a daemon
+ *                     fed (what guests read now; no VMs when none yet)
  */
 #ifndef VPOWERCAP_FEED_H
 #define VPOWERCAP_FEED_H
@@ -39,6 +41,7 @@ enum feed_type {
 	FEED_ANNOUNCE,
 	FEED_STATUS,        /* admin's: empty; server's: text */
 	FEED_SHUTDOWN,
+	FEED_VALUES,        /* admin's: empty */
 };
 
 enum feed_role {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -257,6 +258,26 @@ static void on_status(struct server *sv, int i)
 		client_close(sv, i, "left before the status");
 }
 
+/* The values guests read now, for a daemon that starts without saved counters. */
+static void on_values(struct server *sv, int i)
+{
+	struct tree_snapshot *empty = sv->base ? NULL : tree_snapshot_new(0, 0);
+	void *buf;
+	size_t len;
+
+	if (empty)
+		tree_snapshot_finish(empty);
+	if ((!sv->base && !empty) || feed_encode_snapshot(sv->base ? sv->base : empty, 0, &buf, &len) < 0) {
+		tree_snapshot_free(empty);
+		client_close(sv, i, "out of memory for the values");
+		return;
+	}
+	if (feed_send(sv->clients[i].fd, FEED_SNAPSHOT, buf, len) < 0)
+		client_close(sv, i, "left before the values");
+	free(buf);
+	tree_snapshot_free(empty);
+}
+
 static void on_message(struct server *sv, int i, enum feed_type type, const void *payload, size_t len)
 {
 	struct client *c = &sv->clients[i];
@@ -272,6 +293,8 @@ static void on_message(struct server *sv, int i, enum feed_type type, const void
 		on_snapshot(sv, i, payload, len);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_STATUS) {
 		on_status(sv, i);
+	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_VALUES) {
+		on_values(sv, i);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_SHUTDOWN) {
 		if (sv->daemon >= 0) {
 			char why[160];
@@ -438,7 +461,8 @@ static void serve(struct server *sv)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vpowercap-fused --mountpoint DIR --feed PATH [--control PATH] [--user NAME] [--ready-fd N]\n"
+	fprintf(f, "usage: vpowercap-fused --mountpoint DIR --feed PATH [--control PATH] [--user NAME]\n"
+		   "                       [--reader-group GROUP] [--ready-fd N]\n"
 		   "The tree server of vpowercapd, which starts it: see vpowercapd(8).\n");
 }
 
@@ -450,6 +474,7 @@ int main(int argc, char **argv)
 		{ "control", required_argument, NULL, 'c' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "reader-group", required_argument, NULL, 'g' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -457,6 +482,8 @@ int main(int argc, char **argv)
 	struct server sv = { .feed_fd = -1, .control_fd = -1, .sig_fd = -1, .daemon = -1,
 			     .shutdown_client = -1, .control_path = "" };
 	int ready_fd = -1, opt, ret = 1;
+	const char *reader_group = "";
+	gid_t reader_gid = FUSEFS_NO_GROUP;
 	sigset_t mask;
 
 	log_set_program("vpowercap-fused");
@@ -467,6 +494,7 @@ int main(int argc, char **argv)
 		case 'c': sv.control_path = optarg; break;
 		case 'u': sv.user = optarg; break;
 		case 'r': ready_fd = atoi(optarg); break;
+		case 'g': reader_group = optarg; break;
 		case 'V': printf("vpowercap-fused %s\n", VPOWERCAP_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -475,6 +503,16 @@ int main(int argc, char **argv)
 	if (!sv.mountpoint || !sv.feed_path || optind != argc) {
 		usage(stderr);
 		return 2;
+	}
+	if (reader_group[0]) {
+		const struct group *gr = getgrnam(reader_group);
+
+		if (!gr) {
+			log_error(-ENOENT, "reader group '%s' does not exist (create it, or name another)",
+				  reader_group);
+			return 2;
+		}
+		reader_gid = gr->gr_gid;
 	}
 	for (int i = 0; i < CLIENTS_MAX; i++)
 		sv.clients[i].fd = -1;
@@ -492,7 +530,7 @@ int main(int argc, char **argv)
 	sv.feed_fd = feed_listen(sv.feed_path);
 	if (sv.feed_fd < 0 || sv.sig_fd < 0 || tree_publisher_init(&sv.tree) < 0)
 		goto out;
-	sv.fs = fusefs_start(sv.mountpoint, &sv.tree);
+	sv.fs = fusefs_start(sv.mountpoint, &sv.tree, reader_gid);
 	if (!sv.fs)
 		goto out_tree;
 	if (sv.control_path[0] && (sv.control_fd = control_listen(sv.control_path)) < 0)

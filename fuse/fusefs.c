@@ -80,6 +80,7 @@ struct fusefs {
 	pthread_t thread;
 	bool running;
 	time_t mounted_at;
+	gid_t reader_gid;      /* FUSEFS_NO_GROUP: root only */
 };
 
 /*
@@ -98,6 +99,33 @@ struct open_file {
 static struct fusefs *fs_of_context(void)
 {
 	return fuse_get_context()->private_data;
+}
+
+/*
+ * Whether the caller may look into the tree: root, or a member of the
+ * reader group (primary or supplementary). The mount is allow_other and
+ * the kernel checks no modes, so this is where the tree's privacy is kept.
+ */
+static bool caller_may_read(const struct fusefs *fs)
+{
+	const struct fuse_context *ctx = fuse_get_context();
+	gid_t groups[256];
+	int n;
+
+	if (ctx->uid == 0)
+		return true;
+	if (fs->reader_gid == FUSEFS_NO_GROUP)
+		return false;
+	if (ctx->gid == fs->reader_gid)
+		return true;
+	/* reads /proc/PID/task/TID/status's Groups: of the caller */
+	n = fuse_getgroups((int)(sizeof(groups) / sizeof(groups[0])), groups);
+	if (n > (int)(sizeof(groups) / sizeof(groups[0])))
+		n = (int)(sizeof(groups) / sizeof(groups[0]));
+	for (int i = 0; i < n; i++)
+		if (groups[i] == fs->reader_gid)
+			return true;
+	return false;
 }
 
 /* Next path component of *@p: its start and length; false at the end. */
@@ -210,6 +238,8 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 
 	(void)fi;
 	ret = resolve(s, path, &n);
+	if (ret == 0 && n.kind != NODE_ROOT && !caller_may_read(fs))
+		ret = -EACCES;
 	if (ret == 0) {
 		memset(st, 0, sizeof(*st));
 		st->st_atime = st->st_mtime = st->st_ctime = fs->mounted_at;
@@ -243,6 +273,8 @@ static int fs_readlink(const char *path, char *buf, size_t size)
 	struct node n;
 	int ret = resolve(s, path, &n);
 
+	if (ret == 0 && !caller_may_read(fs))
+		ret = -EACCES;
 	if (ret == 0 && n.kind != NODE_LINK)
 		ret = -EINVAL;
 	if (ret == 0)
@@ -262,6 +294,8 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 	(void)offset;
 	(void)fi;
 	(void)flags;
+	if (ret == 0 && !caller_may_read(fs))
+		ret = -EACCES;
 	if (ret == 0 && (n.kind == NODE_ATTR || n.kind == NODE_LINK))
 		ret = -ENOTDIR;
 	if (ret < 0)
@@ -306,7 +340,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	struct node n;
 	int ret;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC) || !caller_may_read(fs))
 		return -EACCES;
 	s = tree_get(fs->tree);
 	ret = resolve(s, path, &n);
@@ -378,6 +412,8 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 
 	(void)fi;
 	tree_put(fs->tree, s);
+	if (ret == 0 && !caller_may_read(fs))
+		ret = -EACCES;
 	if (ret == 0 && (n.kind == NODE_ATTR || n.kind == NODE_LINK))
 		ret = -ENOTDIR;
 	return ret;
@@ -492,7 +528,7 @@ static int clear_dead_mount(const char *mountpoint)
 	return 0;
 }
 
-struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree)
+struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree, gid_t reader_gid)
 {
 	char *argv[] = { (char *)"vpowercapd", (char *)"-o",
 			 (char *)"allow_other,fsname=vpowercap,subtype=vpowercap,noatime", NULL };
@@ -502,6 +538,7 @@ struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree)
 	if (!fs)
 		return NULL;
 	fs->tree = tree;
+	fs->reader_gid = reader_gid;
 	fs->mounted_at = time(NULL);
 	fs->mountpoint = strdup(mountpoint);
 	if (!fs->mountpoint || clear_dead_mount(mountpoint) < 0)

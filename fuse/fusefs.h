@@ -6,17 +6,24 @@
 #ifndef VPOWERCAP_FUSEFS_H
 #define VPOWERCAP_FUSEFS_H
 
+#include <sys/types.h>
+
 #include "fuse/tree.h"
 
 struct fusefs;
 
+/* No reader group: only root may look into the tree. */
+#define FUSEFS_NO_GROUP ((gid_t)-1)
+
 /**
  * Mount the filesystem at @mountpoint (created if missing; a dead mount
  * left by a crashed daemon is unmounted first) with allow_other, and serve
- * @tree from threads of its own. Needs root (or CAP_SYS_ADMIN). Returns
+ * @tree from threads of its own. Only root and members of @reader_gid
+ * (FUSEFS_NO_GROUP: none) may list, stat or open anything below the
+ * mount's root; others get EACCES. Needs root (or CAP_SYS_ADMIN). Returns
  * NULL after logging why.
  */
-struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree);
+struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree, gid_t reader_gid);
 
 /**
  * Unmount and stop serving; NULL is fine. When processes still hold the

@@ -69,13 +69,17 @@ static int vm_by_dir(const void *a, const void *b)
 	return strcmp(((const struct tree_vm *)a)->dir, ((const struct tree_vm *)b)->dir);
 }
 
-/* A directory name must be a single usable path component. */
+/*
+ * A directory name must be a single usable path component, and one a
+ * terminal or a log shows as it is: '/' and control characters (libvirt
+ * allows tabs and the like in names) become '_'. Spaces and UTF-8 stay.
+ */
 static void dir_name(char *dir, size_t size)
 {
 	char name[TREE_DIR_MAX];
 
 	for (size_t i = 0; dir[i]; i++)
-		if (dir[i] == '/')
+		if (dir[i] == '/' || (unsigned char)dir[i] < ' ' || dir[i] == 0x7f)
 			dir[i] = '_';
 	if (!dir[0] || !strcmp(dir, ".") || !strcmp(dir, "..")) {
 		memcpy(name, dir, sizeof(name));

@@ -2,6 +2,9 @@
 /* The per-VM tree snapshot, from the ledger's view. */
 #include "host/share.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/sensor.h"
@@ -30,4 +33,36 @@ struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 	}
 	tree_snapshot_finish(s);
 	return s;
+}
+
+int share_seed_ledger(struct ledger *l, const struct tree_snapshot *s, bool estimate)
+{
+	int *zone = calloc(s->nzones ? s->nzones : 1, sizeof(*zone));
+
+	if (!zone)
+		return -ENOMEM;
+	for (size_t z = 0; z < s->nzones; z++) {
+		const char *id = s->zones[z].id;
+
+		if (estimate && !strcmp(id, SHARE_ESTIMATE_ZONE_ID))
+			id = SENSOR_ESTIMATE_ZONE_ID;
+		zone[z] = ledger_add_zone(l, id, s->zones[z].name);
+		if (zone[z] < 0)
+			goto nomem;
+	}
+	for (size_t i = 0; i < s->nvms; i++) {
+		struct ledger_vm *vm = ledger_add_vm(l, s->vms[i].uuid);
+
+		if (!vm)
+			goto nomem;
+		if (!vm->info.name[0])
+			snprintf(vm->info.name, sizeof(vm->info.name), "%s", s->vms[i].dir);
+		for (size_t z = 0; z < s->nzones; z++)
+			vm->shares[zone[z]].energy_uj = vm->ceilings[zone[z]] = s->vms[i].energy_uj[z];
+	}
+	free(zone);
+	return (int)s->nvms;
+nomem:
+	free(zone);
+	return -ENOMEM;
 }

@@ -22,4 +22,13 @@
  */
 struct tree_snapshot *share_snapshot_build(const struct ledger_view *v);
 
+/**
+ * The inverse, for a start without saved counters: set each VM's counter
+ * in empty-of-state ledger @l to the value snapshot @s served its guests
+ * (VMs and zones added as needed; @estimate: the daemon's sensor is an
+ * estimate, served as a package zone). A guest then reads on from what it
+ * saw, wrapped as before. Returns the number of VMs set, or -ENOMEM.
+ */
+int share_seed_ledger(struct ledger *l, const struct tree_snapshot *s, bool estimate);
+
 #endif

@@ -17,15 +17,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "fuse/feed.h"
 
 #define STATE_FILE "counters"
 #define STATE_PREV "counters.prev"
@@ -155,6 +159,97 @@ int state_save(const struct ledger *l, const char *dir)
 	return 0;
 }
 
+/* Whether @uid is one the daemon may trust with its directory. */
+static bool trusted_owner(uid_t uid, const struct passwd *pw)
+{
+	return uid == 0 || uid == geteuid() || (pw && uid == pw->pw_uid);
+}
+
+int state_dir_prepare(const char *dir, const char *user)
+{
+	static const char *const files[] = { STATE_FILE, STATE_PREV, STATE_TEMP };
+	char parent[PATH_MAX], base[PATH_MAX];
+	const struct passwd *pw = NULL;
+	int pfd = -1, dfd = -1, ret = 0;
+	struct stat st;
+
+	if ((size_t)snprintf(parent, sizeof(parent), "%s", dir) >= sizeof(parent) ||
+	    (size_t)snprintf(base, sizeof(base), "%s", dir) >= sizeof(base))
+		return log_error(-ENAMETOOLONG, "state directory name too long '%s'", dir);
+	if (geteuid() == 0 && user && !(pw = getpwnam(user)))
+		return log_error(-ENOENT, "user '%s' does not exist: create it ('make install' does) "
+				 "or name another with --user", user);
+	/* dirname and basename of a copy each: both may write into it */
+	{
+		char *b = basename(base), *p = dirname(parent);
+
+		memmove(base, b, strlen(b) + 1);
+		memmove(parent, p, strlen(p) + 1);
+	}
+	if (!strcmp(base, "/") || !strcmp(base, ".") || !strcmp(base, ".."))
+		return log_error(-EINVAL, "state directory '%s' must name a directory of its own", dir);
+	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0 || fstat(pfd, &st) < 0) {
+		ret = log_error(-errno, "cannot open '%s', the state directory's parent: %s", parent, strerror(errno));
+		goto out;
+	}
+	/*
+	 * Whoever may write to the parent may swap the state directory for a
+	 * link to anything between our checks and our chown. A sticky parent
+	 * (/tmp) lets only an entry's owner replace it, so it is safe for a
+	 * directory we or root own.
+	 */
+	if (!trusted_owner(st.st_uid, NULL) ||
+	    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
+		ret = log_error(-EPERM, "refusing state directory '%s': its parent '%s' (owner uid %u, mode %04o) "
+				"is writable by others; use a directory under one only root writes to",
+				dir, parent, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (mkdirat(pfd, base, 0750) < 0 && errno != EEXIST) {
+		ret = log_error(-errno, "cannot create state directory '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		ret = -errno;
+		if (ret == -ELOOP || ret == -ENOTDIR)
+			log_error(ret, "refusing state directory '%s': it is %s, not a directory (make it a "
+				  "real directory, or name one)", dir,
+				  fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) ?
+				  "a symbolic link" : "a file");
+		else
+			log_error(ret, "cannot open state directory '%s': %s", dir, strerror(-ret));
+		goto out;
+	}
+	if (fstat(dfd, &st) < 0 || !trusted_owner(st.st_uid, pw)) {
+		ret = log_error(-EPERM, "refusing state directory '%s': it belongs to uid %u, not to root or '%s'",
+				dir, (unsigned)st.st_uid, user ? user : "us");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct stat fst;
+
+		if (fstatat(dfd, files[i], &fst, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISREG(fst.st_mode)) {
+			ret = log_error(-EINVAL, "'%s/%s' is %s, not a counters file: move it out of the way",
+					dir, files[i], S_ISDIR(fst.st_mode) ? "a directory" :
+					S_ISLNK(fst.st_mode) ? "a symbolic link" : "not a regular file");
+			goto out;
+		}
+	}
+	if (pw && (st.st_uid != pw->pw_uid || st.st_gid != pw->pw_gid) &&
+	    fchown(dfd, pw->pw_uid, pw->pw_gid) < 0)
+		ret = log_error(-errno, "cannot hand '%s' to '%s': %s", dir, user, strerror(errno));
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (pfd >= 0)
+		close(pfd);
+	return ret;
+}
+
 /* Split "a b c rest of line": @n words into @words, the rest into *@rest. */
 static size_t split_words(char *line, char **words, size_t n, char **rest)
 {
@@ -193,7 +288,7 @@ static int load_file(struct ledger *l, const char *path, char *why, size_t whyle
 	uint64_t hash = FNV_SEED, v;
 	unsigned long lines = 0, want_lines;
 	struct ledger_vm *vm = NULL;
-	bool ended = false;
+	bool ended = false, *seen = NULL;  /* seen: the current vm's shares */
 	int ret = 0;
 	FILE *f = fopen(path, "re");
 
@@ -239,8 +334,12 @@ static int load_file(struct ledger *l, const char *path, char *why, size_t whyle
 		if (k == 4 && !strcmp(words[0], "zone")) {
 			uint64_t host, rem;
 
-			if (parse_u64(words[2], &host) < 0 || parse_u64(words[3], &rem) < 0)
+			if (parse_u64(words[2], &host) < 0 || parse_u64(words[3], &rem) < 0 || vm ||
+			    strlen(words[1]) >= ZONE_ID_MAX || (rest && strlen(rest) >= ZONE_NAME_MAX) ||
+			    l->nzones >= FEED_ZONES_MAX)
 				goto bad;
+			if (ledger_find_zone(l, words[1]) >= 0)
+				goto twice;
 			z = ledger_add_zone(l, words[1], rest ? rest : "");
 			if (z < 0)
 				goto nomem;
@@ -249,10 +348,15 @@ static int load_file(struct ledger *l, const char *path, char *why, size_t whyle
 		} else if (k == 3 && !strcmp(words[0], "vm") && rest) {
 			uint64_t vcpus;
 
-			if (parse_u64(words[2], &vcpus) < 0 || strlen(words[1]) >= VM_UUID_MAX)
+			if (parse_u64(words[2], &vcpus) < 0 || vcpus > UINT_MAX || strlen(words[1]) >= VM_UUID_MAX ||
+			    strlen(rest) >= VM_NAME_MAX)
 				goto bad;
+			if (ledger_find_vm(l, words[1]))
+				goto twice;
 			vm = ledger_add_vm(l, words[1]);
-			if (!vm)
+			free(seen);
+			seen = calloc(l->nzones ? l->nzones : 1, sizeof(*seen));
+			if (!vm || !seen)
 				goto nomem;
 			vm->info.vcpus = (unsigned)vcpus;
 			snprintf(vm->info.name, sizeof(vm->info.name), "%s", rest);
@@ -260,6 +364,9 @@ static int load_file(struct ledger *l, const char *path, char *why, size_t whyle
 			z = ledger_find_zone(l, words[1]);
 			if (z < 0 || parse_u64(words[2], &v) < 0)
 				goto bad;
+			if (seen[z])
+				goto twice;
+			seen[z] = true;
 			vm = ledger_find_vm(l, vm->info.uuid);  /* inserts may have moved it */
 			vm->shares[z].energy_uj = vm->ceilings[z] = v;
 		} else {
@@ -270,12 +377,17 @@ bad:
 		snprintf(why, whylen, "line %lu is malformed", n + 1);
 		ret = -EINVAL;
 		goto out;
+twice:
+		snprintf(why, whylen, "line %lu repeats an earlier one", n + 1);
+		ret = -EINVAL;
+		goto out;
 nomem:
 		snprintf(why, whylen, "out of memory");
 		ret = -ENOMEM;
 		goto out;
 	}
 out:
+	free(seen);
 	fclose(f);
 	return ret;
 }

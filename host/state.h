@@ -11,6 +11,16 @@
 #include "host/ledger.h"
 
 /**
+ * Create @dir (0750) when missing and hand it to @user (NULL: keep the
+ * owner; only when running as root), without following symlinks: @dir
+ * must be a real directory, whose parent nobody but its owner (root or
+ * us) may write to unless it is sticky, owned by root, us or @user; the
+ * counter files in it must be regular files when present. Returns 0 or
+ * -errno after logging what to do.
+ */
+int state_dir_prepare(const char *dir, const char *user);
+
+/**
  * Write @l to DIR/counters (the old file becomes DIR/counters.prev).
  * Ceilings must have been renewed (ledger_renew_ceilings). Returns 0 or
  * -errno after logging.
@@ -19,7 +29,9 @@ int state_save(const struct ledger *l, const char *dir);
 
 /**
  * Load DIR/counters into an empty ledger @l, falling back to
- * DIR/counters.prev when the first is missing or corrupt (reported).
+ * DIR/counters.prev when the first is missing or corrupt (reported): a
+ * file with a repeated line or an id over the limit is corrupt, taken whole
+ * or not at all.
  * Counters start at their saved ceilings. Returns 0 when a state was
  * loaded, -ENOENT when there is none, -EINVAL when neither file is usable.
  */

@@ -102,7 +102,8 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 		int devnull = open("/dev/null", O_RDONLY);
 		char *argv[] = { exe, (char *)"--mountpoint", (char *)cfg->mountpoint, (char *)"--feed",
 				 (char *)feed, (char *)"--control", (char *)cfg->control_socket,
-				 (char *)"--user", (char *)cfg->user, (char *)"--ready-fd", (char *)"3", NULL };
+				 (char *)"--user", (char *)cfg->user, (char *)"--reader-group",
+				 (char *)cfg->reader_group, (char *)"--ready-fd", (char *)"3", NULL };
 		sigset_t none;
 
 		setsid();
@@ -250,9 +251,38 @@ void tree_link_close(struct tree_link *t)
 	t->fd = -1;
 }
 
-int tree_link_admin(const char *state_dir, bool shutdown)
+/*
+ * Connect to the tree server of @state_dir as an admin and wait for its
+ * welcome. Returns the socket, -ENOENT when no server runs, or -errno
+ * after logging.
+ */
+static int admin_connect(const char *state_dir, struct feed_reader *r, struct sockaddr_un *addr)
 {
 	struct feed_hello hello = { .role = FEED_ROLE_ADMIN, .pid = (uint32_t)getpid() };
+	enum feed_type type;
+	const void *payload;
+	size_t len;
+	int fd, ret;
+
+	if (feed_path(state_dir, addr) < 0)
+		return -ENAMETOOLONG;
+	fd = feed_connect(addr);
+	if (fd == -ENOENT || fd == -ECONNREFUSED)
+		return -ENOENT;
+	if (fd < 0)
+		return log_error(fd, "cannot reach the tree server at '%s': %s", addr->sun_path, strerror(-fd));
+	ret = feed_send(fd, FEED_HELLO, &hello, sizeof(hello));
+	if (ret == 0)
+		ret = feed_wait(fd, r, &type, &payload, &len, ANSWER_MS);
+	if (ret > 0 && type == FEED_WELCOME)
+		return fd;
+	close(fd);
+	return log_error(ret < 0 ? ret : -EPROTO, "the tree server at '%s' did not answer: %s", addr->sun_path,
+			 strerror(ret < 0 ? -ret : EPROTO));
+}
+
+int tree_link_admin(const char *state_dir, bool shutdown)
+{
 	struct feed_reader r = { 0 };
 	struct sockaddr_un addr;
 	enum feed_type type;
@@ -260,22 +290,16 @@ int tree_link_admin(const char *state_dir, bool shutdown)
 	size_t len;
 	int fd, ret, status = 1;
 
-	if (feed_path(state_dir, &addr) < 0)
-		return 1;
-	fd = feed_connect(&addr);
-	if (fd == -ENOENT || fd == -ECONNREFUSED) {
+	fd = admin_connect(state_dir, &r, &addr);
+	if (fd == -ENOENT) {
 		printf("no tree server runs for '%s'\n", state_dir);
 		return shutdown ? 0 : 3;
 	}
 	if (fd < 0) {
-		log_error(fd, "cannot reach the tree server at '%s': %s", addr.sun_path, strerror(-fd));
+		feed_reader_release(&r);
 		return 1;
 	}
-	ret = feed_send(fd, FEED_HELLO, &hello, sizeof(hello));
-	if (ret == 0)
-		ret = feed_wait(fd, &r, &type, &payload, &len, ANSWER_MS);
-	if (ret > 0 && type == FEED_WELCOME)
-		ret = feed_send(fd, shutdown ? FEED_SHUTDOWN : FEED_STATUS, NULL, 0);
+	ret = feed_send(fd, shutdown ? FEED_SHUTDOWN : FEED_STATUS, NULL, 0);
 	/* Taking the tree down waits for the unmount, which waits for its readers. */
 	if (ret == 0)
 		ret = feed_wait(fd, &r, &type, &payload, &len, shutdown ? 60000 : ANSWER_MS);
@@ -291,4 +315,38 @@ int tree_link_admin(const char *state_dir, bool shutdown)
 	feed_reader_release(&r);
 	close(fd);
 	return status;
+}
+
+int tree_link_served(const char *state_dir, struct tree_snapshot **served)
+{
+	struct feed_reader r = { 0 };
+	struct sockaddr_un addr;
+	enum feed_type type;
+	const void *payload;
+	uint64_t seq;
+	char why[128];
+	size_t len;
+	int fd, ret;
+
+	*served = NULL;
+	fd = admin_connect(state_dir, &r, &addr);
+	if (fd < 0) {
+		feed_reader_release(&r);
+		return fd == -ENOENT ? 0 : fd;
+	}
+	ret = feed_send(fd, FEED_VALUES, NULL, 0);
+	if (ret == 0)
+		ret = feed_wait(fd, &r, &type, &payload, &len, ANSWER_MS);
+	if (ret > 0 && type == FEED_SNAPSHOT) {
+		*served = feed_decode_snapshot(payload, len, &seq, why, sizeof(why));
+		ret = *served ? 0 : log_error(-EPROTO, "the tree server at '%s' sent bad values: %s",
+					      addr.sun_path, why);
+	} else {
+		ret = log_error(-EPROTO, "the tree server at '%s' does not tell the values it serves (an older "
+				"version): stop the guests, take it down with 'vpowercapd unmount', and start again",
+				addr.sun_path);
+	}
+	feed_reader_release(&r);
+	close(fd);
+	return ret;
 }

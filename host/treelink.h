@@ -21,6 +21,7 @@ struct tree_link_config {
 	const char *state_dir;       /* holds the feed socket */
 	const char *control_socket;  /* for the hook, served by the tree server; "" for none */
 	const char *user;            /* the server drops to it, as the daemon does */
+	const char *reader_group;    /* who besides root may read the trees; "" for none */
 };
 
 struct tree_link {
@@ -70,5 +71,14 @@ void tree_link_close(struct tree_link *t);
  * false), or take the tree down (true). Returns a process exit status.
  */
 int tree_link_admin(const char *state_dir, bool shutdown);
+
+/**
+ * The values the tree server of @state_dir serves its guests now (the last
+ * snapshot a daemon fed it), asked as an admin, so before this daemon
+ * takes over. Sets *@served to a finished snapshot to free with
+ * tree_snapshot_free(), or to NULL when no server runs. Returns 0 or
+ * -errno after logging.
+ */
+int tree_link_served(const char *state_dir, struct tree_snapshot **served);
 
 #endif

@@ -52,8 +52,12 @@ struct vm_info *vm_list_add(struct vm_list *l);
 /** Free @l's array (the struct itself is the caller's). */
 void vm_list_release(struct vm_list *l);
 
+/* The users whose qemu processes the proc source trusts, by default. */
+#define VM_SOURCE_QEMU_USERS_DEFAULT "libvirt-qemu,root"
+
 struct vm_source_config {
 	const char *proc_root;    /* proc source */
+	const char *qemu_users;   /* proc source: who qemu runs as, "a,b"; NULL: the default */
 	const char *libvirt_uri;  /* libvirt source, e.g. "qemu:///system" */
 	/* the host's packages, when it has several (NULL: none read); the
 	 * libvirt source reads its qemu processes' threads below proc_root */

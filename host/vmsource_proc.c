@@ -12,11 +12,17 @@
  * process's stat file stays open. A pid that leaves the scan is forgotten,
  * so a reused pid is read afresh (reuse within one tick would need the pid
  * space to wrap in that time).
+ *
+ * Only qemu processes of the configured qemu users count, and a UUID or a
+ * name belongs to the oldest live process that claims it: anyone can start
+ * a process called qemu-system-x86_64 with another VM's -uuid.
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +42,7 @@ struct known_pid {
 	int stat_fd;           /* -1: not a qemu process */
 	unsigned long long starttime;
 	struct vm_info vm;     /* name, uuid, vcpus, for qemu processes */
+	bool refusal_said;     /* a claim of a held UUID or name was logged */
 };
 
 struct proc_source {
@@ -44,6 +51,10 @@ struct proc_source {
 	size_t nknown, alloc_known, alloc_next;
 	bool fd_limit_raised;
 	struct placement placement;
+	uid_t *qemu_uids;                /* whose qemu processes count */
+	size_t nqemu_uids, alloc_qemu_uids;
+	struct known_pid **live;         /* scratch: this scan's qemu processes */
+	size_t alloc_live;
 };
 
 /* Whether argv[0] names a qemu system emulator or Proxmox's kvm wrapper. */
@@ -155,6 +166,87 @@ bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned 
 	return true;
 }
 
+/*
+ * Resolve @list ("libvirt-qemu,root", names or numeric uids) into the uids
+ * whose qemu processes count. A name unknown here is skipped (a host
+ * without libvirt has no libvirt-qemu); none known at all is an error.
+ */
+static int parse_qemu_users(struct proc_source *ps, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char name[64], *end;
+		unsigned long uid;
+
+		if (len == 0 || len >= sizeof(name)) {
+			if (len)
+				log_warning("proc source: qemu user '%.*s' is too long, skipped", (int)len, p);
+			p += len + (p[len] == ',');
+			continue;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		p += len + (p[len] == ',');
+		uid = strtoul(name, &end, 10);
+		if (*end || !isdigit((unsigned char)name[0])) {
+			const struct passwd *pw = getpwnam(name);
+
+			if (!pw) {
+				log_info("proc source: qemu user '%s' does not exist here, skipped", name);
+				continue;
+			}
+			uid = pw->pw_uid;
+		}
+		if (ALLOC_GROW(ps->qemu_uids, ps->nqemu_uids + 1, ps->alloc_qemu_uids) < 0)
+			return -ENOMEM;
+		ps->qemu_uids[ps->nqemu_uids++] = (uid_t)uid;
+	}
+	if (!ps->nqemu_uids)
+		return log_error(-EINVAL, "proc source: none of the qemu users '%s' exists (set qemu_users "
+				 "to the users qemu runs as)", list);
+	return 0;
+}
+
+static bool is_qemu_uid(const struct proc_source *ps, uid_t uid)
+{
+	for (size_t i = 0; i < ps->nqemu_uids; i++)
+		if (ps->qemu_uids[i] == uid)
+			return true;
+	return false;
+}
+
+/*
+ * Whether pid @k runs as a qemu user, from its status: read once, at first
+ * sight, so a refusal is logged once per process.
+ */
+static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k)
+{
+	char path[64], buf[4096];
+	uid_t real, effective;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%d/status", (int)k->pid);
+	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (proc_parse_status_uid(buf, &real, &effective) < 0)
+		return false;
+	if (is_qemu_uid(ps, real) && is_qemu_uid(ps, effective))
+		return true;
+	log_warning("proc source: ignoring qemu process %d claiming '%s' (%s): it runs as uid %u, "
+		    "not one of the qemu users (qemu_users)", (int)k->pid, k->vm.name, k->vm.uuid,
+		    (unsigned)(is_qemu_uid(ps, real) ? effective : real));
+	return false;
+}
+
 static int proc_open(struct vm_source *src)
 {
 	struct proc_source *ps = calloc(1, sizeof(*ps));
@@ -168,6 +260,13 @@ static int proc_open(struct vm_source *src)
 
 		free(ps);
 		return err;
+	}
+	if (parse_qemu_users(ps, src->cfg.qemu_users ? src->cfg.qemu_users
+						     : VM_SOURCE_QEMU_USERS_DEFAULT) < 0) {
+		close(ps->procfd);
+		free(ps->qemu_uids);
+		free(ps);
+		return -EINVAL;
 	}
 	placement_init(&ps->placement, ps->procfd, src->cfg.topology);
 	src->priv = ps;
@@ -216,6 +315,7 @@ static void learn_pid(struct proc_source *ps, struct known_pid *k)
 	int fd;
 
 	k->stat_fd = -1;
+	k->refusal_said = false;
 	memset(&k->vm, 0, sizeof(k->vm));
 	snprintf(path, sizeof(path), "%d/cmdline", (int)k->pid);
 	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
@@ -231,7 +331,8 @@ static void learn_pid(struct proc_source *ps, struct known_pid *k)
 	if (fd < 0)
 		return;
 	if (read_stat_fd(fd, &st) < 0 ||
-	    !proc_source_parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &k->vm)) {
+	    !proc_source_parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &k->vm) ||
+	    !owned_by_qemu_user(ps, k)) {
 		close(fd);
 		return;
 	}
@@ -264,6 +365,58 @@ static int compare_known(const void *a, const void *b)
 	return (pa > pb) - (pa < pb);
 }
 
+/* Claims in order of key, then age: the holder of a key comes first. */
+static int compare_age(const struct known_pid *a, const struct known_pid *b)
+{
+	if (a->starttime != b->starttime)
+		return a->starttime < b->starttime ? -1 : 1;
+	return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+/* The key a claim is about: a field of struct vm_info, by offset. */
+static const char *claim_key(const struct known_pid *k, size_t field)
+{
+	return (const char *)&k->vm + field;
+}
+
+static int compare_claim(const void *pa, const void *pb, void *field)
+{
+	const struct known_pid *a = *(struct known_pid *const *)pa, *b = *(struct known_pid *const *)pb;
+	int c;
+
+	if (!a || !b)
+		return !a - !b;
+	c = strcmp(claim_key(a, *(size_t *)field), claim_key(b, *(size_t *)field));
+	return c ? c : compare_age(a, b);
+}
+
+/*
+ * Drop (set to NULL) every live process whose UUID or name (@what, the
+ * vm_info field at offset @field) an older live process holds: a second process
+ * never takes over another VM's counters or directory. Refused entries
+ * sort last.
+ */
+static void refuse_claims(struct proc_source *ps, size_t nlive, size_t field, const char *what)
+{
+	struct known_pid **live = ps->live;
+
+	qsort_r(live, nlive, sizeof(*live), compare_claim, &field);
+	for (size_t i = 1, holder = 0; i < nlive && live[i]; i++) {
+		const char *key = claim_key(live[i], field);
+
+		if (strcmp(key, claim_key(live[holder], field))) {
+			holder = i;
+			continue;
+		}
+		if (!live[i]->refusal_said) {
+			live[i]->refusal_said = true;
+			log_warning("proc source: ignoring qemu process %d: its %s '%s' is held by process %d",
+				    (int)live[i]->pid, what, key, (int)live[holder]->pid);
+		}
+		live[i] = NULL;
+	}
+}
+
 static int proc_list(struct vm_source *src, struct vm_list *out)
 {
 	struct proc_source *ps = src->priv;
@@ -271,6 +424,7 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 	size_t nnext = 0, swap_alloc;
 	bool sorted = true;
 	struct dirent *e;
+	size_t nlive;
 	int dfd;
 	DIR *d;
 
@@ -319,10 +473,10 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 	ps->next = swap;
 	ps->alloc_next = swap_alloc;
 
+	nlive = 0;
 	for (size_t i = 0; i < ps->nknown; i++) {
 		struct known_pid *k = &ps->known[i];
 		struct pid_stat st;
-		struct vm_info *vm;
 
 		if (k->stat_fd < 0)
 			continue;
@@ -330,14 +484,25 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 			known_release(k);  /* exited while we looked */
 			continue;
 		}
+		if (ALLOC_GROW(ps->live, nlive + 1, ps->alloc_live) < 0)
+			return -ENOMEM;
+		ps->live[nlive++] = k;
+		k->vm.cpu_ns = st.cpu * (1000000000ULL / (uint64_t)proc_clock_ticks());
+	}
+	refuse_claims(ps, nlive, offsetof(struct vm_info, uuid), "UUID");
+	refuse_claims(ps, nlive, offsetof(struct vm_info, name), "name");
+	for (size_t i = 0; i < nlive; i++) {
+		struct vm_info *vm;
+
+		if (!ps->live[i])
+			continue;
 		vm = vm_list_add(out);
 		if (!vm)
 			return -ENOMEM;
-		*vm = k->vm;
+		*vm = ps->live[i]->vm;
 		vm->running = true;
-		vm->cpu_ns = st.cpu * (1000000000ULL / (uint64_t)proc_clock_ticks());
 		/* unreadable threads leave its placement unknown for this tick */
-		placement_read(&ps->placement, k->pid, k->starttime, vm);
+		placement_read(&ps->placement, ps->live[i]->pid, ps->live[i]->starttime, vm);
 	}
 	placement_sweep(&ps->placement);
 	return 0;
@@ -354,6 +519,8 @@ static void proc_close(struct vm_source *src)
 	free(ps->known);
 	free(ps->next);
 	placement_release(&ps->placement);
+	free(ps->live);
+	free(ps->qemu_uids);
 	close(ps->procfd);
 	free(ps);
 }

@@ -8,7 +8,7 @@
 #include <linux/capability.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,6 +50,7 @@ struct daemon_config {
 	char powercap_root[PATH_MAX];
 	char proc_root[PATH_MAX];
 	char sysfs_root[PATH_MAX];
+	char qemu_users[256];  /* proc source: "libvirt-qemu,root" */
 	int sensor;
 	int vm_source;
 	char libvirt_uri[256];
@@ -57,6 +58,7 @@ struct daemon_config {
 	char mountpoint[PATH_MAX];
 	char control_socket[108];
 	char user[64];
+	char reader_group[64]; /* "auto": libvirt-qemu, else kvm, else none */
 	double interval;
 	int exporter;          /* -1: none, run until signalled */
 	int policy;
@@ -79,12 +81,16 @@ static const struct option_spec daemon_specs[] = {
 		   "where the host's power comes from"),
 	OPT_CHOICE("daemon", "vm_source", 0, vm_source, vm_source_kind_names, "where VMs are found"),
 	OPT_STRING("daemon", "libvirt_uri", 0, libvirt_uri, "URI", "libvirt connection"),
+	OPT_STRING("daemon", "qemu_users", 0, qemu_users, "USER,...",
+		   "proc source: the users whose qemu processes are VMs"),
 	OPT_STRING("daemon", "state_dir", 0, state_dir, "DIR", "where counters are saved"),
 	OPT_STRING("daemon", "mountpoint", 0, mountpoint, "DIR",
 		   "where the per-VM powercap trees are mounted (empty: not served)"),
 	OPT_STRING("daemon", "control_socket", 0, control_socket, "PATH",
 		   "socket on which the libvirt hook announces domains (empty: none)"),
 	OPT_STRING("daemon", "user", 0, user, "NAME", "user to run as once the sensors are open"),
+	OPT_STRING("daemon", "reader_group", 0, reader_group, "GROUP",
+		   "group that may read the per-VM trees besides root (auto; empty: root only)"),
 	OPT_DOUBLE("daemon", "interval", 0, interval, 0.01, 3600, "SECONDS", "seconds between ticks"),
 	OPT_CHOICE("daemon", "exporter", 0, exporter, exporter_kind_names,
 		   "exporter when none is named on the command line"),
@@ -106,7 +112,8 @@ static const struct options_program daemon_program = {
 		    "       vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n"
 		    "       vpowercapd [options] detach DOMAIN\n"
 		    "       vpowercapd [options] status      the tree server's state\n"
-		    "       vpowercapd [options] unmount     take the per-VM trees down for good",
+		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
+		    "       vpowercapd --reset-counters ...  start from zero when no saved counters are usable",
 	.default_config = "/etc/vpowercap/vpowercapd.conf",
 	.specs = daemon_specs,
 	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),
@@ -116,6 +123,7 @@ static const struct daemon_config daemon_defaults = {
 	.powercap_root = "/sys/class/powercap",
 	.proc_root = "/proc",
 	.sysfs_root = "/sys",
+	.qemu_users = VM_SOURCE_QEMU_USERS_DEFAULT,
 	.sensor = SENSOR_AUTO,
 	.vm_source = VM_SOURCE_LIBVIRT,
 	.libvirt_uri = "qemu:///system",
@@ -123,6 +131,7 @@ static const struct daemon_config daemon_defaults = {
 	.mountpoint = "/run/vpowercap",
 	.control_socket = CONTROL_SOCKET_DEFAULT,
 	.user = "vpowercap",
+	.reader_group = "auto",
 	.interval = 1.0,
 	.exporter = -1,
 	.policy = POLICY_SPLIT,
@@ -171,15 +180,23 @@ static int check_config(const struct daemon_config *cfg)
 	return 0;
 }
 
-/* Everything after this works unprivileged: descriptors are open. */
-static int drop_privileges(const char *user, const char *state_dir)
+/*
+ * The group whose members may read the per-VM trees besides root: the one
+ * qemu and virtiofsd run as. "auto" is Debian libvirt's libvirt-qemu, else
+ * kvm (plain qemu users), else none.
+ */
+static const char *reader_group_of(const char *configured)
 {
-	struct passwd *pw;
+	static const char *const candidates[] = { "libvirt-qemu", "kvm" };
 
-	if (geteuid() == 0 && (pw = getpwnam(user)) && chown(state_dir, pw->pw_uid, pw->pw_gid) < 0)
-		return log_error(-errno, "cannot hand '%s' to '%s': %s", state_dir, user, strerror(errno));
-	return privs_drop(user, false);
+	if (strcmp(configured, "auto"))
+		return configured;
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (getgrnam(candidates[i]))
+			return candidates[i];
+	return "";
 }
+
 
 struct daemon {
 	struct daemon_config cfg;
@@ -201,6 +218,7 @@ struct daemon {
 	struct tree_link tree;     /* to the tree server; fd -1 when no tree is served */
 	bool source_ready;         /* the VM source has answered once: trees may be fed */
 	bool tree_lost;
+	bool reset_counters;   /* --reset-counters: start from zero when no state is usable */
 	struct vm_list vms;
 	struct exporter *exporter;
 	struct report_zone *rzones;
@@ -507,6 +525,7 @@ static void daemon_reload(struct daemon *d)
 	    strcmp(cfg.sysfs_root, d->cfg.sysfs_root) ||
 	    cfg.vm_source != d->cfg.vm_source || strcmp(cfg.libvirt_uri, d->cfg.libvirt_uri) ||
 	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.user, d->cfg.user) ||
+	    strcmp(cfg.reader_group, d->cfg.reader_group) || strcmp(cfg.qemu_users, d->cfg.qemu_users) ||
 	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint))
 		log_warning("reload: sources, directories and user change only on restart");
 	d->cfg.policy = cfg.policy;
@@ -651,6 +670,32 @@ static int open_topology(struct daemon *d)
 	return 0;
 }
 
+/*
+ * --reset-counters with no usable state: start each VM's counters at what
+ * the running tree server serves its guests, so that none goes back; with
+ * no tree server, no guest holds a value, and zero is safe.
+ */
+static int reset_counters(struct daemon *d)
+{
+	struct tree_snapshot *served = NULL;
+	int ret;
+
+	if (d->cfg.mountpoint[0] && tree_link_served(d->cfg.state_dir, &served) < 0)
+		return -EPROTO;
+	if (!served) {
+		log_warning("state: no usable saved counters in '%s' and no tree server: starting from zero, "
+			    "as --reset-counters asks", d->cfg.state_dir);
+		return 0;
+	}
+	ret = share_seed_ledger(&d->ledger, served, sensor_is_estimate(d->sensor));
+	tree_snapshot_free(served);
+	if (ret < 0)
+		return log_error(ret, "out of memory");
+	log_warning("state: no usable saved counters in '%s': as --reset-counters asks, %d VMs start at "
+		    "the values their guests read now, and the rest from zero", d->cfg.state_dir, ret);
+	return 0;
+}
+
 static int daemon_open(struct daemon *d)
 {
 	struct sensor_config sensor_cfg = {
@@ -660,6 +705,7 @@ static int daemon_open(struct daemon *d)
 	};
 	struct vm_source_config source_cfg = {
 		.proc_root = d->cfg.proc_root,
+		.qemu_users = d->cfg.qemu_users,
 		.libvirt_uri = d->cfg.libvirt_uri,
 	};
 	struct ledger_config lc;
@@ -686,23 +732,36 @@ static int daemon_open(struct daemon *d)
 	if (ret < 0)
 		return log_error(ret, "cannot start the VM source's thread: %s", strerror(-ret));
 	d->polling = true;
-	if (mkdir(d->cfg.state_dir, 0750) < 0 && errno != EEXIST)
-		return log_error(-errno, "cannot create state directory '%s': %s", d->cfg.state_dir,
-				 strerror(errno));
+	ret = state_dir_prepare(d->cfg.state_dir, d->cfg.user);
+	if (ret < 0)
+		return ret;
 	ledger_init(&d->ledger, &lc);
 	ret = state_load(&d->ledger, d->cfg.state_dir);
-	if (ret == -ENOENT)
+	if (ret == -ENOENT) {
 		log_info("state: no saved counters in '%s', starting from zero", d->cfg.state_dir);
-	else if (ret < 0)
-		log_warning("state: no usable saved counters in '%s', starting from zero", d->cfg.state_dir);
+	} else if (ret < 0 && !d->reset_counters) {
+		/* Starting from zero would show guests their counters going back. */
+		return log_error(ret, "state: neither '%s/counters' nor '%s/counters.prev' is usable (see above): "
+				 "move them aside to keep them, and start with --reset-counters to accept "
+				 "that every VM's counters start again from zero", d->cfg.state_dir,
+				 d->cfg.state_dir);
+	} else if (ret < 0) {
+		ret = reset_counters(d);
+		if (ret < 0)
+			return ret;
+	}
 	if (d->cfg.mountpoint[0]) {
 		struct tree_link_config tc = {
 			.mountpoint = d->cfg.mountpoint,
 			.state_dir = d->cfg.state_dir,
 			.control_socket = d->cfg.control_socket,
 			.user = d->cfg.user,
+			.reader_group = reader_group_of(d->cfg.reader_group),
 		};
 
+		if (tc.reader_group[0] && !getgrnam(tc.reader_group))
+			return log_error(-ENOENT, "reader group '%s' does not exist (create it, name another "
+					 "with --reader-group, or leave it empty for root only)", tc.reader_group);
 		ret = tree_link_open(&d->tree, &tc);
 		if (ret < 0)
 			return ret;
@@ -715,7 +774,8 @@ static int daemon_open(struct daemon *d)
 		if (!d->exporter)
 			return -EINVAL;
 	}
-	ret = drop_privileges(d->cfg.user, d->cfg.state_dir);
+	/* Everything after this works unprivileged: descriptors are open. */
+	ret = privs_drop(d->cfg.user, false);
 	if (ret < 0)
 		return ret;
 	return 0;
@@ -760,6 +820,19 @@ int main(int argc, char **argv)
 	int ret, next;
 
 	log_set_program("vpowercapd");
+	/*
+	 * --reset-counters is for one start, after a look at the damaged
+	 * state: a flag of the command line alone, never a config key that
+	 * could stay set. Taken out before the options are parsed.
+	 */
+	for (int i = 1, j = 1; i <= argc; i++) {
+		if (i < argc && !strcmp(argv[i], "--reset-counters"))
+			d.reset_counters = true;
+		else
+			argv[j++] = argv[i];
+		if (i == argc)
+			d.argc = argc = j - 1;
+	}
 	options_parse_init(&parse, &daemon_program, &d.cfg);
 	next = options_parse_args(&parse, argc, argv, 1);
 	if (next == -EAGAIN)

@@ -27,7 +27,34 @@
 #define SOCKET_OVERRIDE "/etc/vpowercap/hook.socket"
 #define TIMEOUT_MS 3000
 
-/* libvirtd keeps a hook's standard error in its log. */
+/*
+ * Percent-encode domain name @name for the control socket (see
+ * common/control.h): spaces, control characters, '%' and every byte from
+ * 0x80 become "%XX", so the request is one line of printable words and a
+ * log line never holds a raw control character. Returns 0, or -1 when it
+ * does not fit.
+ */
+static int encode_name(const char *name, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		if (n + 4 > size)
+			return -1;
+		if (*c <= ' ' || *c >= 0x7f || *c == '%') {
+			out[n++] = '%';
+			out[n++] = hex[*c >> 4];
+			out[n++] = hex[*c & 15];
+		} else {
+			out[n++] = (char)*c;
+		}
+	}
+	out[n] = '\0';
+	return n ? 0 : -1;
+}
+
+/* libvirtd keeps a hook's standard error in its log; @domain is encoded. */
 static void say(const char *domain, const char *what)
 {
 	fprintf(stderr, "vpowercap hook: %s: %s\n", domain, what);
@@ -139,7 +166,8 @@ out:
 
 int main(int argc, char **argv)
 {
-	char uuid[64], request[512], reply[256] = "";
+	/* a name of 255 bytes, each encoded, and room to spare */
+	char uuid[64], name[800], request[1024], reply[256] = "";
 	const char *op;
 	char *xml;
 
@@ -150,16 +178,20 @@ int main(int argc, char **argv)
 	xml = read_stdin();
 	if (strcmp(op, "prepare") && strcmp(op, "release"))
 		goto out;
-	if (!xml || domain_uuid(xml, uuid, sizeof(uuid)) < 0) {
-		say(argv[1], "no <uuid> in the domain XML on standard input, nothing done");
+	if (encode_name(argv[1], name, sizeof(name)) < 0) {
+		say("-", "the domain's name is empty or too long, nothing done");
 		goto out;
 	}
-	snprintf(request, sizeof(request), "%s %s %s\n", op, argv[1], uuid);
+	if (!xml || domain_uuid(xml, uuid, sizeof(uuid)) < 0) {
+		say(name, "no <uuid> in the domain XML on standard input, nothing done");
+		goto out;
+	}
+	snprintf(request, sizeof(request), "%s %s %s\n", op, name, uuid);
 	if (ask_daemon(request, reply, sizeof(reply)) < 0) {
 		char msg[320];
 
 		snprintf(msg, sizeof(msg), "%s (the domain goes on all the same)", reply);
-		say(argv[1], msg);
+		say(name, msg);
 	}
 out:
 	free(xml);

@@ -73,11 +73,14 @@ DAEMON=$BUILD/vpowercapd
 chmod 755 "$T"
 TEST_USER=nobody
 
-# make_qemu PROC PID NAME UUID VCPUS: a qemu process's command line as
-# libvirt starts it (fixture-advance --process writes its stat).
+# make_qemu PROC PID NAME UUID VCPUS [UID]: a qemu process's command line as
+# libvirt starts it, run as UID (default root; fixture-advance --process
+# writes its stat).
 make_qemu() {
-	local proc=$1 pid=$2 name=$3 uuid=$4 vcpus=$5
+	local proc=$1 pid=$2 name=$3 uuid=$4 vcpus=$5 uid=${6:-0}
 	mkdir -p "$proc/$pid"
+	printf 'Name:\tqemu-system-x86\nUid:\t%s\t%s\t%s\t%s\nGid:\t0\t0\t0\t0\n' \
+		"$uid" "$uid" "$uid" "$uid" >"$proc/$pid/status"
 	printf '%s\0' /usr/bin/qemu-system-x86_64 -name "guest=$name,debug-threads=on" \
 		-uuid "$uuid" -smp "$vcpus,sockets=1,cores=$vcpus" -accel tcg >"$proc/$pid/cmdline"
 }

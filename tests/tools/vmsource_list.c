@@ -3,7 +3,7 @@
  * vmsource-list: open a VM source and print what it lists, the way the
  * daemon asks it, for tests against a real libvirtd or a /proc tree.
  *
- *   vmsource-list [--uri URI | --proc ROOT] [--count N] [--interval S] [--debug]
+ *   vmsource-list [--uri URI | --proc ROOT [--qemu-users LIST]] [--count N] [--interval S] [--debug]
  *
  * Every S seconds (default 1), one line per VM: "name uuid vcpus running
  * persistent cpu_ns" (running and persistent as 1 or 0), or "-- ENOTCONN"
@@ -29,7 +29,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmsource-list [--uri URI | --proc ROOT] [--count N] [--interval S] [--debug]\n");
+	fprintf(f, "usage: vmsource-list [--uri URI | --proc ROOT [--qemu-users LIST]] [--count N] [--interval S] [--debug]\n");
 }
 
 static void print_listing(int ret, const struct vm_list *vms)
@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "uri", required_argument, NULL, 'u' },
 		{ "proc", required_argument, NULL, 'p' },
+		{ "qemu-users", required_argument, NULL, 'q' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	log_set_program("vmsource-list");
-	while ((opt = getopt_long(argc, argv, "u:p:n:i:dh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "u:p:q:n:i:dh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'u':
 			kind = VM_SOURCE_LIBVIRT;
@@ -98,6 +99,9 @@ int main(int argc, char **argv)
 		case 'p':
 			kind = VM_SOURCE_PROC;
 			cfg.proc_root = optarg;
+			break;
+		case 'q':
+			cfg.qemu_users = optarg;
 			break;
 		case 'n':
 			errno = 0;

@@ -115,6 +115,39 @@ static void test_control_characters(void **state)
 	parse_bad("prepare web\r " UUID, "want: prepare NAME UUID");
 }
 
+/* Names are percent-encoded: spaces, controls, '%' and UTF-8 decoded, bad escapes refused. */
+static void test_encoded_names(void **state)
+{
+	char name[CONTROL_NAME_MAX], line[CONTROL_LINE_MAX + 8];
+	size_t n = 0;
+
+	(void)state;
+	parse_ok("prepare my%20web%20vm " UUID, CONTROL_PREPARE, "my web vm", UUID);
+	parse_ok("release 100%25 " UUID "\n", CONTROL_RELEASE, "100%", UUID);
+	parse_ok("prepare caf%C3%A9%E2%98%83 " UUID, CONTROL_PREPARE, "caf\xc3\xa9\xe2\x98\x83", UUID);
+	parse_ok("prepare caf\xc3\xa9 " UUID, CONTROL_PREPARE, "caf\xc3\xa9", UUID);  /* raw UTF-8 too */
+	parse_ok("prepare a%09b%0Ac%7f " UUID, CONTROL_PREPARE, "a\tb\nc\x7f", UUID);
+	parse_ok("prepare %2e%2E " UUID, CONTROL_PREPARE, "..", UUID);
+	parse_bad("prepare a%00b " UUID, "want: prepare NAME UUID");
+	parse_bad("prepare a%2 " UUID, "want: prepare NAME UUID");
+	parse_bad("prepare a% " UUID, "want: prepare NAME UUID");
+	parse_bad("prepare a%zz " UUID, "want: prepare NAME UUID");
+	parse_bad("prepare a%g0 " UUID, "want: prepare NAME UUID");
+	parse_bad("prepare %20 b " UUID, "want: prepare NAME UUID");
+	/* the longest name, every byte encoded, fits a request line */
+	memset(name, ' ', CONTROL_NAME_MAX - 1);
+	name[CONTROL_NAME_MAX - 1] = '\0';
+	n = (size_t)snprintf(line, sizeof(line), "prepare ");
+	for (size_t i = 0; i < CONTROL_NAME_MAX - 1; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%%20");
+	snprintf(line + n, sizeof(line) - n, " %s\n", UUID);
+	assert_true(strlen(line) < CONTROL_LINE_MAX);
+	parse_ok(line, CONTROL_PREPARE, name, UUID);
+	/* one decoded byte more: refused, not cut */
+	snprintf(line + n, sizeof(line) - n, "%%20 %s", UUID);
+	parse_bad(line, "want: prepare NAME UUID");
+}
+
 static void test_overlong_words(void **state)
 {
 	char name[CONTROL_NAME_MAX + 1], uuid[CONTROL_UUID_MAX + 1], line[600];
@@ -159,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_requests),
 		cmocka_unit_test(test_missing_and_extra_fields),
 		cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_encoded_names),
 		cmocka_unit_test(test_overlong_words),
 		cmocka_unit_test(test_short_reason_buffer),
 	};

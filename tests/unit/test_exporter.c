@@ -203,6 +203,13 @@ static void test_json_write_string(void **state)
 		{ "\x01\x1f\r\b\x7f", "\"\\u0001\\u001f\\u000d\\u0008\\u007f\"" },
 		{ "caf\xc3\xa9 \xe2\x9a\xa1", "\"caf\xc3\xa9 \xe2\x9a\xa1\"" },
 		{ "/slash/", "\"/slash/\"" },
+		/* what is not UTF-8 (a process name from /proc) becomes U+FFFD, byte by byte */
+		{ "bad\xff", "\"bad\xef\xbf\xbd\"" },
+		{ "\xc3(", "\"\xef\xbf\xbd(\"" },
+		{ "cut\xe2\x9a", "\"cut\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "over\xc0\xaf", "\"over\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "surrogate\xed\xa0\x80", "\"surrogate\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "\xf0\x9f\x98\x80 ok", "\"\xf0\x9f\x98\x80 ok\"" },
 	};
 
 	(void)state;

@@ -71,6 +71,16 @@ static void test_levels(void **state)
 	capture_check("test: error: kept\n");
 }
 
+/* A control character in a message (a name from a guest or a hook) is shown, not obeyed. */
+static void test_control_characters_escaped(void **state)
+{
+	capture_start(state);
+	log_warning("domain '%s' started", "evil\nvpowercapd: error: forged\r\x1b[2J\x7f");
+	log_info("caf\xc3\xa9 and tabs\tstay readable");
+	capture_check("test: warning: domain 'evil\\x0avpowercapd: error: forged\\x0d\\x1b[2J\\x7f' started\n"
+		      "test: info: caf\xc3\xa9 and tabs\\x09stay readable\n");
+}
+
 static void test_complaint_first_logged(void **state)
 {
 	struct complaint c = COMPLAINT_INIT;
@@ -197,6 +207,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, fixture_teardown_dir)
 	const struct CMUnitTest tests[] = {
 		T(test_levels),
+		T(test_control_characters_escaped),
 		T(test_complaint_first_logged),
 		T(test_complaint_repeats_held_back),
 		T(test_complaint_interval_capped),

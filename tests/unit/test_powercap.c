@@ -168,6 +168,29 @@ static void make_sysfs_tree(const char *root)
 	OK(fixture_symlink(root, "intel-rapl:1", "intel-rapl/intel-rapl:1"));
 }
 
+/* Links that loop or lead to another zone's directory add no phantom zone. */
+static void test_loops_ignored(void **state)
+{
+	static const char *const ids[] = {
+		"intel-rapl:0", "intel-rapl:0:0", "intel-rapl:0:1", "intel-rapl:1",
+	};
+	const char *root = *state;
+	struct powercap *pc;
+
+	make_sysfs_tree(root);
+	OK(fixture_symlink(root, "intel-rapl:5", "."));
+	OK(fixture_symlink(root, "intel-rapl:6", "intel-rapl"));
+	OK(fixture_symlink(root, "intel-rapl:7", "intel-rapl/intel-rapl:0"));
+	OK(fixture_symlink(root, "intel-rapl/intel-rapl:0/intel-rapl:0:5", "."));
+	OK(fixture_symlink(root, "intel-rapl/intel-rapl:0/intel-rapl:0:6", ".."));
+	OK(fixture_symlink(root, "intel-rapl/intel-rapl:1/intel-rapl:1:0", "../intel-rapl:0/intel-rapl:0:0"));
+	OK(fixture_symlink(root, "intel-rapl:8", "intel-rapl:8"));  /* a link to itself */
+	pc = powercap_open(root);
+	assert_non_null(pc);
+	assert_ids(pc, ids, 4);
+	powercap_free(pc);
+}
+
 static void test_sysfs_links(void **state)
 {
 	static const char *const ids[] = {
@@ -1030,6 +1053,7 @@ int main(void)
 		T(test_two_packages_flat),
 		T(test_nested_subzones),
 		T(test_sysfs_links),
+		T(test_loops_ignored),
 		T(test_control_type_only),
 		T(test_dangling_link_ignored),
 		T(test_psys_total),

@@ -514,6 +514,28 @@ static void test_table_many(void **state)
 
 /* --- cgroups ----------------------------------------------------------- */
 
+/* The real and effective uids of /proc/PID/status, and what is not a Uid line. */
+static void test_parse_status_uid(void **state)
+{
+	uid_t real = 1, eff = 1;
+
+	(void)state;
+	OK(proc_parse_status_uid("Name:\tqemu\nUmask:\t0022\nState:\tS\nUid:\t64055\t0\t64055\t64055\n"
+				 "Gid:\t108\t108\t108\t108\n", &real, &eff));
+	assert_int_equal(real, 64055);
+	assert_int_equal(eff, 0);
+	OK(proc_parse_status_uid("Uid:\t0\t0\t0\t0\n", &real, &eff));
+	assert_int_equal(real, 0);
+	assert_int_equal(eff, 0);
+	assert_int_equal(proc_parse_status_uid("Name:\tx\nGid:\t0\t0\t0\t0\n", &real, &eff), -EINVAL);
+	assert_int_equal(proc_parse_status_uid("NoUid:\t0\t0\n", &real, &eff), -EINVAL);
+	assert_int_equal(proc_parse_status_uid("Uid:\t\n", &real, &eff), -EINVAL);
+	assert_int_equal(proc_parse_status_uid("Uid:\t5\n", &real, &eff), -EINVAL);
+	assert_int_equal(proc_parse_status_uid("Uid:\t-1\t0\t0\t0\n", &real, &eff), -EINVAL);
+	assert_int_equal(proc_parse_status_uid("Uid:\t99999999999\t0\t0\t0\n", &real, &eff), -EINVAL);
+	assert_int_equal(proc_parse_status_uid("", &real, &eff), -EINVAL);
+}
+
 static void test_parse_cgroup(void **state)
 {
 	char path[64];
@@ -625,6 +647,7 @@ int main(void)
 		T(test_table_skips_unreadable),
 		T(test_table_unsorted),
 		T(test_table_many),
+		cmocka_unit_test(test_parse_status_uid),
 		cmocka_unit_test(test_parse_cgroup),
 		T(test_process_cgroup),
 	};

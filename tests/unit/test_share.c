@@ -174,6 +174,48 @@ static void test_estimate_served_as_package(void **state)
 	tree_snapshot_free(s);
 }
 
+/*
+ * A ledger seeded from what guests were served reads on from there, zone
+ * by zone (the estimate's served id mapped back), and wraps as before.
+ */
+static void test_seed_reads_on(void **state)
+{
+	struct ledger_config cfg = { .policy = POLICY_BUSY, .retain_ticks = 100 };
+	struct host *h = *state;
+	struct tree_snapshot *s, *after;
+	struct ledger old;
+	uint64_t served;
+
+	host_add_zone(h, SENSOR_ESTIMATE_ZONE_ID, "cpu", ZONE_PACKAGE, 5000000, 900000);
+	host_add_vm(h, "aaaaaaaa-0000-0000-0000-000000000001", "web");
+	for (int i = 0; i < 9; i++)  /* past the range: the served value has wrapped */
+		host_tick(h, 100000000);
+	s = host_snapshot(h);
+	served = find_vm(s, "web")->energy_uj[0];
+	assert_true(h->ledger.vms[0].shares[0].energy_uj > 5000000);
+	assert_int_equal(served, h->ledger.vms[0].shares[0].energy_uj % 5000000);
+
+	/* a new daemon without saved counters, seeded from the server */
+	old = h->ledger;
+	ledger_init(&h->ledger, &cfg);
+	assert_int_equal(share_seed_ledger(&h->ledger, s, true), 1);
+	assert_int_equal(h->ledger.nzones, 1);
+	assert_string_equal(h->ledger.zones[0].id, SENSOR_ESTIMATE_ZONE_ID);
+	assert_string_equal(h->ledger.vms[0].info.name, "web");
+	assert_int_equal(h->ledger.vms[0].shares[0].energy_uj, served);
+	for (int i = 0; i < 3; i++) {
+		host_tick(h, 100000000);
+		after = host_snapshot(h);
+		/* never back; moving again once the VM's CPU time has a base */
+		assert_true(find_vm(after, "web")->energy_uj[0] >= served);
+		if (i == 2)
+			assert_true(find_vm(after, "web")->energy_uj[0] > served);
+		tree_snapshot_free(after);
+	}
+	tree_snapshot_free(s);
+	ledger_release(&old);
+}
+
 /* Only what is present: zones in the sensor's tree now, VMs listed or announced. */
 static void test_presented_only(void **state)
 {
@@ -275,6 +317,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_zones_and_values),
 		T(test_estimate_served_as_package),
+		T(test_seed_reads_on),
 		T(test_presented_only),
 		T(test_duplicate_names),
 		T(test_unusable_names),

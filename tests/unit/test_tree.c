@@ -139,6 +139,9 @@ static void test_unusable_names(void **state)
 		{ "", "vm" }, { ".", "vm." }, { "..", "vm.." },
 		{ "a/b", "a_b" }, { "/", "_" }, { "../etc", ".._etc" }, { "//", "__" },
 		{ "...", "..." }, { ".hidden", ".hidden" },
+		/* what libvirt allows: spaces and UTF-8 kept, control characters not */
+		{ "my web vm", "my web vm" }, { "caf\xc3\xa9 \xe2\x98\x83", "caf\xc3\xa9 \xe2\x98\x83" },
+		{ "x\ny", "x_y" }, { "tab\there\r", "tab_here_" }, { "esc\x1b[31m\x7f", "esc_[31m_" },
 	};
 	size_t n = sizeof(cases) / sizeof(cases[0]);
 	struct tree_snapshot *s = tree_snapshot_new(0, n);
