@@ -400,6 +400,8 @@ static void refuse_claims(struct proc_source *ps, size_t nlive, size_t field, co
 {
 	struct known_pid **live = ps->live;
 
+	if (nlive < 2)
+		return;
 	qsort_r(live, nlive, sizeof(*live), compare_claim, &field);
 	for (size_t i = 1, holder = 0; i < nlive && live[i]; i++) {
 		const char *key = claim_key(live[i], field);
