@@ -15,6 +15,8 @@
 #   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
 #   make uninstall  remove what install put there
 #   make deps-agent install-agent   the agent alone, in a guest
+#   make deb        Debian packages vpowercap-host and vpowercap-agent in
+#                   build/deb/ (dpkg-buildpackage), checked by lintian
 #   make clean      remove build/ (or BUILD), the sanitized tree and test logs in it
 #   V=1 shows full commands; WERROR=1 turns warnings into errors;
 #   SANITIZE=address,undefined builds in build/sanitize; BUILD=dir elsewhere.
@@ -63,7 +65,7 @@ TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE \
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE \
 	-DVPOWERCAP_VERSION='"$(VERSION)"' -I. -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
@@ -103,16 +105,24 @@ LIBVIRT_MOD := $(BUILD)/vpowercapd-libvirt.so
 HOOK := $(BUILD)/vpowercap-hook
 FUSED := $(BUILD)/vpowercap-fused
 
-.PHONY: all deps deps-agent test check tsan bench run install install-agent uninstall clean unit-tests
+.PHONY: all deb deps deps-agent test check tsan bench run install install-agent uninstall clean unit-tests
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/layers.ok $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK) $(FUSED)
+all: $(BUILD)/layers.ok $(BUILD)/version-$(VERSION).ok $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK) $(FUSED)
 
 # Layers run one way (tests/check_layers.sh); a wrong-way include fails the build.
 $(BUILD)/layers.ok: tests/check_layers.sh $(wildcard common/*.[ch] fuse/*.[ch] guest/*.[ch] host/*.[ch])
 	@mkdir -p $(dir $@)
 	$(call quiet,LAYERS,$@)tests/check_layers.sh && touch $@
+
+# VERSION is the one version number: debian/changelog's first entry must
+# carry it too (a package is built from the changelog's).
+$(BUILD)/version-$(VERSION).ok: Makefile debian/changelog
+	@mkdir -p $(dir $@)
+	$(call quiet,VERSION,$(VERSION))v=$$(sed -n '1s/^vpowercap (\([^)]*\)).*/\1/p' debian/changelog); \
+	[ "$$v" = "$(VERSION)" ] || { echo "debian/changelog says '$$v', the Makefile's VERSION is $(VERSION)" >&2; exit 1; }; \
+	touch $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -273,6 +283,20 @@ uninstall:
 	rm -f '$(DESTDIR)$(UNITDIR)/run-vpowercap\x2dguest.mount' $(DESTDIR)$(UNITDIR)/sys-class-powercap.mount
 	rm -f $(DESTDIR)$(UNITDIR)/vpowercap-agent.service $(DESTDIR)$(UNITDIR)/vpowercapd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/vpowercap
+
+# The Debian packages, built from a copy of the sources in build/deb/
+# (dpkg-buildpackage writes its results next to the source directory).
+# Nothing is fetched: the build dependencies are installed like make deps's.
+DEB_DIR := $(BUILD)/deb
+DEB_SRCS := Makefile LICENSE README.md common debian docs fuse guest host libvirt-hooks tests
+deb:
+	$(Q)tests/deps.sh debhelper dpkg-dev lintian fakeroot
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/vpowercap-$(VERSION)
+	$(Q)tar -cf - $(DEB_SRCS) | tar -xf - -C $(DEB_DIR)/vpowercap-$(VERSION)
+	$(Q)cd $(DEB_DIR)/vpowercap-$(VERSION) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "deb: dpkg-buildpackage failed, see $(DEB_DIR)/build.log" >&2; exit 1; }
+	$(Q)lintian --fail-on error --info $(DEB_DIR)/vpowercap_$(VERSION)_*.changes
+	$(Q)ls $(DEB_DIR)/*.deb
 
 # BUILD is build/ unless set (SANITIZE=... sets build/sanitize, inside it).
 clean:
