@@ -295,7 +295,7 @@ deb:
 	$(Q)tar -cf - $(DEB_SRCS) | tar -xf - -C $(DEB_DIR)/vpowercap-$(VERSION)
 	$(Q)cd $(DEB_DIR)/vpowercap-$(VERSION) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
 		{ tail -n 40 ../build.log; echo "deb: dpkg-buildpackage failed, see $(DEB_DIR)/build.log" >&2; exit 1; }
-	$(Q)lintian --fail-on error --info $(DEB_DIR)/vpowercap_$(VERSION)_*.changes
+	$(Q)lintian --fail-on error $(DEB_DIR)/vpowercap_$(VERSION)_*.changes
 	$(Q)ls $(DEB_DIR)/*.deb
 
 # BUILD is build/ unless set (SANITIZE=... sets build/sanitize, inside it).
