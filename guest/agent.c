@@ -67,12 +67,25 @@ static const struct option_spec agent_specs[] = {
 };
 #undef OPTIONS_STRUCT
 
+static const struct agent_config agent_defaults = {
+	.proc_root = "/proc",
+	.sensor = SENSOR_AUTO,
+	.exporter = -1,
+	.step = 1.0,
+	.processes = 10,
+	.cgroups = 10,
+	.listen = "0.0.0.0:9811",
+	.idle_watts_per_cpu = 2.0,
+	.max_watts_per_cpu = 10.0,
+};
+
 static const struct options_program agent_program = {
 	.name = "vpowercap-agent",
 	.synopsis = "[options] stdout|json|prometheus [options]",
 	.default_config = "/etc/vpowercap/agent.conf",
 	.specs = agent_specs,
 	.nspecs = sizeof(agent_specs) / sizeof(agent_specs[0]),
+	.defaults = &agent_defaults,
 };
 
 static volatile sig_atomic_t stop;
@@ -235,17 +248,7 @@ static void agent_release(struct agent *a)
 int main(int argc, char **argv)
 {
 	struct agent a = {
-		.cfg = {
-			.proc_root = "/proc",
-			.sensor = SENSOR_AUTO,
-			.exporter = -1,
-			.step = 1.0,
-			.processes = 10,
-			.cgroups = 10,
-			.listen = "0.0.0.0:9811",
-			.idle_watts_per_cpu = 2.0,
-			.max_watts_per_cpu = 10.0,
-		},
+		.cfg = agent_defaults,
 		.procs = { .procfd = -1 },
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
