@@ -282,12 +282,10 @@ static int agent_run(struct agent *a)
 
 	for (;;) {
 		if (!clock_sleep_until(start_ns + (steps + 1) * step_ns, stop_flags, 2)) {
-			if (stop)
-				break;
-			if (reload) {
-				reload = 0;
-				agent_reload(a);
-			}
+			if (stop || !reload)
+				break;  /* stopped, or the clock cannot sleep */
+			reload = 0;
+			agent_reload(a);
 			continue;
 		}
 		steps++;
