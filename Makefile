@@ -12,9 +12,11 @@
 #   make test-only  the suite against a tree already built
 #   make bench      benchmarks that print figures
 #   make run        run the agent here for a few steps
-#   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc (manual pages too)
 #   make uninstall  remove what install put there
 #   make deps-agent install-agent   the agent alone, in a guest
+#   make deb        Debian packages vpowercap-host and vpowercap-agent in
+#                   build/deb/ (dpkg-buildpackage), checked by lintian
 #   make clean      remove build/ (or BUILD), the sanitized tree and test logs in it
 #   V=1 shows full commands; WERROR=1 turns warnings into errors;
 #   SANITIZE=address,undefined builds in build/sanitize; BUILD=dir elsewhere.
@@ -63,7 +65,7 @@ TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE \
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE \
 	-DVPOWERCAP_VERSION='"$(VERSION)"' -I. -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
@@ -102,17 +104,29 @@ DAEMON := $(BUILD)/vpowercapd
 LIBVIRT_MOD := $(BUILD)/vpowercapd-libvirt.so
 HOOK := $(BUILD)/vpowercap-hook
 FUSED := $(BUILD)/vpowercap-fused
+AGENT_MAN := $(BUILD)/man/vpowercap-agent.8 $(BUILD)/man/vpowercap-agent.conf.5
+DAEMON_MAN := $(BUILD)/man/vpowercapd.8 $(BUILD)/man/vpowercapd.conf.5
+MAN_PAGES := $(AGENT_MAN) $(DAEMON_MAN)
 
-.PHONY: all deps deps-agent test check tsan fuzz fuzz-bins bench run install install-agent uninstall clean unit-tests
+.PHONY: all deb deps deps-agent test check tsan fuzz fuzz-bins bench run install install-agent uninstall clean unit-tests
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/layers.ok $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK) $(FUSED)
+all: $(BUILD)/layers.ok $(BUILD)/version-$(VERSION).ok $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK) $(FUSED) \
+	$(MAN_PAGES)
 
 # Layers run one way (tests/check_layers.sh); a wrong-way include fails the build.
 $(BUILD)/layers.ok: tests/check_layers.sh $(wildcard common/*.[ch] fuse/*.[ch] guest/*.[ch] host/*.[ch])
 	@mkdir -p $(dir $@)
 	$(call quiet,LAYERS,$@)tests/check_layers.sh && touch $@
+
+# VERSION is the one version number: debian/changelog's first entry must
+# carry it too (a package is built from the changelog's).
+$(BUILD)/version-$(VERSION).ok: Makefile debian/changelog
+	@mkdir -p $(dir $@)
+	$(call quiet,VERSION,$(VERSION))v=$$(sed -n '1s/^vpowercap (\([^)]*\)).*/\1/p' debian/changelog); \
+	[ "$$v" = "$(VERSION)" ] || { echo "debian/changelog says '$$v', the Makefile's VERSION is $(VERSION)" >&2; exit 1; }; \
+	touch $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -181,6 +195,23 @@ $(BUILD)/tests/%: tests/tools/$$(subst -,_,%).c $(LIBVIRT_MOD_OBJS) $(HOST_LIB) 
 		$(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
 
 unit-tests: $(UNIT_BINS) $(TOOLS)
+
+# Manual pages: man/PAGE.in, with the option list the program prints from
+# its option table (--help-man=SECTION) in place of @OPTIONS@, so that the
+# pages list every flag and key the program has, with its default.
+# man_page PAGE,PROGRAM,SECTION
+define man_page
+$(BUILD)/man/$(1): man/$(1).in man/format.roff $(2)
+	@mkdir -p $$(dir $$@)
+	$$(call quiet,MAN,$$@)$(2) --help-man=$(3) >$$@.options && \
+		sed -e 's/@VERSION@/$(VERSION)/' -e '/^@FORMAT@$$$$/{r man/format.roff' -e 'd}' \
+		    -e '/^@OPTIONS@$$$$/{r $$@.options' -e 'd}' $$< >$$@.tmp && \
+		mv $$@.tmp $$@ && rm -f $$@.options
+endef
+$(eval $(call man_page,vpowercapd.8,$(DAEMON),8))
+$(eval $(call man_page,vpowercapd.conf.5,$(DAEMON),5))
+$(eval $(call man_page,vpowercap-agent.8,$(AGENT),8))
+$(eval $(call man_page,vpowercap-agent.conf.5,$(AGENT),5))
 
 deps:
 	$(Q)tests/deps.sh
@@ -256,10 +287,14 @@ DAEMON_USER ?= vpowercap
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 # What a guest needs: the agent, its config example and the guest's units.
-install-agent: $(AGENT)
+MANDIR ?= $(PREFIX)/share/man
+install-agent: $(AGENT) $(AGENT_MAN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/vpowercap \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/vpowercap
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/vpowercap \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/bin/vpowercap-agent
+	install -m 0644 $(BUILD)/man/vpowercap-agent.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(BUILD)/man/vpowercap-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 docs/agent.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
 	install -m 0644 'guest/systemd/run-vpowercap\x2dguest.mount' guest/systemd/sys-class-powercap.mount \
 		$(DESTDIR)$(UNITDIR)/
@@ -271,6 +306,8 @@ install: all install-agent
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/include/vpowercap $(DESTDIR)$(SYSCONFDIR)/vpowercap
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/vpowercapd
+	install -m 0644 $(BUILD)/man/vpowercapd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(BUILD)/man/vpowercapd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(PREFIX)/lib/vpowercap
 	install -m 0644 $(LIBVIRT_MOD) $(DESTDIR)$(PREFIX)/lib/vpowercap/
 	install -m 0755 $(FUSED) $(DESTDIR)$(PREFIX)/lib/vpowercap/
@@ -303,6 +340,25 @@ uninstall:
 	rm -f '$(DESTDIR)$(UNITDIR)/run-vpowercap\x2dguest.mount' $(DESTDIR)$(UNITDIR)/sys-class-powercap.mount
 	rm -f $(DESTDIR)$(UNITDIR)/vpowercap-agent.service $(DESTDIR)$(UNITDIR)/vpowercapd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/vpowercap
+	rm -f $(DESTDIR)$(MANDIR)/man8/vpowercapd.8 $(DESTDIR)$(MANDIR)/man8/vpowercap-agent.8
+	rm -f $(DESTDIR)$(MANDIR)/man5/vpowercapd.conf.5 $(DESTDIR)$(MANDIR)/man5/vpowercap-agent.conf.5
+
+# The Debian packages, built from a copy of the sources in build/deb/
+# (dpkg-buildpackage writes its results next to the source directory).
+# Nothing is fetched: the build dependencies are installed like make deps's.
+DEB_DIR := $(BUILD)/deb
+DEB_SRCS := Makefile LICENSE README.md common debian docs fuse guest host libvirt-hooks man tests
+deb:
+	$(Q)tests/deps.sh debhelper dpkg-dev lintian fakeroot
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/vpowercap-$(VERSION)
+	$(Q)tar -cf - $(DEB_SRCS) | tar -xf - -C $(DEB_DIR)/vpowercap-$(VERSION)
+	$(Q)cd $(DEB_DIR)/vpowercap-$(VERSION) && \
+		env -u MAKEFLAGS -u MAKEOVERRIDES -u MAKELEVEL -u BUILD -u SANITIZE \
+		dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 $(abspath $(DEB_DIR))/build.log; \
+		  echo "deb: dpkg-buildpackage failed, see $(DEB_DIR)/build.log" >&2; exit 1; }
+	$(Q)lintian --fail-on error $(DEB_DIR)/vpowercap_$(VERSION)_*.changes
+	$(Q)ls $(DEB_DIR)/*.deb
 
 # BUILD is build/ unless set (SANITIZE=... sets build/sanitize, inside it).
 clean:

@@ -46,6 +46,11 @@ struct exporter *exporter_open(enum exporter_kind kind, const struct exporter_co
 	return e;
 }
 
+int exporter_reopen(struct exporter *e, const struct exporter_config *cfg)
+{
+	return e->ops->reopen ? e->ops->reopen(e, cfg) : 0;
+}
+
 void exporter_free(struct exporter *e)
 {
 	if (!e)

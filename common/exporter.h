@@ -36,6 +36,8 @@ struct exporter_ops {
 	int (*open)(struct exporter *e, const struct exporter_config *cfg);
 	int (*write)(struct exporter *e, const struct report *r);
 	void (*close)(struct exporter *e);
+	/* NULL: nothing to reopen */
+	int (*reopen)(struct exporter *e, const struct exporter_config *cfg);
 };
 
 struct exporter {
@@ -48,6 +50,14 @@ struct exporter {
 
 /** Open exporter @kind. Returns NULL after logging why. */
 struct exporter *exporter_open(enum exporter_kind kind, const struct exporter_config *cfg);
+
+/**
+ * Reopen @e's output as @cfg names it (SIGHUP, after logrotate moved the
+ * file): the json exporter's file is opened again, by name, and the old
+ * one closed; others have nothing to reopen. On failure the output stays
+ * as it was. Returns 0 or -errno after logging.
+ */
+int exporter_reopen(struct exporter *e, const struct exporter_config *cfg);
 
 /** Close and free @e; NULL is fine. */
 void exporter_free(struct exporter *e);

@@ -106,8 +106,26 @@ end:
 	return 0;
 }
 
+/* The new file is opened before the old one is let go: a failure keeps it. */
+static int json_reopen(struct exporter *e, const struct exporter_config *cfg)
+{
+	struct exporter fresh = { .out = stdout };
+	int ret = json_open(&fresh, cfg);
+
+	if (ret < 0)
+		return ret;
+	if (e->own_out)
+		fclose(e->out);
+	else
+		fflush(e->out);
+	e->out = fresh.out;
+	e->own_out = fresh.own_out;
+	return 0;
+}
+
 const struct exporter_ops json_exporter_ops = {
 	.name = "json",
 	.open = json_open,
 	.write = json_write,
+	.reopen = json_reopen,
 };

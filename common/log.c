@@ -3,11 +3,24 @@
 #include "common/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum log_level max_level = LOG_LEVEL_INFO;
 static const char *program = "vpowercap";
+static bool to_journal;
+
+/* syslog's priorities, which journald reads from a "<N>" at a line's start. */
+static const char *const journal_prefixes[] = {
+	[LOG_LEVEL_ERROR] = "<3>",
+	[LOG_LEVEL_WARNING] = "<4>",
+	[LOG_LEVEL_INFO] = "<6>",
+	[LOG_LEVEL_DEBUG] = "<7>",
+};
 
 static const char *const level_names[] = {
 	[LOG_LEVEL_ERROR] = "error",
@@ -21,9 +34,26 @@ void log_set_level(enum log_level level)
 	max_level = level;
 }
 
+/*
+ * systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connects to
+ * the journal; standard error is that stream when they match (not when a
+ * service's output was sent elsewhere, nor in a child whose stderr was).
+ */
+static bool stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!env || sscanf(env, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void log_set_program(const char *name)
 {
 	program = name;
+	to_journal = stderr_is_journal();
 }
 
 static void log_va(enum log_level level, const char *suffix, const char *fmt, va_list ap)
@@ -46,7 +76,8 @@ static void log_va(enum log_level level, const char *suffix, const char *fmt, va
 			shown[n++] = (char)*c;
 	}
 	shown[n] = '\0';
-	fprintf(stderr, "%s: %s: %s%s\n", program, level_names[level], shown, suffix);
+	fprintf(stderr, "%s%s: %s: %s%s\n", to_journal ? journal_prefixes[level] : "", program,
+		level_names[level], shown, suffix);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -20,7 +20,11 @@ enum log_level {
 /** Messages above this level are dropped (default LOG_LEVEL_INFO). */
 void log_set_level(enum log_level level);
 
-/** Prefix every message with @name (the program's name). */
+/**
+ * Prefix every message with @name (the program's name). Called at start:
+ * it also checks whether standard error is the journal (JOURNAL_STREAM),
+ * where each line then starts with its priority, "<3>" for an error.
+ */
 void log_set_program(const char *name);
 
 void log_msg(enum log_level level, const char *fmt, ...)

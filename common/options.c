@@ -15,6 +15,8 @@
 #include "common/version.h"
 
 #define FLAG_MAX 64
+/* a default as text: a path at most */
+#define PATH_MAX_TEXT 4096
 
 void options_parse_init(struct options_parse *p, const struct options_program *prog,
 			void *target)
@@ -204,7 +206,7 @@ static void flag_name(const char *key, char *buf)
 	buf[i] = '\0';
 }
 
-enum { FLAG_CONFIG = 1000, FLAG_HELP, FLAG_VERSION, FLAG_VERBOSE, FLAG_QUIET, FLAG_SPEC };
+enum { FLAG_CONFIG = 1000, FLAG_HELP, FLAG_VERSION, FLAG_VERBOSE, FLAG_QUIET, FLAG_HELP_MAN, FLAG_SPEC };
 
 int options_parse_tail(struct options_parse *p, int argc, char **argv, int first)
 {
@@ -222,7 +224,7 @@ int options_parse_tail(struct options_parse *p, int argc, char **argv, int first
 int options_parse_flags(struct options_parse *p, int argc, char **argv, int first)
 {
 	const struct options_program *prog = p->prog;
-	struct option longopts[OPTIONS_MAX + 6];
+	struct option longopts[OPTIONS_MAX + 7];
 	char names[OPTIONS_MAX][FLAG_MAX];
 	char shortopts[2 * OPTIONS_MAX + 8];
 	size_t ns = 0;
@@ -247,7 +249,8 @@ int options_parse_flags(struct options_parse *p, int argc, char **argv, int firs
 	longopts[prog->nspecs + 2] = (struct option){ "version", no_argument, NULL, 'V' };
 	longopts[prog->nspecs + 3] = (struct option){ "verbose", no_argument, NULL, 'v' };
 	longopts[prog->nspecs + 4] = (struct option){ "quiet", no_argument, NULL, 'q' };
-	longopts[prog->nspecs + 5] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[prog->nspecs + 5] = (struct option){ "help-man", required_argument, NULL, FLAG_HELP_MAN };
+	longopts[prog->nspecs + 6] = (struct option){ NULL, 0, NULL, 0 };
 
 	/* getopt counts from argv[0]: hand it the slice with a dummy name. */
 	optind = 0;
@@ -266,6 +269,10 @@ int options_parse_flags(struct options_parse *p, int argc, char **argv, int firs
 			return -EAGAIN;
 		case 'V':
 			printf("%s %s\n", prog->name, VPOWERCAP_VERSION);
+			return -EAGAIN;
+		case FLAG_HELP_MAN:
+			if (options_man(prog, optarg) < 0)
+				return log_error(-EINVAL, "--help-man: no manual section '%s' (5 or 8)", optarg);
 			return -EAGAIN;
 		case 'v':
 			log_set_level(LOG_LEVEL_DEBUG);
@@ -344,13 +351,60 @@ static const char *arg_name(const struct option_spec *s, char *buf, size_t size)
 	return buf;
 }
 
+/* @spec's value in @target as text, as the config file would hold it. */
+static void value_text(const struct option_spec *s, const void *target, char *buf, size_t size)
+{
+	const char *v = (const char *)target + s->offset;
+
+	switch (s->type) {
+	case OPTION_STRING:
+	case OPTION_LIST:
+		snprintf(buf, size, "%s", v);
+		break;
+	case OPTION_UNSIGNED:
+		snprintf(buf, size, "%u", *(const unsigned *)(const void *)v);
+		break;
+	case OPTION_DOUBLE:
+		snprintf(buf, size, "%g", *(const double *)(const void *)v);
+		break;
+	case OPTION_CHOICE: {
+		int i = *(const int *)(const void *)v;
+
+		snprintf(buf, size, "%s", i >= 0 ? s->choices[i] : "");
+		break;
+	}
+	}
+}
+
+/* The default of @s in @buf; false when it has none to show (empty). */
+static bool default_text(const struct options_program *prog, const struct option_spec *s,
+			 char *buf, size_t size)
+{
+	if (!prog->defaults)
+		return false;
+	value_text(s, prog->defaults, buf, size);
+	return buf[0] != '\0';
+}
+
+/* The options every program has, apart from its table's. */
+static const struct {
+	const char *flags, *roff, *help;
+} common_flags[] = {
+	{ "    --config FILE", "\\fB\\-\\-config\\fR \\fIFILE\\fR",
+	  "read FILE instead of the default config" },
+	{ "-v, --verbose", "\\fB\\-v\\fR, \\fB\\-\\-verbose\\fR", "log debug messages" },
+	{ "-q, --quiet", "\\fB\\-q\\fR, \\fB\\-\\-quiet\\fR", "log warnings and errors only" },
+	{ "-h, --help", "\\fB\\-h\\fR, \\fB\\-\\-help\\fR", "show this help" },
+	{ "-V, --version", "\\fB\\-V\\fR, \\fB\\-\\-version\\fR", "show the version" },
+};
+
 void options_usage(const struct options_program *prog)
 {
 	printf("Usage: %s %s\n\nOptions (flag, or key in [section] of %s):\n",
 	       prog->name, prog->synopsis, prog->default_config ? prog->default_config : "the config file");
 	for (size_t i = 0; i < prog->nspecs; i++) {
 		const struct option_spec *s = &prog->specs[i];
-		char flag[FLAG_MAX], left[128], choices[96];
+		char flag[FLAG_MAX], left[128], choices[96], def[PATH_MAX_TEXT];
 		const char *arg = arg_name(s, choices, sizeof(choices));
 
 		flag_name(s->key, flag);
@@ -358,11 +412,104 @@ void options_usage(const struct options_program *prog)
 			snprintf(left, sizeof(left), "-%c, --%s %s", s->short_flag, flag, arg);
 		else
 			snprintf(left, sizeof(left), "    --%s %s", flag, arg);
-		printf("  %-34s %s [%s] %s\n", left, s->help, s->section, s->key);
+		printf("  %-34s %s", left, s->help);
+		if (default_text(prog, s, def, sizeof(def)))
+			printf(" (default: %s)", def);
+		printf(" [%s] %s\n", s->section, s->key);
 	}
-	printf("  %-34s %s\n", "    --config FILE", "read FILE instead of the default config");
-	printf("  %-34s %s\n", "-v, --verbose", "log debug messages");
-	printf("  %-34s %s\n", "-q, --quiet", "log warnings and errors only");
-	printf("  %-34s %s\n", "-h, --help", "show this help");
-	printf("  %-34s %s\n", "-V, --version", "show the version");
+	for (size_t i = 0; i < sizeof(common_flags) / sizeof(common_flags[0]); i++)
+		printf("  %-34s %s\n", common_flags[i].flags, common_flags[i].help);
+}
+
+/* @text for roff: hyphens as \-, backslashes as \e. */
+static void roff_put(const char *text)
+{
+	for (; *text; text++) {
+		if (*text == '-')
+			fputs("\\-", stdout);
+		else if (*text == '\\')
+			fputs("\\e", stdout);
+		else
+			putchar(*text);
+	}
+}
+
+/* The argument in roff: italic, or a choice's names in bold. */
+static void roff_arg(const struct option_spec *s)
+{
+	char choices[96];
+
+	if (s->arg || !s->choices) {
+		fputs("\\fI", stdout);
+		roff_put(arg_name(s, choices, sizeof(choices)));
+		fputs("\\fR", stdout);
+		return;
+	}
+	for (int i = 0; s->choices[i]; i++) {
+		fputs(i ? "|\\fB" : "\\fB", stdout);
+		roff_put(s->choices[i]);
+		fputs("\\fR", stdout);
+	}
+}
+
+/* The help, the default and the other name of one option, in roff. */
+static void roff_body(const struct options_program *prog, const struct option_spec *s,
+		      bool as_flag)
+{
+	char flag[FLAG_MAX], def[PATH_MAX_TEXT];
+
+	roff_put(s->help);
+	fputs(".\n", stdout);
+	if (default_text(prog, s, def, sizeof(def))) {
+		fputs("Default: \\fB", stdout);
+		roff_put(def);
+		fputs("\\fR.\n", stdout);
+	}
+	if (as_flag) {
+		printf("Config: \\fB%s\\fR in \\fB[%s]\\fR.\n", s->key, s->section);
+	} else {
+		flag_name(s->key, flag);
+		fputs("Flag: \\fB\\-\\-", stdout);
+		roff_put(flag);
+		fputs("\\fR", stdout);
+		if (s->short_flag)
+			printf(" or \\fB\\-%c\\fR", s->short_flag);
+		fputs(".\n", stdout);
+	}
+}
+
+int options_man(const struct options_program *prog, const char *section)
+{
+	const char *last = NULL;
+	char flag[FLAG_MAX];
+
+	if (strcmp(section, "8") && strcmp(section, "5"))
+		return -EINVAL;
+	for (size_t i = 0; i < prog->nspecs; i++) {
+		const struct option_spec *s = &prog->specs[i];
+
+		if (section[0] == '5' && (!last || strcmp(last, s->section))) {
+			printf(".SS [%s]\n", s->section);
+			last = s->section;
+		}
+		fputs(".TP\n", stdout);
+		if (section[0] == '8') {
+			if (s->short_flag)
+				printf("\\fB\\-%c\\fR, ", s->short_flag);
+			flag_name(s->key, flag);
+			fputs("\\fB\\-\\-", stdout);
+			roff_put(flag);
+			fputs("\\fR ", stdout);
+		} else {
+			printf("\\fB%s\\fR = ", s->key);
+		}
+		roff_arg(s);
+		putchar('\n');
+		roff_body(prog, s, section[0] == '8');
+	}
+	if (section[0] == '8') {
+		for (size_t i = 0; i < sizeof(common_flags) / sizeof(common_flags[0]); i++)
+			printf(".TP\n%s\n%s.\n", common_flags[i].roff, common_flags[i].help);
+	}
+	return 0;
 }

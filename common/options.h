@@ -131,6 +131,7 @@ struct options_program {
 	const char *default_config;  /* read when present, if no --config */
 	const struct option_spec *specs;
 	size_t nspecs;               /* at most OPTIONS_MAX */
+	const void *defaults;        /* the target with its defaults, for --help; or NULL */
 };
 
 /*
@@ -194,7 +195,16 @@ int options_parse_flags(struct options_parse *p, int argc, char **argv, int firs
  */
 int options_parse_tail(struct options_parse *p, int argc, char **argv, int first);
 
-/** Print --help for @prog to standard output. */
+/** Print --help for @prog to standard output, with the defaults. */
 void options_usage(const struct options_program *prog);
+
+/**
+ * Print @prog's options as roff for its manual pages, to standard output:
+ * @section 8 lists the flags (the program's page), 5 the config file's
+ * keys by [section] (the file's page). The hidden flag --help-man=SECTION
+ * prints it; the build puts it into the pages, so that they list what the
+ * table holds. Returns 0, or -EINVAL for another section.
+ */
+int options_man(const struct options_program *prog, const char *section);
 
 #endif

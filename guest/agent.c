@@ -67,15 +67,28 @@ static const struct option_spec agent_specs[] = {
 };
 #undef OPTIONS_STRUCT
 
+static const struct agent_config agent_defaults = {
+	.proc_root = "/proc",
+	.sensor = SENSOR_AUTO,
+	.exporter = -1,
+	.step = 1.0,
+	.processes = 10,
+	.cgroups = 10,
+	.listen = "0.0.0.0:9811",
+	.idle_watts_per_cpu = 2.0,
+	.max_watts_per_cpu = 10.0,
+};
+
 static const struct options_program agent_program = {
 	.name = "vpowercap-agent",
 	.synopsis = "[options] stdout|json|prometheus [options]",
 	.default_config = "/etc/vpowercap/agent.conf",
 	.specs = agent_specs,
 	.nspecs = sizeof(agent_specs) / sizeof(agent_specs[0]),
+	.defaults = &agent_defaults,
 };
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 static void on_signal(int sig)
 {
@@ -83,8 +96,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static void on_reload(int sig)
+{
+	(void)sig;
+	reload = 1;
+}
+
 /* What ends the wait for the next step. */
-static const volatile sig_atomic_t *const stop_flags[] = { &stop };
+static const volatile sig_atomic_t *const stop_flags[] = { &stop, &reload };
 
 /* The root to read when none was given: the VM's share first, if mounted. */
 static const char *pick_root(const struct agent_config *cfg)
@@ -109,6 +128,9 @@ static const char *pick_root(const struct agent_config *cfg)
 
 struct agent {
 	struct agent_config cfg;
+	int argc;              /* the command line, read again on SIGHUP */
+	char **argv;
+	int tail_from;         /* argv index after the exporter's name, or 0 */
 	struct sensor *sensor;
 	struct proc_table procs;
 	struct exporter *exporter;
@@ -174,6 +196,71 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 	return exporter_write(a->exporter, &r);
 }
 
+/* The regex filter of @cfg into @a; false after logging a bad one. */
+static bool agent_set_filter(struct agent *a, const struct agent_config *cfg)
+{
+	regex_t filter;
+	char why[128];
+	int ret;
+
+	if (cfg->regex[0]) {
+		ret = regcomp(&filter, cfg->regex, REG_EXTENDED | REG_NOSUB);
+		if (ret) {
+			regerror(ret, &filter, why, sizeof(why));
+			log_error(0, "bad --regex '%s': %s", cfg->regex, why);
+			return false;
+		}
+	}
+	if (a->have_filter)
+		regfree(&a->filter);
+	a->have_filter = cfg->regex[0] != '\0';
+	if (a->have_filter)
+		a->filter = filter;
+	return true;
+}
+
+/* Options a reload applies; the others need a restart. */
+static bool same_restart_options(const struct agent_config *x, const struct agent_config *y)
+{
+	return !strcmp(x->powercap_root, y->powercap_root) && !strcmp(x->proc_root, y->proc_root) &&
+	       x->sensor == y->sensor && x->exporter == y->exporter && x->step == y->step &&
+	       x->timeout == y->timeout && x->processes == y->processes && x->cgroups == y->cgroups &&
+	       x->idle_watts_per_cpu == y->idle_watts_per_cpu &&
+	       x->max_watts_per_cpu == y->max_watts_per_cpu && !strcmp(x->listen, y->listen);
+}
+
+/*
+ * SIGHUP: read the config file again, with the command line on top, apply
+ * the process filter, and reopen the output file (after logrotate moved
+ * it), by its new name if the file key changed. A bad file keeps the
+ * running configuration.
+ */
+static void agent_reload(struct agent *a)
+{
+	struct agent_config cfg = agent_defaults;
+	struct exporter_config exporter_cfg;
+	struct options_parse parse;
+	int next;
+
+	options_parse_init(&parse, &agent_program, &cfg);
+	next = options_parse_args(&parse, a->argc, a->argv, 1);
+	if (next >= 0 && a->tail_from)
+		next = options_parse_flags(&parse, a->argc, a->argv, a->tail_from);
+	if (next < 0 || !agent_set_filter(a, &cfg)) {
+		log_error(0, "reload: keeping the running configuration");
+		return;
+	}
+	cfg.exporter = a->cfg.exporter;  /* named on the command line, or the file's at start */
+	if (!same_restart_options(&cfg, &a->cfg))
+		log_warning("reload: only regex and file change without a restart");
+	memcpy(a->cfg.regex, cfg.regex, sizeof(cfg.regex));
+	memcpy(a->cfg.file, cfg.file, sizeof(cfg.file));
+	exporter_cfg = (struct exporter_config){ .file = a->cfg.file, .listen = a->cfg.listen };
+	if (exporter_reopen(a->exporter, &exporter_cfg) < 0)
+		log_error(0, "reload: the output stays where it was");
+	log_info("reloaded");
+}
+
 static int agent_run(struct agent *a)
 {
 	struct cpu_times cpu, prev_cpu;
@@ -193,7 +280,14 @@ static int agent_run(struct agent *a)
 	start_ns = clock_mono_ns();
 	last = (double)start_ns / 1e9;
 
-	while (clock_sleep_until(start_ns + (steps + 1) * step_ns, stop_flags, 1)) {
+	for (;;) {
+		if (!clock_sleep_until(start_ns + (steps + 1) * step_ns, stop_flags, 2)) {
+			if (stop || !reload)
+				break;  /* stopped, or the clock cannot sleep */
+			reload = 0;
+			agent_reload(a);
+			continue;
+		}
 		steps++;
 		tick_start = clock_mono_s();
 		ret = proc_read_stat(a->procs.procfd, &cpu);
@@ -235,26 +329,18 @@ static void agent_release(struct agent *a)
 int main(int argc, char **argv)
 {
 	struct agent a = {
-		.cfg = {
-			.proc_root = "/proc",
-			.sensor = SENSOR_AUTO,
-			.exporter = -1,
-			.step = 1.0,
-			.processes = 10,
-			.cgroups = 10,
-			.listen = "0.0.0.0:9811",
-			.idle_watts_per_cpu = 2.0,
-			.max_watts_per_cpu = 10.0,
-		},
+		.cfg = agent_defaults,
 		.procs = { .procfd = -1 },
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal }, sa_reload = { .sa_handler = on_reload };
 	struct sensor_config sensor_cfg;
 	struct exporter_config exporter_cfg;
 	struct options_parse parse;
 	int ret, next;
 
 	log_set_program("vpowercap-agent");
+	a.argc = argc;
+	a.argv = argv;
 	options_parse_init(&parse, &agent_program, &a.cfg);
 	next = options_parse_args(&parse, argc, argv, 1);
 	if (next == -EAGAIN)
@@ -270,6 +356,7 @@ int main(int argc, char **argv)
 		ret = options_parse_tail(&parse, argc, argv, next + 1);
 		if (ret)
 			return ret > 0 ? 0 : 2;
+		a.tail_from = next + 1;
 	}
 	if (a.cfg.exporter < 0) {
 		log_error(0, "no exporter given: say 'stdout', 'json' or 'prometheus' (see --help)");
@@ -280,20 +367,12 @@ int main(int argc, char **argv)
 			  a.cfg.max_watts_per_cpu, a.cfg.idle_watts_per_cpu);
 		return 2;
 	}
-	if (a.cfg.regex[0]) {
-		char why[128];
-
-		ret = regcomp(&a.filter, a.cfg.regex, REG_EXTENDED | REG_NOSUB);
-		if (ret) {
-			regerror(ret, &a.filter, why, sizeof(why));
-			log_error(0, "bad --regex '%s': %s", a.cfg.regex, why);
-			return 2;
-		}
-		a.have_filter = true;
-	}
+	if (!agent_set_filter(&a, &a.cfg))
+		return 2;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa_reload, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	ret = proc_table_init(&a.procs, a.cfg.proc_root);

@@ -106,18 +106,6 @@ static const struct option_spec daemon_specs[] = {
 };
 #undef OPTIONS_STRUCT
 
-static const struct options_program daemon_program = {
-	.name = "vpowercapd",
-	.synopsis = "[options] [stdout|json|prometheus [options]]\n"
-		    "       vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n"
-		    "       vpowercapd [options] detach DOMAIN\n"
-		    "       vpowercapd [options] status      the tree server's state\n"
-		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
-		    "       vpowercapd --reset-counters ...  start from zero when no saved counters are usable",
-	.default_config = "/etc/vpowercap/vpowercapd.conf",
-	.specs = daemon_specs,
-	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),
-};
 
 static const struct daemon_config daemon_defaults = {
 	.powercap_root = "/sys/class/powercap",
@@ -139,6 +127,20 @@ static const struct daemon_config daemon_defaults = {
 	.idle_watts_per_cpu = 2.0,
 	.max_watts_per_cpu = 10.0,
 	.listen = "127.0.0.1:9810",
+};
+
+static const struct options_program daemon_program = {
+	.name = "vpowercapd",
+	.synopsis = "[options] [stdout|json|prometheus [options]]\n"
+		    "       vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n"
+		    "       vpowercapd [options] detach DOMAIN\n"
+		    "       vpowercapd [options] status      the tree server's state\n"
+		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
+		    "       vpowercapd --reset-counters ...  start from zero when no saved counters are usable",
+	.default_config = "/etc/vpowercap/vpowercapd.conf",
+	.specs = daemon_specs,
+	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),
+	.defaults = &daemon_defaults,
 };
 
 static volatile sig_atomic_t stop, reload;
@@ -781,6 +783,27 @@ static int daemon_open(struct daemon *d)
 	return 0;
 }
 
+static void share_usage(bool attach)
+{
+	if (attach)
+		printf("Usage: vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n\n"
+		       "Add the share of DOMAIN's powercap tree (MOUNTPOINT/DOMAIN, tag '" SHARE_TAG "')\n"
+		       "to its persistent definition; the guest sees it from its next start.\n\n"
+		       "  --9p          share over 9p (the default)\n"
+		       "  --virtiofs    share over virtiofs (adds a shared memfd memory backing\n"
+		       "                when the domain has none)\n"
+		       "  --readonly    mark the share read-only in the definition (the tree\n"
+		       "                is read-only in any case)\n"
+		       "  -h, --help    show this help\n\n"
+		       "The daemon's options (before 'attach'): --libvirt-uri, --mountpoint, --config.\n");
+	else
+		printf("Usage: vpowercapd [options] detach DOMAIN\n\n"
+		       "Remove from DOMAIN's persistent definition what 'attach' added, and nothing\n"
+		       "else; the guest loses the share from its next start.\n\n"
+		       "  -h, --help    show this help\n\n"
+		       "The daemon's options (before 'detach'): --libvirt-uri, --config.\n");
+}
+
 /* vpowercapd attach DOMAIN [--9p | --virtiofs] [--readonly], and detach. */
 static int run_share_command(const struct daemon_config *cfg, int argc, char **argv, int at)
 {
@@ -790,6 +813,10 @@ static int run_share_command(const struct daemon_config *cfg, int argc, char **a
 	const char *domain = NULL;
 
 	for (int i = at + 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			share_usage(attach);
+			return 0;
+		}
 		if (attach && !strcmp(argv[i], "--9p"))
 			transport = SHARE_9P;
 		else if (attach && !strcmp(argv[i], "--virtiofs"))

@@ -431,6 +431,45 @@ static void test_json_host_report(void **state)
 	free(path);
 }
 
+/* Reopened by name: the moved file keeps what was written, the new one
+ * gets what follows; a name that cannot be opened keeps the old output. */
+static void test_json_reopen(void **state)
+{
+	struct report r = agent_report();
+	char *path = fixture_path(*state, "out.json"), *moved = fixture_path(*state, "out.json.1");
+	char *bad = fixture_path(*state, "no-such-dir/out.json"), *text;
+	struct exporter_config cfg = { .file = path }, bad_cfg = { .file = bad };
+	struct fixture_capture cap;
+	struct exporter *e;
+
+	assert_non_null(path);
+	assert_non_null(moved);
+	assert_non_null(bad);
+	e = exporter_open(EXPORTER_JSON, &cfg);
+	assert_non_null(e);
+	OK(exporter_write(e, &r));
+	fflush(e->out);
+	assert_int_equal(rename(path, moved), 0);
+	OK(exporter_reopen(e, &cfg));
+	OK(exporter_write(e, &r));
+	OK(fixture_capture_start(&cap, STDERR_FILENO, *state));
+	assert_int_equal(exporter_reopen(e, &bad_cfg), -ENOENT);
+	free(fixture_capture_end(&cap));
+	OK(exporter_write(e, &r));
+	exporter_free(e);
+	text = fixture_read(moved, NULL);
+	assert_non_null(text);
+	assert_string_equal(text, agent_json);
+	free(text);
+	text = fixture_read(path, NULL);
+	assert_non_null(text);
+	assert_int_equal(strlen(text), 2 * strlen(agent_json));
+	free(text);
+	free(bad);
+	free(moved);
+	free(path);
+}
+
 static void test_json_bad_file(void **state)
 {
 	char *path = fixture_path(*state, "no-such-dir/out.json");
@@ -581,6 +620,7 @@ int main(void)
 		T(test_json_non_finite),
 		T(test_json_host_report),
 		T(test_json_bad_file),
+		T(test_json_reopen),
 		T(test_json_to_stdout),
 		T(test_stdout_exporter),
 		T(test_stdout_estimate),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +46,35 @@ static int setup(void **state)
 	log_set_program("test");
 	log_set_level(LOG_LEVEL_INFO);
 	return fixture_setup_dir(state);
+}
+
+/* Standard error is the journal when JOURNAL_STREAM names it: priorities. */
+static void test_journal_priorities(void **state)
+{
+	struct stat st;
+	char stream[64];
+
+	capture_start(state);
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", stream, 1);
+	log_set_program("test");
+	log_error(-1, "bad");
+	log_warning("careful");
+	log_info("hello");
+	/* another stream's: not ours */
+	snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino + 1);
+	setenv("JOURNAL_STREAM", stream, 1);
+	log_set_program("test");
+	log_info("plain");
+	unsetenv("JOURNAL_STREAM");
+	log_set_program("test");
+	capture_check("<3>test: error: bad\n"
+		      "<4>test: warning: careful\n"
+		      "<6>test: info: hello\n"
+		      "test: info: plain\n");
 }
 
 static void test_levels(void **state)
@@ -208,6 +238,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_levels),
 		T(test_control_characters_escaped),
+		T(test_journal_priorities),
 		T(test_complaint_first_logged),
 		T(test_complaint_repeats_held_back),
 		T(test_complaint_interval_capped),
