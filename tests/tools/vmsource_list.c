@@ -138,6 +138,8 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	/* as the daemon does: libvirt writes to a libvirtd that may be gone */
+	signal(SIGPIPE, SIG_IGN);
 	src = vm_source_open(kind, &cfg);
 	if (!src)
 		return 1;
