@@ -810,18 +810,21 @@ static int run_share_command(const struct daemon_config *cfg, int argc, char **a
 	bool attach = !strcmp(argv[at], "attach"), readonly = false;
 	enum share_transport transport = SHARE_9P;
 	const struct libvirt_module *m;
-	const char *domain = NULL;
+	const char *domain = NULL, *transport_flag = NULL;
 
 	for (int i = at + 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			share_usage(attach);
 			return 0;
 		}
-		if (attach && !strcmp(argv[i], "--9p"))
-			transport = SHARE_9P;
-		else if (attach && !strcmp(argv[i], "--virtiofs"))
-			transport = SHARE_VIRTIOFS;
-		else if (attach && !strcmp(argv[i], "--readonly"))
+		if (attach && (!strcmp(argv[i], "--9p") || !strcmp(argv[i], "--virtiofs"))) {
+			/* a share has one transport: the last of two flags winning would hide a mistake */
+			if (transport_flag && strcmp(transport_flag, argv[i]))
+				return log_error(2, "%s: %s and %s cannot both be given: a share has "
+						 "one transport (see --help)", argv[at], transport_flag, argv[i]);
+			transport_flag = argv[i];
+			transport = strcmp(argv[i], "--9p") ? SHARE_VIRTIOFS : SHARE_9P;
+		} else if (attach && !strcmp(argv[i], "--readonly"))
 			readonly = true;
 		else if (argv[i][0] != '-' && !domain)
 			domain = argv[i];
