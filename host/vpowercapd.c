@@ -132,7 +132,7 @@ static const struct daemon_config daemon_defaults = {
 static const struct options_program daemon_program = {
 	.name = "vpowercapd",
 	.synopsis = "[options] [stdout|json|prometheus [options]]\n"
-		    "       vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n"
+		    "       vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n"
 		    "       vpowercapd [options] detach DOMAIN\n"
 		    "       vpowercapd [options] status      the tree server's state\n"
 		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
@@ -786,9 +786,10 @@ static int daemon_open(struct daemon *d)
 static void share_usage(bool attach)
 {
 	if (attach)
-		printf("Usage: vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n\n"
+		printf("Usage: vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n\n"
 		       "Add the share of DOMAIN's powercap tree (MOUNTPOINT/DOMAIN, tag '" SHARE_TAG "')\n"
 		       "to its persistent definition; the guest sees it from its next start.\n\n"
+		       "  --all         every defined domain that has no share yet\n"
 		       "  --9p          share over 9p (the default)\n"
 		       "  --virtiofs    share over virtiofs (adds a shared memfd memory backing\n"
 		       "                when the domain has none)\n"
@@ -804,10 +805,11 @@ static void share_usage(bool attach)
 		       "The daemon's options (before 'detach'): --libvirt-uri, --config.\n");
 }
 
-/* vpowercapd attach DOMAIN [--9p | --virtiofs] [--readonly], and detach. */
+/* vpowercapd attach DOMAIN|--all [--9p | --virtiofs] [--readonly], and detach. */
 static int run_share_command(const struct daemon_config *cfg, int argc, char **argv, int at)
 {
-	bool attach = !strcmp(argv[at], "attach"), readonly = false;
+	bool attach = !strcmp(argv[at], "attach"), readonly = false, all = false;
+	const char *mountpoint = cfg->mountpoint[0] ? cfg->mountpoint : daemon_defaults.mountpoint;
 	enum share_transport transport = SHARE_9P;
 	const struct libvirt_module *m;
 	const char *domain = NULL, *transport_flag = NULL;
@@ -826,18 +828,23 @@ static int run_share_command(const struct daemon_config *cfg, int argc, char **a
 			transport = strcmp(argv[i], "--9p") ? SHARE_VIRTIOFS : SHARE_9P;
 		} else if (attach && !strcmp(argv[i], "--readonly"))
 			readonly = true;
+		else if (attach && !strcmp(argv[i], "--all"))
+			all = true;
 		else if (argv[i][0] != '-' && !domain)
 			domain = argv[i];
 		else
 			return log_error(2, "%s: unexpected argument '%s' (see --help)", argv[at], argv[i]);
 	}
-	if (!domain)
-		return log_error(2, "%s: name the domain (see --help)", argv[at]);
+	if (all && domain)
+		return log_error(2, "%s: a domain and --all cannot both be given (see --help)", argv[at]);
+	if (!domain && !all)
+		return log_error(2, "%s: name the domain%s (see --help)", argv[at], attach ? ", or --all" : "");
 	if (!(m = libvirt_module()))
 		return 1;
+	if (all)
+		return m->attach_all(cfg->libvirt_uri, mountpoint, transport, readonly) < 0;
 	if (attach)
-		return m->attach(cfg->libvirt_uri, domain, cfg->mountpoint[0] ? cfg->mountpoint
-						   : daemon_defaults.mountpoint, transport, readonly) < 0;
+		return m->attach(cfg->libvirt_uri, domain, mountpoint, transport, readonly) < 0;
 	return m->detach(cfg->libvirt_uri, domain) < 0;
 }
 
