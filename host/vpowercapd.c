@@ -69,7 +69,11 @@ struct daemon_config {
 	double idle_watts_per_cpu;
 	double max_watts_per_cpu;
 	char listen[512];      /* prometheus: ADDR:PORT,... */
+	int auto_attach;       /* index in auto_attach_names: 0 off, else a transport */
 };
+
+/* "off", then the transports of enum share_transport, one up */
+static const char *const auto_attach_names[] = { "off", "9p", "virtiofs", NULL };
 
 #define OPTIONS_STRUCT struct daemon_config
 static const struct option_spec daemon_specs[] = {
@@ -86,6 +90,8 @@ static const struct option_spec daemon_specs[] = {
 	OPT_STRING("daemon", "state_dir", 0, state_dir, "DIR", "where counters are saved"),
 	OPT_STRING("daemon", "mountpoint", 0, mountpoint, "DIR",
 		   "where the per-VM powercap trees are mounted (empty: not served)"),
+	OPT_CHOICE("daemon", "auto_attach", 0, auto_attach, auto_attach_names,
+		   "libvirt source: add the share to each domain libvirt defines"),
 	OPT_STRING("daemon", "control_socket", 0, control_socket, "PATH",
 		   "socket on which the libvirt hook announces domains (empty: none)"),
 	OPT_STRING("daemon", "user", 0, user, "NAME", "user to run as once the sensors are open"),
@@ -179,6 +185,10 @@ static int check_config(const struct daemon_config *cfg)
 	if (cfg->max_watts_per_cpu < cfg->idle_watts_per_cpu)
 		return log_error(-EINVAL, "max_watts_per_cpu (%g) is below idle_watts_per_cpu (%g)",
 				 cfg->max_watts_per_cpu, cfg->idle_watts_per_cpu);
+	if (cfg->auto_attach && cfg->vm_source != VM_SOURCE_LIBVIRT)
+		return log_error(-EINVAL, "auto_attach needs the libvirt VM source");
+	if (cfg->auto_attach && !cfg->mountpoint[0])
+		return log_error(-EINVAL, "auto_attach needs a mountpoint: the shares live there");
 	return 0;
 }
 
@@ -528,7 +538,8 @@ static void daemon_reload(struct daemon *d)
 	    cfg.vm_source != d->cfg.vm_source || strcmp(cfg.libvirt_uri, d->cfg.libvirt_uri) ||
 	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.user, d->cfg.user) ||
 	    strcmp(cfg.reader_group, d->cfg.reader_group) || strcmp(cfg.qemu_users, d->cfg.qemu_users) ||
-	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint))
+	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint) ||
+	    cfg.auto_attach != d->cfg.auto_attach)
 		log_warning("reload: sources, directories and user change only on restart");
 	d->cfg.policy = cfg.policy;
 	memcpy(d->cfg.idle_watts, cfg.idle_watts, sizeof(cfg.idle_watts));
@@ -709,6 +720,9 @@ static int daemon_open(struct daemon *d)
 		.proc_root = d->cfg.proc_root,
 		.qemu_users = d->cfg.qemu_users,
 		.libvirt_uri = d->cfg.libvirt_uri,
+		.auto_attach = d->cfg.auto_attach > 0,
+		.auto_attach_transport = d->cfg.auto_attach == 2 ? SHARE_VIRTIOFS : SHARE_9P,
+		.share_dir = d->cfg.mountpoint,
 	};
 	struct ledger_config lc;
 	int ret;

@@ -8,11 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
 #include "host/attach_i.h"
+#include "host/vmsource_i.h"
+#include "tests/lib/libvirt_events.h"
 
 #define TEST_URI "test:///default"
 #define MNT "/run/vpc-test"
@@ -109,11 +112,51 @@ static void test_attach_all(void **state)
 	undefine("all-two");
 }
 
+/* A domain defined while the source runs: given the share with auto_attach, else left alone. */
+static void check_auto_attach(bool on, const char *name, const char *uuid)
+{
+	struct vm_source_config cfg = { .libvirt_uri = TEST_URI, .auto_attach = on,
+					.auto_attach_transport = SHARE_9P, .share_dir = MNT };
+	struct vm_source *src = vm_source_open(VM_SOURCE_LIBVIRT, &cfg);
+	struct vm_list vms = { 0 };
+	char source[128];
+	unsigned long gen;
+
+	assert_non_null(src);
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	gen = libvirt_source_generation(src);
+	define(name, uuid);
+	assert_true(libvirt_generation_moves(src, gen));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	snprintf(source, sizeof(source), "<source dir='" MNT "/%s'/>", name);
+	assert_int_equal(count_in_xml(name, source), on ? 1 : 0);
+	/* the domains defined before are not touched */
+	assert_int_equal(count_in_xml("test", "<filesystem"), 0);
+	/* redefining it (an update, not an addition) adds nothing more */
+	gen = libvirt_source_generation(src);
+	define(name, uuid);
+	assert_true(libvirt_generation_moves(src, gen));
+	assert_int_equal(vm_source_list(src, &vms), 0);
+	/* redefined from the bare XML: the share is gone again, and stays so */
+	assert_int_equal(count_in_xml(name, "<filesystem"), 0);
+	vm_list_release(&vms);
+	vm_source_free(src);
+	undefine(name);
+}
+
+static void test_auto_attach(void **state)
+{
+	(void)state;
+	check_auto_attach(true, "auto-on", "0a000000-0000-4000-8000-000000000021");
+	check_auto_attach(false, "auto-off", "0a000000-0000-4000-8000-000000000022");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attach_detach),
 		cmocka_unit_test(test_attach_all),
+		cmocka_unit_test(test_auto_attach),
 	};
 	int ret;
 
