@@ -224,7 +224,7 @@ static int define(struct session *s, const char *domain)
 static int attach_session(struct session *s, const char *domain, const char *mountpoint,
 			  enum share_transport transport, bool readonly)
 {
-	char source[4096], meta[256];
+	char source[4096], meta[256], uuid[VIR_UUID_STRING_BUFLEN];
 	unsigned memory_added = 0;
 	int ret;
 
@@ -248,7 +248,10 @@ static int attach_session(struct session *s, const char *domain, const char *mou
 					 "(it needs shared memory): change it, or attach with --9p", domain);
 		memory_added = add_memory_backing(s->doc);
 	}
-	if ((size_t)snprintf(source, sizeof(source), "%s/%s", mountpoint, domain) >= sizeof(source))
+	/* by UUID: a rename keeps it, and a new domain of the old name gets its own */
+	if (virDomainGetUUIDString(s->dom, uuid) < 0)
+		return log_error(-EIO, "cannot read domain '%s''s UUID: %s", domain, virGetLastErrorMessage());
+	if ((size_t)snprintf(source, sizeof(source), "%s/%s", mountpoint, uuid) >= sizeof(source))
 		return log_error(-ENAMETOOLONG, "domain '%s': the share's path under '%s' is too long",
 				 domain, mountpoint);
 	if (add_filesystem(s->doc, source, transport, readonly) < 0)

@@ -74,7 +74,7 @@ static void test_attach_detach(void **state)
 	define("a-one", "0a000000-0000-4000-8000-000000000001");
 	assert_int_equal(share_attach(TEST_URI, "a-one", MNT, SHARE_VIRTIOFS, false), 0);
 	assert_int_equal(count_in_xml("a-one", "<target dir='" SHARE_TAG "'/>"), 1);
-	assert_int_equal(count_in_xml("a-one", "<source dir='" MNT "/a-one'/>"), 1);
+	assert_int_equal(count_in_xml("a-one", "<source dir='" MNT "/0a000000-0000-4000-8000-000000000001'/>"), 1);
 	assert_int_equal(count_in_xml("a-one", "<access mode='shared'/>"), 1);
 	assert_int_equal(count_in_xml("a-one", "urn:vpowercap:attach:1"), 1);
 	/* twice is once */
@@ -88,6 +88,26 @@ static void test_attach_detach(void **state)
 	undefine("a-one");
 }
 
+/* The share is the domain's by UUID: a rename keeps it, a new domain of the old name has its own. */
+static void test_attach_rename(void **state)
+{
+	virDomainPtr dom;
+
+	(void)state;
+	define("r-old", "0a000000-0000-4000-8000-000000000031");
+	assert_int_equal(share_attach(TEST_URI, "r-old", MNT, SHARE_9P, false), 0);
+	dom = virDomainLookupByName(conn, "r-old");
+	assert_non_null(dom);
+	assert_int_equal(virDomainRename(dom, "r-new", 0), 0);
+	virDomainFree(dom);
+	define("r-old", "0a000000-0000-4000-8000-000000000032");
+	assert_int_equal(share_attach(TEST_URI, "r-old", MNT, SHARE_9P, false), 0);
+	assert_int_equal(count_in_xml("r-new", "<source dir='" MNT "/0a000000-0000-4000-8000-000000000031'/>"), 1);
+	assert_int_equal(count_in_xml("r-old", "<source dir='" MNT "/0a000000-0000-4000-8000-000000000032'/>"), 1);
+	undefine("r-new");
+	undefine("r-old");
+}
+
 static void test_attach_all(void **state)
 {
 	(void)state;
@@ -96,13 +116,13 @@ static void test_attach_all(void **state)
 	/* one has its share already, over virtiofs: --all leaves it so */
 	assert_int_equal(share_attach(TEST_URI, "all-two", MNT, SHARE_VIRTIOFS, false), 0);
 	assert_int_equal(share_attach_all(TEST_URI, MNT, SHARE_9P, true), 0);
-	assert_int_equal(count_in_xml("all-one", "<source dir='" MNT "/all-one'/>"), 1);
+	assert_int_equal(count_in_xml("all-one", "<source dir='" MNT "/0a000000-0000-4000-8000-000000000011'/>"), 1);
 	assert_int_equal(count_in_xml("all-one", "<driver type='path'/>"), 1);
 	assert_int_equal(count_in_xml("all-one", "<readonly/>"), 1);
 	assert_int_equal(count_in_xml("all-two", "<target dir='" SHARE_TAG "'/>"), 1);
 	assert_int_equal(count_in_xml("all-two", "<driver type='virtiofs'/>"), 1);
 	/* the driver's own domain is defined too */
-	assert_int_equal(count_in_xml("test", "<source dir='" MNT "/test'/>"), 1);
+	assert_int_equal(count_in_xml("test", "<source dir='" MNT "/6695eb01-f6a4-8304-79aa-97f2502e193f'/>"), 1);
 	/* again: nothing more */
 	assert_int_equal(share_attach_all(TEST_URI, MNT, SHARE_9P, false), 0);
 	assert_int_equal(count_in_xml("all-one", "<filesystem"), 1);
@@ -128,7 +148,7 @@ static void check_auto_attach(bool on, const char *name, const char *uuid)
 	define(name, uuid);
 	assert_true(libvirt_generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
-	snprintf(source, sizeof(source), "<source dir='" MNT "/%s'/>", name);
+	snprintf(source, sizeof(source), "<source dir='" MNT "/%s'/>", uuid);
 	assert_int_equal(count_in_xml(name, source), on ? 1 : 0);
 	/* the domains defined before are not touched */
 	assert_int_equal(count_in_xml("test", "<filesystem"), 0);
@@ -155,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attach_detach),
+		cmocka_unit_test(test_attach_rename),
 		cmocka_unit_test(test_attach_all),
 		cmocka_unit_test(test_auto_attach),
 	};
