@@ -324,6 +324,44 @@ static void test_find_vm(void **state)
 	tree_snapshot_free(s);
 }
 
+/* Directories by UUID: found by it, in an order of their own, made usable names. */
+static void test_find_vm_dir(void **state)
+{
+	struct tree_snapshot *s = tree_snapshot_new(0, 4);
+	const struct tree_vm *vm;
+
+	(void)state;
+	assert_non_null(s);
+	/* names and UUIDs in opposite orders, so one sort cannot serve both */
+	assert_non_null(tree_snapshot_add_vm(s, "a-web", "ccc00000-0000-4000-8000-000000000003"));
+	assert_non_null(tree_snapshot_add_vm(s, "b-db", "bbb00000-0000-4000-8000-000000000002"));
+	assert_non_null(tree_snapshot_add_vm(s, "c-mail", "aaa00000-0000-4000-8000-000000000001"));
+	/* a fallback id (proc source) with a '/' still makes one path component */
+	assert_non_null(tree_snapshot_add_vm(s, "d-odd", "pid/42"));
+	tree_snapshot_finish(s);
+
+	vm = tree_find_vm_dir(s, "aaa00000-0000-4000-8000-000000000001", 36);
+	assert_non_null(vm);
+	assert_string_equal(vm->dir, "c-mail");
+	vm = tree_find_vm_dir(s, "ccc00000-0000-4000-8000-000000000003/intel-rapl", 36);
+	assert_non_null(vm);
+	assert_string_equal(vm->dir, "a-web");
+	assert_string_equal(tree_find_vm_dir(s, "bbb00000-0000-4000-8000-000000000002", 36)->dir, "b-db");
+	vm = tree_find_vm_dir(s, "pid_42", 6);
+	assert_non_null(vm);
+	assert_string_equal(vm->uuid, "pid/42");   /* the key stays as it was */
+	assert_string_equal(vm->uuid_dir, "pid_42");
+	/* a name is not a directory, nor a UUID a link */
+	assert_null(tree_find_vm_dir(s, "a-web", 5));
+	assert_null(tree_find_vm(s, "aaa00000-0000-4000-8000-000000000001", 36));
+	assert_null(tree_find_vm_dir(s, "aaa00000", 8));
+	/* each VM's link and directory name the same VM */
+	for (size_t i = 0; i < s->nvms; i++)
+		assert_ptr_equal(tree_find_vm_dir(s, s->vms[i].uuid_dir, strlen(s->vms[i].uuid_dir)),
+				 tree_find_vm(s, s->vms[i].dir, strlen(s->vms[i].dir)));
+	tree_snapshot_free(s);
+}
+
 static void test_publisher_starts_empty(void **state)
 {
 	struct publisher p;
@@ -352,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_triplicate_names),
 		cmocka_unit_test(test_duplicate_long_names),
 		cmocka_unit_test(test_find_vm),
+		cmocka_unit_test(test_find_vm_dir),
 		cmocka_unit_test(test_publisher_starts_empty),
 	};
 
