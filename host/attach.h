@@ -17,7 +17,7 @@ enum share_transport {
 #define SHARE_TAG "vpowercap"
 
 /**
- * Add the <filesystem> (tag "vpowercap", source MOUNTPOINT/DOMAIN) to
+ * Add the <filesystem> (tag "vpowercap", source MOUNTPOINT/UUID) to
  * @domain's persistent definition, and for virtiofs the shared memfd
  * <memoryBacking> when it has none. Does nothing when the share is there
  * already. Returns 0 or -errno after logging.

@@ -801,7 +801,7 @@ static void share_usage(bool attach)
 {
 	if (attach)
 		printf("Usage: vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n\n"
-		       "Add the share of DOMAIN's powercap tree (MOUNTPOINT/DOMAIN, tag '" SHARE_TAG "')\n"
+		       "Add the share of DOMAIN's powercap tree (MOUNTPOINT/UUID, tag '" SHARE_TAG "')\n"
 		       "to its persistent definition; the guest sees it from its next start.\n\n"
 		       "  --all         every defined domain that has no share yet\n"
 		       "  --9p          share over 9p (the default)\n"
