@@ -84,14 +84,15 @@ static int vm_by_uuid_dir(const void *a, const void *b)
  */
 static void dir_name(char *dir, size_t size)
 {
-	char name[TREE_DIR_MAX];
+	char name[4];
 
 	for (size_t i = 0; dir[i]; i++)
 		if (dir[i] == '/' || (unsigned char)dir[i] < ' ' || dir[i] == 0x7f)
 			dir[i] = '_';
+	/* "", "." or "..": all of it fits in @name, whatever @size is */
 	if (!dir[0] || !strcmp(dir, ".") || !strcmp(dir, "..")) {
-		memcpy(name, dir, sizeof(name));
-		snprintf(dir, size, "vm%.3s", name);
+		snprintf(name, sizeof(name), "%s", dir);
+		snprintf(dir, size, "vm%s", name);
 	}
 }
 

@@ -327,7 +327,7 @@ static void test_find_vm(void **state)
 /* Directories by UUID: found by it, in an order of their own, made usable names. */
 static void test_find_vm_dir(void **state)
 {
-	struct tree_snapshot *s = tree_snapshot_new(0, 4);
+	struct tree_snapshot *s = tree_snapshot_new(0, 5);
 	const struct tree_vm *vm;
 
 	(void)state;
@@ -338,7 +338,10 @@ static void test_find_vm_dir(void **state)
 	assert_non_null(tree_snapshot_add_vm(s, "c-mail", "aaa00000-0000-4000-8000-000000000001"));
 	/* a fallback id (proc source) with a '/' still makes one path component */
 	assert_non_null(tree_snapshot_add_vm(s, "d-odd", "pid/42"));
+	/* an empty one, from a feed, as an empty name: a short field read no further than its end */
+	assert_non_null(tree_snapshot_add_vm(s, "e-none", ""));
 	tree_snapshot_finish(s);
+	assert_string_equal(tree_find_vm(s, "e-none", 6)->uuid_dir, "vm");
 
 	vm = tree_find_vm_dir(s, "aaa00000-0000-4000-8000-000000000001", 36);
 	assert_non_null(vm);
