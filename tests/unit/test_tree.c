@@ -327,19 +327,23 @@ static void test_find_vm(void **state)
 /* Directories by UUID: found by it, in an order of their own, made usable names. */
 static void test_find_vm_dir(void **state)
 {
-	struct tree_snapshot *s = tree_snapshot_new(0, 5);
+	static const char *const vms[][2] = {
+		/* names and UUIDs in opposite orders, so one sort cannot serve both */
+		{ "a-web", "ccc00000-0000-4000-8000-000000000003" },
+		{ "b-db", "bbb00000-0000-4000-8000-000000000002" },
+		{ "c-mail", "aaa00000-0000-4000-8000-000000000001" },
+		/* a fallback id (proc source) with a '/' still makes one path component */
+		{ "d-odd", "pid/42" },
+		/* an empty one, from a feed, as an empty name: its short field read no further */
+		{ "e-none", "" },
+	};
+	struct tree_snapshot *s = tree_snapshot_new(0, sizeof(vms) / sizeof(vms[0]));
 	const struct tree_vm *vm;
 
 	(void)state;
 	assert_non_null(s);
-	/* names and UUIDs in opposite orders, so one sort cannot serve both */
-	assert_non_null(tree_snapshot_add_vm(s, "a-web", "ccc00000-0000-4000-8000-000000000003"));
-	assert_non_null(tree_snapshot_add_vm(s, "b-db", "bbb00000-0000-4000-8000-000000000002"));
-	assert_non_null(tree_snapshot_add_vm(s, "c-mail", "aaa00000-0000-4000-8000-000000000001"));
-	/* a fallback id (proc source) with a '/' still makes one path component */
-	assert_non_null(tree_snapshot_add_vm(s, "d-odd", "pid/42"));
-	/* an empty one, from a feed, as an empty name: a short field read no further than its end */
-	assert_non_null(tree_snapshot_add_vm(s, "e-none", ""));
+	for (size_t i = 0; i < sizeof(vms) / sizeof(vms[0]); i++)
+		assert_non_null(tree_snapshot_add_vm(s, vms[i][0], vms[i][1]));
 	tree_snapshot_finish(s);
 	assert_string_equal(tree_find_vm(s, "e-none", 6)->uuid_dir, "vm");
 
