@@ -215,6 +215,10 @@ struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t
 			snprintf(why, whylen, "two VMs in directory '%s'", s->vms[i].dir);
 			goto fail;
 		}
+		if (!strcmp(s->by_uuid[i]->uuid_dir, s->by_uuid[i - 1]->uuid_dir)) {
+			snprintf(why, whylen, "two VMs in directory '%s'", s->by_uuid[i]->uuid_dir);
+			goto fail;
+		}
 	}
 	*announced_seq = head.announced_seq;
 	return s;

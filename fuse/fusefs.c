@@ -2,11 +2,17 @@
 /*
  * The per-VM powercap trees over FUSE. Layout, as in docs/daemon.md:
  *
- *   /DOMAIN/intel-rapl/enabled
- *   /DOMAIN/intel-rapl/intel-rapl:0/{name,energy_uj,max_energy_range_uj,enabled}
- *   /DOMAIN/intel-rapl/intel-rapl:0/intel-rapl:0:0/...
- *   /DOMAIN/intel-rapl:0 -> intel-rapl/intel-rapl:0
- *   /DOMAIN/intel-rapl:0:0 -> intel-rapl/intel-rapl:0/intel-rapl:0:0
+ *   /UUID/intel-rapl/enabled
+ *   /UUID/intel-rapl/intel-rapl:0/{name,energy_uj,max_energy_range_uj,enabled}
+ *   /UUID/intel-rapl/intel-rapl:0/intel-rapl:0:0/...
+ *   /UUID/intel-rapl:0 -> intel-rapl/intel-rapl:0
+ *   /UUID/intel-rapl:0:0 -> intel-rapl/intel-rapl:0/intel-rapl:0:0
+ *   /DOMAIN -> UUID
+ *
+ * A domain's share is keyed by its UUID, which a rename keeps: a renamed
+ * domain's definition still points at its own tree, not at that of a new
+ * domain of its old name. The name is a link, for people and definitions
+ * that name it.
  *
  * Like sysfs, a read at offset 0 produces the whole current value and the
  * open file keeps it for reads at later offsets, so a reader taking one
@@ -40,7 +46,8 @@
 
 enum node_kind {
 	NODE_ROOT,
-	NODE_VM,        /* a VM's share root */
+	NODE_VM,        /* a VM's share root, named by its UUID */
+	NODE_VM_LINK,   /* a VM's name, a link to its share root */
 	NODE_CONTROL,   /* DOMAIN/intel-rapl */
 	NODE_ZONE,      /* a zone directory */
 	NODE_LINK,      /* a flat link at the share root */
@@ -157,9 +164,15 @@ static int resolve(const struct tree_snapshot *s, const char *path, struct node 
 	n->zone = -1;
 	if (!next_component(&p, &c, &len))
 		return 0;
-	n->vm = tree_find_vm(s, c, len);
-	if (!n->vm)
-		return -ENOENT;
+	n->vm = tree_find_vm_dir(s, c, len);
+	if (!n->vm) {
+		/* the kernel follows the link itself: nothing is looked up below it */
+		n->vm = tree_find_vm(s, c, len);
+		n->kind = NODE_VM_LINK;
+		if (!n->vm)
+			return -ENOENT;
+		return next_component(&p, &c, &len) ? -ENOTDIR : 0;
+	}
 	n->kind = NODE_VM;
 	if (!next_component(&p, &c, &len))
 		return 0;
@@ -228,6 +241,15 @@ static void link_target(const struct tree_snapshot *s, int zone, char *buf, size
 		len += (size_t)snprintf(buf + len, size - len, "/%s", s->zones[chain[n]].id);
 }
 
+/* The target of link @n: a zone's, or a VM name's (its UUID directory). */
+static void node_link_target(const struct tree_snapshot *s, const struct node *n, char *buf, size_t size)
+{
+	if (n->kind == NODE_VM_LINK)
+		snprintf(buf, size, "%s", n->vm->uuid_dir);
+	else
+		link_target(s, n->zone, buf, size);
+}
+
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct fusefs *fs = fs_of_context();
@@ -251,7 +273,8 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 			st->st_size = 4096;  /* as sysfs says of its attributes */
 			break;
 		case NODE_LINK:
-			link_target(s, n.zone, target, sizeof(target));
+		case NODE_VM_LINK:
+			node_link_target(s, &n, target, sizeof(target));
 			st->st_mode = S_IFLNK | 0777;
 			st->st_nlink = 1;
 			st->st_size = (off_t)strlen(target);
@@ -275,10 +298,10 @@ static int fs_readlink(const char *path, char *buf, size_t size)
 
 	if (ret == 0 && !caller_may_read(fs))
 		ret = -EACCES;
-	if (ret == 0 && n.kind != NODE_LINK)
+	if (ret == 0 && n.kind != NODE_LINK && n.kind != NODE_VM_LINK)
 		ret = -EINVAL;
 	if (ret == 0)
-		link_target(s, n.zone, buf, size);
+		node_link_target(s, &n, buf, size);
 	tree_put(fs->tree, s);
 	return ret;
 }
@@ -296,7 +319,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 	(void)flags;
 	if (ret == 0 && !caller_may_read(fs))
 		ret = -EACCES;
-	if (ret == 0 && (n.kind == NODE_ATTR || n.kind == NODE_LINK))
+	if (ret == 0 && (n.kind == NODE_ATTR || n.kind == NODE_LINK || n.kind == NODE_VM_LINK))
 		ret = -ENOTDIR;
 	if (ret < 0)
 		goto out;
@@ -304,8 +327,12 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 	fill(buf, "..", NULL, 0, 0);
 	switch (n.kind) {
 	case NODE_ROOT:
-		for (size_t i = 0; i < s->nvms; i++)
-			fill(buf, s->vms[i].dir, NULL, 0, 0);
+		for (size_t i = 0; i < s->nvms; i++) {
+			fill(buf, s->vms[i].uuid_dir, NULL, 0, 0);
+			/* a name that is some VM's UUID resolves to that directory: no link */
+			if (!tree_find_vm_dir(s, s->vms[i].dir, strlen(s->vms[i].dir)))
+				fill(buf, s->vms[i].dir, NULL, 0, 0);
+		}
 		break;
 	case NODE_VM:
 		fill(buf, CONTROL_TYPE, NULL, 0, 0);
@@ -414,7 +441,7 @@ static int fs_opendir(const char *path, struct fuse_file_info *fi)
 	tree_put(fs->tree, s);
 	if (ret == 0 && !caller_may_read(fs))
 		ret = -EACCES;
-	if (ret == 0 && (n.kind == NODE_ATTR || n.kind == NODE_LINK))
+	if (ret == 0 && (n.kind == NODE_ATTR || n.kind == NODE_LINK || n.kind == NODE_VM_LINK))
 		ret = -ENOTDIR;
 	return ret;
 }

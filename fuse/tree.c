@@ -3,6 +3,7 @@
 #include "fuse/tree.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@ void tree_snapshot_free(struct tree_snapshot *s)
 		return;
 	free(s->zones);
 	free(s->vms);
+	free(s->by_uuid);
 	free(s->values);
 	free(s);
 }
@@ -27,8 +29,9 @@ struct tree_snapshot *tree_snapshot_new(size_t nzones, size_t nvms)
 	s->vms_alloc = nvms;
 	s->zones = calloc(nzones ? nzones : 1, sizeof(*s->zones));
 	s->vms = calloc(nvms ? nvms : 1, sizeof(*s->vms));
+	s->by_uuid = calloc(nvms ? nvms : 1, sizeof(*s->by_uuid));
 	s->values = calloc(nzones && nvms ? nzones * nvms : 1, sizeof(*s->values));
-	if (!s->zones || !s->vms || !s->values) {
+	if (!s->zones || !s->vms || !s->by_uuid || !s->values) {
 		tree_snapshot_free(s);
 		return NULL;
 	}
@@ -69,6 +72,11 @@ static int vm_by_dir(const void *a, const void *b)
 	return strcmp(((const struct tree_vm *)a)->dir, ((const struct tree_vm *)b)->dir);
 }
 
+static int vm_by_uuid_dir(const void *a, const void *b)
+{
+	return strcmp((*(struct tree_vm *const *)a)->uuid_dir, (*(struct tree_vm *const *)b)->uuid_dir);
+}
+
 /*
  * A directory name must be a single usable path component, and one a
  * terminal or a log shows as it is: '/' and control characters (libvirt
@@ -76,14 +84,15 @@ static int vm_by_dir(const void *a, const void *b)
  */
 static void dir_name(char *dir, size_t size)
 {
-	char name[TREE_DIR_MAX];
+	char name[4];
 
 	for (size_t i = 0; dir[i]; i++)
 		if (dir[i] == '/' || (unsigned char)dir[i] < ' ' || dir[i] == 0x7f)
 			dir[i] = '_';
+	/* "", "." or "..": all of it fits in @name, whatever @size is */
 	if (!dir[0] || !strcmp(dir, ".") || !strcmp(dir, "..")) {
-		memcpy(name, dir, sizeof(name));
-		snprintf(dir, size, "vm%.3s", name);
+		snprintf(name, sizeof(name), "%s", dir);
+		snprintf(dir, size, "vm%s", name);
 	}
 }
 
@@ -98,8 +107,12 @@ void tree_snapshot_finish(struct tree_snapshot *s)
 			if (strlen(s->zones[p].id) == plen && !strncmp(s->zones[p].id, s->zones[z].id, plen))
 				s->zones[z].parent = (int)p;
 	}
-	for (size_t i = 0; i < s->nvms; i++)
+	for (size_t i = 0; i < s->nvms; i++) {
 		dir_name(s->vms[i].dir, sizeof(s->vms[i].dir));
+		/* a UUID is a name already; a proc source's fallback id is made one */
+		memcpy(s->vms[i].uuid_dir, s->vms[i].uuid, sizeof(s->vms[i].uuid_dir));
+		dir_name(s->vms[i].uuid_dir, sizeof(s->vms[i].uuid_dir));
+	}
 	qsort(s->vms, s->nvms, sizeof(*s->vms), vm_by_dir);
 	/* VMs of one name (proc source): all but the first get their UUID added. */
 	for (size_t first = 0, i = 1; i < s->nvms; i++) {
@@ -114,26 +127,42 @@ void tree_snapshot_finish(struct tree_snapshot *s)
 		memcpy(s->vms[i].dir, dir, sizeof(dir));
 	}
 	qsort(s->vms, s->nvms, sizeof(*s->vms), vm_by_dir);
+	for (size_t i = 0; i < s->nvms; i++)
+		s->by_uuid[i] = &s->vms[i];
+	qsort(s->by_uuid, s->nvms, sizeof(*s->by_uuid), vm_by_uuid_dir);
 }
 
-const struct tree_vm *tree_find_vm(const struct tree_snapshot *s, const char *dir, size_t len)
+/* The VM named @dir (length @len) among their links (names), or their directories (UUIDs). */
+static const struct tree_vm *find_vm(const struct tree_snapshot *s, bool by_uuid, const char *dir, size_t len)
 {
 	size_t lo = 0, hi = s->nvms;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strncmp(s->vms[mid].dir, dir, len);
+		const struct tree_vm *vm = by_uuid ? s->by_uuid[mid] : &s->vms[mid];
+		const char *name = by_uuid ? vm->uuid_dir : vm->dir;
+		int c = strncmp(name, dir, len);
 
-		if (c == 0 && s->vms[mid].dir[len] != '\0')
+		if (c == 0 && name[len] != '\0')
 			c = 1;
 		if (c == 0)
-			return &s->vms[mid];
+			return vm;
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return NULL;
+}
+
+const struct tree_vm *tree_find_vm(const struct tree_snapshot *s, const char *dir, size_t len)
+{
+	return find_vm(s, false, dir, len);
+}
+
+const struct tree_vm *tree_find_vm_dir(const struct tree_snapshot *s, const char *dir, size_t len)
+{
+	return find_vm(s, true, dir, len);
 }
 
 int tree_find_zone(const struct tree_snapshot *s, const char *id, size_t len)

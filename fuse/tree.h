@@ -6,7 +6,8 @@
  *
  * What goes in is the caller's to say (host/share.c builds it from the
  * ledger); the tree only lays it out: zone parents from their ids, VM
- * directories made usable and unique.
+ * directories made usable and unique. A VM's directory is named by its
+ * UUID, which a rename does not change; its name is a link to that.
  */
 #ifndef VPOWERCAP_TREE_H
 #define VPOWERCAP_TREE_H
@@ -29,8 +30,9 @@ struct tree_zone {
 };
 
 struct tree_vm {
-	char dir[TREE_DIR_MAX];  /* its directory's name: the domain's name */
+	char dir[TREE_DIR_MAX];  /* its link's name: the domain's name */
 	char uuid[TREE_UUID_MAX];
+	char uuid_dir[TREE_UUID_MAX]; /* its directory's name: the UUID, made a usable name */
 	uint64_t *energy_uj;     /* per zone: what the guest reads */
 };
 
@@ -40,6 +42,7 @@ struct tree_snapshot {
 	struct tree_zone *zones;
 	size_t nvms, vms_alloc;
 	struct tree_vm *vms;     /* sorted by dir once finished */
+	struct tree_vm **by_uuid; /* the same, sorted by uuid_dir once finished */
 	uint64_t *values;        /* vms_alloc * zones_alloc, behind vms[].energy_uj */
 };
 
@@ -69,8 +72,11 @@ uint64_t *tree_snapshot_add_vm(struct tree_snapshot *s, const char *name, const 
  */
 void tree_snapshot_finish(struct tree_snapshot *s);
 
-/** The VM whose directory is @dir (length @len), or NULL. */
+/** The VM whose link (its name) is @dir (length @len), or NULL. */
 const struct tree_vm *tree_find_vm(const struct tree_snapshot *s, const char *dir, size_t len);
+
+/** The VM whose directory (its UUID) is @dir (length @len), or NULL. */
+const struct tree_vm *tree_find_vm_dir(const struct tree_snapshot *s, const char *dir, size_t len);
 
 /** The zone @id (length @len), or -1. */
 int tree_find_zone(const struct tree_snapshot *s, const char *id, size_t len);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Attaching a domain's share. The <filesystem> goes in with
- * virDomainAttachDeviceFlags and out with virDomainDetachDeviceFlags; the
- * <memoryBacking> virtiofs needs is edited in the definition's XML tree
- * (libxml2) and defined again. What attach added is recorded in the
- * domain's metadata, so that detach removes that and nothing else.
+ * Attaching a domain's share. The <filesystem>, and the <memoryBacking>
+ * virtiofs needs, are edited in the definition's XML tree (libxml2), which
+ * is defined again whole: libvirt checks it at once, and a refusal leaves
+ * the domain as it was. What attach added is recorded in the domain's
+ * metadata, so that detach removes that and nothing else.
  */
-#include "host/attach.h"
+#include "host/attach_i.h"
 
 #include <errno.h>
 #include <libvirt/libvirt.h>
@@ -61,7 +61,8 @@ static int load_definition(struct session *s, const char *domain)
 	if (s->doc)
 		xmlFreeDoc(s->doc);
 	s->doc = NULL;
-	xml = virDomainGetXMLDesc(s->dom, VIR_DOMAIN_XML_INACTIVE);
+	/* SECURE: defined again from this, it must keep its passwords (VNC, SPICE) */
+	xml = virDomainGetXMLDesc(s->dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
 	if (!xml)
 		return log_error(-EIO, "cannot read domain '%s': %s", domain, virGetLastErrorMessage());
 	s->doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL, XML_PARSE_NONET);
@@ -69,19 +70,13 @@ static int load_definition(struct session *s, const char *domain)
 	return s->doc ? 0 : log_error(-EIO, "cannot parse domain '%s''s XML", domain);
 }
 
-static int session_open(struct session *s, const char *uri, const char *domain)
+/* Take @dom (the caller's reference passes to @s) on @conn (referenced anew). */
+static int session_take(struct session *s, virConnectPtr conn, virDomainPtr dom, const char *domain)
 {
 	memset(s, 0, sizeof(*s));
-	virSetErrorFunc(NULL, quiet_libvirt);
-	s->conn = virConnectOpen(uri);
-	if (!s->conn)
-		return log_error(-ENOTCONN, "cannot connect to libvirt at '%s': %s", uri, virGetLastErrorMessage());
-	s->dom = virDomainLookupByName(s->conn, domain);
-	if (!s->dom) {
-		log_error(-ENOENT, "no domain '%s' at '%s'", domain, uri);
-		session_close(s);
-		return -ENOENT;
-	}
+	virConnectRef(conn);
+	s->conn = conn;
+	s->dom = dom;
 	if (virDomainIsPersistent(s->dom) != 1) {
 		log_error(-EINVAL, "domain '%s' is transient: only a defined domain can have a share "
 			  "added (a transient one gets its directory from the hook)", domain);
@@ -89,6 +84,27 @@ static int session_open(struct session *s, const char *uri, const char *domain)
 		return -EINVAL;
 	}
 	return load_definition(s, domain);
+}
+
+static int session_open(struct session *s, const char *uri, const char *domain)
+{
+	virConnectPtr conn;
+	virDomainPtr dom;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	virSetErrorFunc(NULL, quiet_libvirt);
+	conn = virConnectOpen(uri);
+	if (!conn)
+		return log_error(-ENOTCONN, "cannot connect to libvirt at '%s': %s", uri, virGetLastErrorMessage());
+	dom = virDomainLookupByName(conn, domain);
+	if (!dom) {
+		virConnectClose(conn);
+		return log_error(-ENOENT, "no domain '%s' at '%s'", domain, uri);
+	}
+	ret = session_take(s, conn, dom, domain);
+	virConnectClose(conn);  /* the session holds its own reference */
+	return ret;
 }
 
 /* The first node matching @xpath, or NULL. */
@@ -107,26 +123,16 @@ static xmlNodePtr find_node(xmlDocPtr doc, const char *xpath)
 
 #define SHARE_XPATH "/domain/devices/filesystem[target/@dir='" SHARE_TAG "']"
 
-/* Serialise @node alone. Free with xmlFree. */
-static char *node_xml(xmlDocPtr doc, xmlNodePtr node)
+/* Add the share's <filesystem> to the definition's <devices>; libxml2 escapes @source. */
+static int add_filesystem(xmlDocPtr doc, const char *source, enum share_transport transport, bool readonly)
 {
-	xmlBufferPtr buf = xmlBufferCreate();
-	char *out = NULL;
+	xmlNodePtr devices = find_node(doc, "/domain/devices"), fs, n;
 
-	if (buf && xmlNodeDump(buf, doc, node, 0, 0) >= 0)
-		out = (char *)xmlStrdup(xmlBufferContent(buf));
-	xmlBufferFree(buf);
-	return out;
-}
-
-/* The <filesystem> element for the share, built as a tree so names are escaped. */
-static char *filesystem_xml(const char *source, enum share_transport transport, bool readonly)
-{
-	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
-	xmlNodePtr fs = xmlNewNode(NULL, (const xmlChar *)"filesystem"), n;
-	char *out;
-
-	xmlDocSetRootElement(doc, fs);
+	if (!devices)
+		devices = xmlNewChild(xmlDocGetRootElement(doc), NULL, (const xmlChar *)"devices", NULL);
+	fs = devices ? xmlNewChild(devices, NULL, (const xmlChar *)"filesystem", NULL) : NULL;
+	if (!fs)
+		return -ENOMEM;
 	xmlNewProp(fs, (const xmlChar *)"type", (const xmlChar *)"mount");
 	xmlNewProp(fs, (const xmlChar *)"accessmode", (const xmlChar *)"passthrough");
 	n = xmlNewChild(fs, NULL, (const xmlChar *)"driver", NULL);
@@ -148,9 +154,7 @@ static char *filesystem_xml(const char *source, enum share_transport transport, 
 	/* libvirt 9 refuses <readonly/> on virtiofs; the tree is read-only anyway */
 	if (readonly && transport == SHARE_9P)
 		xmlNewChild(fs, NULL, (const xmlChar *)"readonly", NULL);
-	out = node_xml(doc, fs);
-	xmlFreeDoc(doc);
-	return out;
+	return 0;
 }
 
 /* What attach added to <memoryBacking>, as recorded in the metadata. */
@@ -213,25 +217,24 @@ static int define(struct session *s, const char *domain)
 	return load_definition(s, domain);
 }
 
-int share_attach(const char *uri, const char *domain, const char *mountpoint,
-		 enum share_transport transport, bool readonly)
+/*
+ * Add the share to the domain of @s. Returns 1 when it was added, 0 when
+ * the domain had it already, -errno after logging.
+ */
+static int attach_session(struct session *s, const char *domain, const char *mountpoint,
+			  enum share_transport transport, bool readonly)
 {
-	struct session s;
-	char source[4096], meta[256];
-	char *fs = NULL;
+	char source[4096], meta[256], uuid[VIR_UUID_STRING_BUFLEN];
 	unsigned memory_added = 0;
 	int ret;
 
-	ret = session_open(&s, uri, domain);
-	if (ret < 0)
-		return ret;
-	if (find_node(s.doc, SHARE_XPATH)) {
+	if (find_node(s->doc, SHARE_XPATH)) {
 		log_info("domain '%s' already has the vpowercap share; nothing to do", domain);
-		goto out;
+		return 0;
 	}
 	if (transport == SHARE_VIRTIOFS) {
-		xmlNodePtr mb_source = find_node(s.doc, "/domain/memoryBacking/source");
-		xmlNodePtr mb_access = find_node(s.doc, "/domain/memoryBacking/access");
+		xmlNodePtr mb_source = find_node(s->doc, "/domain/memoryBacking/source");
+		xmlNodePtr mb_access = find_node(s->doc, "/domain/memoryBacking/access");
 		xmlChar *type = mb_source ? xmlGetProp(mb_source, (const xmlChar *)"type") : NULL;
 		xmlChar *mode = mb_access ? xmlGetProp(mb_access, (const xmlChar *)"mode") : NULL;
 		bool conflict = (type && xmlStrcmp(type, (const xmlChar *)"memfd") &&
@@ -240,66 +243,125 @@ int share_attach(const char *uri, const char *domain, const char *mountpoint,
 
 		xmlFree(type);
 		xmlFree(mode);
-		if (conflict) {
-			ret = log_error(-EINVAL, "domain '%s' has a <memoryBacking> virtiofs cannot use "
-					"(it needs shared memory): change it, or attach with --9p", domain);
-			goto out;
-		}
-		memory_added = add_memory_backing(s.doc);
-		if (memory_added && (ret = define(&s, domain)) < 0)
-			goto out;
+		if (conflict)
+			return log_error(-EINVAL, "domain '%s' has a <memoryBacking> virtiofs cannot use "
+					 "(it needs shared memory): change it, or attach with --9p", domain);
+		memory_added = add_memory_backing(s->doc);
 	}
-	snprintf(source, sizeof(source), "%s/%s", mountpoint, domain);
-	fs = filesystem_xml(source, transport, readonly);
-	if (!fs || virDomainAttachDeviceFlags(s.dom, fs, VIR_DOMAIN_AFFECT_CONFIG) < 0) {
-		ret = log_error(-EIO, "cannot add the share to domain '%s': %s", domain,
-				fs ? virGetLastErrorMessage() : "out of memory");
-		goto out;
-	}
+	/* by UUID: a rename keeps it, and a new domain of the old name gets its own */
+	if (virDomainGetUUIDString(s->dom, uuid) < 0)
+		return log_error(-EIO, "cannot read domain '%s''s UUID: %s", domain, virGetLastErrorMessage());
+	if ((size_t)snprintf(source, sizeof(source), "%s/%s", mountpoint, uuid) >= sizeof(source))
+		return log_error(-ENAMETOOLONG, "domain '%s': the share's path under '%s' is too long",
+				 domain, mountpoint);
+	if (add_filesystem(s->doc, source, transport, readonly) < 0)
+		return log_error(-ENOMEM, "out of memory");
+	/*
+	 * One new definition with the <filesystem> and the <memoryBacking>
+	 * together: libvirt checks it whole, and a refusal leaves the domain
+	 * as it was.
+	 */
+	ret = define(s, domain);
+	if (ret < 0)
+		return log_error(ret, "cannot add the share to domain '%s'", domain);
 	snprintf(meta, sizeof(meta), "<attach transport='%s' memory-backing-added='%u'/>",
 		 transport_names[transport], memory_added);
-	if (virDomainSetMetadata(s.dom, VIR_DOMAIN_METADATA_ELEMENT, meta, META_KEY, META_URI,
+	if (virDomainSetMetadata(s->dom, VIR_DOMAIN_METADATA_ELEMENT, meta, META_KEY, META_URI,
 				 VIR_DOMAIN_AFFECT_CONFIG) < 0)
 		log_warning("domain '%s': cannot record what was added (%s); detach will leave "
 			    "<memoryBacking> alone", domain, virGetLastErrorMessage());
 	log_info("domain '%s': vpowercap share added over %s (source '%s', tag '" SHARE_TAG "')%s; "
 		 "it takes effect at the next start", domain, transport_names[transport], source,
 		 memory_added ? ", with a shared memfd <memoryBacking>" : "");
-out:
-	xmlFree(fs);
+	return 1;
+}
+
+int share_attach(const char *uri, const char *domain, const char *mountpoint,
+		 enum share_transport transport, bool readonly)
+{
+	struct session s;
+	int ret;
+
+	ret = session_open(&s, uri, domain);
+	if (ret < 0)
+		return ret;
+	ret = attach_session(&s, domain, mountpoint, transport, readonly);
 	session_close(&s);
+	return ret < 0 ? ret : 0;
+}
+
+int share_attach_domain(virConnectPtr conn, virDomainPtr dom, const char *mountpoint,
+			enum share_transport transport, bool readonly)
+{
+	const char *name = virDomainGetName(dom);
+	struct session s;
+	int ret;
+
+	if (!name || virDomainRef(dom) < 0)
+		return log_error(-ENOENT, "a domain vanished before its share could be added");
+	ret = session_take(&s, conn, dom, name);
+	if (ret < 0)
+		return ret;
+	ret = attach_session(&s, name, mountpoint, transport, readonly);
+	session_close(&s);
+	return ret;
+}
+
+int share_attach_all(const char *uri, const char *mountpoint, enum share_transport transport,
+		     bool readonly)
+{
+	virConnectPtr conn;
+	virDomainPtr *doms = NULL;
+	int n, ret = 0, added = 0, had = 0, failed = 0;
+
+	virSetErrorFunc(NULL, quiet_libvirt);
+	conn = virConnectOpen(uri);
+	if (!conn)
+		return log_error(-ENOTCONN, "cannot connect to libvirt at '%s': %s", uri, virGetLastErrorMessage());
+	n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
+	if (n < 0) {
+		ret = log_error(-EIO, "cannot list the domains at '%s': %s", uri, virGetLastErrorMessage());
+		goto out;
+	}
+	/* each is reported by attach_session; one that fails does not stop the rest */
+	for (int i = 0; i < n; i++) {
+		int r = share_attach_domain(conn, doms[i], mountpoint, transport, readonly);
+
+		if (r < 0 && !ret)
+			ret = r;
+		failed += r < 0;
+		added += r > 0;
+		had += r == 0;
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	log_info("attach --all: %d domain%s given the share, %d had it already, %d failed", added,
+		 added == 1 ? "" : "s", had, failed);
+out:
+	virConnectClose(conn);
 	return ret;
 }
 
 int share_detach(const char *uri, const char *domain)
 {
 	struct session s;
-	xmlNodePtr node;
-	char *fs = NULL, *meta, *added;
+	char *meta, *added;
 	unsigned memory_added = 0;
 	int ret;
 
 	ret = session_open(&s, uri, domain);
 	if (ret < 0)
 		return ret;
-	node = find_node(s.doc, SHARE_XPATH);
 	meta = virDomainGetMetadata(s.dom, VIR_DOMAIN_METADATA_ELEMENT, META_URI, VIR_DOMAIN_AFFECT_CONFIG);
 	added = meta ? strstr(meta, "memory-backing-added=\"") : NULL;
 	if (added)
 		memory_added = (unsigned)strtoul(added + 22, NULL, 10);
 	free(meta);
-	if (!node) {
+	if (!find_node(s.doc, SHARE_XPATH)) {
 		log_info("domain '%s' has no vpowercap share; nothing to do", domain);
 		goto out;
 	}
-	fs = node_xml(s.doc, node);
-	if (!fs || virDomainDetachDeviceFlags(s.dom, fs, VIR_DOMAIN_AFFECT_CONFIG) < 0) {
-		ret = log_error(-EIO, "cannot remove the share from domain '%s': %s", domain,
-				fs ? virGetLastErrorMessage() : "out of memory");
-		goto out;
-	}
-	if ((ret = load_definition(&s, domain)) < 0)
-		goto out;
+	remove_node(s.doc, SHARE_XPATH);
 	if (memory_added) {
 		xmlNodePtr mb;
 
@@ -310,15 +372,17 @@ int share_detach(const char *uri, const char *domain)
 		mb = find_node(s.doc, "/domain/memoryBacking");
 		if ((memory_added & ADDED_ELEMENT) && mb && !xmlFirstElementChild(mb))
 			remove_node(s.doc, "/domain/memoryBacking");
-		if ((ret = define(&s, domain)) < 0)
-			goto out;
 	}
-	virDomainSetMetadata(s.dom, VIR_DOMAIN_METADATA_ELEMENT, NULL, NULL, META_URI,
-			     VIR_DOMAIN_AFFECT_CONFIG);
+	/* the record goes with what it describes, in the same definition */
+	remove_node(s.doc, "/domain/metadata/*[namespace-uri()='" META_URI "']");
+	ret = define(&s, domain);
+	if (ret < 0) {
+		log_error(ret, "cannot remove the share from domain '%s'", domain);
+		goto out;
+	}
 	log_info("domain '%s': vpowercap share removed%s", domain,
 		 memory_added ? ", with the <memoryBacking> attach added" : "");
 out:
-	xmlFree(fs);
 	session_close(&s);
 	return ret;
 }

@@ -10,4 +10,5 @@ const struct libvirt_module vpowercap_libvirt_module = {
 	.vm_source = &libvirt_vm_source_ops,
 	.attach = share_attach,
 	.detach = share_detach,
+	.attach_all = share_attach_all,
 };

@@ -30,6 +30,8 @@ struct libvirt_module {
 	int (*attach)(const char *uri, const char *domain, const char *mountpoint,
 		      enum share_transport transport, bool readonly);
 	int (*detach)(const char *uri, const char *domain);
+	int (*attach_all)(const char *uri, const char *mountpoint, enum share_transport transport,
+			  bool readonly);
 };
 
 /** The module, loaded on the first call; NULL, after logging why, when it cannot be. */

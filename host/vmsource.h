@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/attach.h"
 #include "host/topology.h"
 
 #define VM_UUID_MAX 48   /* "8-4-4-4-12" hex, or a fallback id */
@@ -62,6 +63,10 @@ struct vm_source_config {
 	/* the host's packages, when it has several (NULL: none read); the
 	 * libvirt source reads its qemu processes' threads below proc_root */
 	const struct topology *topology;
+	/* libvirt source: give domains the share as they are defined, under share_dir */
+	bool auto_attach;
+	enum share_transport auto_attach_transport;
+	const char *share_dir;
 };
 
 struct vm_source;

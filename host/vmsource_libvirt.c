@@ -8,6 +8,8 @@
  * reconnects with a growing delay. On hosts of several packages, where a
  * domain's CPU time was spent is read from its qemu process's threads
  * (host/placement.h), the process found by libvirt's pid file or its UUID.
+ * With auto_attach, a domain libvirt defines anew is given its share
+ * (host/attach.c) at the next tick, not in the event thread.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/proc.h"
+#include "host/attach_i.h"
 #include "host/placement.h"
 #include "host/vmsource_i.h"
 #include "host/vmsource_proc_i.h"
@@ -65,8 +68,15 @@ struct libvirt_source {
 	time_t next_try;           /* monotonic seconds */
 	struct complaint complaint;
 	int procfd;                /* the proc root, -1 when the host is split host-wide */
+	bool auto_attach;
+	enum share_transport auto_attach_transport;
+	const char *share_dir;
 	struct placement placement;
 	struct complaint pid_complaint;
+	/* auto_attach: domains defined since the last tick, by UUID (event thread adds) */
+	pthread_mutex_t defined_lock;
+	char (*defined)[VIR_UUID_STRING_BUFLEN];
+	size_t ndefined, alloc_defined;
 };
 
 static const char *const lifecycle_names[] = {
@@ -182,6 +192,17 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	struct libvirt_source *ls = arg;
 
 	(void)conn;
+	/* noted before the generation moves: whoever sees it move finds the domain queued */
+	if (ls->auto_attach && event == VIR_DOMAIN_EVENT_DEFINED && detail == VIR_DOMAIN_EVENT_DEFINED_ADDED) {
+		pthread_mutex_lock(&ls->defined_lock);
+		if (ALLOC_GROW(ls->defined, ls->ndefined + 1, ls->alloc_defined) == 0 &&
+		    virDomainGetUUIDString(dom, ls->defined[ls->ndefined]) == 0)
+			ls->ndefined++;
+		else
+			log_warning("domain '%s': cannot note it for auto_attach (out of memory); run "
+				    "'vpowercapd attach %s'", virDomainGetName(dom), virDomainGetName(dom));
+		pthread_mutex_unlock(&ls->defined_lock);
+	}
 	__atomic_add_fetch(&ls->generation, 1, __ATOMIC_RELEASE);
 	log_debug("libvirt: domain '%s' %s (detail %d)", virDomainGetName(dom), lifecycle_name(event), detail);
 	return 0;
@@ -269,6 +290,10 @@ static int libvirt_open(struct vm_source *src)
 	}
 	ls->lifecycle_id = -1;
 	ls->backoff_s = BACKOFF_MIN_S;
+	ls->auto_attach = src->cfg.auto_attach && src->cfg.share_dir && src->cfg.share_dir[0];
+	ls->auto_attach_transport = src->cfg.auto_attach_transport;
+	ls->share_dir = src->cfg.share_dir;
+	pthread_mutex_init(&ls->defined_lock, NULL);
 	ls->procfd = -1;
 	if (topology_per_package(src->cfg.topology)) {
 		const char *root = src->cfg.proc_root ? src->cfg.proc_root : "/proc";
@@ -424,6 +449,35 @@ static bool state_is_active(int state)
 	return state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_NOSTATE;
 }
 
+/*
+ * auto_attach: give the domains defined since the last tick their share.
+ * Here rather than in the event thread, whose callbacks must not wait on
+ * libvirt; a domain undefined since is skipped, one with the share
+ * already (defined with it) left alone.
+ */
+static void attach_defined(struct libvirt_source *ls)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	for (;;) {
+		virDomainPtr dom;
+
+		pthread_mutex_lock(&ls->defined_lock);
+		if (!ls->ndefined) {
+			pthread_mutex_unlock(&ls->defined_lock);
+			return;
+		}
+		memcpy(uuid, ls->defined[0], sizeof(uuid));
+		memmove(ls->defined, ls->defined + 1, --ls->ndefined * sizeof(ls->defined[0]));
+		pthread_mutex_unlock(&ls->defined_lock);
+		dom = virDomainLookupByUUIDString(ls->conn, uuid);
+		if (!dom)
+			continue;
+		share_attach_domain(ls->conn, dom, ls->share_dir, ls->auto_attach_transport, false);
+		virDomainFree(dom);
+	}
+}
+
 static int libvirt_list(struct vm_source *src, struct vm_list *out)
 {
 	struct libvirt_source *ls = src->priv;
@@ -436,6 +490,7 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 		connection_lost(ls);
 	if (!connect_now(ls))
 		return -ENOTCONN;
+	attach_defined(ls);
 	/*
 	 * Every domain, active or not, persistent or transient (no filter
 	 * flag: ACTIVE|INACTIVE would mean the same): state and CPU time only,
@@ -507,6 +562,8 @@ static void libvirt_close(struct vm_source *src)
 	/* the last close joins the event thread: no callback of ours runs after */
 	event_loop_put();
 	free(ls->facts);
+	free(ls->defined);
+	pthread_mutex_destroy(&ls->defined_lock);
 	free(ls->uri);
 	placement_release(&ls->placement);
 	if (ls->procfd >= 0)

@@ -69,7 +69,11 @@ struct daemon_config {
 	double idle_watts_per_cpu;
 	double max_watts_per_cpu;
 	char listen[512];      /* prometheus: ADDR:PORT,... */
+	int auto_attach;       /* index in auto_attach_names: 0 off, else a transport */
 };
+
+/* "off", then the transports of enum share_transport, one up */
+static const char *const auto_attach_names[] = { "off", "9p", "virtiofs", NULL };
 
 #define OPTIONS_STRUCT struct daemon_config
 static const struct option_spec daemon_specs[] = {
@@ -86,6 +90,8 @@ static const struct option_spec daemon_specs[] = {
 	OPT_STRING("daemon", "state_dir", 0, state_dir, "DIR", "where counters are saved"),
 	OPT_STRING("daemon", "mountpoint", 0, mountpoint, "DIR",
 		   "where the per-VM powercap trees are mounted (empty: not served)"),
+	OPT_CHOICE("daemon", "auto_attach", 0, auto_attach, auto_attach_names,
+		   "libvirt source: add the share to each domain libvirt defines"),
 	OPT_STRING("daemon", "control_socket", 0, control_socket, "PATH",
 		   "socket on which the libvirt hook announces domains (empty: none)"),
 	OPT_STRING("daemon", "user", 0, user, "NAME", "user to run as once the sensors are open"),
@@ -132,7 +138,7 @@ static const struct daemon_config daemon_defaults = {
 static const struct options_program daemon_program = {
 	.name = "vpowercapd",
 	.synopsis = "[options] [stdout|json|prometheus [options]]\n"
-		    "       vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n"
+		    "       vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n"
 		    "       vpowercapd [options] detach DOMAIN\n"
 		    "       vpowercapd [options] status      the tree server's state\n"
 		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
@@ -179,6 +185,10 @@ static int check_config(const struct daemon_config *cfg)
 	if (cfg->max_watts_per_cpu < cfg->idle_watts_per_cpu)
 		return log_error(-EINVAL, "max_watts_per_cpu (%g) is below idle_watts_per_cpu (%g)",
 				 cfg->max_watts_per_cpu, cfg->idle_watts_per_cpu);
+	if (cfg->auto_attach && cfg->vm_source != VM_SOURCE_LIBVIRT)
+		return log_error(-EINVAL, "auto_attach needs the libvirt VM source");
+	if (cfg->auto_attach && !cfg->mountpoint[0])
+		return log_error(-EINVAL, "auto_attach needs a mountpoint: the shares live there");
 	return 0;
 }
 
@@ -528,7 +538,8 @@ static void daemon_reload(struct daemon *d)
 	    cfg.vm_source != d->cfg.vm_source || strcmp(cfg.libvirt_uri, d->cfg.libvirt_uri) ||
 	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.user, d->cfg.user) ||
 	    strcmp(cfg.reader_group, d->cfg.reader_group) || strcmp(cfg.qemu_users, d->cfg.qemu_users) ||
-	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint))
+	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint) ||
+	    cfg.auto_attach != d->cfg.auto_attach)
 		log_warning("reload: sources, directories and user change only on restart");
 	d->cfg.policy = cfg.policy;
 	memcpy(d->cfg.idle_watts, cfg.idle_watts, sizeof(cfg.idle_watts));
@@ -709,6 +720,9 @@ static int daemon_open(struct daemon *d)
 		.proc_root = d->cfg.proc_root,
 		.qemu_users = d->cfg.qemu_users,
 		.libvirt_uri = d->cfg.libvirt_uri,
+		.auto_attach = d->cfg.auto_attach > 0,
+		.auto_attach_transport = d->cfg.auto_attach == 2 ? SHARE_VIRTIOFS : SHARE_9P,
+		.share_dir = d->cfg.mountpoint,
 	};
 	struct ledger_config lc;
 	int ret;
@@ -786,9 +800,10 @@ static int daemon_open(struct daemon *d)
 static void share_usage(bool attach)
 {
 	if (attach)
-		printf("Usage: vpowercapd [options] attach DOMAIN [--9p | --virtiofs] [--readonly]\n\n"
-		       "Add the share of DOMAIN's powercap tree (MOUNTPOINT/DOMAIN, tag '" SHARE_TAG "')\n"
+		printf("Usage: vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n\n"
+		       "Add the share of DOMAIN's powercap tree (MOUNTPOINT/UUID, tag '" SHARE_TAG "')\n"
 		       "to its persistent definition; the guest sees it from its next start.\n\n"
+		       "  --all         every defined domain that has no share yet\n"
 		       "  --9p          share over 9p (the default)\n"
 		       "  --virtiofs    share over virtiofs (adds a shared memfd memory backing\n"
 		       "                when the domain has none)\n"
@@ -804,37 +819,46 @@ static void share_usage(bool attach)
 		       "The daemon's options (before 'detach'): --libvirt-uri, --config.\n");
 }
 
-/* vpowercapd attach DOMAIN [--9p | --virtiofs] [--readonly], and detach. */
+/* vpowercapd attach DOMAIN|--all [--9p | --virtiofs] [--readonly], and detach. */
 static int run_share_command(const struct daemon_config *cfg, int argc, char **argv, int at)
 {
-	bool attach = !strcmp(argv[at], "attach"), readonly = false;
+	bool attach = !strcmp(argv[at], "attach"), readonly = false, all = false;
+	const char *mountpoint = cfg->mountpoint[0] ? cfg->mountpoint : daemon_defaults.mountpoint;
 	enum share_transport transport = SHARE_9P;
 	const struct libvirt_module *m;
-	const char *domain = NULL;
+	const char *domain = NULL, *transport_flag = NULL;
 
 	for (int i = at + 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			share_usage(attach);
 			return 0;
 		}
-		if (attach && !strcmp(argv[i], "--9p"))
-			transport = SHARE_9P;
-		else if (attach && !strcmp(argv[i], "--virtiofs"))
-			transport = SHARE_VIRTIOFS;
-		else if (attach && !strcmp(argv[i], "--readonly"))
+		if (attach && (!strcmp(argv[i], "--9p") || !strcmp(argv[i], "--virtiofs"))) {
+			/* a share has one transport: the last of two flags winning would hide a mistake */
+			if (transport_flag && strcmp(transport_flag, argv[i]))
+				return log_error(2, "%s: %s and %s cannot both be given: a share has "
+						 "one transport (see --help)", argv[at], transport_flag, argv[i]);
+			transport_flag = argv[i];
+			transport = strcmp(argv[i], "--9p") ? SHARE_VIRTIOFS : SHARE_9P;
+		} else if (attach && !strcmp(argv[i], "--readonly"))
 			readonly = true;
+		else if (attach && !strcmp(argv[i], "--all"))
+			all = true;
 		else if (argv[i][0] != '-' && !domain)
 			domain = argv[i];
 		else
 			return log_error(2, "%s: unexpected argument '%s' (see --help)", argv[at], argv[i]);
 	}
-	if (!domain)
-		return log_error(2, "%s: name the domain (see --help)", argv[at]);
+	if (all && domain)
+		return log_error(2, "%s: a domain and --all cannot both be given (see --help)", argv[at]);
+	if (!domain && !all)
+		return log_error(2, "%s: name the domain%s (see --help)", argv[at], attach ? ", or --all" : "");
 	if (!(m = libvirt_module()))
 		return 1;
+	if (all)
+		return m->attach_all(cfg->libvirt_uri, mountpoint, transport, readonly) < 0;
 	if (attach)
-		return m->attach(cfg->libvirt_uri, domain, cfg->mountpoint[0] ? cfg->mountpoint
-						   : daemon_defaults.mountpoint, transport, readonly) < 0;
+		return m->attach(cfg->libvirt_uri, domain, mountpoint, transport, readonly) < 0;
 	return m->detach(cfg->libvirt_uri, domain) < 0;
 }
 

@@ -136,6 +136,8 @@ static void test_zones_and_values(void **state)
 		assert_non_null(lv);
 		assert_non_null(vm);
 		assert_string_equal(vm->uuid, h->vms.vms[i].uuid);
+		/* its directory is its UUID's, the same VM as its name's link */
+		assert_ptr_equal(tree_find_vm_dir(s, h->vms.vms[i].uuid, strlen(h->vms.vms[i].uuid)), vm);
 		for (size_t z = 0; z < 3; z++) {
 			uint64_t energy = lv->shares[z].energy_uj, range = h->zones[z].max_energy_range_uj;
 

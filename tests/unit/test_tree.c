@@ -324,6 +324,51 @@ static void test_find_vm(void **state)
 	tree_snapshot_free(s);
 }
 
+/* Directories by UUID: found by it, in an order of their own, made usable names. */
+static void test_find_vm_dir(void **state)
+{
+	static const char *const vms[][2] = {
+		/* names and UUIDs in opposite orders, so one sort cannot serve both */
+		{ "a-web", "ccc00000-0000-4000-8000-000000000003" },
+		{ "b-db", "bbb00000-0000-4000-8000-000000000002" },
+		{ "c-mail", "aaa00000-0000-4000-8000-000000000001" },
+		/* a fallback id (proc source) with a '/' still makes one path component */
+		{ "d-odd", "pid/42" },
+		/* an empty one, from a feed, as an empty name: its short field read no further */
+		{ "e-none", "" },
+	};
+	struct tree_snapshot *s = tree_snapshot_new(0, sizeof(vms) / sizeof(vms[0]));
+	const struct tree_vm *vm;
+
+	(void)state;
+	assert_non_null(s);
+	for (size_t i = 0; i < sizeof(vms) / sizeof(vms[0]); i++)
+		assert_non_null(tree_snapshot_add_vm(s, vms[i][0], vms[i][1]));
+	tree_snapshot_finish(s);
+	assert_string_equal(tree_find_vm(s, "e-none", 6)->uuid_dir, "vm");
+
+	vm = tree_find_vm_dir(s, "aaa00000-0000-4000-8000-000000000001", 36);
+	assert_non_null(vm);
+	assert_string_equal(vm->dir, "c-mail");
+	vm = tree_find_vm_dir(s, "ccc00000-0000-4000-8000-000000000003/intel-rapl", 36);
+	assert_non_null(vm);
+	assert_string_equal(vm->dir, "a-web");
+	assert_string_equal(tree_find_vm_dir(s, "bbb00000-0000-4000-8000-000000000002", 36)->dir, "b-db");
+	vm = tree_find_vm_dir(s, "pid_42", 6);
+	assert_non_null(vm);
+	assert_string_equal(vm->uuid, "pid/42");   /* the key stays as it was */
+	assert_string_equal(vm->uuid_dir, "pid_42");
+	/* a name is not a directory, nor a UUID a link */
+	assert_null(tree_find_vm_dir(s, "a-web", 5));
+	assert_null(tree_find_vm(s, "aaa00000-0000-4000-8000-000000000001", 36));
+	assert_null(tree_find_vm_dir(s, "aaa00000", 8));
+	/* each VM's link and directory name the same VM */
+	for (size_t i = 0; i < s->nvms; i++)
+		assert_ptr_equal(tree_find_vm_dir(s, s->vms[i].uuid_dir, strlen(s->vms[i].uuid_dir)),
+				 tree_find_vm(s, s->vms[i].dir, strlen(s->vms[i].dir)));
+	tree_snapshot_free(s);
+}
+
 static void test_publisher_starts_empty(void **state)
 {
 	struct publisher p;
@@ -352,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_triplicate_names),
 		cmocka_unit_test(test_duplicate_long_names),
 		cmocka_unit_test(test_find_vm),
+		cmocka_unit_test(test_find_vm_dir),
 		cmocka_unit_test(test_publisher_starts_empty),
 	};
 

@@ -15,6 +15,7 @@
 
 #include "common/proc.h"
 #include "host/vmsource_i.h"
+#include "tests/lib/libvirt_events.h"
 #include "tests/lib/fixture.h"
 
 #define TEST_URI "test:///default"
@@ -34,19 +35,6 @@ static const char transient_xml[] =
 	"<domain type='test'><name>t-transient</name>"
 	"<uuid>0401BBBB-0000-4000-8000-00000000000B</uuid>"
 	"<memory>1024</memory><vcpu>3</vcpu><os><type>hvm</type></os></domain>";
-
-/* Wait up to 5 s for @src's generation to move on from @from. */
-static bool generation_moves(const struct vm_source *src, unsigned long from)
-{
-	const struct timespec step = { 0, 10 * 1000 * 1000 };
-
-	for (int i = 0; i < 500; i++) {
-		if (libvirt_source_generation(src) != from)
-			return true;
-		nanosleep(&step, NULL);
-	}
-	return false;
-}
 
 static const struct vm_info *find_vm(const struct vm_list *l, const char *name)
 {
@@ -153,7 +141,7 @@ static void test_lifecycle(void **state)
 	gen = libvirt_source_generation(src);
 	defined = virDomainDefineXML(conn, persistent_xml);
 	assert_non_null(defined);
-	assert_true(generation_moves(src, gen));
+	assert_true(libvirt_generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
 	assert_int_equal(vms.n, 2);
 	vm = find_vm(&vms, "t-defined");
@@ -167,7 +155,7 @@ static void test_lifecycle(void **state)
 	gen = libvirt_source_generation(src);
 	transient = virDomainCreateXML(conn, transient_xml, 0);
 	assert_non_null(transient);
-	assert_true(generation_moves(src, gen));
+	assert_true(libvirt_generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
 	assert_int_equal(vms.n, 3);
 	vm = find_vm(&vms, "t-transient");
@@ -181,7 +169,7 @@ static void test_lifecycle(void **state)
 	/* paused: the process is there, so it still counts as running */
 	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainSuspend(transient), 0);
-	assert_true(generation_moves(src, gen));
+	assert_true(libvirt_generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
 	vm = find_vm(&vms, "t-transient");
 	assert_non_null(vm);
@@ -189,7 +177,7 @@ static void test_lifecycle(void **state)
 
 	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainCreate(defined), 0);
-	assert_true(generation_moves(src, gen));
+	assert_true(libvirt_generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
 	vm = find_vm(&vms, "t-defined");
 	assert_non_null(vm);
@@ -199,7 +187,7 @@ static void test_lifecycle(void **state)
 	/* a transient domain that stops is gone */
 	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainDestroy(transient), 0);
-	assert_true(generation_moves(src, gen));
+	assert_true(libvirt_generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
 	assert_int_equal(vms.n, 2);
 	assert_null(find_vm(&vms, "t-transient"));
@@ -207,7 +195,7 @@ static void test_lifecycle(void **state)
 	/* undefined while running: it stays, now transient */
 	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainUndefine(defined), 0);
-	assert_true(generation_moves(src, gen));
+	assert_true(libvirt_generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
 	vm = find_vm(&vms, "t-defined");
 	assert_non_null(vm);
@@ -216,7 +204,7 @@ static void test_lifecycle(void **state)
 
 	gen = libvirt_source_generation(src);
 	assert_int_equal(virDomainDestroy(defined), 0);
-	assert_true(generation_moves(src, gen));
+	assert_true(libvirt_generation_moves(src, gen));
 	assert_int_equal(vm_source_list(src, &vms), 0);
 	assert_int_equal(vms.n, 1);
 	assert_string_equal(vms.vms[0].name, "test");
@@ -252,7 +240,7 @@ static void test_two_sources(void **state)
 	gen = libvirt_source_generation(b);
 	dom = virDomainCreateXML(conn, transient_xml, 0);
 	assert_non_null(dom);
-	assert_true(generation_moves(b, gen));
+	assert_true(libvirt_generation_moves(b, gen));
 	assert_int_equal(vm_source_list(b, &vms), 0);
 	assert_int_equal(vms.n, 2);
 	assert_int_equal(virDomainDestroy(dom), 0);
