@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "common/prometheus_text.h"
 #include "common/publish.h"
+#include "common/web_config.h"
 
 /*
  * Limits. Together they bound what slow or hostile clients can hold:
@@ -101,7 +102,8 @@ struct prometheus {
 	unsigned long scrapes;         /* atomic */
 	struct MHD_Daemon *mhd[LISTEN_MAX];
 	size_t nmhd;
-	struct MHD_Response *index, *not_found, *not_allowed;
+	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized;
+	struct web_config web;         /* TLS and basic auth, from --web-config */
 	pthread_mutex_t conns_lock;
 	pthread_cond_t wake;           /* the reaper's sleep, cut short to stop */
 	struct http_conn conns;        /* list head */
@@ -180,6 +182,22 @@ static void conn_enter(struct prometheus *p, struct MHD_Connection *conn, enum h
 	pthread_mutex_unlock(&p->conns_lock);
 }
 
+/* Whether @conn's request carries the name and password of a configured user. */
+static bool authorized(struct prometheus *p, struct MHD_Connection *conn)
+{
+	char *password = NULL;
+	char *user = MHD_basic_auth_get_username_password(conn, &password);
+	bool ok = user && password && web_config_check(&p->web, user, password);
+
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		MHD_free(password);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
@@ -194,6 +212,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	/* The request line and headers are in: no longer a connection to drop. */
 	if (!*req_cls)
 		conn_enter(p, conn, CONN_BUSY);
+	if (p->web.nusers && !*req_cls && !authorized(p, conn))
+		return MHD_queue_basic_auth_fail_response(conn, "vpowercap", p->unauthorized);
 	/* Refused at once; libmicrohttpd then closes rather than read a body. */
 	if (!metrics && !index)
 		return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, p->not_found);
@@ -450,7 +470,7 @@ static int listen_on(struct prometheus *p, const char *text)
 
 	p->mhd[p->nmhd] = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (p->web.tls_cert ? MHD_USE_TLS : 0),
 		0, NULL, NULL, on_request, p,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
@@ -460,13 +480,19 @@ static int listen_on(struct prometheus *p, const char *text)
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, p,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, p,
+		/* The options' list ends at the first MHD_OPTION_END: without TLS, here. */
+		p->web.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, p->web.tls_cert,
+		MHD_OPTION_HTTPS_MEM_KEY, p->web.tls_key,
 		MHD_OPTION_END);
 	if (!p->mhd[p->nmhd]) {
 		close(fd);
-		return log_error(-EIO, "prometheus: cannot start the HTTP server on '%s'", where);
+		return log_error(-EIO, "prometheus: cannot start the HTTP%s server on '%s'%s",
+				 p->web.tls_cert ? "S" : "", where,
+				 p->web.tls_cert ? " (do the TLS key and certificate match? run with -v for the reason)" : "");
 	}
 	p->nmhd++;
-	log_info("prometheus: serving http://%s/metrics", where);
+	log_info("prometheus: serving http%s://%s/metrics%s", p->web.tls_cert ? "s" : "", where,
+		 p->web.nusers ? " (basic auth)" : "");
 	return 0;
 }
 
@@ -542,11 +568,14 @@ static void prometheus_close(struct exporter *e)
 		MHD_destroy_response(p->not_found);
 	if (p->not_allowed)
 		MHD_destroy_response(p->not_allowed);
+	if (p->unauthorized)
+		MHD_destroy_response(p->unauthorized);
 	/* The servers are stopped: no scrape holds anything now. */
 	if (p->publishing)
 		publisher_release(&p->reports);
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->conns_lock);
+	web_config_release(&p->web);
 	free(p);
 	e->priv = NULL;
 }
@@ -572,6 +601,11 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	pthread_condattr_destroy(&ca);
 	p->conns.next = p->conns.prev = &p->conns;
 	e->priv = p;
+	if (cfg->web_config && cfg->web_config[0]) {
+		ret = web_config_load(&p->web, cfg->web_config);
+		if (ret < 0)
+			goto fail;
+	}
 
 	/* Until the first report, a scrape gets the build and a zero count. */
 	first = calloc(1, sizeof(*first));
@@ -587,7 +621,8 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	p->index = static_response(index_html, "text/html; charset=utf-8");
 	p->not_found = static_response("not found: metrics are at /metrics\n", "text/plain; charset=utf-8");
 	p->not_allowed = static_response("method not allowed: use GET or HEAD\n", "text/plain; charset=utf-8");
-	if (!p->index || !p->not_found || !p->not_allowed ||
+	p->unauthorized = static_response("unauthorized\n", "text/plain; charset=utf-8");
+	if (!p->index || !p->not_found || !p->not_allowed || !p->unauthorized ||
 	    MHD_add_response_header(p->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) {
 		ret = log_error(-ENOMEM, "prometheus: out of memory");
 		goto fail;

@@ -69,6 +69,7 @@ struct daemon_config {
 	double idle_watts_per_cpu;
 	double max_watts_per_cpu;
 	char listen[512];      /* prometheus: ADDR:PORT,... */
+	char web_config[PATH_MAX]; /* prometheus: TLS and basic auth; empty: none */
 };
 
 #define OPTIONS_STRUCT struct daemon_config
@@ -102,7 +103,7 @@ static const struct option_spec daemon_specs[] = {
 	OPT_OUTPUT_TIMEOUT(timeout, "exporter: "),
 	OPT_OUTPUT_FILE(file),
 	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
-	OPT_PROMETHEUS(listen),
+	OPT_PROMETHEUS(listen, web_config),
 };
 #undef OPTIONS_STRUCT
 
@@ -770,7 +771,8 @@ static int daemon_open(struct daemon *d)
 	}
 	/* Opened as root, like a log: its file may live where only root writes. */
 	if (d->cfg.exporter >= 0) {
-		struct exporter_config ec = { .file = d->cfg.file, .listen = d->cfg.listen };
+		struct exporter_config ec = { .file = d->cfg.file, .listen = d->cfg.listen,
+					      .web_config = d->cfg.web_config };
 
 		d->exporter = exporter_open(d->cfg.exporter, &ec);
 		if (!d->exporter)

@@ -37,13 +37,13 @@ start_exporter() {
 	EXPORTER_PID=$!
 	PIDS+=("$EXPORTER_PID")
 	for _ in $(seq 200); do
-		[ "$(grep -c 'serving http://' "$log")" -ge "$n" ] && break
+		[ "$(grep -c 'serving https\?://' "$log")" -ge "$n" ] && break
 		kill -0 "$EXPORTER_PID" 2>/dev/null || { cat "$log"; fail "$1 exited before serving"; }
 		sleep 0.05
 	done
-	[ "$(grep -c 'serving http://' "$log")" -ge "$n" ] || { cat "$log"; fail "$1 did not start serving"; }
-	PORT4=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
-	PORT6=$(sed -n 's|.*serving http://\[::1\]:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
+	[ "$(grep -c 'serving https\?://' "$log")" -ge "$n" ] || { cat "$log"; fail "$1 did not start serving"; }
+	PORT4=$(sed -n 's|.*serving https\?://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
+	PORT6=$(sed -n 's|.*serving https\?://\[::1\]:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
 }
 
 # stop_exporter PID LOG: SIGTERM, and the program must exit 0 (under the
