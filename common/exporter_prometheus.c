@@ -102,7 +102,7 @@ struct prometheus {
 	unsigned long scrapes;         /* atomic */
 	struct MHD_Daemon *mhd[LISTEN_MAX];
 	size_t nmhd;
-	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized;
+	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized, *busy;
 	struct web_config web;         /* TLS and basic auth, from --web-config */
 	pthread_mutex_t conns_lock;
 	pthread_cond_t wake;           /* the reaper's sleep, cut short to stop */
@@ -183,11 +183,11 @@ static void conn_enter(struct prometheus *p, struct MHD_Connection *conn, enum h
 }
 
 /* Whether @conn's request carries the name and password of a configured user. */
-static bool authorized(struct prometheus *p, struct MHD_Connection *conn)
+static enum web_auth authorized(struct prometheus *p, struct MHD_Connection *conn)
 {
 	char *password = NULL;
 	char *user = MHD_basic_auth_get_username_password(conn, &password);
-	bool ok = user && password && web_config_check(&p->web, user, password);
+	enum web_auth ok = user && password ? web_config_check(&p->web, user, password) : WEB_AUTH_DENIED;
 
 	if (password) {
 		explicit_bzero(password, strlen(password));
@@ -212,8 +212,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	/* The request line and headers are in: no longer a connection to drop. */
 	if (!*req_cls)
 		conn_enter(p, conn, CONN_BUSY);
-	if (p->web.nusers && !*req_cls && !authorized(p, conn))
-		return MHD_queue_basic_auth_fail_response(conn, "vpowercap", p->unauthorized);
+	if (p->web.nusers && !*req_cls) {
+		switch (authorized(p, conn)) {
+		case WEB_AUTH_OK:
+			break;
+		case WEB_AUTH_BUSY:
+			return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, p->busy);
+		case WEB_AUTH_DENIED:
+			/*
+			 * The challenge is a header of the shared response, set once:
+			 * MHD_queue_basic_auth_fail_response() would add one to it
+			 * at each call, from every thread.
+			 */
+			return MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, p->unauthorized);
+		}
+	}
 	/* Refused at once; libmicrohttpd then closes rather than read a body. */
 	if (!metrics && !index)
 		return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, p->not_found);
@@ -570,6 +583,8 @@ static void prometheus_close(struct exporter *e)
 		MHD_destroy_response(p->not_allowed);
 	if (p->unauthorized)
 		MHD_destroy_response(p->unauthorized);
+	if (p->busy)
+		MHD_destroy_response(p->busy);
 	/* The servers are stopped: no scrape holds anything now. */
 	if (p->publishing)
 		publisher_release(&p->reports);
@@ -622,7 +637,11 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	p->not_found = static_response("not found: metrics are at /metrics\n", "text/plain; charset=utf-8");
 	p->not_allowed = static_response("method not allowed: use GET or HEAD\n", "text/plain; charset=utf-8");
 	p->unauthorized = static_response("unauthorized\n", "text/plain; charset=utf-8");
-	if (!p->index || !p->not_found || !p->not_allowed || !p->unauthorized ||
+	p->busy = static_response("busy checking another password: try again\n", "text/plain; charset=utf-8");
+	if (!p->index || !p->not_found || !p->not_allowed || !p->unauthorized || !p->busy ||
+	    MHD_add_response_header(p->busy, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES ||
+	    MHD_add_response_header(p->unauthorized, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				    "Basic realm=\"vpowercap\", charset=\"UTF-8\"") != MHD_YES ||
 	    MHD_add_response_header(p->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) {
 		ret = log_error(-ENOMEM, "prometheus: out of memory");
 		goto fail;

@@ -18,6 +18,8 @@
 
 enum web_section { SECTION_NONE, SECTION_TLS, SECTION_USERS };
 
+static void forget(char **secret);
+
 /* Read a PEM file named by @name (relative to @config's folder) whole. */
 static int read_pem(const char *config, const char *name, char **out, char *why, size_t whylen)
 {
@@ -96,6 +98,7 @@ static int add_user(struct web_config *wc, const char *name, const char *hash, c
 		return -ENOMEM;
 	}
 	wc->users = grown;
+	grown[wc->nusers].accepted = NULL;
 	grown[wc->nusers].name = strdup(name);
 	grown[wc->nusers].hash = strdup(hash);
 	if (!grown[wc->nusers].name || !grown[wc->nusers].hash) {
@@ -136,9 +139,14 @@ int web_config_load(struct web_config *wc, const char *path)
 	FILE *f;
 
 	memset(wc, 0, sizeof(*wc));
+	pthread_mutex_init(&wc->lock, NULL);
+	pthread_mutex_init(&wc->crypt_lock, NULL);
 	f = fopen(path, "re");
-	if (!f)
-		return log_error(-EINVAL, "web config '%s': %s", path, strerror(errno));
+	if (!f) {
+		ret = -errno;
+		web_config_release(wc);
+		return log_error(-EINVAL, "web config '%s': %s", path, strerror(-ret));
+	}
 	while (ret == 0 && getline(&buf, &bufsize, f) >= 0) {
 		char *s = trim(buf), *eq;
 
@@ -195,36 +203,67 @@ void web_config_release(struct web_config *wc)
 	for (size_t i = 0; i < wc->nusers; i++) {
 		free(wc->users[i].name);
 		free(wc->users[i].hash);
+		forget(&wc->users[i].accepted);
 	}
 	free(wc->users);
+	pthread_mutex_destroy(&wc->lock);
+	pthread_mutex_destroy(&wc->crypt_lock);
 	memset(wc, 0, sizeof(*wc));
 }
 
-bool web_config_check(const struct web_config *wc, const char *user, const char *password)
+/* @a equals @b, in a time that depends on their lengths only. */
+static bool same_secret(const char *a, const char *b)
 {
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = la != lb;
+
+	for (size_t i = 0; i < la && i < lb; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+static void forget(char **secret)
+{
+	if (*secret) {
+		explicit_bzero(*secret, strlen(*secret));
+		free(*secret);
+		*secret = NULL;
+	}
+}
+
+enum web_auth web_config_check(struct web_config *wc, const char *user, const char *password)
+{
+	struct web_user *u = NULL;
 	struct crypt_data *data;
-	const char *hash = NULL, *out;
+	const char *out;
 	bool ok;
 
-	for (size_t i = 0; i < wc->nusers && !hash; i++)
+	for (size_t i = 0; i < wc->nusers && !u; i++)
 		if (!strcmp(wc->users[i].name, user))
-			hash = wc->users[i].hash;
-	if (!hash)
-		return false;
+			u = &wc->users[i];
+	if (!u)
+		return WEB_AUTH_DENIED;
+	pthread_mutex_lock(&wc->lock);
+	ok = u->accepted && same_secret(u->accepted, password);
+	pthread_mutex_unlock(&wc->lock);
+	if (ok)
+		return WEB_AUTH_OK;
+	if (pthread_mutex_trylock(&wc->crypt_lock))
+		return WEB_AUTH_BUSY;
 	data = calloc(1, sizeof(*data));
-	if (!data)
-		return false;
-	out = crypt_r(password, hash, data);
-	/* A failed crypt_r returns "*0" or "*1", never a valid hash. */
-	ok = out && out[0] == '$' && strlen(out) == strlen(hash);
-	if (ok) {
-		unsigned char diff = 0;
-
-		for (size_t i = 0; hash[i]; i++)
-			diff |= (unsigned char)(out[i] ^ hash[i]);
-		ok = diff == 0;
+	out = data ? crypt_r(password, u->hash, data) : NULL;
+	/* A failed crypt_r returns "*0" or "*1", never a hash. */
+	ok = out && out[0] == '$' && same_secret(out, u->hash);
+	if (data) {
+		explicit_bzero(data, sizeof(*data));
+		free(data);
 	}
-	explicit_bzero(data, sizeof(*data));
-	free(data);
-	return ok;
+	pthread_mutex_unlock(&wc->crypt_lock);
+	if (!ok)
+		return WEB_AUTH_DENIED;
+	pthread_mutex_lock(&wc->lock);
+	forget(&u->accepted);
+	u->accepted = strdup(password);
+	pthread_mutex_unlock(&wc->lock);
+	return WEB_AUTH_OK;
 }

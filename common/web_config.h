@@ -7,12 +7,14 @@
 #ifndef VPOWERCAP_WEB_CONFIG_H
 #define VPOWERCAP_WEB_CONFIG_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 struct web_user {
 	char *name;
-	char *hash;  /* crypt(3): bcrypt "$2b$", sha512-crypt "$6$", yescrypt "$y$" */
+	char *hash;      /* crypt(3): bcrypt "$2b$", sha512-crypt "$6$", yescrypt "$y$" */
+	char *accepted;  /* the last password that matched hash, under lock; or NULL */
 };
 
 struct web_config {
@@ -20,7 +22,11 @@ struct web_config {
 	char *tls_key;       /* PEM, read from key_file */
 	struct web_user *users;
 	size_t nusers;       /* 0: no authentication */
+	pthread_mutex_t lock;       /* the users' accepted passwords */
+	pthread_mutex_t crypt_lock; /* one crypt(3) at a time */
 };
+
+enum web_auth { WEB_AUTH_OK, WEB_AUTH_DENIED, WEB_AUTH_BUSY };
 
 /**
  * Load @path into @wc (zeroed first). The file:
@@ -41,9 +47,13 @@ int web_config_load(struct web_config *wc, const char *path);
 void web_config_release(struct web_config *wc);
 
 /**
- * Whether @user with @password is one of @wc's users, checked with
- * crypt(3). Costs what the hash costs (bcrypt: tens of milliseconds).
+ * Whether @user with @password is one of @wc's users. The password a user
+ * was last accepted with is remembered and compared at once; another is
+ * checked with crypt(3), which costs what the hash costs (bcrypt at cost
+ * 10: tens of milliseconds), one check at a time: WEB_AUTH_BUSY while
+ * another thread checks one, so that a flood of wrong passwords holds at
+ * most one thread. Thread-safe.
  */
-bool web_config_check(const struct web_config *wc, const char *user, const char *password);
+enum web_auth web_config_check(struct web_config *wc, const char *user, const char *password);
 
 #endif
