@@ -6,6 +6,7 @@
 #include <crypt.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,21 @@ static char *trim(char *s)
 	return s;
 }
 
+/*
+ * Whether @hash is a whole hash, not only its method and salt (which
+ * crypt_checksalt() takes, and which no password would ever match): what
+ * crypt(3) makes with it as setting is as long as it is.
+ */
+static bool whole_hash(const char *hash)
+{
+	struct crypt_data *data = calloc(1, sizeof(*data));
+	const char *out = data ? crypt_r("", hash, data) : NULL;
+	bool ok = out && out[0] == '$' && strlen(out) == strlen(hash);
+
+	free(data);
+	return ok;
+}
+
 static int add_user(struct web_config *wc, const char *name, const char *hash, char *why, size_t whylen)
 {
 	struct web_user *grown;
@@ -83,7 +99,7 @@ static int add_user(struct web_config *wc, const char *name, const char *hash, c
 			snprintf(why, whylen, "user '%s' given twice", name);
 			return -EINVAL;
 		}
-	if (crypt_checksalt(hash) != CRYPT_SALT_OK || hash[0] != '$') {
+	if (crypt_checksalt(hash) != CRYPT_SALT_OK || hash[0] != '$' || !whole_hash(hash)) {
 		snprintf(why, whylen, "user '%s': not a password hash this system's crypt(3) accepts "
 			 "(bcrypt '$2b$', sha512-crypt '$6$', yescrypt '$y$'; e.g. from mkpasswd -m bcrypt)", name);
 		return -EINVAL;
