@@ -252,15 +252,19 @@ enum web_auth web_config_check(struct web_config *wc, const char *user, const ch
 	struct web_user *u = NULL;
 	struct crypt_data *data;
 	const char *out;
-	bool ok;
+	bool ok = false, known;
 
 	for (size_t i = 0; i < wc->nusers && !u; i++)
 		if (!strcmp(wc->users[i].name, user))
 			u = &wc->users[i];
+	/* An unknown name costs a check too, so that timing tells no names. */
+	known = u != NULL;
+	if (!known && wc->nusers)
+		u = &wc->users[0];
 	if (!u)
 		return WEB_AUTH_DENIED;
 	pthread_mutex_lock(&wc->lock);
-	ok = u->accepted && same_secret(u->accepted, password);
+	ok = known && u->accepted && same_secret(u->accepted, password);
 	pthread_mutex_unlock(&wc->lock);
 	if (ok)
 		return WEB_AUTH_OK;
@@ -275,7 +279,7 @@ enum web_auth web_config_check(struct web_config *wc, const char *user, const ch
 		free(data);
 	}
 	pthread_mutex_unlock(&wc->crypt_lock);
-	if (!ok)
+	if (!ok || !known)
 		return WEB_AUTH_DENIED;
 	pthread_mutex_lock(&wc->lock);
 	forget(&u->accepted);
