@@ -27,6 +27,7 @@ int exporter_kind_of(const char *name);
 struct exporter_config {
 	const char *file;  /* json: append here instead of standard output */
 	const char *listen; /* prometheus: "ADDR:PORT,[ADDR6]:PORT", port 0 picks one */
+	const char *web_config; /* prometheus: TLS and basic auth (common/web_config.h); NULL or "": none */
 };
 
 struct exporter;

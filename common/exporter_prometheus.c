@@ -30,18 +30,26 @@
 #include "common/log.h"
 #include "common/prometheus_text.h"
 #include "common/publish.h"
+#include "common/web_config.h"
 
 /*
- * Limits, per listen address. Together they bound what slow or hostile
- * clients can hold: connections, memory per connection, and time.
+ * Limits. Together they bound what slow or hostile clients can hold:
+ * connections, memory per connection, and time. A client address has no
+ * limit of its own: an attacker on the same host shares 127.0.0.1 (or any
+ * 127.0.0.0/8 address) with a local scraper, so such a limit would lock the
+ * scraper out. Instead, past HTTP_CONNECTIONS the connections that wait
+ * for a request, oldest first, make room for the new one (conn_evict()):
+ * a scraper that sends its request promptly is served, however many idle
+ * connections others hold.
  */
 #define HTTP_THREADS 4              /* scrapes served in parallel */
-#define HTTP_CONNECTIONS 256        /* open connections in all */
-#define HTTP_CONNECTIONS_PER_IP 32  /* from any one client address */
-#define HTTP_IDLE_TIMEOUT_S 10      /* a connection silent this long is closed */
-#define HTTP_DEADLINE_S 10          /* a request must arrive and be answered within this */
+#define HTTP_CONNECTIONS 256        /* open connections in all, past which idle ones are dropped */
+#define HTTP_CONNECTIONS_MAX 512    /* per listen address, closing ones included: accepted no further */
+#define HTTP_REQUEST_TIMEOUT_S 2    /* a new connection's request line and headers arrive within this */
+#define HTTP_KEEPALIVE_S 30         /* a kept-alive connection's next request arrives within this */
+#define HTTP_DEADLINE_S 10          /* a request is answered within this */
 #define HTTP_MEMORY (32 * 1024)     /* per connection: request line and headers */
-#define HTTP_BACKLOG 128
+#define HTTP_BACKLOG 4096         /* what the kernel allows (somaxconn) at most */
 #define LISTEN_MAX 16
 #define REAPER_PERIOD_MS 250
 
@@ -73,12 +81,19 @@ static void snapshot_free(struct published *pub)
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
-/* A client connection, tracked to enforce HTTP_DEADLINE_S. */
+/*
+ * A client connection, tracked to enforce the timeouts and the cap. Its
+ * state says which timeout runs: a new connection waits for its first
+ * request, a kept-alive one for its next, a busy one is being answered.
+ */
+enum http_conn_state { CONN_NEW, CONN_KEPT_ALIVE, CONN_BUSY };
+
 struct http_conn {
-	struct http_conn *prev, *next;
+	struct http_conn *prev, *next;  /* newest first */
 	int fd;
-	uint64_t since_ns;   /* opened, or its previous request answered */
-	bool cut;
+	enum http_conn_state state;
+	uint64_t since_ns;   /* entered its state */
+	bool cut;            /* shut down, waiting for the server to close it */
 };
 
 struct prometheus {
@@ -87,10 +102,13 @@ struct prometheus {
 	unsigned long scrapes;         /* atomic */
 	struct MHD_Daemon *mhd[LISTEN_MAX];
 	size_t nmhd;
-	struct MHD_Response *index, *not_found, *not_allowed;
+	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized, *busy;
+	struct web_config web;         /* TLS and basic auth, from --web-config */
 	pthread_mutex_t conns_lock;
 	pthread_cond_t wake;           /* the reaper's sleep, cut short to stop */
 	struct http_conn conns;        /* list head */
+	unsigned int nlive;            /* tracked and not cut */
+	unsigned long evicted;         /* dropped to make room, for the log */
 	pthread_t reaper;
 	bool reaper_started, stopping;
 	struct complaint render_complaint;
@@ -148,6 +166,38 @@ static enum MHD_Result serve_metrics(struct prometheus *p, struct MHD_Connection
 	return ret;
 }
 
+/* Move @conn's tracking to @state, its timeout starting now. */
+static void conn_enter(struct prometheus *p, struct MHD_Connection *conn, enum http_conn_state state)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_conn *c;
+
+	if (!ci || !(c = ci->socket_context))
+		return;
+	pthread_mutex_lock(&p->conns_lock);
+	if (c->state != state) {
+		c->state = state;
+		c->since_ns = clock_mono_ns();
+	}
+	pthread_mutex_unlock(&p->conns_lock);
+}
+
+/* Whether @conn's request carries the name and password of a configured user. */
+static enum web_auth authorized(struct prometheus *p, struct MHD_Connection *conn)
+{
+	char *password = NULL;
+	char *user = MHD_basic_auth_get_username_password(conn, &password);
+	enum web_auth ok = user && password ? web_config_check(&p->web, user, password) : WEB_AUTH_DENIED;
+
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		MHD_free(password);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
@@ -159,6 +209,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	(void)upload_data;
+	/* The request line and headers are in: no longer a connection to drop. */
+	if (!*req_cls)
+		conn_enter(p, conn, CONN_BUSY);
+	if (p->web.nusers && !*req_cls) {
+		switch (authorized(p, conn)) {
+		case WEB_AUTH_OK:
+			break;
+		case WEB_AUTH_BUSY:
+			return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, p->busy);
+		case WEB_AUTH_DENIED:
+			/*
+			 * The challenge is a header of the shared response, set once:
+			 * MHD_queue_basic_auth_fail_response() would add one to it
+			 * at each call, from every thread.
+			 */
+			return MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, p->unauthorized);
+		}
+	}
 	/* Refused at once; libmicrohttpd then closes rather than read a body. */
 	if (!metrics && !index)
 		return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, p->not_found);
@@ -182,6 +250,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return serve_metrics(p, conn);
 }
 
+/*
+ * Shut down @c; the server sees the end of the stream and closes it. A
+ * connection is unlinked, under conns_lock (held here), before its
+ * descriptor is closed, so this never touches a descriptor that was reused.
+ */
+static void conn_cut(struct prometheus *p, struct http_conn *c)
+{
+	shutdown(c->fd, SHUT_RDWR);
+	c->cut = true;
+	p->nlive--;
+}
+
+/*
+ * Past HTTP_CONNECTIONS, drop connections that wait for a request down to
+ * the cap: new ones that never sent one first, then kept-alive ones (a
+ * scraper between scrapes), oldest first in each; the newest (a scraper
+ * just connected) goes last. Connections being answered are left to their
+ * deadline. Called with conns_lock held.
+ */
+static void conn_evict(struct prometheus *p)
+{
+	static const enum http_conn_state order[] = { CONN_NEW, CONN_KEPT_ALIVE };
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		for (struct http_conn *c = p->conns.prev; c != &p->conns && p->nlive > HTTP_CONNECTIONS;
+		     c = c->prev)
+			if (!c->cut && c->state == order[i]) {
+				conn_cut(p, c);
+				if (p->evicted++ % 1000 == 0)
+					log_debug("prometheus: over %d connections: the oldest idle ones are "
+						  "dropped (%lu so far)", HTTP_CONNECTIONS, p->evicted);
+			}
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
@@ -195,12 +297,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		if (!c)
 			return;  /* untracked: the idle timeout still applies */
 		c->fd = ci->connect_fd;
+		c->state = CONN_NEW;
 		c->since_ns = clock_mono_ns();
 		pthread_mutex_lock(&p->conns_lock);
 		c->next = p->conns.next;
 		c->prev = &p->conns;
 		c->next->prev = c;
 		p->conns.next = c;
+		p->nlive++;
+		conn_evict(p);
 		pthread_mutex_unlock(&p->conns_lock);
 		*socket_context = c;
 		return;
@@ -211,42 +316,38 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	pthread_mutex_lock(&p->conns_lock);
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
+	if (!c->cut)
+		p->nlive--;
 	pthread_mutex_unlock(&p->conns_lock);
 	free(c);
 	*socket_context = NULL;
 }
 
-/* A request was answered: the connection's next one gets a fresh deadline. */
+/* A request was answered: the connection waits for its next one. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	struct prometheus *p = cls;
-	const union MHD_ConnectionInfo *ci;
-	struct http_conn *c;
-
 	(void)req_cls;
 	(void)toe;
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (!ci || !(c = ci->socket_context))
-		return;
-	pthread_mutex_lock(&p->conns_lock);
-	c->since_ns = clock_mono_ns();
-	pthread_mutex_unlock(&p->conns_lock);
+	conn_enter(cls, conn, CONN_KEPT_ALIVE);
 }
 
 /*
  * libmicrohttpd's idle timeout closes a silent connection, but not one
  * that trickles a byte now and then (slowloris) or reads its answer as
- * slowly. The reaper shuts down every connection whose request has taken
- * longer than HTTP_DEADLINE_S, from arrival to answer; the server then
- * sees the end of the stream and closes it. A connection is unlinked, under
- * the same lock, before its descriptor is closed, so the reaper never
- * touches a descriptor that was reused.
+ * slowly. The reaper shuts down every connection that has been in its
+ * state too long: new without a whole request for HTTP_REQUEST_TIMEOUT_S,
+ * kept alive without one for HTTP_KEEPALIVE_S, being answered for
+ * HTTP_DEADLINE_S.
  */
 static void *reaper_main(void *arg)
 {
+	static const uint64_t limit_ns[] = {
+		[CONN_NEW] = HTTP_REQUEST_TIMEOUT_S * 1000000000ULL,
+		[CONN_KEPT_ALIVE] = HTTP_KEEPALIVE_S * 1000000000ULL,
+		[CONN_BUSY] = HTTP_DEADLINE_S * 1000000000ULL,
+	};
 	struct prometheus *p = arg;
-	const uint64_t deadline = (uint64_t)HTTP_DEADLINE_S * 1000000000ULL;
 
 	pthread_mutex_lock(&p->conns_lock);
 	while (!p->stopping) {
@@ -254,10 +355,8 @@ static void *reaper_main(void *arg)
 		struct timespec ts;
 
 		for (struct http_conn *c = p->conns.next; c != &p->conns; c = c->next)
-			if (!c->cut && now - c->since_ns > deadline) {
-				shutdown(c->fd, SHUT_RDWR);
-				c->cut = true;
-			}
+			if (!c->cut && now - c->since_ns > limit_ns[c->state])
+				conn_cut(p, c);
 		ts = clock_timespec(now + REAPER_PERIOD_MS * 1000000ULL);
 		pthread_cond_timedwait(&p->wake, &p->conns_lock, &ts);
 	}
@@ -384,24 +483,29 @@ static int listen_on(struct prometheus *p, const char *text)
 
 	p->mhd[p->nmhd] = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (p->web.tls_cert ? MHD_USE_TLS : 0),
 		0, NULL, NULL, on_request, p,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS_PER_IP,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS_MAX,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_KEEPALIVE_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, p,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, p,
+		/* The options' list ends at the first MHD_OPTION_END: without TLS, here. */
+		p->web.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, p->web.tls_cert,
+		MHD_OPTION_HTTPS_MEM_KEY, p->web.tls_key,
 		MHD_OPTION_END);
 	if (!p->mhd[p->nmhd]) {
 		close(fd);
-		return log_error(-EIO, "prometheus: cannot start the HTTP server on '%s'", where);
+		return log_error(-EIO, "prometheus: cannot start the HTTP%s server on '%s'%s",
+				 p->web.tls_cert ? "S" : "", where,
+				 p->web.tls_cert ? " (do the TLS key and certificate match? run with -v for the reason)" : "");
 	}
 	p->nmhd++;
-	log_info("prometheus: serving http://%s/metrics", where);
+	log_info("prometheus: serving http%s://%s/metrics%s", p->web.tls_cert ? "s" : "", where,
+		 p->web.nusers ? " (basic auth)" : "");
 	return 0;
 }
 
@@ -477,11 +581,16 @@ static void prometheus_close(struct exporter *e)
 		MHD_destroy_response(p->not_found);
 	if (p->not_allowed)
 		MHD_destroy_response(p->not_allowed);
+	if (p->unauthorized)
+		MHD_destroy_response(p->unauthorized);
+	if (p->busy)
+		MHD_destroy_response(p->busy);
 	/* The servers are stopped: no scrape holds anything now. */
 	if (p->publishing)
 		publisher_release(&p->reports);
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->conns_lock);
+	web_config_release(&p->web);
 	free(p);
 	e->priv = NULL;
 }
@@ -507,6 +616,11 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	pthread_condattr_destroy(&ca);
 	p->conns.next = p->conns.prev = &p->conns;
 	e->priv = p;
+	if (cfg->web_config && cfg->web_config[0]) {
+		ret = web_config_load(&p->web, cfg->web_config);
+		if (ret < 0)
+			goto fail;
+	}
 
 	/* Until the first report, a scrape gets the build and a zero count. */
 	first = calloc(1, sizeof(*first));
@@ -522,7 +636,12 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	p->index = static_response(index_html, "text/html; charset=utf-8");
 	p->not_found = static_response("not found: metrics are at /metrics\n", "text/plain; charset=utf-8");
 	p->not_allowed = static_response("method not allowed: use GET or HEAD\n", "text/plain; charset=utf-8");
-	if (!p->index || !p->not_found || !p->not_allowed ||
+	p->unauthorized = static_response("unauthorized\n", "text/plain; charset=utf-8");
+	p->busy = static_response("busy checking another password: try again\n", "text/plain; charset=utf-8");
+	if (!p->index || !p->not_found || !p->not_allowed || !p->unauthorized || !p->busy ||
+	    MHD_add_response_header(p->busy, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES ||
+	    MHD_add_response_header(p->unauthorized, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				    "Basic realm=\"vpowercap\", charset=\"UTF-8\"") != MHD_YES ||
 	    MHD_add_response_header(p->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) {
 		ret = log_error(-ENOMEM, "prometheus: out of memory");
 		goto fail;

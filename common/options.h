@@ -117,10 +117,12 @@ struct option_spec {
 		   "estimate: power of one idle CPU"), \
 	OPT_DOUBLE("estimate", "max_watts_per_cpu", 0, max_field, 0, 10000, "WATTS", \
 		   "estimate: power of one fully busy CPU")
-#define OPT_PROMETHEUS(listen_field) \
+#define OPT_PROMETHEUS(listen_field, web_config_field) \
 	OPT_LIST("prometheus", "listen", 0, listen_field, "ADDR:PORT", \
 		 "prometheus: address to serve /metrics on, [ADDR]:PORT for IPv6; " \
-		 "repeat or comma-separate for several")
+		 "repeat or comma-separate for several"), \
+	OPT_STRING("prometheus", "web_config", 0, web_config_field, "FILE", \
+		   "prometheus: TLS and basic auth from this file (see vpowercap's metrics.md)")
 
 /** The most rows one program may have. */
 #define OPTIONS_MAX 96

@@ -43,6 +43,7 @@ struct agent_config {
 	double idle_watts_per_cpu;
 	double max_watts_per_cpu;
 	char listen[512];              /* prometheus: ADDR:PORT,... */
+	char web_config[PATH_MAX];     /* prometheus: TLS and basic auth; empty: none */
 };
 
 #define OPTIONS_STRUCT struct agent_config
@@ -63,7 +64,7 @@ static const struct option_spec agent_specs[] = {
 		   "only processes whose name matches this extended regex"),
 	OPT_OUTPUT_FILE(file),
 	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
-	OPT_PROMETHEUS(listen),
+	OPT_PROMETHEUS(listen, web_config),
 };
 #undef OPTIONS_STRUCT
 
@@ -226,7 +227,8 @@ static bool same_restart_options(const struct agent_config *x, const struct agen
 	       x->sensor == y->sensor && x->exporter == y->exporter && x->step == y->step &&
 	       x->timeout == y->timeout && x->processes == y->processes && x->cgroups == y->cgroups &&
 	       x->idle_watts_per_cpu == y->idle_watts_per_cpu &&
-	       x->max_watts_per_cpu == y->max_watts_per_cpu && !strcmp(x->listen, y->listen);
+	       x->max_watts_per_cpu == y->max_watts_per_cpu && !strcmp(x->listen, y->listen) &&
+	       !strcmp(x->web_config, y->web_config);
 }
 
 /*
@@ -255,7 +257,8 @@ static void agent_reload(struct agent *a)
 		log_warning("reload: only regex and file change without a restart");
 	memcpy(a->cfg.regex, cfg.regex, sizeof(cfg.regex));
 	memcpy(a->cfg.file, cfg.file, sizeof(cfg.file));
-	exporter_cfg = (struct exporter_config){ .file = a->cfg.file, .listen = a->cfg.listen };
+	exporter_cfg = (struct exporter_config){ .file = a->cfg.file, .listen = a->cfg.listen,
+						  .web_config = a->cfg.web_config };
 	if (exporter_reopen(a->exporter, &exporter_cfg) < 0)
 		log_error(0, "reload: the output stays where it was");
 	log_info("reloaded");
@@ -397,7 +400,8 @@ int main(int argc, char **argv)
 	/* Only the Prometheus exporter shows cgroups: others skip reading them. */
 	if (a.cfg.exporter == EXPORTER_PROMETHEUS && a.cfg.cgroups)
 		a.cgroups = calloc(a.cfg.cgroups, sizeof(*a.cgroups));
-	exporter_cfg = (struct exporter_config){ .file = a.cfg.file, .listen = a.cfg.listen };
+	exporter_cfg = (struct exporter_config){ .file = a.cfg.file, .listen = a.cfg.listen,
+						  .web_config = a.cfg.web_config };
 	a.exporter = a.top && (a.cgroups || a.cfg.exporter != EXPORTER_PROMETHEUS || !a.cfg.cgroups)
 		     ? exporter_open(a.cfg.exporter, &exporter_cfg) : NULL;
 	if (!a.exporter) {

@@ -70,6 +70,7 @@ struct daemon_config {
 	double max_watts_per_cpu;
 	char listen[512];      /* prometheus: ADDR:PORT,... */
 	int auto_attach;       /* index in auto_attach_names: 0 off, else a transport */
+	char web_config[PATH_MAX]; /* prometheus: TLS and basic auth; empty: none */
 };
 
 /* "off", then the transports of enum share_transport, one up */
@@ -108,7 +109,7 @@ static const struct option_spec daemon_specs[] = {
 	OPT_OUTPUT_TIMEOUT(timeout, "exporter: "),
 	OPT_OUTPUT_FILE(file),
 	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
-	OPT_PROMETHEUS(listen),
+	OPT_PROMETHEUS(listen, web_config),
 };
 #undef OPTIONS_STRUCT
 
@@ -784,7 +785,8 @@ static int daemon_open(struct daemon *d)
 	}
 	/* Opened as root, like a log: its file may live where only root writes. */
 	if (d->cfg.exporter >= 0) {
-		struct exporter_config ec = { .file = d->cfg.file, .listen = d->cfg.listen };
+		struct exporter_config ec = { .file = d->cfg.file, .listen = d->cfg.listen,
+					      .web_config = d->cfg.web_config };
 
 		d->exporter = exporter_open(d->cfg.exporter, &ec);
 		if (!d->exporter)

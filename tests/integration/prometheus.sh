@@ -37,13 +37,13 @@ start_exporter() {
 	EXPORTER_PID=$!
 	PIDS+=("$EXPORTER_PID")
 	for _ in $(seq 200); do
-		[ "$(grep -c 'serving http://' "$log")" -ge "$n" ] && break
+		[ "$(grep -c 'serving https\?://' "$log")" -ge "$n" ] && break
 		kill -0 "$EXPORTER_PID" 2>/dev/null || { cat "$log"; fail "$1 exited before serving"; }
 		sleep 0.05
 	done
-	[ "$(grep -c 'serving http://' "$log")" -ge "$n" ] || { cat "$log"; fail "$1 did not start serving"; }
-	PORT4=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
-	PORT6=$(sed -n 's|.*serving http://\[::1\]:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
+	[ "$(grep -c 'serving https\?://' "$log")" -ge "$n" ] || { cat "$log"; fail "$1 did not start serving"; }
+	PORT4=$(sed -n 's|.*serving https\?://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
+	PORT6=$(sed -n 's|.*serving https\?://\[::1\]:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
 }
 
 # stop_exporter PID LOG: SIGTERM, and the program must exit 0 (under the
@@ -90,4 +90,57 @@ make_fixture() {
 	advance --zone "$p0=60" --zone "$d0=12" --proc "$proc" --ncpu 8 \
 		--process 1001:qemu-system-x86:1.5 --process 1002:qemu-system-x86:1.0 \
 		--process 1003:qemu-system-x86:0 --other-busy 0.5
+}
+
+# start_prometheus CONFIG: check CONFIG with promtool, run a Prometheus
+# server on it (127.0.0.1, a port the kernel picks, storage in $T), wait
+# until it is ready, and set prom_pid and prom_port.
+start_prometheus() {
+	promtool check config "$1" >/dev/null || fail "promtool refused the test's config"
+	prometheus --config.file="$1" --storage.tsdb.path="$T/tsdb" \
+		--web.listen-address=127.0.0.1:0 --storage.tsdb.retention.time=1h >"$T/prometheus.log" 2>&1 &
+	prom_pid=$!
+	PIDS+=("$prom_pid")
+	prom_port=$(python3 - "$prom_pid" <<'PY'
+import sys, time, urllib.request
+import prometheus_lib as p
+pid = int(sys.argv[1])
+deadline = time.monotonic() + 40
+while time.monotonic() < deadline:
+    for port in p.listening_ports(pid):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2) as r:
+                if r.status == 200:
+                    print(port)
+                    sys.exit(0)
+        except OSError:
+            pass
+    time.sleep(0.2)
+sys.exit(1)
+PY
+) || { tail -n 20 "$T/prometheus.log"; fail "the Prometheus server did not come up"; }
+}
+
+# make_tls DIR: a CA (DIR/ca.crt) and a server certificate it signed for
+# 127.0.0.1, ::1 and localhost (DIR/tls.crt, key DIR/tls.key), with openssl.
+make_tls() {
+	local d=$1
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout "$d/ca.key" \
+		-out "$d/ca.crt" -addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign 2>"$T/openssl.log" &&
+	openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout "$d/tls.key" -out "$d/tls.csr" \
+		2>>"$T/openssl.log" &&
+	printf 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n' >"$d/ext" &&
+	openssl x509 -req -in "$d/tls.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+		-extfile "$d/ext" -out "$d/tls.crt" 2>>"$T/openssl.log" ||
+		{ cat "$T/openssl.log"; fail "openssl cannot make the test's certificates"; }
+	chmod 600 "$d/tls.key" "$d/ca.key"
+}
+
+# crypt_hash METHOD PASSWORD: a crypt(3) hash of PASSWORD, METHOD one of
+# Python's crypt.METHOD_* (METHOD_BLOWFISH for bcrypt, METHOD_SHA512).
+crypt_hash() {
+	python3 -W ignore -c 'import crypt, sys
+print(crypt.crypt(sys.argv[2], crypt.mksalt(getattr(crypt, sys.argv[1]))))' "$@"
 }

@@ -667,9 +667,11 @@ struct agent_like {
 	double idle_watts_per_cpu;
 	double max_watts_per_cpu;
 	char listen[64];
+	char web_config[32];
 };
 
 struct daemon_like {
+	char web_config[32];
 	char listen[64];
 	int policy;
 	double max_watts_per_cpu;
@@ -686,7 +688,7 @@ static const struct option_spec agent_like_specs[] = {
 	OPT_OUTPUT_TIMEOUT(timeout, ""),
 	OPT_OUTPUT_FILE(file),
 	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
-	OPT_PROMETHEUS(listen),
+	OPT_PROMETHEUS(listen, web_config),
 };
 #undef OPTIONS_STRUCT
 
@@ -696,7 +698,7 @@ static const struct option_spec daemon_like_specs[] = {
 	OPT_OUTPUT_TIMEOUT(timeout, "exporter: "),
 	OPT_OUTPUT_FILE(file),
 	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
-	OPT_PROMETHEUS(listen),
+	OPT_PROMETHEUS(listen, web_config),
 };
 #undef OPTIONS_STRUCT
 
@@ -711,16 +713,19 @@ static void test_shared_blocks(void **state)
 {
 	static const char *const keys[] = {
 		"step", "timeout", "file", "idle_watts_per_cpu", "max_watts_per_cpu", "listen",
+		"web_config",
 	};
 	static const size_t agent_offsets[] = {
 		offsetof(struct agent_like, step), offsetof(struct agent_like, timeout),
 		offsetof(struct agent_like, file), offsetof(struct agent_like, idle_watts_per_cpu),
 		offsetof(struct agent_like, max_watts_per_cpu), offsetof(struct agent_like, listen),
+		offsetof(struct agent_like, web_config),
 	};
 	static const size_t daemon_offsets[] = {
 		offsetof(struct daemon_like, step), offsetof(struct daemon_like, timeout),
 		offsetof(struct daemon_like, file), offsetof(struct daemon_like, idle_watts_per_cpu),
 		offsetof(struct daemon_like, max_watts_per_cpu), offsetof(struct daemon_like, listen),
+		offsetof(struct daemon_like, web_config),
 	};
 
 	(void)state;

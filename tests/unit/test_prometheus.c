@@ -441,16 +441,17 @@ static void test_parse_listen(void **state)
 /* --listen: the first flag replaces the file's value, repeats append. */
 struct listen_config {
 	char listen[64];
+	char web_config[64];
 };
 
 #define OPTIONS_STRUCT struct listen_config
 static const struct option_spec listen_specs[] = {
-	OPT_PROMETHEUS(listen),
+	OPT_PROMETHEUS(listen, web_config),
 };
 #undef OPTIONS_STRUCT
 
 static const struct options_program listen_program = {
-	.name = "test", .synopsis = "", .specs = listen_specs, .nspecs = 1,
+	.name = "test", .synopsis = "", .specs = listen_specs, .nspecs = 2,
 };
 
 /* A writable argv (getopt wants one) from string literals; NULL-terminated. */
