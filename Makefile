@@ -300,6 +300,8 @@ install-agent: $(AGENT) $(AGENT_MAN)
 		$(DESTDIR)$(UNITDIR)/
 	sed 's|/usr/local/bin|$(PREFIX)/bin|' guest/systemd/vpowercap-agent.service \
 		>$(DESTDIR)$(UNITDIR)/vpowercap-agent.service
+	sed 's|/usr/local/bin|$(PREFIX)/bin|' guest/systemd/vpowercap-agent-prometheus.service \
+		>$(DESTDIR)$(UNITDIR)/vpowercap-agent-prometheus.service
 	install -m 0644 guest/systemd/vpowercap-virtiofs.mount.in $(DESTDIR)$(PREFIX)/share/vpowercap/
 
 install: all install-agent
@@ -339,6 +341,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
 	rm -f '$(DESTDIR)$(UNITDIR)/run-vpowercap\x2dguest.mount' $(DESTDIR)$(UNITDIR)/sys-class-powercap.mount
 	rm -f $(DESTDIR)$(UNITDIR)/vpowercap-agent.service $(DESTDIR)$(UNITDIR)/vpowercapd.service
+	rm -f $(DESTDIR)$(UNITDIR)/vpowercap-agent-prometheus.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/vpowercap
 	rm -f $(DESTDIR)$(MANDIR)/man8/vpowercapd.8 $(DESTDIR)$(MANDIR)/man8/vpowercap-agent.8
 	rm -f $(DESTDIR)$(MANDIR)/man5/vpowercapd.conf.5 $(DESTDIR)$(MANDIR)/man5/vpowercap-agent.conf.5
