@@ -5,31 +5,26 @@
  */
 #include <errno.h>
 #include <grp.h>
-#include <linux/capability.h>
 #include <limits.h>
 #include <poll.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/clock.h"
-#include "common/control.h"
 #include "common/exporter.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/privs.h"
 #include "common/proc.h"
 #include "common/sensor.h"
-#include "host/idle_watts.h"
+#include "host/daemon_config.h"
 #include "host/ledger.h"
 #include "host/libvirt_module.h"
 #include "host/share.h"
@@ -45,110 +40,6 @@
 #define LEASE_TICKS (2 * SAVE_TICKS)
 /* Forget a VM unlisted for this long (in ticks of the default second). */
 #define RETAIN_TICKS (7 * 24 * 3600)
-
-struct daemon_config {
-	char powercap_root[PATH_MAX];
-	char proc_root[PATH_MAX];
-	char sysfs_root[PATH_MAX];
-	char qemu_users[256];  /* proc source: "libvirt-qemu,root" */
-	int sensor;
-	int vm_source;
-	char libvirt_uri[256];
-	char state_dir[PATH_MAX];
-	char mountpoint[PATH_MAX];
-	char control_socket[108];
-	char user[64];
-	char reader_group[64]; /* "auto": libvirt-qemu, else kvm, else none */
-	double interval;
-	int exporter;          /* -1: none, run until signalled */
-	int policy;
-	char idle_watts[512];  /* "20" for every zone, or "package-0=20,dram=4" */
-	double step;
-	double timeout;
-	char file[PATH_MAX];
-	double idle_watts_per_cpu;
-	double max_watts_per_cpu;
-	char listen[512];      /* prometheus: ADDR:PORT,... */
-	int auto_attach;       /* index in auto_attach_names: 0 off, else a transport */
-	char web_config[PATH_MAX]; /* prometheus: TLS and basic auth; empty: none */
-};
-
-/* "off", then the transports of enum share_transport, one up */
-static const char *const auto_attach_names[] = { "off", "9p", "virtiofs", NULL };
-
-#define OPTIONS_STRUCT struct daemon_config
-static const struct option_spec daemon_specs[] = {
-	OPT_STRING("daemon", "powercap_root", 0, powercap_root, "DIR", "the host's powercap tree"),
-	OPT_STRING("daemon", "proc_root", 0, proc_root, "DIR", "proc filesystem to read"),
-	OPT_STRING("daemon", "sysfs_root", 0, sysfs_root, "DIR",
-		   "sysfs to read the CPU topology from (packages' zones are split per package)"),
-	OPT_CHOICE("daemon", "sensor", 0, sensor, sensor_kind_names,
-		   "where the host's power comes from"),
-	OPT_CHOICE("daemon", "vm_source", 0, vm_source, vm_source_kind_names, "where VMs are found"),
-	OPT_STRING("daemon", "libvirt_uri", 0, libvirt_uri, "URI", "libvirt connection"),
-	OPT_STRING("daemon", "qemu_users", 0, qemu_users, "USER,...",
-		   "proc source: the users whose qemu processes are VMs"),
-	OPT_STRING("daemon", "state_dir", 0, state_dir, "DIR", "where counters are saved"),
-	OPT_STRING("daemon", "mountpoint", 0, mountpoint, "DIR",
-		   "where the per-VM powercap trees are mounted (empty: not served)"),
-	OPT_CHOICE("daemon", "auto_attach", 0, auto_attach, auto_attach_names,
-		   "libvirt source: add the share to each domain libvirt defines"),
-	OPT_STRING("daemon", "control_socket", 0, control_socket, "PATH",
-		   "socket on which the libvirt hook announces domains (empty: none)"),
-	OPT_STRING("daemon", "user", 0, user, "NAME", "user to run as once the sensors are open"),
-	OPT_STRING("daemon", "reader_group", 0, reader_group, "GROUP",
-		   "group that may read the per-VM trees besides root (auto; empty: root only)"),
-	OPT_DOUBLE("daemon", "interval", 0, interval, 0.01, 3600, "SECONDS", "seconds between ticks"),
-	OPT_CHOICE("daemon", "exporter", 0, exporter, exporter_kind_names,
-		   "exporter when none is named on the command line"),
-	OPT_CHOICE("attribution", "policy", 0, policy, policy_names,
-		   "how a zone's energy is split between VMs"),
-	OPT_STRING("attribution", "idle_watts", 0, idle_watts, "W|ZONE=W,...",
-		   "split: idle power, for every zone or by zone name (default: learned)"),
-	OPT_OUTPUT_STEP(step, 0.05, "exporter: seconds between reports (whole ticks)"),
-	OPT_OUTPUT_TIMEOUT(timeout, "exporter: "),
-	OPT_OUTPUT_FILE(file),
-	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
-	OPT_PROMETHEUS(listen, web_config),
-};
-#undef OPTIONS_STRUCT
-
-
-static const struct daemon_config daemon_defaults = {
-	.powercap_root = "/sys/class/powercap",
-	.proc_root = "/proc",
-	.sysfs_root = "/sys",
-	.qemu_users = VM_SOURCE_QEMU_USERS_DEFAULT,
-	.sensor = SENSOR_AUTO,
-	.vm_source = VM_SOURCE_LIBVIRT,
-	.libvirt_uri = "qemu:///system",
-	.state_dir = "/var/lib/vpowercap",
-	.mountpoint = "/run/vpowercap",
-	.control_socket = CONTROL_SOCKET_DEFAULT,
-	.user = "vpowercap",
-	.reader_group = "auto",
-	.interval = 1.0,
-	.exporter = -1,
-	.policy = POLICY_SPLIT,
-	.step = 1.0,
-	.idle_watts_per_cpu = 2.0,
-	.max_watts_per_cpu = 10.0,
-	.listen = "127.0.0.1:9810",
-};
-
-static const struct options_program daemon_program = {
-	.name = "vpowercapd",
-	.synopsis = "[options] [stdout|json|prometheus [options]]\n"
-		    "       vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n"
-		    "       vpowercapd [options] detach DOMAIN\n"
-		    "       vpowercapd [options] status      the tree server's state\n"
-		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
-		    "       vpowercapd --reset-counters ...  start from zero when no saved counters are usable",
-	.default_config = "/etc/vpowercap/vpowercapd.conf",
-	.specs = daemon_specs,
-	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),
-	.defaults = &daemon_defaults,
-};
 
 static volatile sig_atomic_t stop, reload;
 
@@ -167,50 +58,6 @@ static void on_reload(int sig)
 /* Either ends the wait for the next tick. */
 static const volatile sig_atomic_t *const wake_flags[] = { &stop, &reload };
 
-static double idle_watts_of(const char *zone_name, void *arg)
-{
-	const struct daemon_config *cfg = arg;
-	double w;
-	char why[128];
-
-	return idle_watts_lookup(cfg->idle_watts, zone_name, &w, why, sizeof(why)) < 0 ? -1 : w;
-}
-
-static int check_config(const struct daemon_config *cfg)
-{
-	double w;
-	char why[128];
-
-	if (idle_watts_lookup(cfg->idle_watts, NULL, &w, why, sizeof(why)) < 0)
-		return log_error(-EINVAL, "%s", why);
-	if (cfg->max_watts_per_cpu < cfg->idle_watts_per_cpu)
-		return log_error(-EINVAL, "max_watts_per_cpu (%g) is below idle_watts_per_cpu (%g)",
-				 cfg->max_watts_per_cpu, cfg->idle_watts_per_cpu);
-	if (cfg->auto_attach && cfg->vm_source != VM_SOURCE_LIBVIRT)
-		return log_error(-EINVAL, "auto_attach needs the libvirt VM source");
-	if (cfg->auto_attach && !cfg->mountpoint[0])
-		return log_error(-EINVAL, "auto_attach needs a mountpoint: the shares live there");
-	return 0;
-}
-
-/*
- * The group whose members may read the per-VM trees besides root: the one
- * qemu and virtiofsd run as. "auto" is Debian libvirt's libvirt-qemu, else
- * kvm (plain qemu users), else none.
- */
-static const char *reader_group_of(const char *configured)
-{
-	static const char *const candidates[] = { "libvirt-qemu", "kvm" };
-
-	if (strcmp(configured, "auto"))
-		return configured;
-	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
-		if (getgrnam(candidates[i]))
-			return candidates[i];
-	return "";
-}
-
-
 struct daemon {
 	struct daemon_config cfg;
 	int argc;
@@ -228,6 +75,7 @@ struct daemon {
 	uint64_t package_busy_ns[TOPOLOGY_PACKAGES_MAX];
 	struct ledger ledger;
 	struct ledger_view view;   /* of the last tick: what the trees and reports show */
+	bool view_ok;              /* taken after the ledger last changed */
 	struct tree_link tree;     /* to the tree server; fd -1 when no tree is served */
 	bool source_ready;         /* the VM source has answered once: trees may be fed */
 	bool tree_lost;
@@ -250,7 +98,7 @@ static struct ledger_config ledger_config_of(struct daemon *d)
 {
 	return (struct ledger_config){
 		.policy = (enum policy)d->cfg.policy,
-		.idle_watts = idle_watts_of,
+		.idle_watts = daemon_config_idle_watts,
 		.idle_arg = &d->cfg,
 		.retain_ticks = (uint64_t)(RETAIN_TICKS / d->cfg.interval),
 		.topology = topology_per_package(&d->topology) ? &d->topology : NULL,
@@ -263,14 +111,12 @@ static int save_state(struct daemon *d)
 	return state_save(&d->ledger, d->cfg.state_dir);
 }
 
-/* Take the ledger's view after a tick: trees and reports present it. */
-static int take_view(struct daemon *d)
+/* Take the ledger's view once it changed: the trees and reports present it. */
+static void take_view(struct daemon *d)
 {
-	int ret = ledger_view_update(&d->view, &d->ledger);
-
-	if (ret < 0)
-		log_warning("out of memory: guests and reports keep the previous tick's view");
-	return ret;
+	d->view_ok = ledger_view_update(&d->view, &d->ledger) == 0;
+	if (!d->view_ok)
+		log_warning("out of memory: guests keep the previous tick's values");
 }
 
 /*
@@ -283,7 +129,7 @@ static void publish(struct daemon *d)
 	struct tree_snapshot *s;
 	int ret;
 
-	if (tree_link_fd(&d->tree) < 0 || !d->source_ready || take_view(d) < 0)
+	if (tree_link_fd(&d->tree) < 0 || !d->source_ready || !d->view_ok)
 		return;
 	s = share_snapshot_build(&d->view);
 	if (!s) {
@@ -318,7 +164,7 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 	};
 	int ret;
 
-	if (take_view(d) < 0 || ALLOC_GROW(d->rzones, v->nzones + 1, d->rzones_alloc) < 0 ||
+	if (!d->view_ok || ALLOC_GROW(d->rzones, v->nzones + 1, d->rzones_alloc) < 0 ||
 	    ALLOC_GROW(d->rvms, v->nvms + 1, d->rvms_alloc) < 0 ||
 	    ALLOC_GROW(d->rvm_zones, (v->nvms + 1) * (v->nzones + 1), d->rvm_zones_alloc) < 0)
 		return -ENOMEM;
@@ -462,6 +308,7 @@ static void daemon_tick(struct daemon *d, struct cpu_times *prev_cpu, uint64_t i
 			     cpu.ncpu, package_busy ? d->package_busy_ns : NULL, interval_ns);
 	*prev_cpu = cpu;
 	d->tick_s = (double)(clock_mono_ns() - t0) / 1e9;
+	take_view(d);
 }
 
 /*
@@ -482,6 +329,7 @@ static void take_announcements(struct daemon *d)
 			return;
 		}
 		tree_link_taken(&d->tree, &a);
+		take_view(d);
 		log_info("domain '%s' (%s) %s by the libvirt hook", a.name, a.uuid, prepare ? "starting" : "ended");
 		if (prepare) {
 			save_state(d);
@@ -530,7 +378,7 @@ static void daemon_reload(struct daemon *d)
 	if (options_parse_args(&parse, d->argc, d->argv, d->flags_from) < 0 ||
 	    (d->exporter_flags && options_parse_flags(&parse, d->argc, d->argv,
 						      d->exporter_flags) < 0) ||
-	    check_config(&cfg) < 0) {
+	    daemon_config_check(&cfg) < 0) {
 		log_error(0, "reload: keeping the running configuration");
 		return;
 	}
@@ -578,6 +426,7 @@ static int daemon_run(struct daemon *d)
 	d->source_ready = ret >= 0;
 	ledger_tick(&d->ledger, d->sensor->zones, ret < 0 ? NULL : &d->vms, 0, cpu.ncpu, 0);
 	ledger_reset_step(&d->ledger);
+	take_view(d);
 	save_state(d);
 	publish(d);
 	start = last = clock_mono_ns();
@@ -773,7 +622,7 @@ static int daemon_open(struct daemon *d)
 			.state_dir = d->cfg.state_dir,
 			.control_socket = d->cfg.control_socket,
 			.user = d->cfg.user,
-			.reader_group = reader_group_of(d->cfg.reader_group),
+			.reader_group = daemon_config_reader_group(d->cfg.reader_group),
 		};
 
 		if (tc.reader_group[0] && !getgrnam(tc.reader_group))
@@ -911,7 +760,7 @@ int main(int argc, char **argv)
 		if (ret)
 			return ret > 0 ? 0 : 2;
 	}
-	if (check_config(&d.cfg) < 0)
+	if (daemon_config_check(&d.cfg) < 0)
 		return 2;
 
 	sigaction(SIGINT, &sa_stop, NULL);

@@ -14,6 +14,7 @@
 
 #include "host/ledger.h"
 #include "host/state.h"
+#include "tests/lib/ledger_assert.h"
 
 /* A powercap tree as the sensor leaves it after a sample. */
 static void fake_zones(struct powercap *pc, struct zone *zones, uint64_t d0, uint64_t d1)
@@ -49,17 +50,6 @@ static void add_vm(struct vm_list *l, const char *uuid, const char *name, uint64
 	vm->running = true;
 	vm->persistent = true;
 	vm->cpu_ns = cpu_ns;
-}
-
-static void assert_conserved(const struct ledger *l)
-{
-	for (size_t z = 0; z < l->nzones; z++) {
-		uint64_t sum = l->zones[z].remainder.energy_uj;
-
-		for (size_t i = 0; i < l->nvms; i++)
-			sum += l->vms[i].shares[z].energy_uj;
-		assert_int_equal(sum, l->zones[z].host_energy_uj);
-	}
 }
 
 static void test_lifecycle(void **state)

@@ -25,6 +25,7 @@
 #include "host/ledger.h"
 #include "host/placement.h"
 #include "host/topology.h"
+#include "tests/lib/ledger_assert.h"
 
 static const char *root;  /* the test's fixture directory */
 
@@ -178,17 +179,6 @@ static void list_vm(struct placement *p, struct vm_list *l, int pid, const char 
 static uint64_t got(struct ledger *l, const char *uuid, const char *zone)
 {
 	return ledger_find_vm(l, uuid)->shares[ledger_find_zone(l, zone)].delta_uj;
-}
-
-static void assert_conserved(const struct ledger *l)
-{
-	for (size_t z = 0; z < l->nzones; z++) {
-		uint64_t sum = l->zones[z].remainder.energy_uj;
-
-		for (size_t i = 0; i < l->nvms; i++)
-			sum += l->vms[i].shares[z].energy_uj;
-		assert_int_equal(sum, l->zones[z].host_energy_uj);
-	}
 }
 
 /* One tick of both ledgers, the host busy @b0 and @b1 ms on each package. */

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/* vpowercapd's configuration: the option table, defaults and checks. */
+#include "host/daemon_config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <string.h>
+
+#include "common/control.h"
+#include "common/exporter.h"
+#include "common/log.h"
+#include "common/sensor.h"
+#include "host/attribution.h"
+#include "host/idle_watts.h"
+#include "host/vmsource.h"
+
+/* "off", then the transports of enum share_transport, one up */
+const char *const auto_attach_names[] = { "off", "9p", "virtiofs", NULL };
+
+#define OPTIONS_STRUCT struct daemon_config
+static const struct option_spec daemon_specs[] = {
+	OPT_STRING("daemon", "powercap_root", 0, powercap_root, "DIR", "the host's powercap tree"),
+	OPT_STRING("daemon", "proc_root", 0, proc_root, "DIR", "proc filesystem to read"),
+	OPT_STRING("daemon", "sysfs_root", 0, sysfs_root, "DIR",
+		   "sysfs to read the CPU topology from (packages' zones are split per package)"),
+	OPT_CHOICE("daemon", "sensor", 0, sensor, sensor_kind_names,
+		   "where the host's power comes from"),
+	OPT_CHOICE("daemon", "vm_source", 0, vm_source, vm_source_kind_names, "where VMs are found"),
+	OPT_STRING("daemon", "libvirt_uri", 0, libvirt_uri, "URI", "libvirt connection"),
+	OPT_STRING("daemon", "qemu_users", 0, qemu_users, "USER,...",
+		   "proc source: the users whose qemu processes are VMs"),
+	OPT_STRING("daemon", "state_dir", 0, state_dir, "DIR", "where counters are saved"),
+	OPT_STRING("daemon", "mountpoint", 0, mountpoint, "DIR",
+		   "where the per-VM powercap trees are mounted (empty: not served)"),
+	OPT_CHOICE("daemon", "auto_attach", 0, auto_attach, auto_attach_names,
+		   "libvirt source: add the share to each domain libvirt defines"),
+	OPT_STRING("daemon", "control_socket", 0, control_socket, "PATH",
+		   "socket on which the libvirt hook announces domains (empty: none)"),
+	OPT_STRING("daemon", "user", 0, user, "NAME", "user to run as once the sensors are open"),
+	OPT_STRING("daemon", "reader_group", 0, reader_group, "GROUP",
+		   "group that may read the per-VM trees besides root (auto; empty: root only)"),
+	OPT_DOUBLE("daemon", "interval", 0, interval, 0.01, 3600, "SECONDS", "seconds between ticks"),
+	OPT_CHOICE("daemon", "exporter", 0, exporter, exporter_kind_names,
+		   "exporter when none is named on the command line"),
+	OPT_CHOICE("attribution", "policy", 0, policy, policy_names,
+		   "how a zone's energy is split between VMs"),
+	OPT_STRING("attribution", "idle_watts", 0, idle_watts, "W|ZONE=W,...",
+		   "split: idle power, for every zone or by zone name (default: learned)"),
+	OPT_OUTPUT_STEP(step, 0.05, "exporter: seconds between reports (whole ticks)"),
+	OPT_OUTPUT_TIMEOUT(timeout, "exporter: "),
+	OPT_OUTPUT_FILE(file),
+	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
+	OPT_PROMETHEUS(listen, web_config),
+};
+#undef OPTIONS_STRUCT
+
+
+const struct daemon_config daemon_defaults = {
+	.powercap_root = "/sys/class/powercap",
+	.proc_root = "/proc",
+	.sysfs_root = "/sys",
+	.qemu_users = VM_SOURCE_QEMU_USERS_DEFAULT,
+	.sensor = SENSOR_AUTO,
+	.vm_source = VM_SOURCE_LIBVIRT,
+	.libvirt_uri = "qemu:///system",
+	.state_dir = "/var/lib/vpowercap",
+	.mountpoint = "/run/vpowercap",
+	.control_socket = CONTROL_SOCKET_DEFAULT,
+	.user = "vpowercap",
+	.reader_group = "auto",
+	.interval = 1.0,
+	.exporter = -1,
+	.policy = POLICY_SPLIT,
+	.step = 1.0,
+	.idle_watts_per_cpu = 2.0,
+	.max_watts_per_cpu = 10.0,
+	.listen = "127.0.0.1:9810",
+};
+
+const struct options_program daemon_program = {
+	.name = "vpowercapd",
+	.synopsis = "[options] [stdout|json|prometheus [options]]\n"
+		    "       vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n"
+		    "       vpowercapd [options] detach DOMAIN\n"
+		    "       vpowercapd [options] status      the tree server's state\n"
+		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
+		    "       vpowercapd --reset-counters ...  start from zero when no saved counters are usable",
+	.default_config = "/etc/vpowercap/vpowercapd.conf",
+	.specs = daemon_specs,
+	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),
+	.defaults = &daemon_defaults,
+};
+
+double daemon_config_idle_watts(const char *zone_name, void *arg)
+{
+	const struct daemon_config *cfg = arg;
+	double w;
+	char why[128];
+
+	return idle_watts_lookup(cfg->idle_watts, zone_name, &w, why, sizeof(why)) < 0 ? -1 : w;
+}
+
+int daemon_config_check(const struct daemon_config *cfg)
+{
+	double w;
+	char why[128];
+
+	if (idle_watts_lookup(cfg->idle_watts, NULL, &w, why, sizeof(why)) < 0)
+		return log_error(-EINVAL, "%s", why);
+	if (cfg->max_watts_per_cpu < cfg->idle_watts_per_cpu)
+		return log_error(-EINVAL, "max_watts_per_cpu (%g) is below idle_watts_per_cpu (%g)",
+				 cfg->max_watts_per_cpu, cfg->idle_watts_per_cpu);
+	if (cfg->auto_attach && cfg->vm_source != VM_SOURCE_LIBVIRT)
+		return log_error(-EINVAL, "auto_attach needs the libvirt VM source");
+	if (cfg->auto_attach && !cfg->mountpoint[0])
+		return log_error(-EINVAL, "auto_attach needs a mountpoint: the shares live there");
+	return 0;
+}
+
+const char *daemon_config_reader_group(const char *configured)
+{
+	static const char *const candidates[] = { "libvirt-qemu", "kvm" };
+
+	if (strcmp(configured, "auto"))
+		return configured;
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (getgrnam(candidates[i]))
+			return candidates[i];
+	return "";
+}

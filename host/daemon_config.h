@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vpowercapd's configuration: every key, its flag and default (the option
+ * table the parser, --help and the manual pages read), and the checks a
+ * configuration must pass before it is used.
+ */
+#ifndef VPOWERCAP_DAEMON_CONFIG_H
+#define VPOWERCAP_DAEMON_CONFIG_H
+
+#include <limits.h>
+
+#include "common/options.h"
+
+struct daemon_config {
+	char powercap_root[PATH_MAX];
+	char proc_root[PATH_MAX];
+	char sysfs_root[PATH_MAX];
+	char qemu_users[256];  /* proc source: "libvirt-qemu,root" */
+	int sensor;
+	int vm_source;
+	char libvirt_uri[256];
+	char state_dir[PATH_MAX];
+	char mountpoint[PATH_MAX];
+	char control_socket[108];
+	char user[64];
+	char reader_group[64]; /* "auto": libvirt-qemu, else kvm, else none */
+	double interval;
+	int exporter;          /* -1: none, run until signalled */
+	int policy;
+	char idle_watts[512];  /* "20" for every zone, or "package-0=20,dram=4" */
+	double step;
+	double timeout;
+	char file[PATH_MAX];
+	double idle_watts_per_cpu;
+	double max_watts_per_cpu;
+	char listen[512];      /* prometheus: ADDR:PORT,... */
+	int auto_attach;       /* index in auto_attach_names: 0 off, else a transport */
+	char web_config[PATH_MAX]; /* prometheus: TLS and basic auth; empty: none */
+};
+
+/** "off", "9p", "virtiofs", NULL: auto_attach's values. */
+extern const char *const auto_attach_names[];
+
+extern const struct daemon_config daemon_defaults;
+
+/** The daemon's command line and config file, for options_parse_init(). */
+extern const struct options_program daemon_program;
+
+/** Check @cfg as a whole. Returns 0 or -EINVAL after saying why. */
+int daemon_config_check(const struct daemon_config *cfg);
+
+/**
+ * The configured idle watts of zone @zone_name, -1 when learned: the
+ * ledger's idle_watts callback, with the daemon_config as @arg.
+ */
+double daemon_config_idle_watts(const char *zone_name, void *arg);
+
+/**
+ * The group whose members may read the per-VM trees besides root: the one
+ * qemu and virtiofsd run as. "auto" is Debian libvirt's libvirt-qemu, else
+ * kvm (plain qemu users), else none ("").
+ */
+const char *daemon_config_reader_group(const char *configured);
+
+#endif
