@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/* Tests of the cgroup path parser (common/container.c) over the shapes runtimes really create. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/container.h"
+
+#define ID "3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"
+#define UID "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b"
+#define UID_ "8d1e7c52_3b4a_4f6e_9a0b_1c2d3e4f5a6b"
+#define STATIC_UID "6b0c1e8f2a3d4c5b6a7e8f9d0c1b2a3e"
+
+static const struct {
+	const char *path;
+	const char *runtime, *id, *pod_uid, *qos, *unit, *slice;
+} shapes[] = {
+	/* Docker */
+	{ "/docker/" ID, "docker", ID, "", "", "", "" },
+	{ "/system.slice/docker-" ID ".scope", "docker", ID, "", "", "docker-" ID ".scope", "system.slice" },
+	{ "/user.slice/user-1000.slice/user@1000.service/user.slice/docker-" ID ".scope",
+	  "docker", ID, "", "", "docker-" ID ".scope", "user.slice" },
+	/* docker in docker: the inner one */
+	{ "/docker/" ID "/docker/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	  "docker", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", "", "", "" },
+	/* Podman */
+	{ "/machine.slice/libpod-" ID ".scope", "podman", ID, "", "", "libpod-" ID ".scope", "machine.slice" },
+	{ "/machine.slice/libpod-" ID ".scope/container", "podman", ID, "", "", "libpod-" ID ".scope",
+	  "machine.slice" },
+	{ "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID ".scope",
+	  "podman", ID, "", "", "libpod-" ID ".scope", "user.slice" },
+	{ "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID ".scope/container",
+	  "podman", ID, "", "", "libpod-" ID ".scope", "user.slice" },
+	{ "/machine.slice/machine-libpod_pod_" ID ".slice/libpod-" ID ".scope", "podman", ID, "", "",
+	  "libpod-" ID ".scope", "machine-libpod_pod_" ID ".slice" },
+	{ "/libpod_parent/libpod-" ID, "podman", ID, "", "", "", "" },
+	/* conmon watches a container: it is not in it */
+	{ "/machine.slice/libpod-conmon-" ID ".scope", "", "", "", "", "libpod-conmon-" ID ".scope",
+	  "machine.slice" },
+	/* The kubelet, systemd driver */
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice/cri-containerd-" ID ".scope",
+	  "containerd", ID, UID, "burstable", "cri-containerd-" ID ".scope", "kubepods-burstable-pod" UID_ ".slice" },
+	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice/crio-" ID ".scope",
+	  "cri-o", ID, UID, "besteffort", "crio-" ID ".scope", "kubepods-besteffort-pod" UID_ ".slice" },
+	{ "/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID ".scope",
+	  "containerd", ID, UID, "guaranteed", "cri-containerd-" ID ".scope", "kubepods-pod" UID_ ".slice" },
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice/docker-" ID ".scope",
+	  "docker", ID, UID, "burstable", "docker-" ID ".scope", "kubepods-burstable-pod" UID_ ".slice" },
+	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice/crio-conmon-" ID ".scope",
+	  "", "", UID, "besteffort", "crio-conmon-" ID ".scope", "kubepods-besteffort-pod" UID_ ".slice" },
+	/* kind: the kubelet's cgroup root is /kubelet */
+	{ "/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/"
+	  "kubelet-kubepods-besteffort-pod" UID_ ".slice/cri-containerd-" ID ".scope",
+	  "containerd", ID, UID, "besteffort", "cri-containerd-" ID ".scope",
+	  "kubelet-kubepods-besteffort-pod" UID_ ".slice" },
+	/* a static pod's uid is its manifest's hash */
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" STATIC_UID ".slice/cri-containerd-" ID ".scope",
+	  "containerd", ID, STATIC_UID, "burstable", "cri-containerd-" ID ".scope",
+	  "kubepods-burstable-pod" STATIC_UID ".slice" },
+	/* The kubelet, cgroupfs driver */
+	{ "/kubepods/burstable/pod" UID "/" ID, "cri", ID, UID, "burstable", "", "" },
+	{ "/kubepods/besteffort/pod" UID "/" ID, "cri", ID, UID, "besteffort", "", "" },
+	{ "/kubepods/pod" UID "/" ID, "cri", ID, UID, "guaranteed", "", "" },
+	{ "/kubepods/burstable/pod" UID "/crio-" ID, "cri-o", ID, UID, "burstable", "", "" },
+	/* a process in the pod's cgroup itself */
+	{ "/kubepods/burstable/pod" UID, "", "", UID, "burstable", "", "" },
+	/* no container */
+	{ "/system.slice/nginx.service", "", "", "", "", "nginx.service", "system.slice" },
+	{ "/user.slice/user-1000.slice/session-3.scope", "", "", "", "", "session-3.scope", "user-1000.slice" },
+	{ "/", "", "", "", "", "", "" },
+	{ "/system.slice/containerd.service", "", "", "", "", "containerd.service", "system.slice" },
+	/* not quite an id: 63 digits, a capital, a bare id outside docker/ and pods */
+	{ "/docker/" "3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2", "", "", "", "", "", "" },
+	{ "/system.slice/docker-3F4A9C0E1D2B7A8C9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D7E8F9A0B1C2D.scope",
+	  "", "", "", "", "docker-3F4A9C0E1D2B7A8C9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D7E8F9A0B1C2D.scope",
+	  "system.slice" },
+	{ "/other/" ID, "", "", "", "", "", "" },
+	/* pod<uid> outside kubepods is nobody's pod */
+	{ "/pod" UID "/" ID, "", "", "", "", "", "" },
+};
+
+static void test_shapes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct container_labels l;
+		int found = container_parse_path(shapes[i].path, strlen(shapes[i].path), &l);
+
+		print_message("%s\n", shapes[i].path);
+		assert_string_equal(container_runtime_name(l.runtime), shapes[i].runtime);
+		assert_string_equal(l.id, shapes[i].id);
+		assert_string_equal(l.pod_uid, shapes[i].pod_uid);
+		assert_string_equal(pod_qos_name(l.qos), shapes[i].qos);
+		assert_string_equal(l.unit, shapes[i].unit);
+		assert_string_equal(l.slice, shapes[i].slice);
+		assert_int_equal(found, shapes[i].id[0] || shapes[i].pod_uid[0]);
+	}
+}
+
+/* A hybrid host: the container is in the v1 hierarchies, the v2 line says less. */
+static void test_cgroup_file_v1(void **state)
+{
+	static const char text[] =
+		"12:pids:/kubepods/burstable/pod" UID "/" ID "\n"
+		"11:memory:/kubepods/burstable/pod" UID "/" ID "\n"
+		"4:cpu,cpuacct:/kubepods/burstable/pod" UID "/" ID "\n"
+		"1:name=systemd:/kubepods/burstable/pod" UID "/" ID "\n"
+		"0::/\n";
+	struct container_labels l;
+
+	(void)state;
+	assert_int_equal(container_parse_cgroup(text, &l), 1);
+	assert_string_equal(l.id, ID);
+	assert_string_equal(l.pod_uid, UID);
+	assert_int_equal(l.qos, POD_QOS_BURSTABLE);
+	assert_int_equal(l.runtime, CONTAINER_CRI);
+}
+
+static void test_cgroup_file_v2(void **state)
+{
+	struct container_labels l;
+
+	(void)state;
+	assert_int_equal(container_parse_cgroup("0::/system.slice/docker-" ID ".scope\n", &l), 1);
+	assert_int_equal(l.runtime, CONTAINER_DOCKER);
+	assert_string_equal(l.unit, "docker-" ID ".scope");
+	/* only the memory hierarchy has the container (a partial v1 join) */
+	assert_int_equal(container_parse_cgroup("9:name=systemd:/user.slice/user-0.slice/session-1.scope\n"
+						"4:memory:/docker/" ID "\n"
+						"0::/user.slice/user-0.slice/session-1.scope", &l), 1);
+	assert_int_equal(l.runtime, CONTAINER_DOCKER);
+	assert_string_equal(l.unit, "");
+	/* no container: the unit and slice of the first line */
+	assert_int_equal(container_parse_cgroup("1:name=systemd:/system.slice/cron.service\n0::/system.slice/cron.service\n", &l), 0);
+	assert_string_equal(l.unit, "cron.service");
+	assert_string_equal(l.slice, "system.slice");
+	/* garbage */
+	assert_int_equal(container_parse_cgroup("", &l), -EINVAL);
+	assert_int_equal(container_parse_cgroup("no colons here\n1:x\n", &l), -EINVAL);
+	assert_int_equal(container_parse_cgroup("1:cpu:\n", &l), -EINVAL);
+}
+
+/* A unit name longer than the labels hold is left out, not cut. */
+static void test_long_unit(void **state)
+{
+	char path[400];
+	struct container_labels l;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/system.slice/%0200d.service", 0);
+	assert_int_equal(container_parse_path(path, strlen(path), &l), 0);
+	assert_string_equal(l.unit, "");
+	assert_string_equal(l.slice, "system.slice");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_cgroup_file_v1),
+		cmocka_unit_test(test_cgroup_file_v2),
+		cmocka_unit_test(test_long_unit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
