@@ -82,6 +82,17 @@ int options_set(const struct option_spec *spec, void *target, const char *value,
 			*(double *)p = v;
 		return 0;
 	}
+	case OPTION_BOOL:
+		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1")) {
+			*(bool *)p = true;
+			return 0;
+		}
+		if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")) {
+			*(bool *)p = false;
+			return 0;
+		}
+		snprintf(why, whylen, "'%s' is not yes or no for '%s'", value, spec->key);
+		return -EINVAL;
 	case OPTION_CHOICE:
 		for (int i = 0; spec->choices[i]; i++)
 			if (!strcmp(spec->choices[i], value)) {
@@ -237,10 +248,14 @@ int options_parse_flags(struct options_parse *p, int argc, char **argv, int firs
 	shortopts[ns++] = ':';
 	for (size_t i = 0; i < prog->nspecs; i++) {
 		flag_name(prog->specs[i].key, names[i]);
-		longopts[i] = (struct option){ names[i], required_argument, NULL, FLAG_SPEC + (int)i };
+		bool flag_only = prog->specs[i].type == OPTION_BOOL;
+
+		longopts[i] = (struct option){ names[i], flag_only ? no_argument : required_argument,
+					       NULL, FLAG_SPEC + (int)i };
 		if (prog->specs[i].short_flag) {
 			shortopts[ns++] = prog->specs[i].short_flag;
-			shortopts[ns++] = ':';
+			if (!flag_only)
+				shortopts[ns++] = ':';
 		}
 	}
 	memcpy(shortopts + ns, "hVvq", 5);
@@ -301,7 +316,8 @@ int options_parse_flags(struct options_parse *p, int argc, char **argv, int firs
 				return log_error(-EINVAL, "%s", why);
 			continue;
 		}
-		if (options_set(spec, p->target, optarg, why, sizeof(why)) < 0)
+		if (options_set(spec, p->target, spec->type == OPTION_BOOL ? "yes" : optarg, why,
+				sizeof(why)) < 0)
 			return log_error(-EINVAL, "%s", why);
 		if (spec->type == OPTION_LIST)
 			p->list_flagged[spec - prog->specs] = true;
@@ -343,6 +359,8 @@ static const char *arg_name(const struct option_spec *s, char *buf, size_t size)
 {
 	size_t len = 0;
 
+	if (s->type == OPTION_BOOL)
+		return "";
 	if (s->arg || !s->choices)
 		return s->arg ? s->arg : "VALUE";
 	buf[0] = '\0';
@@ -366,6 +384,9 @@ static void value_text(const struct option_spec *s, const void *target, char *bu
 		break;
 	case OPTION_DOUBLE:
 		snprintf(buf, size, "%g", *(const double *)(const void *)v);
+		break;
+	case OPTION_BOOL:
+		snprintf(buf, size, "%s", *(const bool *)(const void *)v ? "yes" : "no");
 		break;
 	case OPTION_CHOICE: {
 		int i = *(const int *)(const void *)v;
@@ -435,10 +456,15 @@ static void roff_put(const char *text)
 }
 
 /* The argument in roff: italic, or a choice's names in bold. */
-static void roff_arg(const struct option_spec *s)
+static void roff_arg(const struct option_spec *s, bool as_flag)
 {
 	char choices[96];
 
+	if (s->type == OPTION_BOOL) {
+		if (!as_flag)
+			fputs("\\fByes\\fR|\\fBno\\fR", stdout);
+		return;
+	}
 	if (s->arg || !s->choices) {
 		fputs("\\fI", stdout);
 		roff_put(arg_name(s, choices, sizeof(choices)));
@@ -503,7 +529,7 @@ int options_man(const struct options_program *prog, const char *section)
 		} else {
 			printf("\\fB%s\\fR = ", s->key);
 		}
-		roff_arg(s);
+		roff_arg(s, section[0] == '8');
 		putchar('\n');
 		roff_body(prog, s, section[0] == '8');
 	}

@@ -16,6 +16,7 @@ enum option_type {
 	OPTION_DOUBLE,   /* double */
 	OPTION_CHOICE,   /* int: index into choices */
 	OPTION_LIST,     /* char[size]: comma-separated; a repeated flag appends */
+	OPTION_BOOL,     /* bool: a flag without a value; yes|no in the file */
 };
 
 struct option_spec {
@@ -86,6 +87,11 @@ struct option_spec {
 	{ .section = (section_), .key = (key_), .short_flag = (short_), .type = OPTION_DOUBLE, \
 	  .offset = OPTIONS_OFFSET_(field, double), .min = (min_), .max = (max_), \
 	  .arg = (arg_), .help = (help_) }
+
+/** A bool field: the flag alone turns it on; the file says yes or no. */
+#define OPT_BOOL(section_, key_, short_, field, help_) \
+	{ .section = (section_), .key = (key_), .short_flag = (short_), .type = OPTION_BOOL, \
+	  .offset = OPTIONS_OFFSET_(field, bool), .help = (help_) }
 
 /**
  * An int field: the index of the value in @names_ (NULL-terminated). --help

@@ -793,12 +793,60 @@ static void test_shared_blocks_values(void **state)
 	assert_true(a.max_watts_per_cpu == 0 && d.max_watts_per_cpu == 0);
 }
 
+
+struct switches {
+	bool on;
+	unsigned n;
+};
+
+#define OPTIONS_STRUCT struct switches
+static const struct option_spec switch_specs[] = {
+	OPT_BOOL("main", "containers", 'C', on, "a switch"),
+	OPT_UNSIGNED("main", "n", 'n', n, 0, 9, "N", "a number"),
+};
+#undef OPTIONS_STRUCT
+
+static const struct options_program switch_prog = {
+	.name = "test-switch",
+	.synopsis = "[options] THING",
+	.specs = switch_specs,
+	.nspecs = 2,
+};
+
+/* A bool flag takes no value; the file says yes or no. */
+static void test_bool_flag(void **state)
+{
+	struct switches c = { 0 };
+	struct options_parse p;
+	char *argv[] = { ARG("prog"), ARG("--containers"), ARG("-n"), ARG("3"), ARG("json"), NULL };
+	char *argv2[] = { ARG("prog"), ARG("-Cn4"), ARG("json"), NULL };
+	char why[128];
+
+	(void)state;
+	options_parse_init(&p, &switch_prog, &c);
+	assert_int_equal(options_parse_flags(&p, 5, argv, 1), 4);
+	assert_true(c.on);
+	assert_int_equal(c.n, 3);
+	c.on = false;
+	assert_int_equal(options_parse_flags(&p, 3, argv2, 1), 2);
+	assert_true(c.on);
+	assert_int_equal(c.n, 4);
+	OK(options_set(&switch_specs[0], &c, "no", why, sizeof(why)));
+	assert_false(c.on);
+	OK(options_set(&switch_specs[0], &c, "true", why, sizeof(why)));
+	assert_true(c.on);
+	assert_int_equal(options_set(&switch_specs[0], &c, "maybe", why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "'maybe' is not yes or no for 'containers'");
+	assert_true(c.on);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_bool_flag),
 		cmocka_unit_test(test_set_string),
 		cmocka_unit_test(test_set_unsigned),
 		cmocka_unit_test(test_set_double),
