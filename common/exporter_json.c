@@ -50,6 +50,61 @@ static void write_vms(FILE *out, const struct report *r)
 	putc(']', out);
 }
 
+/* ,"key":"value", left out when the value is empty or NULL. */
+static void write_field(FILE *out, const char *key, const char *value)
+{
+	if (!value || !value[0])
+		return;
+	fprintf(out, ",\"%s\":", key);
+	json_write_string(out, value);
+}
+
+static void write_process_labels(FILE *out, const struct report_process *p)
+{
+	const struct container_labels *l = p->container;
+
+	if (!l)
+		return;
+	write_field(out, "container_id", l->id);
+	write_field(out, "container_name", p->container_name);
+	write_field(out, "container_runtime", container_runtime_name(l->runtime));
+	write_field(out, "pod_uid", l->pod_uid);
+	write_field(out, "pod_qos", pod_qos_name(l->qos));
+	write_field(out, "systemd_unit", l->unit);
+	write_field(out, "systemd_slice", l->slice);
+}
+
+/* ,"containers":[...],"pods":[...] */
+static void write_containers(FILE *out, const struct report *r)
+{
+	fputs(",\"containers\":[", out);
+	for (size_t i = 0; i < r->ncontainers; i++) {
+		const struct report_container *c = &r->container_list[i];
+
+		fputs(i ? ",{\"id\":" : "{\"id\":", out);
+		json_write_string(out, c->labels->id);
+		write_field(out, "name", c->name);
+		write_field(out, "runtime", container_runtime_name(c->labels->runtime));
+		write_field(out, "pod_uid", c->labels->pod_uid);
+		write_field(out, "pod_qos", pod_qos_name(c->labels->qos));
+		fprintf(out, ",\"processes\":%u,\"power_watts\":", c->nprocesses);
+		json_write_number(out, c->power_w, 3);
+		putc('}', out);
+	}
+	fputs("],\"pods\":[", out);
+	for (size_t i = 0; i < r->npods; i++) {
+		const struct report_pod *pod = &r->pods[i];
+
+		fputs(i ? ",{\"uid\":" : "{\"uid\":", out);
+		json_write_string(out, pod->uid);
+		write_field(out, "qos", pod->qos);
+		fprintf(out, ",\"containers\":%u,\"power_watts\":", pod->ncontainers);
+		json_write_number(out, pod->power_w, 3);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
 static int json_write(struct exporter *e, const struct report *r)
 {
 	FILE *out = e->out;
@@ -96,9 +151,12 @@ static int json_write(struct exporter *e, const struct report *r)
 		json_write_number(out, p->cpu_percent, 2);
 		fputs(",\"power_watts\":", out);
 		json_write_number(out, p->power_w, 3);
+		write_process_labels(out, p);
 		putc('}', out);
 	}
 	putc(']', out);
+	if (r->containers)
+		write_containers(out, r);
 end:
 	fputs("}\n", out);
 	if (fflush(out) == EOF || ferror(out))

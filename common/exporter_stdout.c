@@ -35,6 +35,50 @@ static void write_vms(FILE *out, const struct report *r)
 		fputs("(no VM)\n", out);
 }
 
+/* A container in a column: its name, else its id cut short as docker ps does. */
+static const char *container_column(const struct container_labels *l, const char *name,
+				    char *buf, size_t size)
+{
+	if (!l || (!l->id[0] && !l->pod_uid[0]))
+		return "-";
+	if (name)
+		return name;
+	if (l->id[0])
+		snprintf(buf, size, "%.12s", l->id);
+	else
+		snprintf(buf, size, "pod %.8s", l->pod_uid);
+	return buf;
+}
+
+static void write_containers(FILE *out, const struct report *r)
+{
+	char col[32];
+
+	fprintf(out, "\n%-24s %-12s %-36s %5s %12s\n", "CONTAINER", "RUNTIME", "POD", "PROCS", "POWER");
+	for (size_t i = 0; i < r->ncontainers; i++) {
+		const struct report_container *c = &r->container_list[i];
+
+		fprintf(out, "%-24.24s %-12s %-36s %5u ",
+			container_column(c->labels, c->name, col, sizeof(col)),
+			container_runtime_name(c->labels->runtime),
+			c->labels->pod_uid[0] ? c->labels->pod_uid : "-", c->nprocesses);
+		print_watts(out, true, c->power_w);
+		putc('\n', out);
+	}
+	if (r->ncontainers == 0)
+		fputs("(no container used CPU in this interval)\n", out);
+	if (r->npods == 0)
+		return;
+	fprintf(out, "\n%-36s %-11s %10s %12s\n", "POD", "QOS", "CONTAINERS", "POWER");
+	for (size_t i = 0; i < r->npods; i++) {
+		const struct report_pod *pod = &r->pods[i];
+
+		fprintf(out, "%-36s %-11s %10u ", pod->uid, pod->qos, pod->ncontainers);
+		print_watts(out, true, pod->power_w);
+		putc('\n', out);
+	}
+}
+
 static int stdout_write(struct exporter *e, const struct report *r)
 {
 	FILE *out = e->out;
@@ -70,16 +114,23 @@ static int stdout_write(struct exporter *e, const struct report *r)
 		write_vms(out, r);
 		goto flush;
 	}
-	fprintf(out, "\n%-8s %-16s %8s %12s\n", "PID", "COMM", "CPU%", "POWER");
+	fprintf(out, "\n%-8s %-16s %8s %12s%s\n", "PID", "COMM", "CPU%", "POWER",
+		r->containers ? "  CONTAINER" : "");
 	for (size_t i = 0; i < r->nprocesses; i++) {
 		const struct report_process *p = &r->processes[i];
+		char col[32];
 
 		fprintf(out, "%-8d %-16.16s %8.1f ", (int)p->pid, p->comm, p->cpu_percent);
 		print_watts(out, true, p->power_w);
+		if (r->containers)
+			fprintf(out, "  %s", container_column(p->container, p->container_name, col,
+							      sizeof(col)));
 		putc('\n', out);
 	}
 	if (r->nprocesses == 0)
 		fputs("(no process used CPU in this interval)\n", out);
+	if (r->containers)
+		write_containers(out, r);
 flush:
 	if (fflush(out) == EOF || ferror(out))
 		return log_error(-EIO, "stdout: cannot write: %s", strerror(errno));

@@ -250,6 +250,8 @@ static void free_cgroups(struct process *a, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(a[i].cgroup);
 		a[i].cgroup = NULL;
+		free(a[i].labels);
+		a[i].labels = NULL;
 	}
 }
 
@@ -320,6 +322,7 @@ int proc_table_scan(struct proc_table *t)
 			continue;  /* exited, or not a process we can read */
 		p->delta = 0;
 		p->cgroup = NULL;
+		p->labels = NULL;
 		if (t->ncur && t->cur[t->ncur - 1].stat.pid > pid)
 			sorted = false;
 		t->ncur++;
@@ -344,6 +347,8 @@ int proc_table_scan(struct proc_table *t)
 			p->delta = p->stat.cpu - q->stat.cpu;
 		p->cgroup = q->cgroup;
 		q->cgroup = NULL;
+		p->labels = q->labels;
+		q->labels = NULL;
 	}
 	return 0;
 }
@@ -408,6 +413,16 @@ const char *proc_process_cgroup(struct proc_table *t, struct process *p)
 	n = proc_read_file(t->procfd, file, text, sizeof(text));
 	if (n <= 0 || proc_parse_cgroup(text, path, sizeof(path)) < 0)
 		return p->cgroup;  /* gone, or unreadable: keep what was known */
+	if (t->want_labels) {
+		struct container_labels l;
+
+		if (container_parse_cgroup(text, &l) >= 0) {
+			if (!p->labels)
+				p->labels = malloc(sizeof(*p->labels));
+			if (p->labels)
+				*p->labels = l;
+		}
+	}
 	if (!p->cgroup || strcmp(p->cgroup, path)) {
 		char *copy = strdup(path);
 
@@ -417,4 +432,12 @@ const char *proc_process_cgroup(struct proc_table *t, struct process *p)
 		p->cgroup = copy;
 	}
 	return p->cgroup;
+}
+
+const struct container_labels *proc_process_labels(struct proc_table *t, struct process *p)
+{
+	if (!t->want_labels)
+		return NULL;
+	proc_process_cgroup(t, p);
+	return p->labels;
 }

@@ -8,9 +8,12 @@
 #define VPOWERCAP_PROC_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "common/container.h"
 
 #define COMM_MAX 64
 
@@ -80,6 +83,7 @@ struct process {
 	struct pid_stat stat;
 	uint64_t delta;      /* CPU ticks over the last interval */
 	char *cgroup;        /* NULL until proc_process_cgroup() reads it */
+	struct container_labels *labels;  /* with the cgroup, when the table wants labels */
 };
 
 /* A process's cgroup is read again every this many scans (staggered by pid). */
@@ -97,6 +101,7 @@ struct proc_table {
 	size_t ncur, nprev;
 	size_t alloc_cur, alloc_prev;
 	unsigned long scans;
+	bool want_labels;    /* parse each process's container labels with its cgroup */
 };
 
 /** Open @proc_root for scanning. Returns 0 or -errno. */
@@ -117,6 +122,13 @@ int proc_table_scan(struct proc_table *t);
  * Returns NULL when it cannot be read (the process exited).
  */
 const char *proc_process_cgroup(struct proc_table *t, struct process *p);
+
+/**
+ * The container labels of @p (common/container.h), read with its cgroup
+ * (the same file, cached the same way) when @t->want_labels is set; NULL
+ * when they cannot be read or are not wanted. They belong to @t.
+ */
+const struct container_labels *proc_process_labels(struct proc_table *t, struct process *p);
 
 /** Free the arrays and close the root; the table may be initialised again. */
 void proc_table_release(struct proc_table *t);

@@ -126,28 +126,43 @@ char *prometheus_label_value(const char *s)
 	return b.p;
 }
 
-/* key1="v1",key2="v2" as one malloc'd string, or NULL. */
-static char *label_pair(const char *k1, const char *v1, const char *k2, const char *v2)
+/*
+ * key1="v1",key2="v2",... from @n pairs in @kv, as one malloc'd string, or
+ * NULL. A pair whose value is NULL or empty is written empty, or left out
+ * unless @keep_empty.
+ */
+static char *label_set(const char *const *kv, size_t n, bool keep_empty)
 {
 	struct buf b = { 0 };
+	bool any = false;
 
 	buf_reserve(&b, 64);
-	buf_puts(&b, k1);
-	buf_puts(&b, "=\"");
-	buf_label_value(&b, v1 ? v1 : "");
-	buf_puts(&b, "\"");
-	if (k2) {
-		buf_puts(&b, ",");
-		buf_puts(&b, k2);
+	for (size_t i = 0; i < n; i++) {
+		const char *v = kv[2 * i + 1];
+
+		if (!keep_empty && (!v || !v[0]))
+			continue;
+		if (any)
+			buf_puts(&b, ",");
+		buf_puts(&b, kv[2 * i]);
 		buf_puts(&b, "=\"");
-		buf_label_value(&b, v2 ? v2 : "");
+		buf_label_value(&b, v ? v : "");
 		buf_puts(&b, "\"");
+		any = true;
 	}
 	if (b.failed) {
 		free(b.p);
 		return NULL;
 	}
 	return b.p;
+}
+
+/* key1="v1",key2="v2" as one malloc'd string, or NULL. */
+static char *label_pair(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	const char *kv[] = { k1, v1, k2, v2 };
+
+	return label_set(kv, k2 ? 2 : 1, true);
 }
 
 /*
@@ -262,6 +277,51 @@ static void render_zones(struct render *rd, const char *energy, const char *powe
 		sample(&rd->b, "vpowercap_machine_power_watts", rd->src, NULL, NULL, r->host_power_w);
 }
 
+/* Per container and per pod: labels built one at a time, the series are few. */
+static int render_containers(struct render *rd)
+{
+	const struct report *r = rd->r;
+	char *ls;
+
+	family(&rd->b, "vpowercap_container_power_watts", "gauge",
+	       "Power of the processes of one container over the last report's interval, in watts.");
+	for (size_t i = 0; i < r->ncontainers; i++) {
+		const struct report_container *c = &r->container_list[i];
+		const char *kv[] = {
+			"container_id", c->labels->id, "container_name", c->name,
+			"runtime", container_runtime_name(c->labels->runtime),
+			"pod_uid", c->labels->pod_uid, "qos", pod_qos_name(c->labels->qos),
+		};
+
+		if (!(ls = label_set(kv, sizeof(kv) / sizeof(kv[0]) / 2, false)))
+			return -ENOMEM;
+		sample(&rd->b, "vpowercap_container_power_watts", ls, rd->src, NULL, c->power_w);
+		free(ls);
+	}
+	family(&rd->b, "vpowercap_container_processes", "gauge",
+	       "Processes of one container that used CPU over the last report's interval.");
+	for (size_t i = 0; i < r->ncontainers; i++) {
+		const struct report_container *c = &r->container_list[i];
+		const char *kv[] = { "container_id", c->labels->id, "container_name", c->name };
+
+		if (!(ls = label_set(kv, 2, false)))
+			return -ENOMEM;
+		sample(&rd->b, "vpowercap_container_processes", ls, NULL, NULL, c->nprocesses);
+		free(ls);
+	}
+	family(&rd->b, "vpowercap_pod_power_watts", "gauge",
+	       "Power of the processes of one Kubernetes pod over the last report's interval, in watts.");
+	for (size_t i = 0; i < r->npods; i++) {
+		const char *kv[] = { "pod_uid", r->pods[i].uid, "qos", r->pods[i].qos };
+
+		if (!(ls = label_set(kv, 2, false)))
+			return -ENOMEM;
+		sample(&rd->b, "vpowercap_pod_power_watts", ls, rd->src, NULL, r->pods[i].power_w);
+		free(ls);
+	}
+	return 0;
+}
+
 static int render_agent(struct render *rd)
 {
 	const struct report *r = rd->r;
@@ -274,10 +334,25 @@ static int render_agent(struct render *rd)
 		return -ENOMEM;
 	rd->nil = n;
 	for (size_t i = 0; i < r->nprocesses; i++) {
+		const struct report_process *p = &r->processes[i];
+		const struct container_labels *l = p->container;
 		char pid[24];
 
-		snprintf(pid, sizeof(pid), "%d", (int)r->processes[i].pid);
-		if (!(rd->il[i] = label_pair("pid", pid, "comm", r->processes[i].comm)))
+		snprintf(pid, sizeof(pid), "%d", (int)p->pid);
+		if (l) {
+			const char *kv[] = {
+				"pid", pid, "comm", p->comm,
+				"container_id", l->id, "container_name", p->container_name,
+				"runtime", container_runtime_name(l->runtime),
+				"pod_uid", l->pod_uid, "qos", pod_qos_name(l->qos),
+				"systemd_unit", l->unit, "systemd_slice", l->slice,
+			};
+
+			rd->il[i] = label_set(kv, sizeof(kv) / sizeof(kv[0]) / 2, false);
+		} else {
+			rd->il[i] = label_pair("pid", pid, "comm", p->comm);
+		}
+		if (!rd->il[i])
 			return -ENOMEM;
 	}
 	family(&rd->b, "vpowercap_process_power_watts", "gauge",
@@ -302,7 +377,7 @@ static int render_agent(struct render *rd)
 		sample(&rd->b, "vpowercap_cgroup_power_watts", rd->il[i], rd->src, NULL,
 		       r->cgroups[i].power_w);
 	}
-	return 0;
+	return r->containers ? render_containers(rd) : 0;
 }
 
 static int render_host(struct render *rd)

@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "common/container.h"
+
 struct report_zone {
 	const char *id;       /* "intel-rapl:0" */
 	const char *name;     /* "package-0" */
@@ -44,6 +46,24 @@ struct report_process {
 	uint64_t cpu_ticks;   /* CPU time over the step, in clock ticks */
 	double power_w;
 	double energy_j;      /* since the agent first saw it in the top N */
+	const struct container_labels *container; /* --containers: what its cgroup says; else NULL */
+	const char *container_name;  /* from the runtime's API; NULL: unknown */
+};
+
+/* Agent, --containers: the processes of one container, summed. */
+struct report_container {
+	const struct container_labels *labels;  /* runtime, id, pod uid, QoS class */
+	const char *name;     /* NULL: unknown */
+	unsigned nprocesses;  /* that used CPU in the step */
+	double power_w;
+};
+
+/* Agent, --containers: the processes of one Kubernetes pod, summed. */
+struct report_pod {
+	const char *uid;
+	const char *qos;      /* "guaranteed", "burstable", "besteffort" */
+	unsigned ncontainers; /* that used CPU in the step */
+	double power_w;
 };
 
 /* Agent: the processes of one cgroup (a systemd unit, a container). */
@@ -69,6 +89,11 @@ struct report {
 	double unattributed_w; /* over the zones that make up the machine */
 	const struct report_cgroup *cgroups; /* agent: top N, by power */
 	size_t ncgroups;
+	bool containers;       /* agent, --containers: the two lists below are meant */
+	const struct report_container *container_list; /* by power */
+	size_t ncontainers;
+	const struct report_pod *pods; /* by power */
+	size_t npods;
 	double tick_s;         /* how long the last tick's reads and sums took */
 	bool tree_served;      /* daemon: it feeds the VMs' trees */
 	double tree_stall_s;   /* daemon: how long they stood still before it began */

@@ -16,6 +16,7 @@
 
 #include "common/alloc.h"
 #include "common/clock.h"
+#include "common/container_names.h"
 #include "common/exporter.h"
 #include "common/log.h"
 #include "common/options.h"
@@ -39,6 +40,9 @@ struct agent_config {
 	unsigned processes;
 	unsigned cgroups;
 	char regex[256];
+	bool containers;               /* label processes by container, sum containers and pods */
+	char container_regex[256];
+	char container_sockets[512];   /* the Docker-compatible API's sockets, for names */
 	char file[PATH_MAX];
 	double idle_watts_per_cpu;
 	double max_watts_per_cpu;
@@ -62,6 +66,15 @@ static const struct option_spec agent_specs[] = {
 		     "prometheus: export the top N cgroups (units, containers) by power"),
 	OPT_STRING("output", "regex", 0, regex, "REGEX",
 		   "only processes whose name matches this extended regex"),
+	OPT_BOOL("output", "containers", 0, containers,
+		 "label processes with their container, pod and systemd unit from their cgroup, "
+		 "and show the power of each container and pod"),
+	OPT_STRING("output", "container_regex", 0, container_regex, "REGEX",
+		   "with --containers: only processes and containers whose container name or id "
+		   "matches this extended regex"),
+	OPT_LIST("output", "container_sockets", 0, container_sockets, "PATH",
+		 "with --containers: Docker-compatible API sockets to ask for container names, "
+		 "where readable"),
 	OPT_OUTPUT_FILE(file),
 	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
 	OPT_PROMETHEUS(listen, web_config),
@@ -75,6 +88,7 @@ static const struct agent_config agent_defaults = {
 	.step = 1.0,
 	.processes = 10,
 	.cgroups = 10,
+	.container_sockets = "/var/run/docker.sock,/run/podman/podman.sock",
 	.listen = "0.0.0.0:9811",
 	.idle_watts_per_cpu = 2.0,
 	.max_watts_per_cpu = 10.0,
@@ -137,6 +151,10 @@ struct agent {
 	struct exporter *exporter;
 	regex_t filter;
 	bool have_filter;
+	regex_t container_filter;
+	bool have_container_filter;
+	struct container_resolver *resolver;  /* --containers: names, where a socket answers */
+	struct container_sums container_sums;
 	struct report_zone *zones;
 	size_t zones_alloc;
 	struct report_process *top;
@@ -160,7 +178,13 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 		.source = sensor_source(a->sensor),
 		.root = pc->root,
 	};
+	struct process_select sel = {
+		.comm = a->have_filter ? &a->filter : NULL,
+		.containers = a->cfg.containers,
+		.container = a->have_container_filter ? &a->container_filter : NULL,
+	};
 	uint64_t total_uj;
+	int ret;
 
 	if (ALLOC_GROW(a->zones, pc->nzones, a->zones_alloc) < 0)
 		return log_error(-ENOMEM, "out of memory");
@@ -183,9 +207,14 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 	if (r.host_valid && cpu->busy >= prev_cpu->busy) {
 		uint64_t dbusy = cpu->busy - prev_cpu->busy;
 
-		r.nprocesses = process_power_top(&a->procs, dbusy, r.host_power_w,
-						 interval, a->have_filter ? &a->filter : NULL,
-						 a->top, a->cfg.processes);
+		if (a->resolver)
+			sel.names = container_resolver_get(a->resolver);
+		r.nprocesses = process_power_select(&a->procs, dbusy, r.host_power_w, interval, &sel,
+						    a->top, a->cfg.processes);
+		if (sel.containers &&
+		    process_power_containers(&a->procs, dbusy, r.host_power_w, &sel,
+					     &a->container_sums, &r) < 0)
+			log_warning("out of memory: no container figures this step");
 		process_energy_update(&a->energy, &a->procs, dbusy, total_uj, a->top, r.nprocesses);
 		if (a->cgroups)
 			r.ncgroups = process_power_cgroups(&a->procs, dbusy, r.host_power_w,
@@ -193,30 +222,56 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 	}
 	r.processes = a->top;
 	r.cgroups = a->cgroups;
+	r.containers = sel.containers;
 	r.tick_s = clock_mono_s() - tick_start;
-	return exporter_write(a->exporter, &r);
+	ret = exporter_write(a->exporter, &r);
+	if (sel.names)
+		container_resolver_put(a->resolver, sel.names);
+	return ret;
 }
 
-/* The regex filter of @cfg into @a; false after logging a bad one. */
-static bool agent_set_filter(struct agent *a, const struct agent_config *cfg)
+/* @text compiled into @re, when not empty; false after logging a bad one. */
+static bool compile_filter(regex_t *re, const char *text, const char *flag)
 {
-	regex_t filter;
 	char why[128];
 	int ret;
 
-	if (cfg->regex[0]) {
-		ret = regcomp(&filter, cfg->regex, REG_EXTENDED | REG_NOSUB);
-		if (ret) {
-			regerror(ret, &filter, why, sizeof(why));
-			log_error(0, "bad --regex '%s': %s", cfg->regex, why);
-			return false;
-		}
+	if (!text[0])
+		return true;
+	ret = regcomp(re, text, REG_EXTENDED | REG_NOSUB);
+	if (ret) {
+		regerror(ret, re, why, sizeof(why));
+		log_error(0, "bad %s '%s': %s", flag, text, why);
+		return false;
 	}
-	if (a->have_filter)
-		regfree(&a->filter);
-	a->have_filter = cfg->regex[0] != '\0';
-	if (a->have_filter)
-		a->filter = filter;
+	return true;
+}
+
+/* @re replaced by @fresh (compiled from @text, or nothing when it is empty). */
+static void swap_filter(regex_t *re, bool *have, regex_t *fresh, const char *text)
+{
+	if (*have)
+		regfree(re);
+	*have = text[0] != '\0';
+	if (*have)
+		*re = *fresh;
+}
+
+/* The regex filters of @cfg into @a; false after logging a bad one. */
+static bool agent_set_filter(struct agent *a, const struct agent_config *cfg)
+{
+	regex_t filter, container_filter;
+
+	if (!compile_filter(&filter, cfg->regex, "--regex"))
+		return false;
+	if (!compile_filter(&container_filter, cfg->container_regex, "--container-regex")) {
+		if (cfg->regex[0])
+			regfree(&filter);
+		return false;
+	}
+	swap_filter(&a->filter, &a->have_filter, &filter, cfg->regex);
+	swap_filter(&a->container_filter, &a->have_container_filter, &container_filter,
+		    cfg->container_regex);
 	return true;
 }
 
@@ -228,7 +283,8 @@ static bool same_restart_options(const struct agent_config *x, const struct agen
 	       x->timeout == y->timeout && x->processes == y->processes && x->cgroups == y->cgroups &&
 	       x->idle_watts_per_cpu == y->idle_watts_per_cpu &&
 	       x->max_watts_per_cpu == y->max_watts_per_cpu && !strcmp(x->listen, y->listen) &&
-	       !strcmp(x->web_config, y->web_config);
+	       !strcmp(x->web_config, y->web_config) && x->containers == y->containers &&
+	       !strcmp(x->container_sockets, y->container_sockets);
 }
 
 /*
@@ -254,8 +310,9 @@ static void agent_reload(struct agent *a)
 	}
 	cfg.exporter = a->cfg.exporter;  /* named on the command line, or the file's at start */
 	if (!same_restart_options(&cfg, &a->cfg))
-		log_warning("reload: only regex and file change without a restart");
+		log_warning("reload: only regex, container_regex and file change without a restart");
 	memcpy(a->cfg.regex, cfg.regex, sizeof(cfg.regex));
+	memcpy(a->cfg.container_regex, cfg.container_regex, sizeof(cfg.container_regex));
 	memcpy(a->cfg.file, cfg.file, sizeof(cfg.file));
 	exporter_cfg = (struct exporter_config){ .file = a->cfg.file, .listen = a->cfg.listen,
 						  .web_config = a->cfg.web_config };
@@ -318,6 +375,10 @@ static int agent_run(struct agent *a)
 static void agent_release(struct agent *a)
 {
 	exporter_free(a->exporter);
+	container_resolver_free(a->resolver);
+	container_sums_release(&a->container_sums);
+	if (a->have_container_filter)
+		regfree(&a->container_filter);
 	sensor_free(a->sensor);
 	proc_table_release(&a->procs);
 	if (a->have_filter)
@@ -382,6 +443,17 @@ int main(int argc, char **argv)
 	if (ret < 0) {
 		log_error(ret, "cannot open proc root '%s': %s", a.cfg.proc_root, strerror(-ret));
 		goto out;
+	}
+	if (a.cfg.containers) {
+		a.procs.want_labels = true;
+		a.resolver = container_resolver_start(a.cfg.container_sockets, CONTAINER_NAMES_INTERVAL,
+						      CONTAINER_API_TIMEOUT);
+		if (!a.resolver) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	} else if (a.cfg.container_regex[0]) {
+		log_warning("--container-regex has no effect without --containers");
 	}
 	sensor_cfg = (struct sensor_config){
 		.powercap_root = pick_root(&a.cfg),

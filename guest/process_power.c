@@ -4,16 +4,43 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "common/proc.h"
 
-size_t process_power_top(const struct proc_table *t, uint64_t dbusy, double host_power_w,
+size_t process_power_top(struct proc_table *t, uint64_t dbusy, double host_power_w,
 			 double interval_s, const regex_t *filter,
 			 struct report_process *out, size_t n)
 {
+	struct process_select sel = { .comm = filter };
+
+	return process_power_select(t, dbusy, host_power_w, interval_s, &sel, out, n);
+}
+
+/*
+ * Whether @l's container passes @sel's container filter; its name, when
+ * known, in *@name.
+ */
+static bool container_selected(const struct process_select *sel,
+			       const struct container_labels *l, const char **name)
+{
+	*name = l && l->id[0] ? container_names_find(sel->names, l->id) : NULL;
+	if (!sel->container)
+		return true;
+	if (!l || !l->id[0])
+		return false;
+	return regexec(sel->container, l->id, 0, NULL, 0) == 0 ||
+	       (*name && regexec(sel->container, *name, 0, NULL, 0) == 0);
+}
+
+size_t process_power_select(struct proc_table *t, uint64_t dbusy, double host_power_w,
+			    double interval_s, const struct process_select *sel,
+			    struct report_process *out, size_t n)
+{
+	const regex_t *filter = sel->comm;
 	uint64_t sum = 0, divisor;
 	size_t count = 0;
 	double hz = (double)proc_clock_ticks();
@@ -25,19 +52,28 @@ size_t process_power_top(const struct proc_table *t, uint64_t dbusy, double host
 		return 0;
 
 	for (size_t i = 0; i < t->ncur; i++) {
-		const struct process *p = &t->cur[i];
+		struct process *p = &t->cur[i];
+		const struct container_labels *labels = NULL;
+		const char *name = NULL;
 		size_t at;
 
 		if (!p->delta)
 			continue;
 		if (filter && regexec(filter, p->stat.comm, 0, NULL, 0) != 0)
 			continue;
+		if (sel->containers) {
+			labels = proc_process_labels(t, p);
+			if (!container_selected(sel, labels, &name))
+				continue;
+		}
 		struct report_process rp = {
 			.pid = p->stat.pid,
 			.comm = p->stat.comm,
 			.cpu_percent = interval_s > 0 ? 100.0 * (double)p->delta / hz / interval_s : 0,
 			.cpu_ticks = p->delta,
 			.power_w = host_power_w * (double)p->delta / (double)divisor,
+			.container = labels,
+			.container_name = name,
 		};
 
 		/* Insertion into the top n, by CPU time (power follows it); n is small. */
@@ -224,4 +260,125 @@ void cgroup_scratch_release(struct cgroup_scratch *s)
 {
 	free(s->sums);
 	memset(s, 0, sizeof(*s));
+}
+
+static int share_by_id(const void *a, const void *b)
+{
+	const struct container_share *x = a, *y = b;
+
+	return strcmp(x->labels->id, y->labels->id);
+}
+
+static int share_by_pod(const void *a, const void *b)
+{
+	const struct container_share *x = a, *y = b;
+	int c = strcmp(x->labels->pod_uid, y->labels->pod_uid);
+
+	return c ? c : strcmp(x->labels->id, y->labels->id);
+}
+
+static int container_by_power(const void *a, const void *b)
+{
+	const struct report_container *x = a, *y = b;
+
+	if (x->power_w != y->power_w)
+		return x->power_w < y->power_w ? 1 : -1;
+	return strcmp(x->labels->id, y->labels->id);
+}
+
+static int pod_by_power(const void *a, const void *b)
+{
+	const struct report_pod *x = a, *y = b;
+
+	if (x->power_w != y->power_w)
+		return x->power_w < y->power_w ? 1 : -1;
+	return strcmp(x->uid, y->uid);
+}
+
+int process_power_containers(struct proc_table *t, uint64_t dbusy, double host_power_w,
+			     const struct process_select *sel, struct container_sums *cs,
+			     struct report *r)
+{
+	uint64_t divisor = cpu_divisor(t, dbusy);
+	size_t nc = 0, np = 0, n = 0;
+
+	r->containers = true;
+	r->ncontainers = r->npods = 0;
+	if (!divisor)
+		return 0;
+	for (size_t i = 0; i < t->ncur; i++) {
+		struct process *p = &t->cur[i];
+		const struct container_labels *l;
+		const char *name;
+
+		if (!p->delta || !(l = proc_process_labels(t, p)) || !(l->id[0] || l->pod_uid[0]))
+			continue;
+		if (!container_selected(sel, l, &name))
+			continue;
+		if (ALLOC_GROW(cs->shares, n + 1, cs->alloc_shares) < 0)
+			return -ENOMEM;
+		cs->shares[n++] = (struct container_share){ l, p->delta };
+	}
+	if (!n)
+		return 0;
+	if (ALLOC_GROW(cs->containers, n + 1, cs->alloc_containers) < 0 ||
+	    ALLOC_GROW(cs->pods, n + 1, cs->alloc_pods) < 0)
+		return -ENOMEM;
+	qsort(cs->shares, n, sizeof(*cs->shares), share_by_id);
+	for (size_t i = 0; i < n; i++) {
+		const struct container_labels *l = cs->shares[i].labels;
+		double w = host_power_w * (double)cs->shares[i].delta / (double)divisor;
+
+		if (!l->id[0])
+			continue;  /* in a pod's own cgroup, not a container's */
+		if (nc && !strcmp(cs->containers[nc - 1].labels->id, l->id)) {
+			cs->containers[nc - 1].power_w += w;
+			cs->containers[nc - 1].nprocesses++;
+			continue;
+		}
+		cs->containers[nc++] = (struct report_container){
+			.labels = l,
+			.name = container_names_find(sel->names, l->id),
+			.nprocesses = 1,
+			.power_w = w,
+		};
+	}
+	qsort(cs->shares, n, sizeof(*cs->shares), share_by_pod);
+	for (size_t i = 0; i < n; i++) {
+		const struct container_share *s = &cs->shares[i];
+		double w = host_power_w * (double)s->delta / (double)divisor;
+		bool new_container;
+
+		if (!s->labels->pod_uid[0])
+			continue;
+		new_container = s->labels->id[0] &&
+				(i == 0 || strcmp(cs->shares[i - 1].labels->id, s->labels->id) ||
+				 strcmp(cs->shares[i - 1].labels->pod_uid, s->labels->pod_uid));
+		if (np && !strcmp(cs->pods[np - 1].uid, s->labels->pod_uid)) {
+			cs->pods[np - 1].power_w += w;
+			cs->pods[np - 1].ncontainers += new_container;
+			continue;
+		}
+		cs->pods[np++] = (struct report_pod){
+			.uid = s->labels->pod_uid,
+			.qos = pod_qos_name(s->labels->qos),
+			.ncontainers = new_container,
+			.power_w = w,
+		};
+	}
+	qsort(cs->containers, nc, sizeof(*cs->containers), container_by_power);
+	qsort(cs->pods, np, sizeof(*cs->pods), pod_by_power);
+	r->container_list = cs->containers;
+	r->ncontainers = nc;
+	r->pods = cs->pods;
+	r->npods = np;
+	return 0;
+}
+
+void container_sums_release(struct container_sums *cs)
+{
+	free(cs->shares);
+	free(cs->containers);
+	free(cs->pods);
+	memset(cs, 0, sizeof(*cs));
 }

@@ -11,8 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/container_names.h"
 #include "common/proc.h"
 #include "common/report.h"
+
+/* Which processes a step shows, and what they are labelled with. */
+struct process_select {
+	const regex_t *comm;        /* NULL: every process; else those whose comm matches */
+	bool containers;            /* label each with its container (@t->want_labels set) */
+	const regex_t *container;   /* NULL: all; else only processes in a container whose
+				       name or id matches */
+	const struct container_names *names;  /* NULL: ids only */
+};
 
 /**
  * Fill @out with up to @n processes of @t that used CPU in the last
@@ -23,9 +33,42 @@
  * @out's comm pointers point into @t, valid until its next scan.
  * Returns how many were written.
  */
-size_t process_power_top(const struct proc_table *t, uint64_t dbusy, double host_power_w,
+size_t process_power_top(struct proc_table *t, uint64_t dbusy, double host_power_w,
 			 double interval_s, const regex_t *filter,
 			 struct report_process *out, size_t n);
+
+/**
+ * process_power_top() with @sel's filters, each entry labelled with its
+ * container when @sel->containers (pointers into @t and @sel->names).
+ */
+size_t process_power_select(struct proc_table *t, uint64_t dbusy, double host_power_w,
+			    double interval_s, const struct process_select *sel,
+			    struct report_process *out, size_t n);
+
+/* The containers and pods of a step, kept between steps. */
+struct container_sums {
+	struct container_share {
+		const struct container_labels *labels;
+		uint64_t delta;
+	} *shares;
+	size_t nshares, alloc_shares;
+	struct report_container *containers;
+	size_t alloc_containers;
+	struct report_pod *pods;
+	size_t alloc_pods;
+};
+
+/**
+ * Sum the power of the processes of @t that used CPU in the last interval
+ * by container and by pod (all of them, whatever the comm filter; only the
+ * containers @sel->container matches), into @cs->containers and @cs->pods,
+ * by decreasing power. Sets @r's lists. Returns 0 or -ENOMEM.
+ */
+int process_power_containers(struct proc_table *t, uint64_t dbusy, double host_power_w,
+			     const struct process_select *sel, struct container_sums *cs,
+			     struct report *r);
+
+void container_sums_release(struct container_sums *cs);
 
 /* One process's energy, counted from the step it first made the top N. */
 struct process_energy {
