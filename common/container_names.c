@@ -32,8 +32,9 @@ static void skip_space(struct scan *s)
 
 /*
  * A string at s->p, into @out (at most @size - 1 bytes, the rest dropped
- * and *@cut set) when @out is not NULL. Escapes other than \" \\ \/ come
- * out as '?': no name or id has them. Returns false on a malformed one.
+ * and *@cut set) when @out is not NULL. \uXXXX comes out as UTF-8 (a
+ * surrogate as '?': no name has one), other escapes as their character.
+ * Returns false on a malformed one.
  */
 static bool scan_string(struct scan *s, char *out, size_t size, bool *cut)
 {
@@ -42,7 +43,8 @@ static bool scan_string(struct scan *s, char *out, size_t size, bool *cut)
 	if (s->p >= s->end || *s->p != '"')
 		return false;
 	for (s->p++; s->p < s->end; s->p++) {
-		char c = *s->p;
+		char c = *s->p, utf8[3];
+		size_t k = 1;
 
 		if (c == '"') {
 			s->p++;
@@ -50,24 +52,48 @@ static bool scan_string(struct scan *s, char *out, size_t size, bool *cut)
 				out[n] = '\0';
 			return true;
 		}
+		utf8[0] = c;
 		if (c == '\\') {
 			if (++s->p >= s->end)
 				return false;
 			c = *s->p;
+			utf8[0] = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c == 'b' ? '\b' :
+				  c == 'f' ? '\f' : c;
 			if (c == 'u') {
+				unsigned cp;
+				char hex[5];
+
 				if (s->end - s->p < 5)
 					return false;
+				memcpy(hex, s->p + 1, 4);
+				hex[4] = '\0';
+				if (strspn(hex, "0123456789abcdefABCDEF") != 4)
+					return false;
+				cp = (unsigned)strtoul(hex, NULL, 16);
 				s->p += 4;
-				c = '?';
-			} else if (c != '"' && c != '\\' && c != '/') {
-				c = '?';
+				if (cp < 0x80) {
+					utf8[0] = (char)cp;
+				} else if (cp < 0x800) {
+					utf8[0] = (char)(0xc0 | cp >> 6);
+					utf8[1] = (char)(0x80 | (cp & 0x3f));
+					k = 2;
+				} else if (cp >= 0xd800 && cp < 0xe000) {
+					utf8[0] = '?';
+				} else {
+					utf8[0] = (char)(0xe0 | cp >> 12);
+					utf8[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+					utf8[2] = (char)(0x80 | (cp & 0x3f));
+					k = 3;
+				}
 			}
 		}
 		if (out) {
-			if (n + 1 < size)
-				out[n++] = c;
-			else
+			if (n + k < size) {
+				memcpy(out + n, utf8, k);
+				n += k;
+			} else {
 				*cut = true;
+			}
 		}
 	}
 	return false;
