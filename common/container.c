@@ -164,6 +164,11 @@ static bool match_pod(struct component c, struct container_labels *l)
 	}
 	memcpy(l->pod_uid, buf, n);
 	l->pod_uid[n] = '\0';
+	/* the systemd driver's name says the class, for a reader that sees no parent */
+	if (memmem(c.s, c.len, "-burstable-pod", 14))
+		l->qos = POD_QOS_BURSTABLE;
+	else if (memmem(c.s, c.len, "-besteffort-pod", 15))
+		l->qos = POD_QOS_BESTEFFORT;
 	return true;
 }
 
@@ -198,8 +203,16 @@ int container_parse_path(const char *path, size_t len, struct container_labels *
 		else if (has_suffix(c, ".service") || has_suffix(c, ".scope"))
 			copy(l->unit, sizeof(l->unit), c.s, c.len);
 
-		if (is(c, "kubepods") || has_suffix(c, "kubepods.slice")) {
+		/*
+		 * "kubepods", "kubepods.slice", and any slice of the kubelet's
+		 * ("kubepods-burstable-pod<uid>.slice"): a reader in a cgroup
+		 * namespace of its own sees paths from where it sits
+		 * ("/../../kubepods-besteffort-pod<uid>.slice/crio-<id>.scope").
+		 */
+		if (!in_kube && c.len >= 8 && memmem(c.s, c.len, "kubepods", 8))
 			in_kube = true;
+		if (is(c, "kubepods") || has_suffix(c, "kubepods.slice")) {
+			;
 		} else if (in_kube && !in_pod && (qos = match_qos(c)) != POD_QOS_NONE) {
 			l->qos = qos;
 		} else if (in_kube && !in_pod && match_pod(c, l)) {

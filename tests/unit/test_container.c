@@ -63,6 +63,11 @@ static const struct {
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" STATIC_UID ".slice/cri-containerd-" ID ".scope",
 	  "containerd", ID, STATIC_UID, "burstable", "cri-containerd-" ID ".scope",
 	  "kubepods-burstable-pod" STATIC_UID ".slice" },
+	/* seen from another container's cgroup namespace (cgroup v2) */
+	{ "/../../kubepods-besteffort-pod" UID_ ".slice/crio-" ID ".scope",
+	  "cri-o", ID, UID, "besteffort", "crio-" ID ".scope", "kubepods-besteffort-pod" UID_ ".slice" },
+	{ "/../kubepods-pod" UID_ ".slice/cri-containerd-" ID ".scope",
+	  "containerd", ID, UID, "guaranteed", "cri-containerd-" ID ".scope", "kubepods-pod" UID_ ".slice" },
 	/* The kubelet, cgroupfs driver */
 	{ "/kubepods/burstable/pod" UID "/" ID, "cri", ID, UID, "burstable", "", "" },
 	{ "/kubepods/besteffort/pod" UID "/" ID, "cri", ID, UID, "besteffort", "", "" },
