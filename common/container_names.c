@@ -187,7 +187,7 @@ static bool scan_container(struct scan *s, struct container_name *c, bool *ok)
 	c->id[0] = c->name[0] = first[0] = '\0';
 	if (!expect(s, '{'))
 		return false;
-	while (!peek(s, '}')) {
+	for (bool first_key = true; !(first_key && peek(s, '}')); first_key = false) {
 		bool key_cut = false;
 
 		if (!scan_string(s, key, sizeof(key), &key_cut) || !expect(s, ':'))
@@ -213,7 +213,9 @@ static bool scan_container(struct scan *s, struct container_name *c, bool *ok)
 		} else if (!skip_value(s)) {
 			return false;
 		}
-		if (!peek(s, '}') && !expect(s, ','))
+		if (peek(s, '}'))
+			break;
+		if (!expect(s, ','))
 			return false;
 	}
 	s->p++;

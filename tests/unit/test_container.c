@@ -10,7 +10,17 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/lib/fixture.h"
+#include "common/clock.h"
 #include "common/container.h"
+#include "common/container_names.h"
 
 #define ID "3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"
 #define UID "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b"
@@ -164,6 +174,152 @@ static void test_long_unit(void **state)
 	assert_string_equal(l.slice, "system.slice");
 }
 
+/* --- the API's container list ------------------------------------------- */
+
+#define ID2 "0000000000000000000000000000000000000000000000000000000000000001"
+
+static void test_names_parse(void **state)
+{
+	static const char body[] =
+		" [ {\"Id\":\"" ID "\",\"Names\":[\"/web\",\"/alias\"],\"Labels\":{\"x\":\"[{\\\"\"},"
+		"\"Ports\":[{\"PrivatePort\":80,\"Type\":\"tcp\"}],\"SizeRw\":null,\"Up\":true},\n"
+		"{\"Names\":[\"/caf\\u00e9\"],\"Id\":\"" ID2 "\"},"
+		"{\"Id\":\"short\",\"Names\":[\"/bad\"]},"
+		"{\"Id\":\"" "3F4A9C0E1D2B7A8C9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D7E8F9A0B1C2D" "\",\"Names\":[\"/upper\"]},"
+		"{\"Id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"Names\":[\"/a\\nb\"]},"
+		"{\"Id\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"Names\":[]} ] ";
+	struct container_names *n = container_names_parse(body, sizeof(body) - 1);
+
+	(void)state;
+	assert_non_null(n);
+	assert_int_equal(n->n, 2);
+	assert_string_equal(container_names_find(n, ID), "web");
+	assert_string_equal(container_names_find(n, ID2), "caf\xc3\xa9");
+	assert_null(container_names_find(n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	assert_null(container_names_find(n, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
+	assert_null(container_names_find(n, "short"));
+	assert_null(container_names_find(NULL, ID));
+	container_names_free(n);
+
+	n = container_names_parse("[]", 2);
+	assert_non_null(n);
+	assert_int_equal(n->n, 0);
+	container_names_free(n);
+}
+
+static void test_names_parse_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "{}", "[", "[{]", "[{\"Id\":}]", "[{\"Id\":\"x\"]", "[1]", "[{}] x",
+		"[{\"Id\":\"x\",}]", "[{\"Names\":[\"/a\",]}]", "[{\"Id\":\"\\u12\"}]",
+		"[{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		print_message("%s\n", bad[i]);
+		assert_null(container_names_parse(bad[i], strlen(bad[i])));
+		assert_int_equal(errno, EINVAL);
+	}
+}
+
+/* A name longer than CONTAINER_NAME_MAX is left out, not cut. */
+static void test_names_too_long(void **state)
+{
+	char body[512];
+	struct container_names *n;
+
+	(void)state;
+	snprintf(body, sizeof(body), "[{\"Id\":\"%s\",\"Names\":[\"/%0200d\"]}]", ID, 0);
+	n = container_names_parse(body, strlen(body));
+	assert_non_null(n);
+	assert_int_equal(n->n, 0);
+	container_names_free(n);
+}
+
+/* A unix socket server answering one connection with @answer after @delay_ms. */
+struct server {
+	int fd;
+	const char *answer;
+	int delay_ms;
+	char request[512];
+};
+
+static void *serve_one(void *arg)
+{
+	struct server *s = arg;
+	int c = accept(s->fd, NULL, NULL);
+	ssize_t n;
+
+	if (c < 0)
+		return NULL;
+	n = recv(c, s->request, sizeof(s->request) - 1, 0);
+	s->request[n > 0 ? n : 0] = '\0';
+	if (s->delay_ms)
+		usleep((useconds_t)s->delay_ms * 1000);
+	if (send(c, s->answer, strlen(s->answer), MSG_NOSIGNAL) < 0)
+		s->answer = NULL;
+	close(c);
+	return NULL;
+}
+
+static struct container_names *ask(const char *dir, const char *answer, int delay_ms,
+				   double timeout_s, struct server *s)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct container_names *n;
+	pthread_t t;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/api.sock", dir);
+	unlink(sa.sun_path);
+	*s = (struct server){ .answer = answer, .delay_ms = delay_ms };
+	s->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(s->fd >= 0);
+	assert_int_equal(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s->fd, 1), 0);
+	assert_int_equal(pthread_create(&t, NULL, serve_one, s), 0);
+	n = container_api_query(sa.sun_path, timeout_s);
+	pthread_join(t, NULL);
+	close(s->fd);
+	return n;
+}
+
+static void test_api_query(void **state)
+{
+	const char *dir = *state;
+	struct server s;
+	struct container_names *n;
+	double start;
+
+	n = ask(dir, "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"
+		     "[{\"Id\":\"" ID "\",\"Names\":[\"/web\"]}]\n", 0, 2.0, &s);
+	assert_non_null(n);
+	assert_string_equal(container_names_find(n, ID), "web");
+	container_names_free(n);
+	assert_non_null(strstr(s.request, "GET /containers/json HTTP/1.0\r\n"));
+
+	n = ask(dir, "HTTP/1.1 404 Not Found\r\n\r\n{}", 0, 2.0, &s);
+	assert_null(n);
+	assert_int_equal(errno, EPROTO);
+	n = ask(dir, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n[]\r\n", 0, 2.0, &s);
+	assert_null(n);
+	assert_int_equal(errno, EPROTO);
+	n = ask(dir, "HTTP/1.0 200 OK\r\n\r\nnot json", 0, 2.0, &s);
+	assert_null(n);
+	assert_int_equal(errno, EINVAL);
+
+	/* a server that answers late costs the timeout, no more */
+	start = clock_mono_s();
+	n = ask(dir, "HTTP/1.0 200 OK\r\n\r\n[]", 1500, 0.3, &s);
+	assert_null(n);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_true(clock_mono_s() - start < 1.6 + 0.5);
+
+	/* nobody there */
+	assert_null(container_api_query("/nonexistent/api.sock", 0.3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +327,10 @@ int main(void)
 		cmocka_unit_test(test_cgroup_file_v1),
 		cmocka_unit_test(test_cgroup_file_v2),
 		cmocka_unit_test(test_long_unit),
+		cmocka_unit_test(test_names_parse),
+		cmocka_unit_test(test_names_parse_bad),
+		cmocka_unit_test(test_names_too_long),
+		cmocka_unit_test_setup_teardown(test_api_query, fixture_setup_dir, fixture_teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
