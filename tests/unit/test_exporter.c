@@ -598,6 +598,107 @@ static void test_stdout_invalid_host(void **state)
 	free(text);
 }
 
+/* --- containers -------------------------------------------------------- */
+
+#define CID "3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"
+#define PUID "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b"
+
+static const struct container_labels web_labels = {
+	.runtime = CONTAINER_CONTAINERD, .qos = POD_QOS_BURSTABLE, .id = CID, .pod_uid = PUID,
+	.unit = "cri-containerd-" CID ".scope", .slice = "kubepods-burstable-pod8d1e7c52_3b4a_4f6e_9a0b_1c2d3e4f5a6b.slice",
+};
+static const struct container_labels cron_labels = {
+	.unit = "cron.service", .slice = "system.slice",
+};
+
+static struct report container_report(void)
+{
+	static struct report_process p[3];
+	static const struct report_container c[1] = {
+		{ .labels = &web_labels, .name = "web", .nprocesses = 1, .power_w = 6.125 },
+	};
+	static const struct report_pod pods[1] = {
+		{ .uid = PUID, .qos = "burstable", .ncontainers = 1, .power_w = 6.125 },
+	};
+	struct report r = agent_report();
+
+	p[0] = processes[0];
+	p[0].container = &web_labels;
+	p[0].container_name = "web";
+	p[1] = processes[1];
+	p[1].container = &cron_labels;
+	p[2] = (struct report_process){ .pid = 7, .comm = "unread", .power_w = 0.5 };
+	r.processes = p;
+	r.nprocesses = 3;
+	r.containers = true;
+	r.container_list = c;
+	r.ncontainers = 1;
+	r.pods = pods;
+	r.npods = 1;
+	return r;
+}
+
+static void test_json_containers(void **state)
+{
+	struct report r = container_report();
+	char *text = to_stdout(*state, EXPORTER_JSON, &r, 1);
+	const char *procs = strstr(text, "\"processes\":[");
+
+	assert_true(json_line_valid(strtok(text, "\n")));
+	assert_non_null(procs);
+	assert_string_equal(procs,
+		"\"processes\":["
+		"{\"pid\":4242,\"comm\":\"we\\\"ird\\\\na\\nme\\u0001\",\"cpu_percent\":50.00,\"power_watts\":6.125,"
+		"\"container_id\":\"" CID "\",\"container_name\":\"web\",\"container_runtime\":\"containerd\","
+		"\"pod_uid\":\"" PUID "\",\"pod_qos\":\"burstable\",\"systemd_unit\":\"cri-containerd-" CID ".scope\","
+		"\"systemd_slice\":\"kubepods-burstable-pod8d1e7c52_3b4a_4f6e_9a0b_1c2d3e4f5a6b.slice\"},"
+		"{\"pid\":1,\"comm\":\"systemd\",\"cpu_percent\":0.50,\"power_watts\":0.062,"
+		"\"systemd_unit\":\"cron.service\",\"systemd_slice\":\"system.slice\"},"
+		"{\"pid\":7,\"comm\":\"unread\",\"cpu_percent\":0.00,\"power_watts\":0.500}],"
+		"\"containers\":[{\"id\":\"" CID "\",\"name\":\"web\",\"runtime\":\"containerd\","
+		"\"pod_uid\":\"" PUID "\",\"pod_qos\":\"burstable\",\"processes\":1,\"power_watts\":6.125}],"
+		"\"pods\":[{\"uid\":\"" PUID "\",\"qos\":\"burstable\",\"containers\":1,\"power_watts\":6.125}]}");
+	free(text);
+
+	/* --containers with nothing in a container: the lists are there, empty */
+	r.ncontainers = r.npods = 0;
+	text = to_stdout(*state, EXPORTER_JSON, &r, 1);
+	assert_non_null(strstr(text, "\"containers\":[],\"pods\":[]}\n"));
+	free(text);
+	/* without --containers: no such keys */
+	r = agent_report();
+	text = to_stdout(*state, EXPORTER_JSON, &r, 1);
+	assert_null(strstr(text, "containers"));
+	free(text);
+}
+
+static void test_stdout_containers(void **state)
+{
+	struct report r = container_report();
+	char *text = to_stdout(*state, EXPORTER_STDOUT, &r, 1);
+
+	assert_non_null(strstr(text, "POWER  CONTAINER\n"));
+	assert_non_null(strstr(text, "6.12 W  web\n"));
+	assert_non_null(strstr(text, "0.06 W  -\n"));
+	assert_non_null(strstr(text, "\nCONTAINER                RUNTIME      POD                                  PROCS        POWER\n"
+				     "web                      containerd   " PUID "     1       6.12 W\n"));
+	assert_non_null(strstr(text, "\nPOD                                  QOS         CONTAINERS        POWER\n"
+				     PUID " burstable            1       6.12 W\n"));
+	free(text);
+	/* no name: the id cut short, as docker ps shows it */
+	r.container_list = (const struct report_container[]){
+		{ .labels = &web_labels, .nprocesses = 1, .power_w = 1 } };
+	r.npods = 0;
+	text = to_stdout(*state, EXPORTER_STDOUT, &r, 1);
+	assert_non_null(strstr(text, "\n3f4a9c0e1d2b             containerd"));
+	assert_null(strstr(text, "QOS"));
+	free(text);
+	r.ncontainers = 0;
+	text = to_stdout(*state, EXPORTER_STDOUT, &r, 1);
+	assert_non_null(strstr(text, "(no container used CPU in this interval)"));
+	free(text);
+}
+
 static void test_kind_names(void **state)
 {
 	(void)state;
@@ -625,6 +726,8 @@ int main(void)
 		T(test_stdout_exporter),
 		T(test_stdout_estimate),
 		T(test_stdout_invalid_host),
+		T(test_json_containers),
+		T(test_stdout_containers),
 		cmocka_unit_test(test_kind_names),
 	};
 

@@ -432,6 +432,83 @@ static void test_cgroups(void **state)
 	assert_null(scratch.sums);
 }
 
+/* --- containers and pods ---------------------------------------------- */
+
+#define D1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define D2 "2222222222222222222222222222222222222222222222222222222222222222"
+#define D3 "3333333333333333333333333333333333333333333333333333333333333333"
+#define POD "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod8d1e7c52_3b4a_4f6e_9a0b_1c2d3e4f5a6b.slice"
+
+static void test_containers(void **state)
+{
+	struct world *w = *state;
+	struct container_sums cs = { 0 };
+	struct container_name known[1] = { { .id = D1, .name = "web" } };
+	struct container_names names = { .v = known, .n = 1 };
+	struct process_select sel = { .containers = true, .names = &names };
+	struct report_process out[8];
+	struct report r = { 0 };
+	regex_t re;
+	size_t n;
+
+	/* web and worker 1 share a container, db has one of its own in the same pod */
+	OK(fixture_proc_cgroup(w->dir, 10, "0::" POD "/cri-containerd-" D1 ".scope\n"));
+	OK(fixture_proc_cgroup(w->dir, 20, "0::" POD "/cri-containerd-" D2 ".scope\n"));
+	OK(fixture_proc_cgroup(w->dir, 30, "0::/system.slice/docker-" D3 ".scope\n"));
+	OK(fixture_proc_cgroup(w->dir, 40, "1:name=systemd:" POD "/cri-containerd-" D1 ".scope\n0::/\n"));
+	two_scans(w, base, 4);
+	w->t.want_labels = true;
+
+	n = process_power_select(&w->t, 100, 50.0, 1.0, &sel, out, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0].pid, 10);
+	assert_string_equal(out[0].container->id, D1);
+	assert_string_equal(out[0].container_name, "web");
+	assert_int_equal(out[1].pid, 20);
+	assert_string_equal(out[1].container->id, D2);
+	assert_null(out[1].container_name);
+	assert_string_equal(out[1].container->pod_uid, "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b");
+
+	OK(process_power_containers(&w->t, 100, 50.0, &sel, &cs, &r));
+	assert_true(r.containers);
+	/* the sleeper's container used no CPU: not there */
+	assert_int_equal(r.ncontainers, 2);
+	assert_string_equal(r.container_list[0].labels->id, D1);
+	assert_string_equal(r.container_list[0].name, "web");
+	assert_int_equal(r.container_list[0].nprocesses, 2);
+	assert_near(r.container_list[0].power_w, 35.0, EPS);
+	assert_string_equal(r.container_list[1].labels->id, D2);
+	assert_near(r.container_list[1].power_w, 15.0, EPS);
+	assert_int_equal(r.npods, 1);
+	assert_string_equal(r.pods[0].uid, "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b");
+	assert_string_equal(r.pods[0].qos, "burstable");
+	assert_int_equal(r.pods[0].ncontainers, 2);
+	assert_near(r.pods[0].power_w, 50.0, EPS);
+
+	/* by name */
+	OK(regcomp(&re, "^web$", REG_EXTENDED | REG_NOSUB));
+	sel.container = &re;
+	n = process_power_select(&w->t, 100, 50.0, 1.0, &sel, out, 8);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].pid, 10);
+	assert_int_equal(out[1].pid, 40);
+	OK(process_power_containers(&w->t, 100, 50.0, &sel, &cs, &r));
+	assert_int_equal(r.ncontainers, 1);
+	assert_int_equal(r.npods, 1);
+	assert_near(r.pods[0].power_w, 35.0, EPS);
+	assert_int_equal(r.pods[0].ncontainers, 1);
+	regfree(&re);
+	/* by id, names unknown */
+	OK(regcomp(&re, "^2", REG_EXTENDED | REG_NOSUB));
+	sel.names = NULL;
+	n = process_power_select(&w->t, 100, 50.0, 1.0, &sel, out, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].pid, 20);
+	regfree(&re);
+	container_sums_release(&cs);
+	assert_null(cs.containers);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -448,6 +525,7 @@ int main(void)
 		T(test_energy_accumulates),
 		T(test_energy_bounded),
 		T(test_cgroups),
+		T(test_containers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

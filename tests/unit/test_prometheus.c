@@ -253,6 +253,80 @@ static const char host_text[] =
 	"# TYPE vpowercap_last_report_timestamp_seconds gauge\n"
 	"vpowercap_last_report_timestamp_seconds 1795000001\n";
 
+/* --containers: processes labelled, a family per container and per pod. */
+static void test_agent_containers(void **state)
+{
+	static const struct container_labels web = {
+		.runtime = CONTAINER_DOCKER, .id = "3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d",
+		.unit = "docker-3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d.scope",
+		.slice = "system.slice",
+	};
+	static const struct container_labels app = {
+		.runtime = CONTAINER_CRIO, .qos = POD_QOS_BESTEFFORT,
+		.id = "0000000000000000000000000000000000000000000000000000000000000001",
+		.pod_uid = "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b",
+	};
+	static const struct report_process procs[] = {
+		{ .pid = 100, .comm = "nginx", .power_w = 3, .container = &web, .container_name = "we\"b" },
+		{ .pid = 200, .comm = "app", .power_w = 2, .container = &app },
+		{ .pid = 300, .comm = "sshd", .power_w = 1 },
+	};
+	static const struct report_container cs[] = {
+		{ .labels = &web, .name = "we\"b", .nprocesses = 1, .power_w = 3 },
+		{ .labels = &app, .nprocesses = 1, .power_w = 2 },
+	};
+	static const struct report_pod pods[] = {
+		{ .uid = "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b", .qos = "besteffort", .ncontainers = 1, .power_w = 2 },
+	};
+	struct report r = agent_report();
+	char *text;
+
+	(void)state;
+	r.processes = procs;
+	r.nprocesses = 3;
+	r.containers = true;
+	r.container_list = cs;
+	r.ncontainers = 2;
+	r.pods = pods;
+	r.npods = 1;
+	text = render(&r, 1);
+	assert_non_null(strstr(text,
+		"vpowercap_process_power_watts{pid=\"100\",comm=\"nginx\","
+		"container_id=\"3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d\","
+		"container_name=\"we\\\"b\",runtime=\"docker\","
+		"systemd_unit=\"docker-3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d.scope\","
+		"systemd_slice=\"system.slice\"} 3\n"
+		"vpowercap_process_power_watts{pid=\"200\",comm=\"app\","
+		"container_id=\"0000000000000000000000000000000000000000000000000000000000000001\","
+		"runtime=\"cri-o\",pod_uid=\"8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b\",qos=\"besteffort\"} 2\n"
+		"vpowercap_process_power_watts{pid=\"300\",comm=\"sshd\"} 1\n"));
+	assert_non_null(strstr(text,
+		"# HELP vpowercap_container_power_watts Power of the processes of one container over the last report's interval, in watts.\n"
+		"# TYPE vpowercap_container_power_watts gauge\n"
+		"vpowercap_container_power_watts{container_id=\"3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d\","
+		"container_name=\"we\\\"b\",runtime=\"docker\"} 3\n"
+		"vpowercap_container_power_watts{container_id=\"0000000000000000000000000000000000000000000000000000000000000001\","
+		"runtime=\"cri-o\",pod_uid=\"8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b\",qos=\"besteffort\"} 2\n"
+		"# HELP vpowercap_container_processes Processes of one container that used CPU over the last report's interval.\n"
+		"# TYPE vpowercap_container_processes gauge\n"
+		"vpowercap_container_processes{container_id=\"3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d\","
+		"container_name=\"we\\\"b\"} 1\n"
+		"vpowercap_container_processes{container_id=\"0000000000000000000000000000000000000000000000000000000000000001\"} 1\n"
+		"# HELP vpowercap_pod_power_watts Power of the processes of one Kubernetes pod over the last report's interval, in watts.\n"
+		"# TYPE vpowercap_pod_power_watts gauge\n"
+		"vpowercap_pod_power_watts{pod_uid=\"8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b\",qos=\"besteffort\"} 2\n"
+		"# HELP vpowercap_build_info"));
+	free(text);
+	/* without --containers, no such family */
+	r.containers = false;
+	r.processes = agent_report().processes;
+	r.nprocesses = 2;
+	text = render(&r, 1);
+	assert_null(strstr(text, "vpowercap_container"));
+	assert_null(strstr(text, "pod_"));
+	free(text);
+}
+
 static void test_host_text(void **state)
 {
 	struct report r = {
@@ -526,6 +600,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_label_escaping),
 		cmocka_unit_test(test_agent_text),
+		cmocka_unit_test(test_agent_containers),
 		cmocka_unit_test(test_agent_estimate),
 		cmocka_unit_test(test_host_text),
 		cmocka_unit_test(test_no_report),
