@@ -228,9 +228,10 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory tsan
 
 # ThreadSanitizer, in a tree of its own, on the unit tests of what threads
-# share (the snapshot publisher). libtsan comes with gcc, as libasan does.
+# share (the snapshot publisher, the container names' thread). libtsan comes
+# with gcc, as libasan does.
 TSAN_BUILD := build/tsan
-TSAN_TESTS := test_publish
+TSAN_TESTS := test_publish test_container
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=thread BUILD=$(TSAN_BUILD) \
 		$(TSAN_TESTS:%=$(TSAN_BUILD)/tests/%)

@@ -320,6 +320,79 @@ static void test_api_query(void **state)
 	assert_null(container_api_query("/nonexistent/api.sock", 0.3));
 }
 
+/* A server answering every connection with the same list, until stopped. */
+struct many {
+	int fd;
+	int answered;   /* atomic */
+};
+
+static void *serve_many(void *arg)
+{
+	static const char answer[] = "HTTP/1.0 200 OK\r\n\r\n[{\"Id\":\"" ID "\",\"Names\":[\"/web\"]}]";
+	struct many *m = arg;
+	int c;
+
+	while ((c = accept(m->fd, NULL, NULL)) >= 0) {
+		char req[512];
+
+		if (recv(c, req, sizeof(req), 0) > 0 && send(c, answer, sizeof(answer) - 1, MSG_NOSIGNAL) > 0)
+			__atomic_add_fetch(&m->answered, 1, __ATOMIC_RELAXED);
+		close(c);
+	}
+	return NULL;
+}
+
+/* The thread asks again and again; the step's side reads names while it does. */
+static void test_resolver(void **state)
+{
+	const char *dir = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct container_resolver *r;
+	struct many m = { 0 };
+	char sockets[300];
+	const char *name = NULL;
+	pthread_t t;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/api.sock", dir);
+	m.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(m.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(m.fd, 8), 0);
+	assert_int_equal(pthread_create(&t, NULL, serve_many, &m), 0);
+
+	/* an absent socket first: passed over */
+	snprintf(sockets, sizeof(sockets), "%s/absent.sock,%s", dir, sa.sun_path);
+	r = container_resolver_start(sockets, 0.02, 1.0);
+	assert_non_null(r);
+	for (int i = 0; i < 500 && (!name || __atomic_load_n(&m.answered, __ATOMIC_RELAXED) < 3); i++) {
+		const struct container_names *n = container_resolver_get(r);
+
+		name = container_names_find(n, ID);
+		if (name)
+			assert_string_equal(name, "web");
+		container_resolver_put(r, n);
+		usleep(10000);
+	}
+	assert_non_null(name);
+	assert_true(__atomic_load_n(&m.answered, __ATOMIC_RELAXED) >= 3);
+	container_resolver_free(r);
+	shutdown(m.fd, SHUT_RDWR);
+	pthread_join(t, NULL);
+	close(m.fd);
+
+	/* no socket at all: an empty list, never NULL */
+	r = container_resolver_start("/nonexistent.sock", 10, 1.0);
+	assert_non_null(r);
+	{
+		const struct container_names *n = container_resolver_get(r);
+
+		assert_non_null(n);
+		assert_int_equal(n->n, 0);
+		container_resolver_put(r, n);
+	}
+	container_resolver_free(r);
+	container_resolver_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_names_parse_bad),
 		cmocka_unit_test(test_names_too_long),
 		cmocka_unit_test_setup_teardown(test_api_query, fixture_setup_dir, fixture_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_resolver, fixture_setup_dir, fixture_teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
