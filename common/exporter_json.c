@@ -89,6 +89,8 @@ static void write_containers(FILE *out, const struct report *r)
 		write_field(out, "pod_qos", pod_qos_name(c->labels->qos));
 		fprintf(out, ",\"processes\":%u,\"power_watts\":", c->nprocesses);
 		json_write_number(out, c->power_w, 3);
+		fputs(",\"energy_joules\":", out);
+		json_write_number(out, c->energy_j, 6);
 		putc('}', out);
 	}
 	fputs("],\"pods\":[", out);
@@ -100,6 +102,8 @@ static void write_containers(FILE *out, const struct report *r)
 		write_field(out, "qos", pod->qos);
 		fprintf(out, ",\"containers\":%u,\"power_watts\":", pod->ncontainers);
 		json_write_number(out, pod->power_w, 3);
+		fputs(",\"energy_joules\":", out);
+		json_write_number(out, pod->energy_j, 6);
 		putc('}', out);
 	}
 	putc(']', out);

@@ -277,48 +277,81 @@ static void render_zones(struct render *rd, const char *energy, const char *powe
 		sample(&rd->b, "vpowercap_machine_power_watts", rd->src, NULL, NULL, r->host_power_w);
 }
 
-/* Per container and per pod: labels built one at a time, the series are few. */
+/* The label sets of containers (@pods false) or pods, into rd->il (sized for the processes or more). */
+static int container_labels(struct render *rd, bool pods)
+{
+	const struct report *r = rd->r;
+	size_t n = pods ? r->npods : r->ncontainers;
+
+	for (size_t i = 0; i < rd->nil; i++) {
+		free(rd->il[i]);
+		rd->il[i] = NULL;
+	}
+	if (n > rd->nil) {
+		char **il = realloc(rd->il, n * sizeof(*il));
+
+		if (!il)
+			return -ENOMEM;
+		rd->il = il;
+		memset(il + rd->nil, 0, (n - rd->nil) * sizeof(*il));
+		rd->nil = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pods) {
+			const char *kv[] = { "pod_uid", r->pods[i].uid, "qos", r->pods[i].qos };
+
+			rd->il[i] = label_set(kv, 2, false);
+		} else {
+			const struct report_container *c = &r->container_list[i];
+			const char *kv[] = {
+				"container_id", c->labels->id, "container_name", c->name,
+				"runtime", container_runtime_name(c->labels->runtime),
+				"pod_uid", c->labels->pod_uid, "qos", pod_qos_name(c->labels->qos),
+			};
+
+			rd->il[i] = label_set(kv, sizeof(kv) / sizeof(kv[0]) / 2, false);
+		}
+		if (!rd->il[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Per container and per pod: every one that used CPU in the step. */
 static int render_containers(struct render *rd)
 {
 	const struct report *r = rd->r;
-	char *ls;
+	int ret = container_labels(rd, false);
 
+	if (ret < 0)
+		return ret;
 	family(&rd->b, "vpowercap_container_power_watts", "gauge",
 	       "Power of the processes of one container over the last report's interval, in watts.");
-	for (size_t i = 0; i < r->ncontainers; i++) {
-		const struct report_container *c = &r->container_list[i];
-		const char *kv[] = {
-			"container_id", c->labels->id, "container_name", c->name,
-			"runtime", container_runtime_name(c->labels->runtime),
-			"pod_uid", c->labels->pod_uid, "qos", pod_qos_name(c->labels->qos),
-		};
-
-		if (!(ls = label_set(kv, sizeof(kv) / sizeof(kv[0]) / 2, false)))
-			return -ENOMEM;
-		sample(&rd->b, "vpowercap_container_power_watts", ls, rd->src, NULL, c->power_w);
-		free(ls);
-	}
+	for (size_t i = 0; i < r->ncontainers; i++)
+		sample(&rd->b, "vpowercap_container_power_watts", rd->il[i], rd->src, NULL,
+		       r->container_list[i].power_w);
+	family(&rd->b, "vpowercap_container_energy_joules_total", "counter",
+	       "Energy of the processes of one container since the agent first saw it use CPU, in joules.");
+	for (size_t i = 0; i < r->ncontainers; i++)
+		sample(&rd->b, "vpowercap_container_energy_joules_total", rd->il[i], rd->src, NULL,
+		       r->container_list[i].energy_j);
 	family(&rd->b, "vpowercap_container_processes", "gauge",
 	       "Processes of one container that used CPU over the last report's interval.");
-	for (size_t i = 0; i < r->ncontainers; i++) {
-		const struct report_container *c = &r->container_list[i];
-		const char *kv[] = { "container_id", c->labels->id, "container_name", c->name };
-
-		if (!(ls = label_set(kv, 2, false)))
-			return -ENOMEM;
-		sample(&rd->b, "vpowercap_container_processes", ls, NULL, NULL, c->nprocesses);
-		free(ls);
-	}
+	for (size_t i = 0; i < r->ncontainers; i++)
+		sample(&rd->b, "vpowercap_container_processes", rd->il[i], NULL, NULL,
+		       r->container_list[i].nprocesses);
+	ret = container_labels(rd, true);
+	if (ret < 0)
+		return ret;
 	family(&rd->b, "vpowercap_pod_power_watts", "gauge",
 	       "Power of the processes of one Kubernetes pod over the last report's interval, in watts.");
-	for (size_t i = 0; i < r->npods; i++) {
-		const char *kv[] = { "pod_uid", r->pods[i].uid, "qos", r->pods[i].qos };
-
-		if (!(ls = label_set(kv, 2, false)))
-			return -ENOMEM;
-		sample(&rd->b, "vpowercap_pod_power_watts", ls, rd->src, NULL, r->pods[i].power_w);
-		free(ls);
-	}
+	for (size_t i = 0; i < r->npods; i++)
+		sample(&rd->b, "vpowercap_pod_power_watts", rd->il[i], rd->src, NULL, r->pods[i].power_w);
+	family(&rd->b, "vpowercap_pod_energy_joules_total", "counter",
+	       "Energy of the processes of one Kubernetes pod since the agent first saw it use CPU, in joules.");
+	for (size_t i = 0; i < r->npods; i++)
+		sample(&rd->b, "vpowercap_pod_energy_joules_total", rd->il[i], rd->src, NULL,
+		       r->pods[i].energy_j);
 	return 0;
 }
 

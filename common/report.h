@@ -55,7 +55,9 @@ struct report_container {
 	const struct container_labels *labels;  /* runtime, id, pod uid, QoS class */
 	const char *name;     /* NULL: unknown */
 	unsigned nprocesses;  /* that used CPU in the step */
+	uint64_t cpu_ticks;   /* theirs, over the step */
 	double power_w;
+	double energy_j;      /* since the agent first saw it use CPU */
 };
 
 /* Agent, --containers: the processes of one Kubernetes pod, summed. */
@@ -63,7 +65,9 @@ struct report_pod {
 	const char *uid;
 	const char *qos;      /* "guaranteed", "burstable", "besteffort" */
 	unsigned ncontainers; /* that used CPU in the step */
+	uint64_t cpu_ticks;   /* its processes', over the step */
 	double power_w;
+	double energy_j;      /* since the agent first saw it use CPU */
 };
 
 /* Agent: the processes of one cgroup (a systemd unit, a container). */

@@ -212,7 +212,7 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 		r.nprocesses = process_power_select(&a->procs, dbusy, r.host_power_w, interval, &sel,
 						    a->top, a->cfg.processes);
 		if (sel.containers &&
-		    process_power_containers(&a->procs, dbusy, r.host_power_w, &sel,
+		    process_power_containers(&a->procs, dbusy, r.host_power_w, total_uj, &sel,
 					     &a->container_sums, &r) < 0)
 			log_warning("out of memory: no container figures this step");
 		process_energy_update(&a->energy, &a->procs, dbusy, total_uj, a->top, r.nprocesses);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,15 +296,71 @@ static int pod_by_power(const void *a, const void *b)
 	return strcmp(x->uid, y->uid);
 }
 
+/* Index of @key in @c, or where it would go. */
+static size_t counter_slot(const struct energy_counters *c, const char *key)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c->v[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Add @uj to @key's counter in @c (made when new, room kept for @nseen
+ * counters in use at update @now), and return its total in joules.
+ */
+static double counter_add(struct energy_counters *c, const char *key, uint64_t uj,
+			  unsigned long now, size_t nseen)
+{
+	size_t cap = 4 * nseen + 64, at = counter_slot(c, key);
+
+	if (at == c->n || strcmp(c->v[at].key, key)) {
+		if (cap > c->cap) {
+			struct energy_counter *v = realloc(c->v, cap * sizeof(*v));
+
+			if (!v)
+				return NAN;
+			c->v = v;
+			c->cap = cap;
+		}
+		if (c->n == c->cap) {
+			/* Forget the one idle longest. */
+			size_t old = 0;
+
+			for (size_t k = 1; k < c->n; k++)
+				if (c->v[k].last_seen < c->v[old].last_seen)
+					old = k;
+			memmove(&c->v[old], &c->v[old + 1], (c->n - old - 1) * sizeof(*c->v));
+			c->n--;
+			at = counter_slot(c, key);
+		}
+		memmove(&c->v[at + 1], &c->v[at], (c->n - at) * sizeof(*c->v));
+		c->v[at] = (struct energy_counter){ .energy_uj = 0 };
+		snprintf(c->v[at].key, sizeof(c->v[at].key), "%s", key);
+		c->n++;
+	}
+	c->v[at].energy_uj += uj;
+	c->v[at].last_seen = now;
+	return (double)c->v[at].energy_uj / 1e6;
+}
+
 int process_power_containers(struct proc_table *t, uint64_t dbusy, double host_power_w,
-			     const struct process_select *sel, struct container_sums *cs,
-			     struct report *r)
+			     uint64_t host_uj, const struct process_select *sel,
+			     struct container_sums *cs, struct report *r)
 {
 	uint64_t divisor = cpu_divisor(t, dbusy);
 	size_t nc = 0, np = 0, n = 0;
 
 	r->containers = true;
 	r->ncontainers = r->npods = 0;
+	cs->updates++;
 	if (!divisor)
 		return 0;
 	for (size_t i = 0; i < t->ncur; i++) {
@@ -327,12 +384,11 @@ int process_power_containers(struct proc_table *t, uint64_t dbusy, double host_p
 	qsort(cs->shares, n, sizeof(*cs->shares), share_by_id);
 	for (size_t i = 0; i < n; i++) {
 		const struct container_labels *l = cs->shares[i].labels;
-		double w = host_power_w * (double)cs->shares[i].delta / (double)divisor;
 
 		if (!l->id[0])
 			continue;  /* in a pod's own cgroup, not a container's */
 		if (nc && !strcmp(cs->containers[nc - 1].labels->id, l->id)) {
-			cs->containers[nc - 1].power_w += w;
+			cs->containers[nc - 1].cpu_ticks += cs->shares[i].delta;
 			cs->containers[nc - 1].nprocesses++;
 			continue;
 		}
@@ -340,13 +396,12 @@ int process_power_containers(struct proc_table *t, uint64_t dbusy, double host_p
 			.labels = l,
 			.name = container_names_find(sel->names, l->id),
 			.nprocesses = 1,
-			.power_w = w,
+			.cpu_ticks = cs->shares[i].delta,
 		};
 	}
 	qsort(cs->shares, n, sizeof(*cs->shares), share_by_pod);
 	for (size_t i = 0; i < n; i++) {
 		const struct container_share *s = &cs->shares[i];
-		double w = host_power_w * (double)s->delta / (double)divisor;
 		bool new_container;
 
 		if (!s->labels->pod_uid[0])
@@ -355,7 +410,7 @@ int process_power_containers(struct proc_table *t, uint64_t dbusy, double host_p
 				(i == 0 || strcmp(cs->shares[i - 1].labels->id, s->labels->id) ||
 				 strcmp(cs->shares[i - 1].labels->pod_uid, s->labels->pod_uid));
 		if (np && !strcmp(cs->pods[np - 1].uid, s->labels->pod_uid)) {
-			cs->pods[np - 1].power_w += w;
+			cs->pods[np - 1].cpu_ticks += s->delta;
 			cs->pods[np - 1].ncontainers += new_container;
 			continue;
 		}
@@ -363,8 +418,22 @@ int process_power_containers(struct proc_table *t, uint64_t dbusy, double host_p
 			.uid = s->labels->pod_uid,
 			.qos = pod_qos_name(s->labels->qos),
 			.ncontainers = new_container,
-			.power_w = w,
+			.cpu_ticks = s->delta,
 		};
+	}
+	for (size_t i = 0; i < nc; i++) {
+		struct report_container *c = &cs->containers[i];
+
+		c->power_w = host_power_w * (double)c->cpu_ticks / (double)divisor;
+		c->energy_j = counter_add(&cs->container_energy, c->labels->id,
+					  share_uj(host_uj, c->cpu_ticks, divisor), cs->updates, nc);
+	}
+	for (size_t i = 0; i < np; i++) {
+		struct report_pod *pod = &cs->pods[i];
+
+		pod->power_w = host_power_w * (double)pod->cpu_ticks / (double)divisor;
+		pod->energy_j = counter_add(&cs->pod_energy, pod->uid,
+					    share_uj(host_uj, pod->cpu_ticks, divisor), cs->updates, np);
 	}
 	qsort(cs->containers, nc, sizeof(*cs->containers), container_by_power);
 	qsort(cs->pods, np, sizeof(*cs->pods), pod_by_power);
@@ -380,5 +449,7 @@ void container_sums_release(struct container_sums *cs)
 	free(cs->shares);
 	free(cs->containers);
 	free(cs->pods);
+	free(cs->container_energy.v);
+	free(cs->pod_energy.v);
 	memset(cs, 0, sizeof(*cs));
 }

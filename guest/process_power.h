@@ -45,6 +45,22 @@ size_t process_power_select(struct proc_table *t, uint64_t dbusy, double host_po
 			    double interval_s, const struct process_select *sel,
 			    struct report_process *out, size_t n);
 
+/* Energy counted by container id or pod uid, from the step each was first seen. */
+struct energy_counter {
+	char key[CONTAINER_ID_LEN + 1];
+	uint64_t energy_uj;
+	unsigned long last_seen;   /* the update at which it last used CPU */
+};
+
+/*
+ * Bounded (4 N + 64 for N seen in a step): one idle for a while keeps its
+ * count while there is room; when full, the one idle longest is forgotten.
+ */
+struct energy_counters {
+	struct energy_counter *v;  /* sorted by key */
+	size_t n, cap;
+};
+
 /* The containers and pods of a step, kept between steps. */
 struct container_sums {
 	struct container_share {
@@ -56,17 +72,20 @@ struct container_sums {
 	size_t alloc_containers;
 	struct report_pod *pods;
 	size_t alloc_pods;
+	struct energy_counters container_energy, pod_energy;
+	unsigned long updates;
 };
 
 /**
  * Sum the power of the processes of @t that used CPU in the last interval
  * by container and by pod (all of them, whatever the comm filter; only the
  * containers @sel->container matches), into @cs->containers and @cs->pods,
- * by decreasing power. Sets @r's lists. Returns 0 or -ENOMEM.
+ * by decreasing power, and add their share of the interval's @host_uj to
+ * each one's energy. Sets @r's lists. Returns 0 or -ENOMEM.
  */
 int process_power_containers(struct proc_table *t, uint64_t dbusy, double host_power_w,
-			     const struct process_select *sel, struct container_sums *cs,
-			     struct report *r);
+			     uint64_t host_uj, const struct process_select *sel,
+			     struct container_sums *cs, struct report *r);
 
 void container_sums_release(struct container_sums *cs);
 

@@ -615,10 +615,10 @@ static struct report container_report(void)
 {
 	static struct report_process p[3];
 	static const struct report_container c[1] = {
-		{ .labels = &web_labels, .name = "web", .nprocesses = 1, .power_w = 6.125 },
+		{ .labels = &web_labels, .name = "web", .nprocesses = 1, .power_w = 6.125, .energy_j = 12.5 },
 	};
 	static const struct report_pod pods[1] = {
-		{ .uid = PUID, .qos = "burstable", .ncontainers = 1, .power_w = 6.125 },
+		{ .uid = PUID, .qos = "burstable", .ncontainers = 1, .power_w = 6.125, .energy_j = 12.5 },
 	};
 	struct report r = agent_report();
 
@@ -656,8 +656,8 @@ static void test_json_containers(void **state)
 		"\"systemd_unit\":\"cron.service\",\"systemd_slice\":\"system.slice\"},"
 		"{\"pid\":7,\"comm\":\"unread\",\"cpu_percent\":0.00,\"power_watts\":0.500}],"
 		"\"containers\":[{\"id\":\"" CID "\",\"name\":\"web\",\"runtime\":\"containerd\","
-		"\"pod_uid\":\"" PUID "\",\"pod_qos\":\"burstable\",\"processes\":1,\"power_watts\":6.125}],"
-		"\"pods\":[{\"uid\":\"" PUID "\",\"qos\":\"burstable\",\"containers\":1,\"power_watts\":6.125}]}");
+		"\"pod_uid\":\"" PUID "\",\"pod_qos\":\"burstable\",\"processes\":1,\"power_watts\":6.125,\"energy_joules\":12.500000}],"
+		"\"pods\":[{\"uid\":\"" PUID "\",\"qos\":\"burstable\",\"containers\":1,\"power_watts\":6.125,\"energy_joules\":12.500000}]}");
 	free(text);
 
 	/* --containers with nothing in a container: the lists are there, empty */

@@ -469,7 +469,7 @@ static void test_containers(void **state)
 	assert_null(out[1].container_name);
 	assert_string_equal(out[1].container->pod_uid, "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b");
 
-	OK(process_power_containers(&w->t, 100, 50.0, &sel, &cs, &r));
+	OK(process_power_containers(&w->t, 100, 50.0, 1000000, &sel, &cs, &r));
 	assert_true(r.containers);
 	/* the sleeper's container used no CPU: not there */
 	assert_int_equal(r.ncontainers, 2);
@@ -484,6 +484,13 @@ static void test_containers(void **state)
 	assert_string_equal(r.pods[0].qos, "burstable");
 	assert_int_equal(r.pods[0].ncontainers, 2);
 	assert_near(r.pods[0].power_w, 50.0, EPS);
+	/* energy: the interval's 1 J shared the same way, counted on */
+	assert_near(r.container_list[0].energy_j, 0.7, EPS);
+	assert_near(r.container_list[1].energy_j, 0.3, EPS);
+	assert_near(r.pods[0].energy_j, 1.0, EPS);
+	OK(process_power_containers(&w->t, 100, 50.0, 2000000, &sel, &cs, &r));
+	assert_near(r.container_list[0].energy_j, 0.7 + 1.4, EPS);
+	assert_near(r.pods[0].energy_j, 3.0, EPS);
 
 	/* by name */
 	OK(regcomp(&re, "^web$", REG_EXTENDED | REG_NOSUB));
@@ -492,7 +499,7 @@ static void test_containers(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(out[0].pid, 10);
 	assert_int_equal(out[1].pid, 40);
-	OK(process_power_containers(&w->t, 100, 50.0, &sel, &cs, &r));
+	OK(process_power_containers(&w->t, 100, 50.0, 0, &sel, &cs, &r));
 	assert_int_equal(r.ncontainers, 1);
 	assert_int_equal(r.npods, 1);
 	assert_near(r.pods[0].power_w, 35.0, EPS);

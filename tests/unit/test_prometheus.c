@@ -272,11 +272,12 @@ static void test_agent_containers(void **state)
 		{ .pid = 300, .comm = "sshd", .power_w = 1 },
 	};
 	static const struct report_container cs[] = {
-		{ .labels = &web, .name = "we\"b", .nprocesses = 1, .power_w = 3 },
-		{ .labels = &app, .nprocesses = 1, .power_w = 2 },
+		{ .labels = &web, .name = "we\"b", .nprocesses = 1, .power_w = 3, .energy_j = 30 },
+		{ .labels = &app, .nprocesses = 1, .power_w = 2, .energy_j = 0.000002 },
 	};
 	static const struct report_pod pods[] = {
-		{ .uid = "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b", .qos = "besteffort", .ncontainers = 1, .power_w = 2 },
+		{ .uid = "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b", .qos = "besteffort", .ncontainers = 1, .power_w = 2,
+		  .energy_j = 1e12 },
 	};
 	struct report r = agent_report();
 	char *text;
@@ -307,14 +308,24 @@ static void test_agent_containers(void **state)
 		"container_name=\"we\\\"b\",runtime=\"docker\"} 3\n"
 		"vpowercap_container_power_watts{container_id=\"0000000000000000000000000000000000000000000000000000000000000001\","
 		"runtime=\"cri-o\",pod_uid=\"8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b\",qos=\"besteffort\"} 2\n"
+		"# HELP vpowercap_container_energy_joules_total Energy of the processes of one container since the agent first saw it use CPU, in joules.\n"
+		"# TYPE vpowercap_container_energy_joules_total counter\n"
+		"vpowercap_container_energy_joules_total{container_id=\"3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d\","
+		"container_name=\"we\\\"b\",runtime=\"docker\"} 30\n"
+		"vpowercap_container_energy_joules_total{container_id=\"0000000000000000000000000000000000000000000000000000000000000001\","
+		"runtime=\"cri-o\",pod_uid=\"8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b\",qos=\"besteffort\"} 0.000002\n"
 		"# HELP vpowercap_container_processes Processes of one container that used CPU over the last report's interval.\n"
 		"# TYPE vpowercap_container_processes gauge\n"
 		"vpowercap_container_processes{container_id=\"3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d\","
-		"container_name=\"we\\\"b\"} 1\n"
-		"vpowercap_container_processes{container_id=\"0000000000000000000000000000000000000000000000000000000000000001\"} 1\n"
+		"container_name=\"we\\\"b\",runtime=\"docker\"} 1\n"
+		"vpowercap_container_processes{container_id=\"0000000000000000000000000000000000000000000000000000000000000001\","
+		"runtime=\"cri-o\",pod_uid=\"8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b\",qos=\"besteffort\"} 1\n"
 		"# HELP vpowercap_pod_power_watts Power of the processes of one Kubernetes pod over the last report's interval, in watts.\n"
 		"# TYPE vpowercap_pod_power_watts gauge\n"
 		"vpowercap_pod_power_watts{pod_uid=\"8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b\",qos=\"besteffort\"} 2\n"
+		"# HELP vpowercap_pod_energy_joules_total Energy of the processes of one Kubernetes pod since the agent first saw it use CPU, in joules.\n"
+		"# TYPE vpowercap_pod_energy_joules_total counter\n"
+		"vpowercap_pod_energy_joules_total{pod_uid=\"8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b\",qos=\"besteffort\"} 1000000000000\n"
 		"# HELP vpowercap_build_info"));
 	free(text);
 	/* without --containers, no such family */
