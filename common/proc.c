@@ -323,6 +323,7 @@ int proc_table_scan(struct proc_table *t)
 		p->delta = 0;
 		p->cgroup = NULL;
 		p->labels = NULL;
+		p->cgroup_scan = 0;
 		if (t->ncur && t->cur[t->ncur - 1].stat.pid > pid)
 			sorted = false;
 		t->ncur++;
@@ -349,6 +350,7 @@ int proc_table_scan(struct proc_table *t)
 		q->cgroup = NULL;
 		p->labels = q->labels;
 		q->labels = NULL;
+		p->cgroup_scan = q->cgroup_scan;
 	}
 	return 0;
 }
@@ -407,8 +409,11 @@ const char *proc_process_cgroup(struct proc_table *t, struct process *p)
 	char file[40], text[4096], path[1024];
 	ssize_t n;
 
-	if (p->cgroup && (t->scans + (unsigned long)p->stat.pid) % PROC_CGROUP_REFRESH != 0)
+	/* read at most once a scan, whoever asks (labels, cgroup sums) */
+	if (p->cgroup && (p->cgroup_scan == t->scans ||
+			  (t->scans + (unsigned long)p->stat.pid) % PROC_CGROUP_REFRESH != 0))
 		return p->cgroup;
+	p->cgroup_scan = t->scans;
 	snprintf(file, sizeof(file), "%d/cgroup", (int)p->stat.pid);
 	n = proc_read_file(t->procfd, file, text, sizeof(text));
 	if (n <= 0 || proc_parse_cgroup(text, path, sizeof(path)) < 0)

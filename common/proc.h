@@ -84,6 +84,7 @@ struct process {
 	uint64_t delta;      /* CPU ticks over the last interval */
 	char *cgroup;        /* NULL until proc_process_cgroup() reads it */
 	struct container_labels *labels;  /* with the cgroup, when the table wants labels */
+	unsigned long cgroup_scan;        /* the scan that last read the cgroup file */
 };
 
 /* A process's cgroup is read again every this many scans (staggered by pid). */
