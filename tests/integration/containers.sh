@@ -122,3 +122,65 @@ PY
 # Ids and pod uids for the cases (random, so that runs never collide).
 hex64() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 uuid() { cat /proc/sys/kernel/random/uuid; }
+
+# cg_check_prometheus: the agent's prometheus exporter on the same
+# processes: a vpowercap_container_power_watts series for every burner's
+# container with its runtime, pod and QoS labels, a pod series for every
+# pod, and the burners' process series labelled.
+cg_check_prometheus() {
+	local pc=$T/powercap log=$T/prom.log port=
+	"$AGENT" --powercap-root "$pc" --containers --container-sockets "$T/no-api.sock" \
+		prometheus --listen 127.0.0.1:0 -s 1 -n 100000 >"$log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 100); do
+		port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$log" | head -1)
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	[ -n "$port" ] || { cat "$log"; fail "the prometheus exporter did not say its port"; }
+	python3 - "http://127.0.0.1:$port/metrics" "$CG_CASES" <<'PY'
+import json, re, sys, time, urllib.request
+url, cases_file = sys.argv[1:]
+cases = [json.loads(l) for l in open(cases_file)]
+want = {}
+for c in cases:
+    l = c["labels"]
+    want[l["container_id"]] = {k: v for k, v in (("container_id", l["container_id"]),
+        ("runtime", l["container_runtime"]), ("pod_uid", l.get("pod_uid")), ("qos", l.get("pod_qos"))) if v}
+pods = {c["labels"]["pod_uid"]: c["labels"]["pod_qos"] for c in cases if "pod_uid" in c["labels"]}
+def series(text, name):
+    out = []
+    for line in text.splitlines():
+        m = re.match(name + r"\{(.*)\} (\S+)$", line)
+        if m:
+            out.append((dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(1))), float(m.group(2))))
+    return out
+# every burner uses CPU in some step: wait until each container was seen
+seen, pods_seen, procs_seen, deadline = {}, set(), set(), time.time() + 20
+while time.time() < deadline and (len(seen) < len(want) or len(pods_seen) < len(pods)):
+    time.sleep(0.5)
+    try:
+        text = urllib.request.urlopen(url, timeout=5).read().decode()
+    except OSError:
+        continue
+    for labels, value in series(text, "vpowercap_container_power_watts"):
+        cid = labels.get("container_id")
+        if cid in want:
+            assert labels == want[cid], (labels, want[cid])
+            assert value >= 0
+            seen[cid] = value
+    for labels, value in series(text, "vpowercap_pod_power_watts"):
+        if labels.get("pod_uid") in pods:
+            assert labels == {"pod_uid": labels["pod_uid"], "qos": pods[labels["pod_uid"]]}, labels
+            pods_seen.add(labels["pod_uid"])
+    for labels, value in series(text, "vpowercap_process_power_watts"):
+        for c in cases:
+            if labels.get("pid") == str(c["pid"]):
+                assert labels.get("container_id") == c["labels"]["container_id"], (labels, c)
+                procs_seen.add(c["pid"])
+assert set(seen) == set(want), f"containers never exported: {set(want) - set(seen)}"
+assert pods_seen == set(pods), f"pods never exported: {set(pods) - pods_seen}"
+assert procs_seen, "no burner's process series"
+print(f"ok: prometheus: {len(seen)} containers, {len(pods_seen)} pods, {len(procs_seen)} burners' series labelled")
+PY
+}
