@@ -490,7 +490,7 @@ static void *resolver_main(void *arg)
 		}
 		if (names)
 			publisher_publish(&r->pub, &names->pub);
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);  /* the condition's clock */
 		until.tv_sec += (time_t)r->interval_s;
 		until.tv_nsec += (long)((r->interval_s - (double)(time_t)r->interval_s) * 1e9);
 		if (until.tv_nsec >= 1000000000L) {
@@ -525,7 +525,15 @@ struct container_resolver *container_resolver_start(const char *sockets, double 
 	r->complaint = (struct complaint)COMPLAINT_INIT;
 	publisher_init(&r->pub, &empty->pub, free_snapshot);
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->wake, NULL);
+	{
+		pthread_condattr_t attr;
+
+		/* waits that a change of the wall clock neither stretches nor cuts */
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&r->wake, &attr);
+		pthread_condattr_destroy(&attr);
+	}
 	ret = pthread_create(&r->thread, NULL, resolver_main, r);
 	if (ret) {
 		log_error(-ret, "container names: cannot start a thread: %s", strerror(ret));
