@@ -155,6 +155,7 @@ struct agent {
 	bool have_container_filter;
 	struct container_resolver *resolver;  /* --containers: names, where a socket answers */
 	struct container_sums container_sums;
+	struct complaint container_complaint;
 	struct report_zone *zones;
 	size_t zones_alloc;
 	struct report_process *top;
@@ -211,10 +212,14 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 			sel.names = container_resolver_get(a->resolver);
 		r.nprocesses = process_power_select(&a->procs, dbusy, r.host_power_w, interval, &sel,
 						    a->top, a->cfg.processes);
-		if (sel.containers &&
-		    process_power_containers(&a->procs, dbusy, r.host_power_w, total_uj, &sel,
-					     &a->container_sums, &r) < 0)
-			log_warning("out of memory: no container figures this step");
+		if (sel.containers) {
+			if (process_power_containers(&a->procs, dbusy, r.host_power_w, total_uj, &sel,
+						     &a->container_sums, &r) < 0)
+				complain(&a->container_complaint, LOG_LEVEL_WARNING,
+					 "out of memory: no container figures");
+			else
+				complaint_release(&a->container_complaint, "container figures again");
+		}
 		process_energy_update(&a->energy, &a->procs, dbusy, total_uj, a->top, r.nprocesses);
 		if (a->cgroups)
 			r.ncgroups = process_power_cgroups(&a->procs, dbusy, r.host_power_w,
@@ -395,6 +400,7 @@ int main(int argc, char **argv)
 	struct agent a = {
 		.cfg = agent_defaults,
 		.procs = { .procfd = -1 },
+		.container_complaint = COMPLAINT_INIT,
 	};
 	struct sigaction sa = { .sa_handler = on_signal }, sa_reload = { .sa_handler = on_reload };
 	struct sensor_config sensor_cfg;
