@@ -231,7 +231,7 @@ check: deps
 # ThreadSanitizer, in a tree of its own, on the unit tests of what threads
 # share (the snapshot publisher). libtsan comes with gcc, as libasan does.
 TSAN_BUILD := build/tsan
-TSAN_TESTS := test_publish
+TSAN_TESTS := test_publish test_outbox
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=thread BUILD=$(TSAN_BUILD) \
 		$(TSAN_TESTS:%=$(TSAN_BUILD)/tests/%)

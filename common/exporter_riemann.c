@@ -105,8 +105,10 @@ static int add_event(void *arg, const struct series *s)
 	if (!isfinite(s->value))
 		return 0;
 	len = (size_t)snprintf(service, sizeof(service), "%s", s->name);
+	/* the source (estimate) is an attribute: the service stays the same name */
 	for (size_t i = 0; i < s->nlabels && len < sizeof(service); i++)
-		len += (size_t)snprintf(service + len, sizeof(service) - len, " %s", s->labels[i].value);
+		if (strcmp(s->labels[i].name, "source"))
+			len += (size_t)snprintf(service + len, sizeof(service) - len, " %s", s->labels[i].value);
 	ev = riemann_event_new();
 	if (!ev)
 		return -ENOMEM;

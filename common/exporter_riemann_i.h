@@ -16,7 +16,8 @@ struct riemann_events_config {
 
 /**
  * One event per series of @r (common/series.h): host, service "NAME" or
- * "NAME LABELVALUE..." (the labels' values in order, space-separated),
+ * "NAME LABELVALUE..." (the labels' values in order, space-separated,
+ * but for source="estimate", an attribute only),
  * metric_d the value, time (seconds and microseconds) the report's,
  * state "ok", ttl, tags "vpowercap" and @c's, attributes each label and
  * @c's. Series whose value is not finite are left out. Returns a message

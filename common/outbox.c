@@ -49,7 +49,7 @@ void outbox_put(struct outbox *o, char *data, size_t len)
 	pthread_mutex_unlock(&o->lock);
 	free(old);
 	/* once, then every thousandth: the down complaint says the rest */
-	if (dropped == 1 || dropped % 1000 == 0)
+	if (dropped == 1 || (dropped && dropped % 1000 == 0))
 		log_warning("%s: queue full (%zu steps): the oldest step dropped, %lu so far",
 			    o->name, o->capacity, dropped);
 }
