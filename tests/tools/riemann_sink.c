@@ -11,11 +11,13 @@
  * Port 0 picks one; the address it listens on goes to FILE once it does.
  * With --refuse it answers every message ok = false, "refused by the test".
  * Events go to standard output, one JSON object a line: host, service,
- * state, time, time_micros, ttl, metric, tags, attributes.
+ * state, time, time_micros, ttl, metric, tags, attributes. Each client is
+ * served by a thread of its own; a message's events are printed together.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,9 +118,11 @@ static void serve(int fd, int refuse)
 			fprintf(stderr, "riemann-sink: a message that does not decode: closing\n");
 			return;
 		}
+		flockfile(stdout);
 		for (size_t i = 0; i < msg->n_events; i++)
 			print_event(msg->events[i]);
 		fflush(stdout);
+		funlockfile(stdout);
 		riemann_message_free(msg);
 		ack = riemann_message_new();
 		ack->has_ok = 1;
@@ -133,6 +137,23 @@ static void serve(int fd, int refuse)
 		}
 		free(answer);
 	}
+}
+
+struct client {
+	int fd;
+	int refuse;
+};
+
+static void *client_main(void *arg)
+{
+	struct client *c = arg;
+
+	fprintf(stderr, "riemann-sink: a client connected\n");
+	serve(c->fd, c->refuse);
+	close(c->fd);
+	fprintf(stderr, "riemann-sink: a client went away\n");
+	free(c);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -184,16 +205,26 @@ int main(int argc, char **argv)
 		fclose(f);
 	}
 	for (;;) {
-		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		struct client *c;
+		pthread_t t;
 
-		if (c < 0) {
+		if (cfd < 0) {
 			if (errno == EINTR)
 				continue;
 			return 1;
 		}
-		fprintf(stderr, "riemann-sink: a client connected\n");
-		serve(c, refuse);
-		close(c);
-		fprintf(stderr, "riemann-sink: the client went away\n");
+		c = malloc(sizeof(*c));
+		if (!c) {
+			close(cfd);
+			continue;
+		}
+		*c = (struct client){ cfd, refuse };
+		if (pthread_create(&t, NULL, client_main, c) != 0) {
+			close(cfd);
+			free(c);
+			continue;
+		}
+		pthread_detach(t);
 	}
 }
