@@ -229,7 +229,8 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory tsan
 
 # ThreadSanitizer, in a tree of its own, on the unit tests of what threads
-# share (the snapshot publisher). libtsan comes with gcc, as libasan does.
+# share (the snapshot publisher, the network exporters' outbox). libtsan comes
+# with gcc, as libasan does.
 TSAN_BUILD := build/tsan
 TSAN_TESTS := test_publish test_outbox
 tsan: deps
