@@ -50,7 +50,7 @@ struct exporter_net_options {
 	char push_instance[256];        /* empty: the host name */
 	char push_grouping[512];        /* "LABEL=VALUE,..." more grouping labels */
 	int push_insecure;              /* 1: do not verify the TLS certificate */
-	char push_user[128];            /* basic auth; empty: none */
+	char push_username[128];        /* basic auth; empty: none */
 	char push_password_file[PATH_MAX]; /* else $VPOWERCAP_PUSH_PASSWORD */
 	int push_delete;                /* 1: delete the group on exit */
 	char riemann_address[256];      /* HOST:PORT */

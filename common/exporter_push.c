@@ -88,15 +88,15 @@ static int push_open(struct exporter *e, const struct exporter_config *cfg)
 		ret = -ENOMEM;
 		goto fail;
 	}
-	if (n->push_user[0]) {
+	if (n->push_username[0]) {
 		ret = net_secret_read("prometheus-push: password", n->push_password_file,
 				      "VPOWERCAP_PUSH_PASSWORD", p->password, sizeof(p->password));
 		if (ret == 0)
 			ret = log_error(-EINVAL, "prometheus-push: user '%s' has no password: give "
-					"push_password_file, or set VPOWERCAP_PUSH_PASSWORD", n->push_user);
+					"push_password_file, or set VPOWERCAP_PUSH_PASSWORD", n->push_username);
 		if (ret < 0)
 			goto fail;
-		curl_easy_setopt(p->curl, CURLOPT_USERNAME, n->push_user);
+		curl_easy_setopt(p->curl, CURLOPT_USERNAME, n->push_username);
 		curl_easy_setopt(p->curl, CURLOPT_PASSWORD, p->password);
 	}
 	ret = outbox_init(&p->outbox, "prometheus-push", n->queue ? n->queue : EXPORTER_QUEUE_DEFAULT,

@@ -235,6 +235,20 @@ static void flag_name(const char *key, char *buf)
 	buf[i] = '\0';
 }
 
+/* Whether @name is one of the first @n flag names, or a flag every program has. */
+static bool flag_taken(char (*names)[FLAG_MAX], size_t n, const char *name)
+{
+	static const char *const common[] = { "config", "help", "version", "verbose", "quiet", "help-man" };
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		if (!strcmp(common[i], name))
+			return true;
+	return false;
+}
+
 enum { FLAG_CONFIG = 1000, FLAG_HELP, FLAG_VERSION, FLAG_VERBOSE, FLAG_QUIET, FLAG_HELP_MAN, FLAG_SPEC };
 
 int options_parse_tail(struct options_parse *p, int argc, char **argv, int first)
@@ -273,13 +287,19 @@ int options_parse_flags(struct options_parse *p, int argc, char **argv, int firs
 			shortopts[ns++] = ':';
 		}
 	}
-	/* In a scope, its rows' flags without the prefix: getopt prefers an exact match. */
+	/*
+	 * In a scope, its rows' flags without the prefix too, unless the
+	 * program has a flag of that name: the program's keeps its meaning
+	 * (getopt would take the first exact match, silently).
+	 */
 	for (size_t i = 0; p->scope && i < prog->nspecs; i++) {
 		size_t n = strlen(p->scope);
 
 		if (strncmp(prog->specs[i].key, p->scope, n) || !prog->specs[i].key[n])
 			continue;
 		flag_name(prog->specs[i].key + n, names[nlong]);
+		if (flag_taken(names, nlong, names[nlong]))
+			continue;
 		longopts[nlong] = (struct option){ names[nlong], required_argument, NULL, FLAG_SPEC + (int)i };
 		nlong++;
 	}

@@ -153,7 +153,7 @@ extern const char *const options_no_yes[];
 		 "prometheus-push: more grouping labels; repeat or comma-separate"), \
 	OPT_CHOICE("prometheus_push", "push_insecure", 0, n.push_insecure, options_no_yes, \
 		   "prometheus-push: yes skips the check of the gateway's TLS certificate"), \
-	OPT_STRING("prometheus_push", "push_user", 0, n.push_user, "NAME", \
+	OPT_STRING("prometheus_push", "push_username", 0, n.push_username, "NAME", \
 		   "prometheus-push: basic auth user (password: push_password_file or $VPOWERCAP_PUSH_PASSWORD)"), \
 	OPT_STRING("prometheus_push", "push_password_file", 0, n.push_password_file, "FILE", \
 		   "prometheus-push: basic auth password, the file's first line (not readable by others)"), \
