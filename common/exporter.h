@@ -50,6 +50,7 @@ struct exporter_net_options {
 	char push_instance[256];        /* empty: the host name */
 	char push_grouping[512];        /* "LABEL=VALUE,..." more grouping labels */
 	int push_insecure;              /* 1: do not verify the TLS certificate */
+	char push_ca_file[PATH_MAX];    /* the CAs to verify it with; empty: the system's */
 	char push_username[128];        /* basic auth; empty: none */
 	char push_password_file[PATH_MAX]; /* else $VPOWERCAP_PUSH_PASSWORD */
 	int push_delete;                /* 1: delete the group on exit */
@@ -66,6 +67,7 @@ struct exporter_net_options {
 	char warp10_token_file[PATH_MAX]; /* else $VPOWERCAP_WARP10_TOKEN */
 	char warp10_labels[512];        /* "LABEL=VALUE,..." on every series */
 	int warp10_insecure;
+	char warp10_ca_file[PATH_MAX];
 };
 
 struct exporter_config {

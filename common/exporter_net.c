@@ -63,7 +63,7 @@ void net_hostname(char *buf, size_t size)
 	buf[size - 1] = '\0';
 }
 
-CURL *net_curl_open(const char *who, const char *url, bool insecure)
+CURL *net_curl_open(const char *who, const char *url, bool insecure, const char *ca_file)
 {
 	CURL *curl = curl_easy_init();
 
@@ -77,6 +77,8 @@ CURL *net_curl_open(const char *who, const char *url, bool insecure)
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, NET_REQUEST_TIMEOUT_MS);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	if (ca_file && ca_file[0])
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
 	if (insecure) {
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -24,10 +24,12 @@ int net_secret_read(const char *what, const char *path, const char *env, char *b
 void net_hostname(char *buf, size_t size);
 
 /**
- * A curl handle set up for @url (its TLS check skipped when @insecure),
- * with the limits above, no signals and no redirects. NULL after logging.
+ * A curl handle set up for @url (its TLS certificate checked against
+ * @ca_file, or the system's CAs when NULL or "", or not at all when
+ * @insecure), with the limits above, no signals and no redirects. NULL
+ * after logging.
  */
-CURL *net_curl_open(const char *who, const char *url, bool insecure);
+CURL *net_curl_open(const char *who, const char *url, bool insecure, const char *ca_file);
 
 /**
  * Send @method ("PUT", "POST", "DELETE") with @body (@len bytes; NULL for

@@ -82,7 +82,7 @@ static int push_open(struct exporter *e, const struct exporter_config *cfg)
 	}
 	p->delete_on_exit = n->push_delete;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	p->curl = net_curl_open("prometheus-push", p->url, n->push_insecure);
+	p->curl = net_curl_open("prometheus-push", p->url, n->push_insecure, n->push_ca_file);
 	p->headers = curl_slist_append(NULL, PUSH_CONTENT_TYPE);
 	if (!p->curl || !p->headers) {
 		ret = -ENOMEM;

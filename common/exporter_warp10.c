@@ -86,7 +86,7 @@ static int warp10_open(struct exporter *e, const struct exporter_config *cfg)
 	snprintf(header, sizeof(header), "X-Warp10-Token: %s", token);
 	explicit_bzero(token, sizeof(token));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	w->curl = net_curl_open("warp10", w->url, n->warp10_insecure);
+	w->curl = net_curl_open("warp10", w->url, n->warp10_insecure, n->warp10_ca_file);
 	w->headers = curl_slist_append(NULL, header);
 	explicit_bzero(header, sizeof(header));
 	if (w->headers)

@@ -153,6 +153,8 @@ extern const char *const options_no_yes[];
 		 "prometheus-push: more grouping labels; repeat or comma-separate"), \
 	OPT_CHOICE("prometheus_push", "push_insecure", 0, n.push_insecure, options_no_yes, \
 		   "prometheus-push: yes skips the check of the gateway's TLS certificate"), \
+	OPT_STRING("prometheus_push", "push_ca_file", 0, n.push_ca_file, "FILE", \
+		   "prometheus-push: the CAs the gateway's TLS certificate is checked against (default: the system's)"), \
 	OPT_STRING("prometheus_push", "push_username", 0, n.push_username, "NAME", \
 		   "prometheus-push: basic auth user (password: push_password_file or $VPOWERCAP_PUSH_PASSWORD)"), \
 	OPT_STRING("prometheus_push", "push_password_file", 0, n.push_password_file, "FILE", \
@@ -184,7 +186,9 @@ extern const char *const options_no_yes[];
 	OPT_LIST("warp10", "warp10_labels", 0, n.warp10_labels, "LABEL=VALUE", \
 		 "warp10: labels of every series; repeat or comma-separate"), \
 	OPT_CHOICE("warp10", "warp10_insecure", 0, n.warp10_insecure, options_no_yes, \
-		   "warp10: yes skips the check of the server's TLS certificate")
+		   "warp10: yes skips the check of the server's TLS certificate"), \
+	OPT_STRING("warp10", "warp10_ca_file", 0, n.warp10_ca_file, "FILE", \
+		   "warp10: the CAs the server's TLS certificate is checked against (default: the system's)")
 
 /** The most rows one program may have. */
 #define OPTIONS_MAX 96
