@@ -62,6 +62,8 @@ LIBVIRT_PKGS := libvirt libxml-2.0
 DAEMON_PKG_LIBS := $(call pkg_flags,--libs,$(filter-out $(LIBVIRT_PKGS) fuse3,$(PKGS)))
 FUSED_PKG_LIBS := $(call pkg_flags,--libs,fuse3)
 LIBVIRT_PKG_LIBS := $(call pkg_flags,--libs,$(LIBVIRT_PKGS))
+# riemann-sink, a test tool, speaks TLS with GnuTLS, as the Riemann client does.
+TOOL_PKG_LIBS := $(call pkg_flags,--libs,gnutls)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -193,7 +195,7 @@ TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(subst _,-,$(TOOL_SRCS)))
 $(BUILD)/tests/%: tests/tools/$$(subst -,_,%).c $(LIBVIRT_MOD_OBJS) $(HOST_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) $< $(LIBVIRT_MOD_OBJS) \
-		$(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
+		$(HOST_LIB) $(LIB) $(PKG_LIBS) $(TOOL_PKG_LIBS) -lm -lpthread -o $@
 
 unit-tests: $(UNIT_BINS) $(TOOLS)
 

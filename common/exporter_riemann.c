@@ -187,8 +187,7 @@ static int riemann_connect(struct riemann *rc, char *why, size_t whylen)
 	if (rc->tls)
 		ret = riemann_client_connect(rc->client, RIEMANN_CLIENT_TLS, rc->host, rc->port,
 					     RIEMANN_CLIENT_OPTION_TLS_CA_FILE, rc->ca_file,
-					     rc->cert_file[0] ? RIEMANN_CLIENT_OPTION_TLS_CERT_FILE
-							      : RIEMANN_CLIENT_OPTION_NONE, rc->cert_file,
+					     RIEMANN_CLIENT_OPTION_TLS_CERT_FILE, rc->cert_file,
 					     RIEMANN_CLIENT_OPTION_TLS_KEY_FILE, rc->key_file,
 					     RIEMANN_CLIENT_OPTION_TLS_HANDSHAKE_TIMEOUT, RIEMANN_TIMEOUT_S * 1000,
 					     RIEMANN_CLIENT_OPTION_NONE);
@@ -280,12 +279,10 @@ static int riemann_open(struct exporter *e, const struct exporter_config *cfg)
 		goto fail;
 	}
 	rc->tls = n->riemann_tls;
-	if (rc->tls && !n->riemann_ca_file[0]) {
-		ret = log_error(-EINVAL, "riemann: TLS needs the server's CA: give --riemann-ca-file FILE");
-		goto fail;
-	}
-	if (!n->riemann_cert_file[0] != !n->riemann_key_file[0]) {
-		ret = log_error(-EINVAL, "riemann: a client certificate needs its key, and a key its certificate");
+	/* the client library's TLS wants all three */
+	if (rc->tls && (!n->riemann_ca_file[0] || !n->riemann_cert_file[0] || !n->riemann_key_file[0])) {
+		ret = log_error(-EINVAL, "riemann: TLS needs the server's CA and a client certificate and key: "
+				"give --riemann-ca-file, --riemann-cert-file and --riemann-key-file");
 		goto fail;
 	}
 	snprintf(rc->ca_file, sizeof(rc->ca_file), "%s", n->riemann_ca_file);

@@ -164,7 +164,7 @@ extern const char *const options_no_yes[];
 	OPT_STRING("riemann", "riemann_address", 0, n.riemann_address, "HOST:PORT", \
 		   "riemann: the server, [ADDR6]:PORT for IPv6"), \
 	OPT_CHOICE("riemann", "riemann_tls", 0, n.riemann_tls, options_no_yes, \
-		   "riemann: yes speaks TLS (then riemann_ca_file is needed)"), \
+		   "riemann: yes speaks TLS (with riemann_ca_file, riemann_cert_file and riemann_key_file)"), \
 	OPT_STRING("riemann", "riemann_ca_file", 0, n.riemann_ca_file, "FILE", \
 		   "riemann: TLS: the CA that signed the server's certificate"), \
 	OPT_STRING("riemann", "riemann_cert_file", 0, n.riemann_cert_file, "FILE", \

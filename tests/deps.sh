@@ -12,10 +12,11 @@ if [ "${1:-}" = --agent ]; then
 	packages="gcc make pkg-config libc6-dev libinih-dev libmicrohttpd-dev libcrypt-dev \
 libcurl4-openssl-dev libriemann-client-dev $*"
 else
-	# prometheus-pushgateway: the network exporters' tests push to a real one
+	# prometheus-pushgateway: the network exporters' tests push to a real one;
+	# libgnutls28-dev: riemann-sink, their Riemann server, speaks TLS
 	packages="gcc make pkg-config libc6-dev libinih-dev libcmocka-dev libvirt-dev \
 libfuse3-dev fuse3 libmicrohttpd-dev libcrypt-dev libxml2-dev libcurl4-openssl-dev \
-libriemann-client-dev prometheus-pushgateway curl python3 time man-db $*"
+libriemann-client-dev libgnutls28-dev prometheus-pushgateway curl python3 time man-db $*"
 fi
 
 missing=""

@@ -7,7 +7,10 @@
  * and acknowledges it (ok = true), as Riemann does.
  *
  *   riemann-sink [--listen ADDR:PORT] [--ready FILE] [--refuse]
+ *                [--tls-cert FILE --tls-key FILE]
  *
+ * With a certificate and its key it speaks TLS (GnuTLS), as Riemann's
+ * TLS server does.
  * Port 0 picks one; the address it listens on goes to FILE once it does.
  * With --refuse it answers every message ok = false, "refused by the test".
  * Events go to standard output, one JSON object a line: host, service,
@@ -25,17 +28,29 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <riemann/riemann-client.h>
 
 #include "common/exporter_i.h"
 
 #define MESSAGE_MAX (64 << 20)
 
-static int read_all(int fd, void *buf, size_t len)
+static gnutls_certificate_credentials_t tls_creds;  /* NULL: plain TCP */
+
+/* A client's connection: its socket, and its TLS session when TLS is on. */
+struct conn {
+	int fd;
+	gnutls_session_t tls;
+};
+
+static int read_all(struct conn *c, void *buf, size_t len)
 {
 	for (size_t got = 0; got < len; ) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
+		ssize_t n = c->tls ? gnutls_record_recv(c->tls, (char *)buf + got, len - got)
+				   : read(c->fd, (char *)buf + got, len - got);
 
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			continue;
 		if (n <= 0)
 			return -1;
 		got += (size_t)n;
@@ -43,11 +58,14 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+static int write_all(struct conn *c, const void *buf, size_t len)
 {
 	for (size_t done = 0; done < len; ) {
-		ssize_t n = write(fd, (const char *)buf + done, len - done);
+		ssize_t n = c->tls ? gnutls_record_send(c->tls, (const char *)buf + done, len - done)
+				   : write(c->fd, (const char *)buf + done, len - done);
 
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			continue;
 		if (n <= 0)
 			return -1;
 		done += (size_t)n;
@@ -92,7 +110,7 @@ static void print_event(const Event *e)
 }
 
 /* One client, until it goes: each message decoded, printed, answered. */
-static void serve(int fd, int refuse)
+static void serve(struct conn *c, int refuse)
 {
 	for (;;) {
 		uint32_t len_be, len;
@@ -100,7 +118,7 @@ static void serve(int fd, int refuse)
 		riemann_message_t *msg, *ack;
 		size_t alen;
 
-		if (read_all(fd, &len_be, sizeof(len_be)) < 0)
+		if (read_all(c, &len_be, sizeof(len_be)) < 0)
 			return;
 		len = ntohl(len_be);
 		if (len > MESSAGE_MAX) {
@@ -108,7 +126,7 @@ static void serve(int fd, int refuse)
 			return;
 		}
 		buf = malloc(len ? len : 1);
-		if (!buf || read_all(fd, buf, len) < 0) {
+		if (!buf || read_all(c, buf, len) < 0) {
 			free(buf);
 			return;
 		}
@@ -131,7 +149,7 @@ static void serve(int fd, int refuse)
 			ack->error = strdup("refused by the test");
 		answer = riemann_message_to_buffer(ack, &alen);
 		riemann_message_free(ack);
-		if (!answer || write_all(fd, answer, alen) < 0) {
+		if (!answer || write_all(c, answer, alen) < 0) {
 			free(answer);
 			return;
 		}
@@ -147,9 +165,29 @@ struct client {
 static void *client_main(void *arg)
 {
 	struct client *c = arg;
+	struct conn conn = { .fd = c->fd };
+	int ret;
 
-	fprintf(stderr, "riemann-sink: a client connected\n");
-	serve(c->fd, c->refuse);
+	if (tls_creds) {
+		if (gnutls_init(&conn.tls, GNUTLS_SERVER) < 0 ||
+		    gnutls_set_default_priority(conn.tls) < 0 ||
+		    gnutls_credentials_set(conn.tls, GNUTLS_CRD_CERTIFICATE, tls_creds) < 0)
+			goto out;
+		gnutls_transport_set_int(conn.tls, c->fd);
+		gnutls_handshake_set_timeout(conn.tls, 10000);
+		do
+			ret = gnutls_handshake(conn.tls);
+		while (ret < 0 && !gnutls_error_is_fatal(ret));
+		if (ret < 0) {
+			fprintf(stderr, "riemann-sink: TLS handshake failed: %s\n", gnutls_strerror(ret));
+			goto out;
+		}
+	}
+	fprintf(stderr, "riemann-sink: a client connected%s\n", conn.tls ? " (TLS)" : "");
+	serve(&conn, c->refuse);
+out:
+	if (conn.tls)
+		gnutls_deinit(conn.tls);
 	close(c->fd);
 	fprintf(stderr, "riemann-sink: a client went away\n");
 	free(c);
@@ -158,7 +196,7 @@ static void *client_main(void *arg)
 
 int main(int argc, char **argv)
 {
-	const char *listen_at = "127.0.0.1:0", *ready = NULL;
+	const char *listen_at = "127.0.0.1:0", *ready = NULL, *cert = NULL, *key = NULL;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t slen = sizeof(sin);
 	int refuse = 0, fd, one = 1;
@@ -172,10 +210,24 @@ int main(int argc, char **argv)
 			ready = argv[++i];
 		else if (!strcmp(argv[i], "--refuse"))
 			refuse = 1;
+		else if (!strcmp(argv[i], "--tls-cert") && i + 1 < argc)
+			cert = argv[++i];
+		else if (!strcmp(argv[i], "--tls-key") && i + 1 < argc)
+			key = argv[++i];
 		else {
-			fprintf(stderr, "usage: riemann-sink [--listen ADDR:PORT] [--ready FILE] [--refuse]\n");
+			fprintf(stderr, "usage: riemann-sink [--listen ADDR:PORT] [--ready FILE] [--refuse] "
+				"[--tls-cert FILE --tls-key FILE]\n");
 			return 2;
 		}
+	}
+	if (!cert != !key) {
+		fprintf(stderr, "riemann-sink: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
+	if (cert && (gnutls_certificate_allocate_credentials(&tls_creds) < 0 ||
+		     gnutls_certificate_set_x509_key_file(tls_creds, cert, key, GNUTLS_X509_FMT_PEM) < 0)) {
+		fprintf(stderr, "riemann-sink: cannot load '%s' and '%s'\n", cert, key);
+		return 1;
 	}
 	colon = strrchr(listen_at, ':');
 	if (!colon || (size_t)(colon - listen_at) >= sizeof(host)) {
