@@ -56,6 +56,28 @@ int net_secret_read(const char *what, const char *path, const char *env, char *b
 	return 1;
 }
 
+int net_outbox_start(struct exporter *e, struct outbox *o, const char *name,
+		     const struct exporter_net_options *n, outbox_send_fn send, void *arg)
+{
+	int ret = outbox_init(o, name, n->queue ? n->queue : EXPORTER_QUEUE_DEFAULT, send, arg);
+
+	if (ret < 0)
+		return log_error(ret, "%s: out of memory", name);
+	ret = outbox_start(o);
+	if (ret == 0)
+		e->outbox = o;
+	return ret;
+}
+
+void net_outbox_put(struct exporter *e, char *text, size_t len)
+{
+	if (!text) {
+		log_warning("%s: out of memory: a step is not sent", e->ops->name);
+		return;
+	}
+	outbox_put(e->outbox, text, len);
+}
+
 void net_hostname(char *buf, size_t size)
 {
 	if (gethostname(buf, size) < 0 || !buf[0])

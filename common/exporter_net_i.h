@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/exporter.h"
+#include "common/outbox.h"
+
 /* An HTTP request's limits: the sending thread waits this long at most. */
 #define NET_CONNECT_TIMEOUT_MS 3000L
 #define NET_REQUEST_TIMEOUT_MS 10000L
@@ -39,5 +42,16 @@ CURL *net_curl_open(const char *who, const char *url, bool insecure, const char 
  */
 int net_request(CURL *curl, const char *method, const char *body, size_t len,
 		struct curl_slist *headers, char *why, size_t whylen);
+
+/**
+ * Set up @o, @e's outbox, of the configured size (@n's queue), sending
+ * with @send(@arg), and start its thread. Returns 0 or -errno after
+ * logging; on failure @o is left for outbox_release().
+ */
+int net_outbox_start(struct exporter *e, struct outbox *o, const char *name,
+		     const struct exporter_net_options *n, outbox_send_fn send, void *arg);
+
+/** Queue a step's rendered @text (malloc'd, @len bytes) on @e's outbox; NULL: out of memory. */
+void net_outbox_put(struct exporter *e, char *text, size_t len);
 
 #endif

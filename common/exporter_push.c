@@ -99,13 +99,9 @@ static int push_open(struct exporter *e, const struct exporter_config *cfg)
 		curl_easy_setopt(p->curl, CURLOPT_USERNAME, n->push_username);
 		curl_easy_setopt(p->curl, CURLOPT_PASSWORD, p->password);
 	}
-	ret = outbox_init(&p->outbox, "prometheus-push", n->queue ? n->queue : EXPORTER_QUEUE_DEFAULT,
-			  push_send, p);
-	if (ret == 0)
-		ret = outbox_start(&p->outbox);
+	ret = net_outbox_start(e, &p->outbox, "prometheus-push", n, push_send, p);
 	if (ret < 0)
 		goto fail;
-	e->outbox = &p->outbox;
 	log_info("prometheus-push: pushing every step to '%s'%s", p->url,
 		 n->push_insecure ? " (TLS certificate not checked)" : "");
 	return 0;
@@ -117,15 +113,12 @@ fail:
 
 static int push_write(struct exporter *e, const struct report *r)
 {
-	struct push *p = e->priv;
-	char *text;
-	size_t len;
+	char *text = NULL;
+	size_t len = 0;
 
-	if (prometheus_render(r, e->steps + 1, &text, &len) < 0) {
-		log_warning("prometheus-push: out of memory: a step is not pushed");
-		return 0;
-	}
-	outbox_put(&p->outbox, text, len);
+	if (prometheus_render(r, e->steps + 1, &text, &len) < 0)
+		text = NULL;
+	net_outbox_put(e, text, len);
 	return 0;
 }
 

@@ -7,11 +7,16 @@
  * the server goes away.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "common/exporter_i.h"
 #include "common/exporter_net_i.h"
@@ -28,6 +33,8 @@ struct riemann {
 	struct outbox outbox;
 	riemann_client_t *client;   /* the outbox thread's */
 	bool connected;
+	bool connected_once;
+	bool worked;                /* a step went through since the last connection */
 	char host[256];             /* the server's */
 	int port;
 	bool tls;
@@ -179,11 +186,51 @@ riemann_message_t *riemann_events_build(const struct report *r, const struct rie
 	return msg;
 }
 
+/*
+ * Whether the server answers a TCP connection within RIEMANN_TIMEOUT_S, at
+ * the first address its name resolves to, as the client library connects:
+ * the library's own connect waits as long as the system's (minutes, for a
+ * host that drops packets), and a stop would wait for it.
+ */
+static int riemann_probe(const struct riemann *rc)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	struct pollfd pfd = { .events = POLLOUT };
+	char port[16];
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	snprintf(port, sizeof(port), "%d", rc->port);
+	if (getaddrinfo(rc->host, port, &hints, &res) != 0)
+		return -EADDRNOTAVAIL;
+	pfd.fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (pfd.fd < 0) {
+		err = -errno;
+	} else if (connect(pfd.fd, res->ai_addr, res->ai_addrlen) < 0) {
+		if (errno != EINPROGRESS)
+			err = -errno;
+		else if (poll(&pfd, 1, RIEMANN_TIMEOUT_S * 1000) <= 0)
+			err = -ETIMEDOUT;
+		else if (getsockopt(pfd.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = -errno;
+		else
+			err = -err;
+	}
+	if (pfd.fd >= 0)
+		close(pfd.fd);
+	freeaddrinfo(res);
+	return err;
+}
+
 static int riemann_connect(struct riemann *rc, char *why, size_t whylen)
 {
 	struct timeval tv = { .tv_sec = RIEMANN_TIMEOUT_S };
-	int ret;
+	int ret = riemann_probe(rc);
 
+	if (ret < 0) {
+		snprintf(why, whylen, "cannot connect to %s:%d: %s", rc->host, rc->port, strerror(-ret));
+		return ret;
+	}
 	if (rc->tls)
 		ret = riemann_client_connect(rc->client, RIEMANN_CLIENT_TLS, rc->host, rc->port,
 					     RIEMANN_CLIENT_OPTION_TLS_CA_FILE, rc->ca_file,
@@ -200,7 +247,13 @@ static int riemann_connect(struct riemann *rc, char *why, size_t whylen)
 	}
 	riemann_client_set_timeout(rc->client, &tv);
 	rc->connected = true;
-	log_info("riemann: connected to %s:%d%s", rc->host, rc->port, rc->tls ? " (TLS)" : "");
+	/* said once per connection that worked, not at each try against a server that fails */
+	if (!rc->connected_once || rc->worked)
+		log_info("riemann: connected to %s:%d%s", rc->host, rc->port, rc->tls ? " (TLS)" : "");
+	else
+		log_debug("riemann: connected to %s:%d again", rc->host, rc->port);
+	rc->connected_once = true;
+	rc->worked = false;
 	return 0;
 }
 
@@ -231,6 +284,8 @@ static int riemann_send(void *arg, const struct outbox_item *item, char *why, si
 		if (ack)
 			riemann_message_free(ack);
 	}
+	if (ret == 0)
+		rc->worked = true;
 	if (ret < 0) {
 		if (!why[0])
 			snprintf(why, whylen, "%s:%d: %s", rc->host, rc->port, strerror(-ret));
@@ -300,13 +355,9 @@ static int riemann_open(struct exporter *e, const struct exporter_config *cfg)
 		ret = log_error(-ENOMEM, "riemann: out of memory");
 		goto fail;
 	}
-	ret = outbox_init(&rc->outbox, "riemann", n->queue ? n->queue : EXPORTER_QUEUE_DEFAULT,
-			  riemann_send, rc);
-	if (ret == 0)
-		ret = outbox_start(&rc->outbox);
+	ret = net_outbox_start(e, &rc->outbox, "riemann", n, riemann_send, rc);
 	if (ret < 0)
 		goto fail;
-	e->outbox = &rc->outbox;
 	log_info("riemann: sending every step's events to %s:%d%s as host '%s'", rc->host, rc->port,
 		 rc->tls ? " (TLS)" : "", rc->event_host);
 	return 0;
@@ -328,12 +379,11 @@ static int riemann_write(struct exporter *e, const struct report *r)
 	if (msg)
 		wire = riemann_message_to_buffer(msg, &len);
 	riemann_message_free(msg);
-	if (!wire || len < 4) {
+	if (wire && len < 4) {
 		free(wire);
-		log_warning("riemann: out of memory: a step is not sent");
-		return 0;
+		wire = NULL;
 	}
-	outbox_put(&rc->outbox, (char *)wire, len);
+	net_outbox_put(e, (char *)wire, len);
 	return 0;
 }
 

@@ -95,13 +95,9 @@ static int warp10_open(struct exporter *e, const struct exporter_config *cfg)
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = outbox_init(&w->outbox, "warp10", n->queue ? n->queue : EXPORTER_QUEUE_DEFAULT,
-			  warp10_send, w);
-	if (ret == 0)
-		ret = outbox_start(&w->outbox);
+	ret = net_outbox_start(e, &w->outbox, "warp10", n, warp10_send, w);
 	if (ret < 0)
 		goto fail;
-	e->outbox = &w->outbox;
 	log_info("warp10: posting every step to '%s'", w->url);
 	return 0;
 fail:
@@ -112,18 +108,16 @@ fail:
 static int warp10_write(struct exporter *e, const struct report *r)
 {
 	struct warp10 *w = e->priv;
-	char *text;
-	size_t len;
+	char *text = NULL;
+	size_t len = 0;
 
-	if (gts_render(r, w->labels, &text, &len) < 0) {
-		log_warning("warp10: out of memory: a step is not sent");
+	if (gts_render(r, w->labels, &text, &len) < 0)
+		text = NULL;
+	if (text && !len) {
+		free(text);  /* no series: no request */
 		return 0;
 	}
-	if (!len) {
-		free(text);
-		return 0;
-	}
-	outbox_put(&w->outbox, text, len);
+	net_outbox_put(e, text, len);
 	return 0;
 }
 
