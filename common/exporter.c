@@ -37,6 +37,24 @@ int exporter_kind_of(const char *name)
 	return -1;
 }
 
+bool exporter_net_options_same(const struct exporter_net_options *a,
+			       const struct exporter_net_options *b)
+{
+	/* field by field: the struct has padding that assignment need not copy */
+#define SAME_TEXT(f) (!strcmp(a->f, b->f))
+	return a->queue == b->queue && SAME_TEXT(push_url) && SAME_TEXT(push_job) &&
+	       SAME_TEXT(push_instance) && SAME_TEXT(push_grouping) && a->push_insecure == b->push_insecure &&
+	       SAME_TEXT(push_ca_file) && SAME_TEXT(push_username) && SAME_TEXT(push_password_file) &&
+	       a->push_delete == b->push_delete && SAME_TEXT(riemann_address) &&
+	       a->riemann_tls == b->riemann_tls && SAME_TEXT(riemann_ca_file) &&
+	       SAME_TEXT(riemann_cert_file) && SAME_TEXT(riemann_key_file) && SAME_TEXT(riemann_host) &&
+	       SAME_TEXT(riemann_tags) && SAME_TEXT(riemann_attributes) &&
+	       a->riemann_ttl == b->riemann_ttl && SAME_TEXT(warp10_url) &&
+	       SAME_TEXT(warp10_token_file) && SAME_TEXT(warp10_labels) &&
+	       a->warp10_insecure == b->warp10_insecure && SAME_TEXT(warp10_ca_file);
+#undef SAME_TEXT
+}
+
 bool exporter_list_has(const char *names, enum exporter_kind kind)
 {
 	const char *name = exporter_kind_names[kind];

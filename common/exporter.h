@@ -70,6 +70,10 @@ struct exporter_net_options {
 	char warp10_ca_file[PATH_MAX];
 };
 
+/** Whether @a and @b hold the same options, field by field. */
+bool exporter_net_options_same(const struct exporter_net_options *a,
+			       const struct exporter_net_options *b);
+
 struct exporter_config {
 	const char *file;  /* json: append here instead of standard output */
 	const char *listen; /* prometheus: "ADDR:PORT,[ADDR6]:PORT", port 0 picks one */

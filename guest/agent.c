@@ -231,7 +231,7 @@ static bool same_restart_options(const struct agent_config *x, const struct agen
 	       x->timeout == y->timeout && x->processes == y->processes && x->cgroups == y->cgroups &&
 	       x->idle_watts_per_cpu == y->idle_watts_per_cpu &&
 	       x->max_watts_per_cpu == y->max_watts_per_cpu && !strcmp(x->listen, y->listen) &&
-	       !strcmp(x->web_config, y->web_config) && !memcmp(&x->net, &y->net, sizeof(x->net));
+	       !strcmp(x->web_config, y->web_config) && exporter_net_options_same(&x->net, &y->net);
 }
 
 /*
