@@ -124,6 +124,11 @@ static bool exporter_list_has_before(const struct exporter_set *s, int kind)
 int exporter_set_open(struct exporter_set *s, const char *names, const struct exporter_config *cfg)
 {
 	memset(s, 0, sizeof(*s));
+	/* their lines would interleave */
+	if (exporter_list_has(names, EXPORTER_STDOUT) && exporter_list_has(names, EXPORTER_JSON) &&
+	    !(cfg->file && cfg->file[0]))
+		return log_error(-EINVAL, "stdout and json would both write to standard output: "
+				 "give json a --file");
 	for (const char *item = names; *item; ) {
 		size_t n = strcspn(item, ",");
 		char name[32];
