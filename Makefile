@@ -46,10 +46,11 @@ endif
 
 # Libraries come through pkg-config only; a missing one is reported by
 # 'make deps', which every target that needs them runs first.
-# The agent needs only inih, libmicrohttpd and libxcrypt, so that a guest can build
+# The agent needs only inih, libmicrohttpd, libxcrypt, libcurl and the Riemann
+# client (which brings protobuf-c), so that a guest can build
 # it alone ('make deps-agent install-agent'): flags are asked package by
 # package, and a package missing leaves the others' flags in place.
-AGENT_PKGS := inih libmicrohttpd libxcrypt
+AGENT_PKGS := inih libmicrohttpd libxcrypt libcurl riemann-client
 PKGS := $(AGENT_PKGS) libvirt fuse3 libxml-2.0
 pkg_flags = $(foreach p,$(2),$(shell $(PKG_CONFIG) $(1) $(p) 2>/dev/null))
 PKG_CFLAGS := $(call pkg_flags,--cflags,$(PKGS))
@@ -61,6 +62,8 @@ LIBVIRT_PKGS := libvirt libxml-2.0
 DAEMON_PKG_LIBS := $(call pkg_flags,--libs,$(filter-out $(LIBVIRT_PKGS) fuse3,$(PKGS)))
 FUSED_PKG_LIBS := $(call pkg_flags,--libs,fuse3)
 LIBVIRT_PKG_LIBS := $(call pkg_flags,--libs,$(LIBVIRT_PKGS))
+# riemann-sink, a test tool, speaks TLS with GnuTLS, as the Riemann client does.
+TOOL_PKG_LIBS := $(call pkg_flags,--libs,gnutls)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -192,7 +195,7 @@ TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(subst _,-,$(TOOL_SRCS)))
 $(BUILD)/tests/%: tests/tools/$$(subst -,_,%).c $(LIBVIRT_MOD_OBJS) $(HOST_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) $< $(LIBVIRT_MOD_OBJS) \
-		$(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
+		$(HOST_LIB) $(LIB) $(PKG_LIBS) $(TOOL_PKG_LIBS) -lm -lpthread -o $@
 
 unit-tests: $(UNIT_BINS) $(TOOLS)
 
@@ -228,10 +231,10 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory tsan
 
 # ThreadSanitizer, in a tree of its own, on the unit tests of what threads
-# share (the snapshot publisher, the container names' thread). libtsan comes
-# with gcc, as libasan does.
+# share (the snapshot publisher, the container names' thread, the network
+# exporters' outbox). libtsan comes with gcc, as libasan does.
 TSAN_BUILD := build/tsan
-TSAN_TESTS := test_publish test_container
+TSAN_TESTS := test_publish test_container test_outbox
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=thread BUILD=$(TSAN_BUILD) \
 		$(TSAN_TESTS:%=$(TSAN_BUILD)/tests/%)

@@ -8,12 +8,24 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/outbox.h"
 #include "common/utf8_i.h"
 
 const char *const exporter_kind_names[] = {
 	[EXPORTER_STDOUT] = "stdout",
 	[EXPORTER_JSON] = "json",
 	[EXPORTER_PROMETHEUS] = "prometheus",
+	[EXPORTER_PROMETHEUS_PUSH] = "prometheus-push",
+	[EXPORTER_RIEMANN] = "riemann",
+	[EXPORTER_WARP10] = "warp10",
+	[EXPORTER_KIND_COUNT] = NULL,
+};
+
+/* The key prefix of an exporter's own options, which its flags may drop. */
+static const char *const exporter_scopes[] = {
+	[EXPORTER_PROMETHEUS_PUSH] = "push_",
+	[EXPORTER_RIEMANN] = "riemann_",
+	[EXPORTER_WARP10] = "warp10_",
 	[EXPORTER_KIND_COUNT] = NULL,
 };
 
@@ -25,10 +37,46 @@ int exporter_kind_of(const char *name)
 	return -1;
 }
 
+bool exporter_net_options_same(const struct exporter_net_options *a,
+			       const struct exporter_net_options *b)
+{
+	/* field by field: the struct has padding that assignment need not copy */
+#define SAME_TEXT(f) (!strcmp(a->f, b->f))
+	return a->queue == b->queue && SAME_TEXT(push_url) && SAME_TEXT(push_job) &&
+	       SAME_TEXT(push_instance) && SAME_TEXT(push_grouping) && a->push_insecure == b->push_insecure &&
+	       SAME_TEXT(push_ca_file) && SAME_TEXT(push_username) && SAME_TEXT(push_password_file) &&
+	       a->push_delete == b->push_delete && SAME_TEXT(riemann_address) &&
+	       a->riemann_tls == b->riemann_tls && SAME_TEXT(riemann_ca_file) &&
+	       SAME_TEXT(riemann_cert_file) && SAME_TEXT(riemann_key_file) && SAME_TEXT(riemann_host) &&
+	       SAME_TEXT(riemann_tags) && SAME_TEXT(riemann_attributes) &&
+	       a->riemann_ttl == b->riemann_ttl && SAME_TEXT(warp10_url) &&
+	       SAME_TEXT(warp10_token_file) && SAME_TEXT(warp10_labels) &&
+	       a->warp10_insecure == b->warp10_insecure && SAME_TEXT(warp10_ca_file);
+#undef SAME_TEXT
+}
+
+bool exporter_list_has(const char *names, enum exporter_kind kind)
+{
+	const char *name = exporter_kind_names[kind];
+	size_t len = strlen(name);
+
+	for (const char *item = names; *item; ) {
+		size_t n = strcspn(item, ",");
+
+		if (n == len && !strncmp(item, name, n))
+			return true;
+		item += n + (item[n] == ',');
+	}
+	return false;
+}
+
 static const struct exporter_ops *const exporter_backends[] = {
 	[EXPORTER_STDOUT] = &stdout_exporter_ops,
 	[EXPORTER_JSON] = &json_exporter_ops,
 	[EXPORTER_PROMETHEUS] = &prometheus_exporter_ops,
+	[EXPORTER_PROMETHEUS_PUSH] = &push_exporter_ops,
+	[EXPORTER_RIEMANN] = &riemann_exporter_ops,
+	[EXPORTER_WARP10] = &warp10_exporter_ops,
 };
 
 struct exporter *exporter_open(enum exporter_kind kind, const struct exporter_config *cfg)
@@ -62,6 +110,133 @@ void exporter_free(struct exporter *e)
 	else
 		fflush(e->out);
 	free(e);
+}
+
+/* Whether @s has an exporter of @kind already. */
+static bool exporter_list_has_before(const struct exporter_set *s, int kind)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->members[i]->ops == exporter_backends[kind])
+			return true;
+	return false;
+}
+
+int exporter_set_open(struct exporter_set *s, const char *names, const struct exporter_config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	/* their lines would interleave */
+	if (exporter_list_has(names, EXPORTER_STDOUT) && exporter_list_has(names, EXPORTER_JSON) &&
+	    !(cfg->file && cfg->file[0]))
+		return log_error(-EINVAL, "stdout and json would both write to standard output: "
+				 "give json a --file");
+	for (const char *item = names; *item; ) {
+		size_t n = strcspn(item, ",");
+		char name[32];
+		int kind;
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, item);
+		item += n + (item[n] == ',');
+		if (!n)
+			continue;
+		kind = exporter_kind_of(name);
+		if (kind < 0) {
+			exporter_set_release(s);
+			return log_error(-EINVAL, "unknown exporter '%s'", name);
+		}
+		if (exporter_list_has_before(s, kind))
+			continue;
+		s->members[s->n] = exporter_open(kind, cfg);
+		if (!s->members[s->n]) {
+			exporter_set_release(s);
+			return -EINVAL;
+		}
+		s->n++;
+	}
+	return 0;
+}
+
+int exporter_set_write(struct exporter_set *s, const struct report *r)
+{
+	struct report with = *r;
+	int ret = 0;
+
+	with.exporters = s->counts;
+	with.nexporters = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		struct exporter *e = s->members[i];
+		struct report_exporter *c = &s->counts[with.nexporters];
+
+		if (!e->outbox)
+			continue;
+		c->name = e->ops->name;
+		outbox_counts(e->outbox, &c->dropped, &c->sent);
+		with.nexporters++;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		int one = exporter_write(s->members[i], &with);
+
+		if (one < 0 && ret == 0)
+			ret = one;
+	}
+	return ret;
+}
+
+int exporter_set_reopen(struct exporter_set *s, const struct exporter_config *cfg)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		int one = exporter_reopen(s->members[i], cfg);
+
+		if (one < 0 && ret == 0)
+			ret = one;
+	}
+	return ret;
+}
+
+void exporter_set_release(struct exporter_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		exporter_free(s->members[i]);
+	s->n = 0;
+}
+
+int exporter_parse_args(struct options_parse *p, int argc, char **argv, int at,
+			char *names, size_t size)
+{
+	size_t len = 0;
+
+	while (at < argc) {
+		int kind = exporter_kind_of(argv[at]), next;
+		size_t n = strlen(argv[at]);
+
+		if (kind < 0) {
+			char list[128];
+			size_t l = 0;
+
+			for (int i = 0; exporter_kind_names[i] && l < sizeof(list); i++)
+				l += (size_t)snprintf(list + l, sizeof(list) - l, "%s%s", i ? ", " : "",
+						      exporter_kind_names[i]);
+			return log_error(-EINVAL, "unknown exporter '%s' (%s)", argv[at], list);
+		}
+		if (len && exporter_list_has(names, kind))
+			return log_error(-EINVAL, "exporter '%s' named twice", argv[at]);
+		if (len + 1 + n >= size)
+			return log_error(-EINVAL, "too many exporters");
+		if (len)
+			names[len++] = ',';
+		memcpy(names + len, argv[at], n + 1);
+		len += n;
+		p->scope = exporter_scopes[kind];
+		next = options_parse_flags(p, argc, argv, at + 1);
+		p->scope = NULL;
+		if (next == -EAGAIN)
+			return 1;
+		if (next < 0)
+			return -EINVAL;
+		at = next;
+	}
+	return 0;
 }
 
 void json_write_string(FILE *out, const char *s)

@@ -11,6 +11,9 @@
 extern const struct exporter_ops stdout_exporter_ops;
 extern const struct exporter_ops json_exporter_ops;
 extern const struct exporter_ops prometheus_exporter_ops;
+extern const struct exporter_ops push_exporter_ops;
+extern const struct exporter_ops riemann_exporter_ops;
+extern const struct exporter_ops warp10_exporter_ops;
 
 /** Write @s as a JSON string, quoted and escaped. */
 void json_write_string(FILE *out, const char *s);

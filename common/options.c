@@ -18,10 +18,34 @@
 /* a default as text: a path at most */
 #define PATH_MAX_TEXT 4096
 
+const char *const options_no_yes[] = { "no", "yes", NULL };
+
 void options_parse_init(struct options_parse *p, const struct options_program *prog,
 			void *target)
 {
 	*p = (struct options_parse){ .prog = prog, .target = target };
+}
+
+/* Each item of the list @value is one of @spec's choices. */
+static int list_check(const struct option_spec *spec, const char *value, char *why, size_t whylen)
+{
+	for (const char *item = value; *item; ) {
+		size_t n = strcspn(item, ","), len;
+		bool found = false;
+
+		for (int i = 0; spec->choices[i] && !found; i++)
+			found = strlen(spec->choices[i]) == n && !strncmp(spec->choices[i], item, n);
+		if (!found && n) {
+			len = (size_t)snprintf(why, whylen, "'%.*s' is not a valid '%s' (one of", (int)n, item, spec->key);
+			for (int i = 0; spec->choices[i] && len < whylen; i++)
+				len += (size_t)snprintf(why + len, whylen - len, " %s", spec->choices[i]);
+			if (len < whylen)
+				snprintf(why + len, whylen - len, ")");
+			return -EINVAL;
+		}
+		item += n + (item[n] == ',');
+	}
+	return 0;
 }
 
 /* Append ",@value" to the list option @spec in @target. */
@@ -33,6 +57,8 @@ static int list_append(const struct option_spec *spec, void *target, const char 
 
 	if (!len)
 		return options_set(spec, target, value, why, whylen);
+	if (spec->choices && list_check(spec, value, why, whylen) < 0)
+		return -EINVAL;
 	if (len + 1 + strlen(value) >= spec->size) {
 		snprintf(why, whylen, "values of '%s' are too long together (at most %zu bytes)",
 			 spec->key, spec->size - 1);
@@ -50,8 +76,11 @@ int options_set(const struct option_spec *spec, void *target, const char *value,
 	char *end;
 
 	switch (spec->type) {
-	case OPTION_STRING:
 	case OPTION_LIST:
+		if (spec->choices && list_check(spec, value, why, whylen) < 0)
+			return -EINVAL;
+		/* fall through */
+	case OPTION_STRING:
 		if (strlen(value) >= spec->size) {
 			snprintf(why, whylen, "value of '%s' is too long (at most %zu bytes)",
 				 spec->key, spec->size - 1);
@@ -217,6 +246,20 @@ static void flag_name(const char *key, char *buf)
 	buf[i] = '\0';
 }
 
+/* Whether @name is one of the first @n flag names, or a flag every program has. */
+static bool flag_taken(char (*names)[FLAG_MAX], size_t n, const char *name)
+{
+	static const char *const common[] = { "config", "help", "version", "verbose", "quiet", "help-man" };
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		if (!strcmp(common[i], name))
+			return true;
+	return false;
+}
+
 enum { FLAG_CONFIG = 1000, FLAG_HELP, FLAG_VERSION, FLAG_VERBOSE, FLAG_QUIET, FLAG_HELP_MAN, FLAG_SPEC };
 
 int options_parse_tail(struct options_parse *p, int argc, char **argv, int first)
@@ -235,8 +278,9 @@ int options_parse_tail(struct options_parse *p, int argc, char **argv, int first
 int options_parse_flags(struct options_parse *p, int argc, char **argv, int first)
 {
 	const struct options_program *prog = p->prog;
-	struct option longopts[OPTIONS_MAX + 7];
-	char names[OPTIONS_MAX][FLAG_MAX];
+	struct option longopts[2 * OPTIONS_MAX + 7];
+	char names[2 * OPTIONS_MAX][FLAG_MAX];
+	size_t nlong = prog->nspecs;
 	char shortopts[2 * OPTIONS_MAX + 8];
 	size_t ns = 0;
 	int c;
@@ -258,14 +302,30 @@ int options_parse_flags(struct options_parse *p, int argc, char **argv, int firs
 				shortopts[ns++] = ':';
 		}
 	}
+	/*
+	 * In a scope, its rows' flags without the prefix too, unless the
+	 * program has a flag of that name: the program's keeps its meaning
+	 * (getopt would take the first exact match, silently).
+	 */
+	for (size_t i = 0; p->scope && i < prog->nspecs; i++) {
+		size_t n = strlen(p->scope);
+
+		if (strncmp(prog->specs[i].key, p->scope, n) || !prog->specs[i].key[n])
+			continue;
+		flag_name(prog->specs[i].key + n, names[nlong]);
+		if (flag_taken(names, nlong, names[nlong]))
+			continue;
+		longopts[nlong] = (struct option){ names[nlong], required_argument, NULL, FLAG_SPEC + (int)i };
+		nlong++;
+	}
 	memcpy(shortopts + ns, "hVvq", 5);
-	longopts[prog->nspecs + 0] = (struct option){ "config", required_argument, NULL, FLAG_CONFIG };
-	longopts[prog->nspecs + 1] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[prog->nspecs + 2] = (struct option){ "version", no_argument, NULL, 'V' };
-	longopts[prog->nspecs + 3] = (struct option){ "verbose", no_argument, NULL, 'v' };
-	longopts[prog->nspecs + 4] = (struct option){ "quiet", no_argument, NULL, 'q' };
-	longopts[prog->nspecs + 5] = (struct option){ "help-man", required_argument, NULL, FLAG_HELP_MAN };
-	longopts[prog->nspecs + 6] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[nlong + 0] = (struct option){ "config", required_argument, NULL, FLAG_CONFIG };
+	longopts[nlong + 1] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[nlong + 2] = (struct option){ "version", no_argument, NULL, 'V' };
+	longopts[nlong + 3] = (struct option){ "verbose", no_argument, NULL, 'v' };
+	longopts[nlong + 4] = (struct option){ "quiet", no_argument, NULL, 'q' };
+	longopts[nlong + 5] = (struct option){ "help-man", required_argument, NULL, FLAG_HELP_MAN };
+	longopts[nlong + 6] = (struct option){ NULL, 0, NULL, 0 };
 
 	/* getopt counts from argv[0]: hand it the slice with a dummy name. */
 	optind = 0;

@@ -15,7 +15,8 @@ enum option_type {
 	OPTION_UNSIGNED, /* unsigned */
 	OPTION_DOUBLE,   /* double */
 	OPTION_CHOICE,   /* int: index into choices */
-	OPTION_LIST,     /* char[size]: comma-separated; a repeated flag appends */
+	OPTION_LIST,     /* char[size]: comma-separated; a repeated flag appends; with
+			  * choices, each item must be one of them */
 	OPTION_BOOL,     /* bool: a flag without a value; yes|no in the file */
 };
 
@@ -26,7 +27,7 @@ struct option_spec {
 	enum option_type type;
 	size_t offset;              /* of the value in the target struct */
 	size_t size;                /* OPTION_STRING, OPTION_LIST: the buffer's size */
-	const char *const *choices; /* OPTION_CHOICE: NULL-terminated */
+	const char *const *choices; /* OPTION_CHOICE, OPTION_LIST (or NULL): NULL-terminated */
 	double min, max;            /* numeric bounds, inclusive */
 	const char *arg;            /* the argument's name in --help; NULL: the choices */
 	const char *help;
@@ -75,6 +76,12 @@ struct option_spec {
 	{ .section = (section_), .key = (key_), .short_flag = (short_), .type = OPTION_LIST, \
 	  .offset = OPTIONS_OFFSET_CHARS_(field), .size = sizeof(OPTIONS_FIELD_(field)), \
 	  .arg = (arg_), .help = (help_) }
+
+/** A char array field, comma-separated names, each one of @names_ (NULL-terminated). */
+#define OPT_LIST_CHOICES(section_, key_, short_, field, names_, help_) \
+	{ .section = (section_), .key = (key_), .short_flag = (short_), .type = OPTION_LIST, \
+	  .offset = OPTIONS_OFFSET_CHARS_(field), .size = sizeof(OPTIONS_FIELD_(field)), \
+	  .choices = (names_), .help = (help_) }
 
 /** An unsigned field: a whole number from @min_ to @max_. */
 #define OPT_UNSIGNED(section_, key_, short_, field, min_, max_, arg_, help_) \
@@ -130,6 +137,65 @@ struct option_spec {
 	OPT_STRING("prometheus", "web_config", 0, web_config_field, "FILE", \
 		   "prometheus: TLS and basic auth from this file (see vpowercap's metrics.md)")
 
+/** "no", "yes", NULL: the choices of a yes-or-no option (0 or 1). */
+extern const char *const options_no_yes[];
+
+/*
+ * The network exporters' rows, on the fields of @n, a struct
+ * exporter_net_options (common/exporter.h). Each key starts with its
+ * exporter's prefix, so that after the exporter's name its flags may drop
+ * it (exporter_parse_args()). No row takes a secret: those come from files
+ * or the environment.
+ */
+#define OPT_NETWORK_EXPORTERS(n) \
+	OPT_UNSIGNED("output", "queue", 0, n.queue, 1, 100000, "STEPS", \
+		     "network exporters: steps kept while the server is away; the oldest is dropped"), \
+	OPT_STRING("prometheus_push", "push_url", 0, n.push_url, "URL", \
+		   "prometheus-push: the Pushgateway, http[s]://HOST:PORT[/PATH]"), \
+	OPT_STRING("prometheus_push", "push_job", 0, n.push_job, "NAME", "prometheus-push: the job label"), \
+	OPT_STRING("prometheus_push", "push_instance", 0, n.push_instance, "NAME", \
+		   "prometheus-push: the instance label (empty: the host name)"), \
+	OPT_LIST("prometheus_push", "push_grouping", 0, n.push_grouping, "LABEL=VALUE", \
+		 "prometheus-push: more grouping labels; repeat or comma-separate"), \
+	OPT_CHOICE("prometheus_push", "push_insecure", 0, n.push_insecure, options_no_yes, \
+		   "prometheus-push: yes skips the check of the gateway's TLS certificate"), \
+	OPT_STRING("prometheus_push", "push_ca_file", 0, n.push_ca_file, "FILE", \
+		   "prometheus-push: the CAs the gateway's TLS certificate is checked against (default: the system's)"), \
+	OPT_STRING("prometheus_push", "push_username", 0, n.push_username, "NAME", \
+		   "prometheus-push: basic auth user (password: push_password_file or $VPOWERCAP_PUSH_PASSWORD)"), \
+	OPT_STRING("prometheus_push", "push_password_file", 0, n.push_password_file, "FILE", \
+		   "prometheus-push: basic auth password, the file's first line (not readable by others)"), \
+	OPT_CHOICE("prometheus_push", "push_delete", 0, n.push_delete, options_no_yes, \
+		   "prometheus-push: yes deletes the group from the gateway on exit"), \
+	OPT_STRING("riemann", "riemann_address", 0, n.riemann_address, "HOST:PORT", \
+		   "riemann: the server, [ADDR6]:PORT for IPv6"), \
+	OPT_CHOICE("riemann", "riemann_tls", 0, n.riemann_tls, options_no_yes, \
+		   "riemann: yes speaks TLS (with riemann_ca_file, riemann_cert_file and riemann_key_file)"), \
+	OPT_STRING("riemann", "riemann_ca_file", 0, n.riemann_ca_file, "FILE", \
+		   "riemann: TLS: the CA that signed the server's certificate"), \
+	OPT_STRING("riemann", "riemann_cert_file", 0, n.riemann_cert_file, "FILE", \
+		   "riemann: TLS: client certificate"), \
+	OPT_STRING("riemann", "riemann_key_file", 0, n.riemann_key_file, "FILE", \
+		   "riemann: TLS: client key"), \
+	OPT_STRING("riemann", "riemann_host", 0, n.riemann_host, "NAME", \
+		   "riemann: the events' host (empty: the host name)"), \
+	OPT_LIST("riemann", "riemann_tags", 0, n.riemann_tags, "TAG", \
+		 "riemann: tags of every event; repeat or comma-separate"), \
+	OPT_LIST("riemann", "riemann_attributes", 0, n.riemann_attributes, "KEY=VALUE", \
+		 "riemann: attributes of every event; repeat or comma-separate"), \
+	OPT_DOUBLE("riemann", "riemann_ttl", 0, n.riemann_ttl, 0, 1e6, "SECONDS", \
+		   "riemann: the events' time to live (0: three steps)"), \
+	OPT_STRING("warp10", "warp10_url", 0, n.warp10_url, "URL", \
+		   "warp10: the Warp 10 server, http[s]://HOST:PORT (/api/v0/update is added)"), \
+	OPT_STRING("warp10", "warp10_token_file", 0, n.warp10_token_file, "FILE", \
+		   "warp10: the write token, the file's first line (not readable by others); else $VPOWERCAP_WARP10_TOKEN"), \
+	OPT_LIST("warp10", "warp10_labels", 0, n.warp10_labels, "LABEL=VALUE", \
+		 "warp10: labels of every series; repeat or comma-separate"), \
+	OPT_CHOICE("warp10", "warp10_insecure", 0, n.warp10_insecure, options_no_yes, \
+		   "warp10: yes skips the check of the server's TLS certificate"), \
+	OPT_STRING("warp10", "warp10_ca_file", 0, n.warp10_ca_file, "FILE", \
+		   "warp10: the CAs the server's TLS certificate is checked against (default: the system's)")
+
 /** The most rows one program may have. */
 #define OPTIONS_MAX 96
 
@@ -154,6 +220,12 @@ struct options_parse {
 	void *target;
 	/* Rows of type OPTION_LIST a flag has set: the next flag appends. */
 	bool list_flagged[OPTIONS_MAX];
+	/*
+	 * A key prefix ("riemann_"), or NULL: the flags of the rows whose key
+	 * starts with it are taken without it too (--address for
+	 * --riemann-address), the flags after an exporter's name being its own.
+	 */
+	const char *scope;
 };
 
 /** Start a parse of @prog's options into @target. Allocates nothing. */

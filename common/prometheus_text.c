@@ -489,6 +489,20 @@ static void render_self(struct render *rd, unsigned long reports)
 	family(&rd->b, "vpowercap_last_report_timestamp_seconds", "gauge",
 	       "When the last report was published, in seconds since the Unix epoch.");
 	sample(&rd->b, "vpowercap_last_report_timestamp_seconds", NULL, NULL, NULL, r->timestamp);
+	if (!r->nexporters)
+		return;
+	family(&rd->b, "vpowercap_exporter_dropped_total", "counter",
+	       "Steps a network exporter dropped, its queue full while its server was away or slow.");
+	for (size_t i = 0; i < r->nexporters; i++) {
+		char *l = label_pair("exporter", r->exporters[i].name, NULL, NULL);
+
+		if (!l) {
+			rd->b.failed = true;
+			return;
+		}
+		sample(&rd->b, "vpowercap_exporter_dropped_total", l, NULL, NULL, (double)r->exporters[i].dropped);
+		free(l);
+	}
 }
 
 int prometheus_render(const struct report *r, unsigned long reports, char **text, size_t *len)

@@ -76,6 +76,13 @@ struct report_cgroup {
 	double power_w;
 };
 
+/* A network exporter's queue: steps dropped, the server away or slow. */
+struct report_exporter {
+	const char *name;      /* "riemann" */
+	unsigned long dropped; /* since start */
+	unsigned long sent;
+};
+
 struct report {
 	double timestamp;      /* Unix seconds of the reads that ended the interval */
 	double interval_s;
@@ -101,6 +108,8 @@ struct report {
 	double tick_s;         /* how long the last tick's reads and sums took */
 	bool tree_served;      /* daemon: it feeds the VMs' trees */
 	double tree_stall_s;   /* daemon: how long they stood still before it began */
+	const struct report_exporter *exporters; /* the network exporters running */
+	size_t nexporters;
 };
 
 /* Unix time now, in seconds: taken with the reads, as their timestamp. */

@@ -34,7 +34,7 @@ struct agent_config {
 	char powercap_root[PATH_MAX];  /* empty: the first of default_roots found */
 	char proc_root[PATH_MAX];
 	int sensor;
-	int exporter;                  /* -1: none chosen */
+	char exporter[128];            /* "prometheus,riemann"; empty: none chosen */
 	double step;
 	double timeout;                /* 0: run until signalled */
 	unsigned processes;
@@ -48,6 +48,7 @@ struct agent_config {
 	double max_watts_per_cpu;
 	char listen[512];              /* prometheus: ADDR:PORT,... */
 	char web_config[PATH_MAX];     /* prometheus: TLS and basic auth; empty: none */
+	struct exporter_net_options net; /* prometheus-push, riemann, warp10 */
 };
 
 #define OPTIONS_STRUCT struct agent_config
@@ -56,8 +57,8 @@ static const struct option_spec agent_specs[] = {
 		   "powercap tree to read (default: /run/vpowercap-guest, else /sys/class/powercap)"),
 	OPT_STRING("agent", "proc_root", 0, proc_root, "DIR", "proc filesystem to read"),
 	OPT_CHOICE("agent", "sensor", 0, sensor, sensor_kind_names, "where power comes from"),
-	OPT_CHOICE("agent", "exporter", 0, exporter, exporter_kind_names,
-		   "exporter when none is named on the command line"),
+	OPT_LIST_CHOICES("agent", "exporter", 0, exporter, exporter_kind_names,
+			 "exporters when none is named on the command line, comma-separated"),
 	OPT_OUTPUT_STEP(step, 0.01, "seconds between measurements"),
 	OPT_OUTPUT_TIMEOUT(timeout, ""),
 	OPT_UNSIGNED("output", "processes", 'n', processes, 0, 100000, "N",
@@ -78,13 +79,13 @@ static const struct option_spec agent_specs[] = {
 	OPT_OUTPUT_FILE(file),
 	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
 	OPT_PROMETHEUS(listen, web_config),
+	OPT_NETWORK_EXPORTERS(net),
 };
 #undef OPTIONS_STRUCT
 
 static const struct agent_config agent_defaults = {
 	.proc_root = "/proc",
 	.sensor = SENSOR_AUTO,
-	.exporter = -1,
 	.step = 1.0,
 	.processes = 10,
 	.cgroups = 10,
@@ -92,11 +93,13 @@ static const struct agent_config agent_defaults = {
 	.listen = "0.0.0.0:9811",
 	.idle_watts_per_cpu = 2.0,
 	.max_watts_per_cpu = 10.0,
+	.net = { .queue = EXPORTER_QUEUE_DEFAULT, .push_job = "vpowercap" },
 };
 
 static const struct options_program agent_program = {
 	.name = "vpowercap-agent",
-	.synopsis = "[options] stdout|json|prometheus [options]",
+	.synopsis = "[options] EXPORTER [options] [EXPORTER [options]]...\n"
+		    "       EXPORTER: stdout, json, prometheus, prometheus-push, riemann, warp10",
 	.default_config = "/etc/vpowercap/agent.conf",
 	.specs = agent_specs,
 	.nspecs = sizeof(agent_specs) / sizeof(agent_specs[0]),
@@ -145,10 +148,10 @@ struct agent {
 	struct agent_config cfg;
 	int argc;              /* the command line, read again on SIGHUP */
 	char **argv;
-	int tail_from;         /* argv index after the exporter's name, or 0 */
+	int exporters_at;      /* argv index of the first exporter's name, or 0 */
 	struct sensor *sensor;
 	struct proc_table procs;
-	struct exporter *exporter;
+	struct exporter_set exporters;
 	regex_t filter;
 	bool have_filter;
 	regex_t container_filter;
@@ -229,7 +232,7 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 	r.cgroups = a->cgroups;
 	r.containers = sel.containers;
 	r.tick_s = clock_mono_s() - tick_start;
-	ret = exporter_write(a->exporter, &r);
+	ret = exporter_set_write(&a->exporters, &r);
 	if (sel.names)
 		container_resolver_put(a->resolver, sel.names);
 	return ret;
@@ -284,12 +287,12 @@ static bool agent_set_filter(struct agent *a, const struct agent_config *cfg)
 static bool same_restart_options(const struct agent_config *x, const struct agent_config *y)
 {
 	return !strcmp(x->powercap_root, y->powercap_root) && !strcmp(x->proc_root, y->proc_root) &&
-	       x->sensor == y->sensor && x->exporter == y->exporter && x->step == y->step &&
+	       x->sensor == y->sensor && !strcmp(x->exporter, y->exporter) && x->step == y->step &&
 	       x->timeout == y->timeout && x->processes == y->processes && x->cgroups == y->cgroups &&
 	       x->idle_watts_per_cpu == y->idle_watts_per_cpu &&
 	       x->max_watts_per_cpu == y->max_watts_per_cpu && !strcmp(x->listen, y->listen) &&
-	       !strcmp(x->web_config, y->web_config) && x->containers == y->containers &&
-	       !strcmp(x->container_sockets, y->container_sockets);
+	       !strcmp(x->web_config, y->web_config) && !memcmp(&x->net, &y->net, sizeof(x->net)) &&
+	       x->containers == y->containers && !strcmp(x->container_sockets, y->container_sockets);
 }
 
 /*
@@ -307,21 +310,24 @@ static void agent_reload(struct agent *a)
 
 	options_parse_init(&parse, &agent_program, &cfg);
 	next = options_parse_args(&parse, a->argc, a->argv, 1);
-	if (next >= 0 && a->tail_from)
-		next = options_parse_flags(&parse, a->argc, a->argv, a->tail_from);
+	if (next >= 0 && a->exporters_at)
+		next = exporter_parse_args(&parse, a->argc, a->argv, a->exporters_at, cfg.exporter,
+					   sizeof(cfg.exporter)) ? -EINVAL : 0;
 	if (next < 0 || !agent_set_filter(a, &cfg)) {
 		log_error(0, "reload: keeping the running configuration");
 		return;
 	}
-	cfg.exporter = a->cfg.exporter;  /* named on the command line, or the file's at start */
+	/* named on the command line, or the file's at start */
+	memcpy(cfg.exporter, a->cfg.exporter, sizeof(cfg.exporter));
 	if (!same_restart_options(&cfg, &a->cfg))
 		log_warning("reload: only regex, container_regex and file change without a restart");
 	memcpy(a->cfg.regex, cfg.regex, sizeof(cfg.regex));
 	memcpy(a->cfg.container_regex, cfg.container_regex, sizeof(cfg.container_regex));
 	memcpy(a->cfg.file, cfg.file, sizeof(cfg.file));
 	exporter_cfg = (struct exporter_config){ .file = a->cfg.file, .listen = a->cfg.listen,
-						  .web_config = a->cfg.web_config };
-	if (exporter_reopen(a->exporter, &exporter_cfg) < 0)
+						  .web_config = a->cfg.web_config, .net = &a->cfg.net,
+						  .step = a->cfg.step };
+	if (exporter_set_reopen(&a->exporters, &exporter_cfg) < 0)
 		log_error(0, "reload: the output stays where it was");
 	log_info("reloaded");
 }
@@ -379,7 +385,7 @@ static int agent_run(struct agent *a)
 
 static void agent_release(struct agent *a)
 {
-	exporter_free(a->exporter);
+	exporter_set_release(&a->exporters);
 	container_resolver_free(a->resolver);
 	container_sums_release(&a->container_sums);
 	if (a->have_container_filter)
@@ -418,18 +424,14 @@ int main(int argc, char **argv)
 	if (next < 0)
 		return 2;
 	if (next < argc) {
-		a.cfg.exporter = exporter_kind_of(argv[next]);
-		if (a.cfg.exporter < 0) {
-			log_error(0, "unknown exporter '%s' (stdout, json or prometheus)", argv[next]);
-			return 2;
-		}
-		ret = options_parse_tail(&parse, argc, argv, next + 1);
+		ret = exporter_parse_args(&parse, argc, argv, next, a.cfg.exporter, sizeof(a.cfg.exporter));
 		if (ret)
 			return ret > 0 ? 0 : 2;
-		a.tail_from = next + 1;
+		a.exporters_at = next;
 	}
-	if (a.cfg.exporter < 0) {
-		log_error(0, "no exporter given: say 'stdout', 'json' or 'prometheus' (see --help)");
+	if (!a.cfg.exporter[0]) {
+		log_error(0, "no exporter given: say 'stdout', 'json', 'prometheus', 'prometheus-push', "
+			  "'riemann' or 'warp10' (see --help)");
 		return 2;
 	}
 	if (a.cfg.max_watts_per_cpu < a.cfg.idle_watts_per_cpu) {
@@ -475,17 +477,25 @@ int main(int argc, char **argv)
 		log_info("reading powercap tree '%s' (%zu zones)", a.sensor->zones->root,
 			 a.sensor->zones->nzones);
 	a.top = calloc(a.cfg.processes ? a.cfg.processes : 1, sizeof(*a.top));
-	/* Only the Prometheus exporter shows cgroups: others skip reading them. */
-	if (a.cfg.exporter == EXPORTER_PROMETHEUS && a.cfg.cgroups)
+	/* Only the Prometheus exporters show cgroups: others skip reading them. */
+	if ((exporter_list_has(a.cfg.exporter, EXPORTER_PROMETHEUS) ||
+	     exporter_list_has(a.cfg.exporter, EXPORTER_PROMETHEUS_PUSH)) && a.cfg.cgroups) {
 		a.cgroups = calloc(a.cfg.cgroups, sizeof(*a.cgroups));
-	exporter_cfg = (struct exporter_config){ .file = a.cfg.file, .listen = a.cfg.listen,
-						  .web_config = a.cfg.web_config };
-	a.exporter = a.top && (a.cgroups || a.cfg.exporter != EXPORTER_PROMETHEUS || !a.cfg.cgroups)
-		     ? exporter_open(a.cfg.exporter, &exporter_cfg) : NULL;
-	if (!a.exporter) {
-		ret = -ENOMEM;
+		if (!a.cgroups) {
+			free(a.top);
+			a.top = NULL;  /* out of memory, said below */
+		}
+	}
+	if (!a.top) {
+		ret = log_error(-ENOMEM, "out of memory");
 		goto out;
 	}
+	exporter_cfg = (struct exporter_config){ .file = a.cfg.file, .listen = a.cfg.listen,
+						  .web_config = a.cfg.web_config, .net = &a.cfg.net,
+						  .step = a.cfg.step };
+	ret = exporter_set_open(&a.exporters, a.cfg.exporter, &exporter_cfg);
+	if (ret < 0)
+		goto out;
 	ret = agent_run(&a);
 out:
 	agent_release(&a);

@@ -40,8 +40,8 @@ static const struct option_spec daemon_specs[] = {
 	OPT_STRING("daemon", "reader_group", 0, reader_group, "GROUP",
 		   "group that may read the per-VM trees besides root (auto; empty: root only)"),
 	OPT_DOUBLE("daemon", "interval", 0, interval, 0.01, 3600, "SECONDS", "seconds between ticks"),
-	OPT_CHOICE("daemon", "exporter", 0, exporter, exporter_kind_names,
-		   "exporter when none is named on the command line"),
+	OPT_LIST_CHOICES("daemon", "exporter", 0, exporter, exporter_kind_names,
+			 "exporters when none is named on the command line, comma-separated"),
 	OPT_CHOICE("attribution", "policy", 0, policy, policy_names,
 		   "how a zone's energy is split between VMs"),
 	OPT_STRING("attribution", "idle_watts", 0, idle_watts, "W|ZONE=W,...",
@@ -51,6 +51,7 @@ static const struct option_spec daemon_specs[] = {
 	OPT_OUTPUT_FILE(file),
 	OPT_ESTIMATE(idle_watts_per_cpu, max_watts_per_cpu),
 	OPT_PROMETHEUS(listen, web_config),
+	OPT_NETWORK_EXPORTERS(net),
 };
 #undef OPTIONS_STRUCT
 
@@ -69,17 +70,18 @@ const struct daemon_config daemon_defaults = {
 	.user = "vpowercap",
 	.reader_group = "auto",
 	.interval = 1.0,
-	.exporter = -1,
 	.policy = POLICY_SPLIT,
 	.step = 1.0,
 	.idle_watts_per_cpu = 2.0,
 	.max_watts_per_cpu = 10.0,
 	.listen = "127.0.0.1:9810",
+	.net = { .queue = EXPORTER_QUEUE_DEFAULT, .push_job = "vpowercapd" },
 };
 
 const struct options_program daemon_program = {
 	.name = "vpowercapd",
-	.synopsis = "[options] [stdout|json|prometheus [options]]\n"
+	.synopsis = "[options] [EXPORTER [options]]...\n"
+		    "       EXPORTER: stdout, json, prometheus, prometheus-push, riemann, warp10\n"
 		    "       vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n"
 		    "       vpowercapd [options] detach DOMAIN\n"
 		    "       vpowercapd [options] status      the tree server's state\n"

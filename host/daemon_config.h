@@ -9,6 +9,7 @@
 
 #include <limits.h>
 
+#include "common/exporter.h"
 #include "common/options.h"
 
 struct daemon_config {
@@ -25,7 +26,7 @@ struct daemon_config {
 	char user[64];
 	char reader_group[64]; /* "auto": libvirt-qemu, else kvm, else none */
 	double interval;
-	int exporter;          /* -1: none, run until signalled */
+	char exporter[128];    /* "prometheus,riemann"; empty: none, run until signalled */
 	int policy;
 	char idle_watts[512];  /* "20" for every zone, or "package-0=20,dram=4" */
 	double step;
@@ -36,6 +37,7 @@ struct daemon_config {
 	char listen[512];      /* prometheus: ADDR:PORT,... */
 	int auto_attach;       /* index in auto_attach_names: 0 off, else a transport */
 	char web_config[PATH_MAX]; /* prometheus: TLS and basic auth; empty: none */
+	struct exporter_net_options net; /* prometheus-push, riemann, warp10 */
 };
 
 /** "off", "9p", "virtiofs", NULL: auto_attach's values. */

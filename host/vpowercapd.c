@@ -63,7 +63,7 @@ struct daemon {
 	int argc;
 	char **argv;
 	int flags_from;        /* argv index of the first flag, for reloads */
-	int exporter_flags;    /* argv index after the exporter's name, 0: none */
+	int exporters_at;      /* argv index of the first exporter's name, 0: none */
 	struct sensor *sensor;
 	struct vm_source *source;
 	struct vm_poller poller;
@@ -81,7 +81,7 @@ struct daemon {
 	bool tree_lost;
 	bool reset_counters;   /* --reset-counters: start from zero when no state is usable */
 	struct vm_list vms;
-	struct exporter *exporter;
+	struct exporter_set exporters;
 	struct report_zone *rzones;
 	struct report_vm *rvms;
 	struct report_vm_zone *rvm_zones;
@@ -217,7 +217,7 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 	}
 	r.zones = d->rzones;
 	r.vms = d->rvms;
-	ret = exporter_write(d->exporter, &r);
+	ret = exporter_set_write(&d->exporters, &r);
 	ledger_reset_step(&d->ledger);
 	return ret;
 }
@@ -376,8 +376,8 @@ static void daemon_reload(struct daemon *d)
 
 	options_parse_init(&parse, &daemon_program, &cfg);
 	if (options_parse_args(&parse, d->argc, d->argv, d->flags_from) < 0 ||
-	    (d->exporter_flags && options_parse_flags(&parse, d->argc, d->argv,
-						      d->exporter_flags) < 0) ||
+	    (d->exporters_at && exporter_parse_args(&parse, d->argc, d->argv, d->exporters_at,
+						    cfg.exporter, sizeof(cfg.exporter)) != 0) ||
 	    daemon_config_check(&cfg) < 0) {
 		log_error(0, "reload: keeping the running configuration");
 		return;
@@ -409,7 +409,7 @@ static int daemon_run(struct daemon *d)
 	double step_start;
 	int ret;
 
-	if (d->exporter) {
+	if (d->exporters.n) {
 		step_ticks = (unsigned long)(d->cfg.step / d->cfg.interval + 0.5);
 		if (step_ticks == 0)
 			step_ticks = 1;
@@ -461,7 +461,7 @@ static int daemon_run(struct daemon *d)
 		publish(d);
 		if (d->tree_lost)
 			break;
-		if (d->exporter && ++since_report >= step_ticks) {
+		if (d->exporters.n && ++since_report >= step_ticks) {
 			double t = (double)now / 1e9;
 
 			ret = daemon_report(d, t - step_start, read_wall);
@@ -486,7 +486,7 @@ static void daemon_release(struct daemon *d)
 	if (d->polling)
 		vm_poller_stop(&d->poller);
 	ledger_view_release(&d->view);
-	exporter_free(d->exporter);
+	exporter_set_release(&d->exporters);
 	vm_source_free(d->source);
 	sensor_free(d->sensor);
 	proc_table_release(&d->proc);
@@ -633,13 +633,14 @@ static int daemon_open(struct daemon *d)
 			return ret;
 	}
 	/* Opened as root, like a log: its file may live where only root writes. */
-	if (d->cfg.exporter >= 0) {
+	if (d->cfg.exporter[0]) {
 		struct exporter_config ec = { .file = d->cfg.file, .listen = d->cfg.listen,
-					      .web_config = d->cfg.web_config };
+					      .web_config = d->cfg.web_config, .net = &d->cfg.net,
+					      .step = d->cfg.step };
 
-		d->exporter = exporter_open(d->cfg.exporter, &ec);
-		if (!d->exporter)
-			return -EINVAL;
+		ret = exporter_set_open(&d->exporters, d->cfg.exporter, &ec);
+		if (ret < 0)
+			return ret;
 	}
 	/* Everything after this works unprivileged: descriptors are open. */
 	ret = privs_drop(d->cfg.user, false);
@@ -750,13 +751,12 @@ int main(int argc, char **argv)
 		return tree_link_admin(d.cfg.state_dir, !strcmp(argv[next], "unmount"));
 	}
 	if (next < argc) {
-		d.cfg.exporter = exporter_kind_of(argv[next]);
-		if (d.cfg.exporter < 0) {
+		if (exporter_kind_of(argv[next]) < 0) {
 			log_error(0, "unknown command or exporter '%s' (see --help)", argv[next]);
 			return 2;
 		}
-		d.exporter_flags = next + 1;
-		ret = options_parse_tail(&parse, argc, argv, next + 1);
+		d.exporters_at = next;
+		ret = exporter_parse_args(&parse, argc, argv, next, d.cfg.exporter, sizeof(d.cfg.exporter));
 		if (ret)
 			return ret > 0 ? 0 : 2;
 	}

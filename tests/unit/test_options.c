@@ -840,6 +840,74 @@ static void test_bool_flag(void **state)
 	assert_true(c.on);
 }
 
+/* A program with an exporter-like scope: rows whose keys start "r_". */
+struct scoped {
+	char name[16];
+	char r_name[16];
+	char r_address[32];
+	char kinds[32];
+};
+
+#define OPTIONS_STRUCT struct scoped
+static const struct option_spec scoped_specs[] = {
+	OPT_STRING("main", "name", 0, name, "NAME", "the program's name"),
+	OPT_STRING("r", "r_name", 0, r_name, "NAME", "r: a name"),
+	OPT_STRING("r", "r_address", 0, r_address, "ADDR", "r: an address"),
+	OPT_LIST_CHOICES("main", "kinds", 0, kinds, modes, "kinds"),
+};
+#undef OPTIONS_STRUCT
+
+static const struct options_program scoped_prog = {
+	.name = "test-scoped",
+	.synopsis = "[options]",
+	.specs = scoped_specs,
+	.nspecs = sizeof(scoped_specs) / sizeof(scoped_specs[0]),
+};
+
+/*
+ * In a scope, a row's flag may drop the prefix, unless that would take a
+ * flag the program has; out of it, the short form is unknown.
+ */
+static void test_args_scope(void **state)
+{
+	struct scoped c = { .name = "" };
+	char *argv[] = {
+		ARG("prog"), ARG("--address"), ARG("a:1"), ARG("--name"), ARG("prog-name"),
+		ARG("--r-name"), ARG("r-name"), NULL,
+	};
+	struct options_parse p;
+
+	(void)state;
+	options_parse_init(&p, &scoped_prog, &c);
+	assert_int_equal(options_parse_flags(&p, 7, argv, 1), -EINVAL);
+	p.scope = "r_";
+	assert_int_equal(options_parse_flags(&p, 7, argv, 1), 7);
+	assert_string_equal(c.r_address, "a:1");
+	assert_string_equal(c.name, "prog-name");
+	assert_string_equal(c.r_name, "r-name");
+}
+
+/* A list of choices: each item is checked, from a value or an appending flag. */
+static void test_list_choices(void **state)
+{
+	const struct option_spec *kinds = options_find(&scoped_prog, "main", "kinds");
+	struct scoped c = { .name = "" };
+	char *argv[] = { ARG("prog"), ARG("--kinds"), ARG("fast"), ARG("--kinds"), ARG("warp"), NULL };
+	struct options_parse p;
+	char why[256];
+
+	(void)state;
+	assert_non_null(kinds);
+	OK(options_set(kinds, &c, "fast,slow", why, sizeof(why)));
+	assert_string_equal(c.kinds, "fast,slow");
+	assert_int_equal(options_set(kinds, &c, "fast,warp", why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "'warp' is not a valid 'kinds' (one of fast slow auto)");
+	assert_string_equal(c.kinds, "fast,slow");
+	options_parse_init(&p, &scoped_prog, &c);
+	assert_int_equal(options_parse_flags(&p, 5, argv, 1), -EINVAL);
+	assert_string_equal(c.kinds, "fast");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup_dir, teardown)
 
 int main(void)
@@ -874,6 +942,8 @@ int main(void)
 		cmocka_unit_test(test_parses_independent),
 		cmocka_unit_test(test_shared_blocks),
 		cmocka_unit_test(test_shared_blocks_values),
+		T(test_args_scope),
+		cmocka_unit_test(test_list_choices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A report as a flat list of series: a metric's name, its labels and one
+ * value, the names and labels of the Prometheus exporter's /metrics. The
+ * exporters that send single values (Riemann events, Warp 10 lines) walk
+ * this list rather than the report.
+ */
+#ifndef VPOWERCAP_SERIES_H
+#define VPOWERCAP_SERIES_H
+
+#include <stddef.h>
+
+#include "common/report.h"
+
+#define SERIES_LABELS_MAX 5
+
+struct series_label {
+	const char *name;
+	const char *value;
+};
+
+struct series {
+	const char *name;       /* "vpowercap_zone_power_watts" */
+	const char *kind;       /* "gauge" or "counter" */
+	struct series_label labels[SERIES_LABELS_MAX];
+	size_t nlabels;
+	double value;
+};
+
+/* Called for each series; a non-zero return stops the walk and is returned. */
+typedef int (*series_fn)(void *arg, const struct series *s);
+
+/**
+ * Call @fn(@arg, series) for each series of @r, in a fixed order: zones,
+ * the machine, then processes and cgroups (agent) or VMs (daemon), then
+ * the network exporters' dropped steps. Returns 0 or what @fn returned.
+ */
+int report_series(const struct report *r, series_fn fn, void *arg);
+
+#endif
