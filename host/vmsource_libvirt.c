@@ -638,6 +638,7 @@ static void read_labels(struct libvirt_source *ls, virDomainPtr dom, const char 
 		ret = metadata_labels(dom, LABELS_URI, "labels", own_labels, &set);
 	if (ret == 0)
 		ret = vm_label_book_put(ls->labels, uuid, &set);
+	log_debug("libvirt: domain '%s': labels read (%zu)", name, set.n);
 	vm_label_set_release(&set);
 	if (ret < 0)
 		complain(&ls->label_complaint, LOG_LEVEL_WARNING, "domain '%s': cannot read its labels: %s",
