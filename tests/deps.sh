@@ -11,7 +11,7 @@ if [ "${1:-}" = --agent ]; then
 	packages="gcc make pkg-config libc6-dev libinih-dev libmicrohttpd-dev libcrypt-dev $*"
 else
 	packages="gcc make pkg-config libc6-dev libinih-dev libcmocka-dev libvirt-dev \
-libfuse3-dev fuse3 libmicrohttpd-dev libcrypt-dev libxml2-dev python3 time man-db $*"
+libfuse3-dev fuse3 libmicrohttpd-dev libcrypt-dev libxml2-dev python3 python3-yaml time man-db $*"
 fi
 
 missing=""
