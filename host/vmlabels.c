@@ -416,7 +416,8 @@ const struct vm_labels *vm_label_book_get(struct vm_label_book *b, const char *u
 
 struct load_ctx {
 	struct vm_label_book *book;
-	char section[VM_UUID_MAX];
+	char section[VM_UUID_MAX];   /* lowercase */
+	char raw_section[VM_UUID_MAX];  /* as written */
 	struct vm_label_set set;
 	int error;
 	char why[160];
@@ -457,25 +458,26 @@ static int load_line(void *arg, const char *section, const char *name, const cha
 
 	if (c->error)
 		return 0;  /* the first error is the one told */
-	if (strcmp(section, c->section)) {
+	if (!section[0]) {
+		c->error = -EINVAL;
+		snprintf(c->why, sizeof(c->why), "'%s' outside a [UUID] section", name);
+		return 0;
+	}
+	if (!c->raw_section[0] || strcmp(section, c->raw_section)) {
 		if (load_flush(c) < 0) {
 			c->error = -ENOMEM;
 			snprintf(c->why, sizeof(c->why), "out of memory");
 			return 0;
 		}
-		if (strlen(section) >= VM_UUID_MAX || !section[0]) {
+		if (strlen(section) >= VM_UUID_MAX) {
 			c->error = -EINVAL;
 			snprintf(c->why, sizeof(c->why), "section '%s' is not a VM's UUID", section);
 			return 0;
 		}
 		snprintf(c->section, sizeof(c->section), "%s", section);
+		snprintf(c->raw_section, sizeof(c->raw_section), "%s", section);
 		for (char *p = c->section; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
-	}
-	if (!c->section[0]) {
-		c->error = -EINVAL;
-		snprintf(c->why, sizeof(c->why), "'%s' outside a [UUID] section", name);
-		return 0;
 	}
 	if (!valid_name(name, strlen(name))) {
 		c->error = -EINVAL;
