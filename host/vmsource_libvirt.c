@@ -233,7 +233,8 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	}
 	/* a new definition may bring new metadata; without metadata events, a start reads it too */
 	if (ls->labels && (event == VIR_DOMAIN_EVENT_DEFINED ||
-			   (ls->metadata_id < 0 && event == VIR_DOMAIN_EVENT_STARTED)))
+			   (__atomic_load_n(&ls->metadata_id, __ATOMIC_RELAXED) < 0 &&
+			    event == VIR_DOMAIN_EVENT_STARTED)))
 		note_changed(ls, dom);
 	__atomic_add_fetch(&ls->generation, 1, __ATOMIC_RELEASE);
 	log_debug("libvirt: domain '%s' %s (detail %d)", virDomainGetName(dom), lifecycle_name(event), detail);
@@ -264,7 +265,7 @@ static void disconnect(struct libvirt_source *ls)
 	virConnectClose(ls->conn);
 	ls->conn = NULL;
 	ls->lifecycle_id = -1;
-	ls->metadata_id = -1;
+	__atomic_store_n(&ls->metadata_id, -1, __ATOMIC_RELAXED);
 }
 
 /* Connect now if the backoff allows. Returns true when connected. */
@@ -298,10 +299,12 @@ static bool connect_now(struct libvirt_source *ls)
 		log_warning("libvirt at '%s': no lifecycle events (%s); new domains are seen at the next tick",
 			    ls->uri, virGetLastErrorMessage());
 	if (ls->labels) {
-		ls->metadata_id = virConnectDomainEventRegisterAny(ls->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
-								   VIR_DOMAIN_EVENT_CALLBACK(on_metadata_change),
-								   ls, NULL);
-		if (ls->metadata_id < 0)
+		int id = virConnectDomainEventRegisterAny(ls->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+							  VIR_DOMAIN_EVENT_CALLBACK(on_metadata_change), ls, NULL);
+
+		/* the event thread reads it (on_lifecycle) */
+		__atomic_store_n(&ls->metadata_id, id, __ATOMIC_RELAXED);
+		if (id < 0)
 			log_warning("libvirt at '%s': no metadata-change events (%s); domains' labels are read "
 				    "when they are defined or started", ls->uri, virGetLastErrorMessage());
 		/* whatever changed while away: every domain's metadata is read again */

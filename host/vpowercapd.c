@@ -406,8 +406,9 @@ static void daemon_reload(struct daemon *d)
 	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.user, d->cfg.user) ||
 	    strcmp(cfg.reader_group, d->cfg.reader_group) || strcmp(cfg.qemu_users, d->cfg.qemu_users) ||
 	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint) ||
-	    cfg.auto_attach != d->cfg.auto_attach)
-		log_warning("reload: sources, directories and user change only on restart");
+	    cfg.auto_attach != d->cfg.auto_attach || strcmp(cfg.labels, d->cfg.labels) ||
+	    strcmp(cfg.label_file, d->cfg.label_file))
+		log_warning("reload: sources, directories, labels and user change only on restart");
 	d->cfg.policy = cfg.policy;
 	memcpy(d->cfg.idle_watts, cfg.idle_watts, sizeof(cfg.idle_watts));
 	d->cfg.interval = cfg.interval;
