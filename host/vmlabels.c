@@ -484,6 +484,8 @@ static int load_line(void *arg, const char *section, const char *name, const cha
 		snprintf(c->why, sizeof(c->why), "'%s' is not a label name", name);
 		return 0;
 	}
+	if (c->set.n >= VM_LABELS_MAX || !vm_label_book_allows(c->book, name))
+		return 1;  /* dropped by the allowlist anyway: bounded whatever the file holds */
 	if (vm_label_set_add(&c->set, name, value) < 0) {
 		c->error = -ENOMEM;
 		snprintf(c->why, sizeof(c->why), "out of memory");

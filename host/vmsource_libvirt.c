@@ -246,8 +246,9 @@ static void on_metadata_change(virConnectPtr conn, virDomainPtr dom, int type, c
 	struct libvirt_source *ls = arg;
 
 	(void)conn;
-	if (type == VIR_DOMAIN_METADATA_ELEMENT && nsuri && strcmp(nsuri, NOVA_URI) && strcmp(nsuri, LABELS_URI))
-		return;  /* another program's metadata */
+	/* a title, a description, another program's element: no label of ours */
+	if (type != VIR_DOMAIN_METADATA_ELEMENT || !nsuri || (strcmp(nsuri, NOVA_URI) && strcmp(nsuri, LABELS_URI)))
+		return;
 	log_debug("libvirt: domain '%s': metadata changed (%s)", virDomainGetName(dom), nsuri ? nsuri : "-");
 	note_changed(ls, dom);
 }
@@ -547,12 +548,17 @@ static bool is_element(const xmlNode *n, const char *name)
 	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
 }
 
-/* Add @name = @v (an xmlChar string, freed here) to @set, when there is one. */
-static int add_xml_label(struct vm_label_set *set, const char *name, xmlChar *v)
+/*
+ * Add @name = @v (an xmlChar string, freed here) to @set, when there is
+ * one and the book allows it: what a domain's metadata holds is bounded by
+ * the allowlist, however many labels it has.
+ */
+static int add_xml_label(const struct vm_label_book *book, struct vm_label_set *set, const char *name,
+			 xmlChar *v)
 {
 	int ret = 0;
 
-	if (v && v[0])
+	if (v && v[0] && set->n < VM_LABELS_MAX && vm_label_book_allows(book, name))
 		ret = vm_label_set_add(set, name, (const char *)v);
 	xmlFree(v);
 	return ret;
@@ -562,15 +568,15 @@ static int add_xml_label(struct vm_label_set *set, const char *name, xmlChar *v)
  * Nova's <instance>: its name, flavor, and owner (user and project, each a
  * uuid attribute and a name as text).
  */
-static int nova_labels(const xmlNode *instance, struct vm_label_set *set)
+static int nova_labels(const struct vm_label_book *book, const xmlNode *instance, struct vm_label_set *set)
 {
 	int ret = 0;
 
 	for (const xmlNode *n = instance->children; n && ret == 0; n = n->next) {
 		if (is_element(n, "name"))
-			ret = add_xml_label(set, "instance_name", xmlNodeGetContent(n));
+			ret = add_xml_label(book, set, "instance_name", xmlNodeGetContent(n));
 		else if (is_element(n, "flavor"))
-			ret = add_xml_label(set, "flavor", xmlGetProp(n, (const xmlChar *)"name"));
+			ret = add_xml_label(book, set, "flavor", xmlGetProp(n, (const xmlChar *)"name"));
 		else if (is_element(n, "owner"))
 			for (const xmlNode *o = n->children; o && ret == 0; o = o->next) {
 				const char *who = is_element(o, "user") ? "user" : is_element(o, "project") ? "project" : NULL;
@@ -579,16 +585,16 @@ static int nova_labels(const xmlNode *instance, struct vm_label_set *set)
 				if (!who)
 					continue;
 				snprintf(id, sizeof(id), "%s_id", who);
-				ret = add_xml_label(set, id, xmlGetProp(o, (const xmlChar *)"uuid"));
+				ret = add_xml_label(book, set, id, xmlGetProp(o, (const xmlChar *)"uuid"));
 				if (ret == 0)
-					ret = add_xml_label(set, who, xmlNodeGetContent(o));
+					ret = add_xml_label(book, set, who, xmlNodeGetContent(o));
 			}
 	}
 	return ret;
 }
 
 /* vpowercap's <labels>: <label name="k">v</label>, each. */
-static int own_labels(const xmlNode *labels, struct vm_label_set *set)
+static int own_labels(const struct vm_label_book *book, const xmlNode *labels, struct vm_label_set *set)
 {
 	int ret = 0;
 
@@ -599,7 +605,7 @@ static int own_labels(const xmlNode *labels, struct vm_label_set *set)
 			continue;
 		name = xmlGetProp(n, (const xmlChar *)"name");
 		if (name && name[0])
-			ret = add_xml_label(set, (const char *)name, xmlNodeGetContent(n));
+			ret = add_xml_label(book, set, (const char *)name, xmlNodeGetContent(n));
 		xmlFree(name);
 	}
 	return ret;
@@ -609,8 +615,9 @@ static int own_labels(const xmlNode *labels, struct vm_label_set *set)
  * The labels in @dom's metadata element of namespace @uri, parsed by
  * @parse from the element's root; none when it has no such element.
  */
-static int metadata_labels(virDomainPtr dom, const char *uri, const char *root,
-			   int (*parse)(const xmlNode *, struct vm_label_set *), struct vm_label_set *set)
+static int metadata_labels(const struct vm_label_book *book, virDomainPtr dom, const char *uri, const char *root,
+			   int (*parse)(const struct vm_label_book *, const xmlNode *, struct vm_label_set *),
+			   struct vm_label_set *set)
 {
 	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, uri, VIR_DOMAIN_AFFECT_CURRENT);
 	xmlDocPtr doc;
@@ -626,7 +633,7 @@ static int metadata_labels(virDomainPtr dom, const char *uri, const char *root,
 		return -EINVAL;
 	top = xmlDocGetRootElement(doc);
 	if (top && is_element(top, root))
-		ret = parse(top, set);
+		ret = parse(book, top, set);
 	xmlFreeDoc(doc);
 	return ret;
 }
@@ -635,10 +642,10 @@ static int metadata_labels(virDomainPtr dom, const char *uri, const char *root,
 static void read_labels(struct libvirt_source *ls, virDomainPtr dom, const char *uuid, const char *name)
 {
 	struct vm_label_set set = { 0 };
-	int ret = metadata_labels(dom, NOVA_URI, "instance", nova_labels, &set);
+	int ret = metadata_labels(ls->labels, dom, NOVA_URI, "instance", nova_labels, &set);
 
 	if (ret == 0)
-		ret = metadata_labels(dom, LABELS_URI, "labels", own_labels, &set);
+		ret = metadata_labels(ls->labels, dom, LABELS_URI, "labels", own_labels, &set);
 	if (ret == 0)
 		ret = vm_label_book_put(ls->labels, uuid, &set);
 	log_debug("libvirt: domain '%s': labels read (%zu)", name, set.n);
