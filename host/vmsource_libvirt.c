@@ -249,7 +249,7 @@ static void on_metadata_change(virConnectPtr conn, virDomainPtr dom, int type, c
 	/* a title, a description, another program's element: no label of ours */
 	if (type != VIR_DOMAIN_METADATA_ELEMENT || !nsuri || (strcmp(nsuri, NOVA_URI) && strcmp(nsuri, LABELS_URI)))
 		return;
-	log_debug("libvirt: domain '%s': metadata changed (%s)", virDomainGetName(dom), nsuri ? nsuri : "-");
+	log_debug("libvirt: domain '%s': metadata changed (%s)", virDomainGetName(dom), nsuri);
 	note_changed(ls, dom);
 }
 
