@@ -307,6 +307,15 @@ install-agent: $(AGENT) $(AGENT_MAN)
 	sed 's|/usr/local/bin|$(PREFIX)/bin|' guest/systemd/vpowercap-agent-prometheus.service \
 		>$(DESTDIR)$(UNITDIR)/vpowercap-agent-prometheus.service
 	install -m 0644 guest/systemd/vpowercap-virtiofs.mount.in $(DESTDIR)$(PREFIX)/share/vpowercap/
+	install -d $(DESTDIR)$(PREFIX)/share/vpowercap/grafana
+	install -m 0644 guest/grafana/vpowercap-agent.json $(DESTDIR)$(PREFIX)/share/vpowercap/grafana/
+
+# Prometheus rules (with their promtool tests) and Grafana dashboards, for
+# the operator to copy into their servers (docs/fleet.md).
+PROMETHEUS_FILES := host/prometheus/vpowercap-rules.yml host/prometheus/vpowercap-alerts.yml \
+	host/prometheus/vpowercap-rules.test.yml
+GRAFANA_FILES := host/grafana/vpowercap-fleet.json host/grafana/vpowercap-host.json \
+	host/grafana/vpowercap-tenant.json
 
 install: all install-agent
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
@@ -325,6 +334,9 @@ install: all install-agent
 	sed 's|^#error .*|#define VPOWERCAP_VERSION "$(VERSION)"|' common/version.h \
 		>$(DESTDIR)$(PREFIX)/include/vpowercap/common/version.h
 	install -m 0644 docs/vpowercapd.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/vpowercapd.conf.example
+	install -d $(DESTDIR)$(PREFIX)/share/vpowercap/prometheus $(DESTDIR)$(PREFIX)/share/vpowercap/grafana
+	install -m 0644 $(PROMETHEUS_FILES) $(DESTDIR)$(PREFIX)/share/vpowercap/prometheus/
+	install -m 0644 $(GRAFANA_FILES) $(DESTDIR)$(PREFIX)/share/vpowercap/grafana/
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' host/systemd/vpowercapd.service \
 		>$(DESTDIR)$(UNITDIR)/vpowercapd.service

@@ -30,6 +30,17 @@ static void write_vms(FILE *out, const struct report *r)
 		json_write_string(out, vm->domain);
 		fputs(",\"uuid\":", out);
 		json_write_string(out, vm->uuid);
+		if (vm->nlabels) {
+			fputs(",\"labels\":{", out);
+			for (size_t l = 0; l < vm->nlabels; l++) {
+				if (l)
+					putc(',', out);
+				json_write_string(out, vm->labels[l].name);
+				putc(':', out);
+				json_write_string(out, vm->labels[l].value);
+			}
+			putc('}', out);
+		}
 		fprintf(out, ",\"vcpus\":%u,\"running\":%s,\"cpu_percent\":", vm->vcpus,
 			vm->running ? "true" : "false");
 		json_write_number(out, vm->cpu_percent, 2);

@@ -165,6 +165,31 @@ static char *label_pair(const char *k1, const char *v1, const char *k2, const ch
 	return label_set(kv, k2 ? 2 : 1, true);
 }
 
+/* domain="..",uuid="..",label="..".. of VM @vm, malloc'd, or NULL. */
+static char *vm_labels(const struct report_vm *vm)
+{
+	char *base = label_pair("domain", vm->domain, "uuid", vm->uuid);
+	struct buf b = { 0 };
+
+	if (!base || !vm->nlabels)
+		return base;
+	b.p = base;
+	b.len = strlen(base);
+	b.alloc = b.len + 1;
+	for (size_t i = 0; i < vm->nlabels; i++) {
+		buf_puts(&b, ",");
+		buf_puts(&b, vm->labels[i].name);
+		buf_puts(&b, "=\"");
+		buf_label_value(&b, vm->labels[i].value);
+		buf_puts(&b, "\"");
+	}
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
 /*
  * A sample's value. Joules and watts are written to six decimals (a
  * microjoule, a microwatt), trailing zeros dropped, from integers: exact
@@ -436,7 +461,7 @@ static int render_host(struct render *rd)
 		return -ENOMEM;
 	rd->nil = r->nvms;
 	for (size_t v = 0; v < r->nvms; v++)
-		if (!(rd->il[v] = label_pair("domain", r->vms[v].domain, "uuid", r->vms[v].uuid)))
+		if (!(rd->il[v] = vm_labels(&r->vms[v])))
 			return -ENOMEM;
 	family(&rd->b, "vpowercap_vm_energy_joules_total", "counter",
 	       "Energy of a VM in a host zone, the counter its powercap tree shows before wrapping, in joules.");
@@ -482,6 +507,16 @@ static void render_self(struct render *rd, unsigned long reports)
 		family(&rd->b, "vpowercap_tree_stall_seconds", "gauge",
 		       "How long the VMs' counters stood still, no daemon feeding their trees, before this daemon began.");
 		sample(&rd->b, "vpowercap_tree_stall_seconds", NULL, NULL, NULL, r->tree_stall_s);
+	}
+	if (r->host && r->vm_source) {
+		char *src = label_pair("vm_source", r->vm_source, NULL, NULL);
+
+		family(&rd->b, "vpowercap_vm_source_up", "gauge",
+		       "Whether the VM source (libvirt, proc) answered for the last report (1) or is away (0).");
+		sample(&rd->b, "vpowercap_vm_source_up", src ? src : "", NULL, NULL, r->vm_source_up);
+		if (!src)
+			rd->b.failed = true;
+		free(src);
 	}
 	family(&rd->b, "vpowercap_report_interval_seconds", "gauge",
 	       "The interval the last report's power figures are averaged over, in seconds.");

@@ -29,9 +29,17 @@ struct report_vm_zone {
 	unsigned long long shown_uj;  /* what the guest reads: modulo the range */
 };
 
+/* Daemon: a VM's label from its source's metadata, allowed by the config. */
+struct report_label {
+	const char *name;     /* a valid Prometheus label name, none of ours */
+	const char *value;    /* UTF-8, bounded */
+};
+
 struct report_vm {
 	const char *domain;
 	const char *uuid;
+	const struct report_label *labels;  /* nlabels entries, by name */
+	size_t nlabels;
 	unsigned vcpus;
 	bool running;
 	double cpu_percent;   /* of one CPU */
@@ -110,6 +118,8 @@ struct report {
 	double tree_stall_s;   /* daemon: how long they stood still before it began */
 	const struct report_exporter *exporters; /* the network exporters running */
 	size_t nexporters;
+	const char *vm_source; /* daemon: "libvirt" or "proc" */
+	bool vm_source_up;     /* daemon: the VM source answered for this report */
 };
 
 /* Unix time now, in seconds: taken with the reads, as their timestamp. */

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* UTF-8 validation (RFC 3629), shared by the Prometheus and JSON writers. */
+#include "common/utf8.h"
 #include "common/utf8_i.h"
+
+#include <string.h>
 
 size_t utf8_sequence_len(const unsigned char *s)
 {
@@ -34,4 +37,31 @@ size_t utf8_sequence_len(const unsigned char *s)
 		if (s[i] < 0x80 || s[i] > 0xbf)
 			return 0;
 	return n;
+}
+
+size_t utf8_copy_clean(char *dst, size_t size, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t len = 0;
+
+	while (*p) {
+		size_t n = utf8_sequence_len(p);
+		const char *put = (const char *)p;
+		size_t m = n;
+
+		if (n == 0) {
+			put = UTF8_REPLACEMENT;
+			m = 3;
+			n = 1;
+		} else if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
+			put = " ";
+		}
+		if (len + m >= size)
+			break;
+		memcpy(dst + len, put, m);
+		len += m;
+		p += n;
+	}
+	dst[len] = '\0';
+	return len;
 }

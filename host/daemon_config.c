@@ -12,6 +12,7 @@
 #include "common/sensor.h"
 #include "host/attribution.h"
 #include "host/idle_watts.h"
+#include "host/vmlabels.h"
 #include "host/vmsource.h"
 
 /* "off", then the transports of enum share_transport, one up */
@@ -42,6 +43,11 @@ static const struct option_spec daemon_specs[] = {
 	OPT_DOUBLE("daemon", "interval", 0, interval, 0.01, 3600, "SECONDS", "seconds between ticks"),
 	OPT_LIST_CHOICES("daemon", "exporter", 0, exporter, exporter_kind_names,
 			 "exporters when none is named on the command line, comma-separated"),
+	OPT_LIST("daemon", "labels", 0, labels, "NAME,...",
+		   "VM labels the per-VM metrics and JSON carry, from the VMs' metadata or the label file "
+		   "(empty: none)"),
+	OPT_STRING("daemon", "label_file", 0, label_file, "FILE",
+		   "VM labels by UUID ([UUID] sections of 'name = value'), read at start (empty: none)"),
 	OPT_CHOICE("attribution", "policy", 0, policy, policy_names,
 		   "how a zone's energy is split between VMs"),
 	OPT_STRING("attribution", "idle_watts", 0, idle_watts, "W|ZONE=W,...",
@@ -105,13 +111,18 @@ double daemon_config_idle_watts(const char *zone_name, void *arg)
 int daemon_config_check(const struct daemon_config *cfg)
 {
 	double w;
-	char why[128];
+	char why[256];
 
 	if (idle_watts_lookup(cfg->idle_watts, NULL, &w, why, sizeof(why)) < 0)
 		return log_error(-EINVAL, "%s", why);
 	if (cfg->max_watts_per_cpu < cfg->idle_watts_per_cpu)
 		return log_error(-EINVAL, "max_watts_per_cpu (%g) is below idle_watts_per_cpu (%g)",
 				 cfg->max_watts_per_cpu, cfg->idle_watts_per_cpu);
+	if (vm_labels_check_allow(cfg->labels, why, sizeof(why)) < 0)
+		return log_error(-EINVAL, "%s", why);
+	if (cfg->label_file[0] && !cfg->labels[0])
+		log_warning("label_file '%s' is read for nothing: no labels are exported (labels)",
+			    cfg->label_file);
 	if (cfg->auto_attach && cfg->vm_source != VM_SOURCE_LIBVIRT)
 		return log_error(-EINVAL, "auto_attach needs the libvirt VM source");
 	if (cfg->auto_attach && !cfg->mountpoint[0])

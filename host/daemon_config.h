@@ -38,6 +38,8 @@ struct daemon_config {
 	int auto_attach;       /* index in auto_attach_names: 0 off, else a transport */
 	char web_config[PATH_MAX]; /* prometheus: TLS and basic auth; empty: none */
 	struct exporter_net_options net; /* prometheus-push, riemann, warp10 */
+	char labels[512];      /* the VM labels exported: "project,flavor"; empty: none */
+	char label_file[PATH_MAX]; /* labels by UUID, read at start; empty: none */
 };
 
 /** "off", "9p", "virtiofs", NULL: auto_attach's values. */

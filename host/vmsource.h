@@ -67,6 +67,8 @@ struct vm_source_config {
 	bool auto_attach;
 	enum share_transport auto_attach_transport;
 	const char *share_dir;
+	/* where the source puts its VMs' labels (host/vmlabels.h); NULL: none wanted */
+	struct vm_label_book *labels;
 };
 
 struct vm_source;

@@ -9,13 +9,18 @@
  * domain's CPU time was spent is read from its qemu process's threads
  * (host/placement.h), the process found by libvirt's pid file or its UUID.
  * With auto_attach, a domain libvirt defines anew is given its share
- * (host/attach.c) at the next tick, not in the event thread.
+ * (host/attach.c) at the next tick, not in the event thread. When labels
+ * are wanted, a domain's metadata (OpenStack Nova's, and vpowercap's own
+ * key/value labels) is read when the domain is first listed and again after
+ * libvirt's metadata-change event for it, never every tick.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,6 +35,7 @@
 #include "common/proc.h"
 #include "host/attach_i.h"
 #include "host/placement.h"
+#include "host/vmlabels.h"
 #include "host/vmsource_i.h"
 #include "host/vmsource_proc_i.h"
 
@@ -38,6 +44,9 @@
 #define BACKOFF_MAX_S 30
 /* Where libvirtd (qemu:///system) writes each running domain's qemu pid. */
 #define QEMU_PID_DIR "/run/libvirt/qemu"
+/* The metadata namespaces labels are read from (docs/daemon.md). */
+#define NOVA_URI "http://openstack.org/xmlns/libvirt/nova/1.1"
+#define LABELS_URI "https://vpowercap.org/xmlns/labels/1"
 
 /*
  * What one stats call does not say about a domain, asked of libvirt once
@@ -63,6 +72,8 @@ struct libvirt_source {
 	unsigned long facts_generation;
 	virConnectPtr conn;
 	int lifecycle_id;          /* event callback, -1 when none */
+	int metadata_id;           /* metadata-change callback, -1 when none */
+	struct vm_label_book *labels;  /* NULL: no labels wanted */
 	int lost;                  /* set by the close callback (event thread) */
 	unsigned backoff_s;
 	time_t next_try;           /* monotonic seconds */
@@ -73,10 +84,15 @@ struct libvirt_source {
 	const char *share_dir;
 	struct placement placement;
 	struct complaint pid_complaint;
+	struct complaint label_complaint;
 	/* auto_attach: domains defined since the last tick, by UUID (event thread adds) */
 	pthread_mutex_t defined_lock;
 	char (*defined)[VIR_UUID_STRING_BUFLEN];
 	size_t ndefined, alloc_defined;
+	/* labels: domains whose metadata changed since the last tick (same lock) */
+	char (*changed)[VIR_UUID_STRING_BUFLEN];
+	size_t nchanged, alloc_changed;
+	bool changed_lost;         /* one could not be noted: read every domain's again */
 };
 
 static const char *const lifecycle_names[] = {
@@ -187,6 +203,18 @@ static const char *lifecycle_name(int event)
 	return lifecycle_names[event];
 }
 
+/* Note domain @dom's metadata for a new reading at the next tick. Event thread. */
+static void note_changed(struct libvirt_source *ls, virDomainPtr dom)
+{
+	pthread_mutex_lock(&ls->defined_lock);
+	if (ALLOC_GROW(ls->changed, ls->nchanged + 1, ls->alloc_changed) == 0 &&
+	    virDomainGetUUIDString(dom, ls->changed[ls->nchanged]) == 0)
+		ls->nchanged++;
+	else
+		ls->changed_lost = true;
+	pthread_mutex_unlock(&ls->defined_lock);
+}
+
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *arg)
 {
 	struct libvirt_source *ls = arg;
@@ -203,9 +231,26 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 				    "'vpowercapd attach %s'", virDomainGetName(dom), virDomainGetName(dom));
 		pthread_mutex_unlock(&ls->defined_lock);
 	}
+	/* a new definition may bring new metadata; without metadata events, a start reads it too */
+	if (ls->labels && (event == VIR_DOMAIN_EVENT_DEFINED ||
+			   (__atomic_load_n(&ls->metadata_id, __ATOMIC_RELAXED) < 0 &&
+			    event == VIR_DOMAIN_EVENT_STARTED)))
+		note_changed(ls, dom);
 	__atomic_add_fetch(&ls->generation, 1, __ATOMIC_RELEASE);
 	log_debug("libvirt: domain '%s' %s (detail %d)", virDomainGetName(dom), lifecycle_name(event), detail);
 	return 0;
+}
+
+static void on_metadata_change(virConnectPtr conn, virDomainPtr dom, int type, const char *nsuri, void *arg)
+{
+	struct libvirt_source *ls = arg;
+
+	(void)conn;
+	/* a title, a description, another program's element: no label of ours */
+	if (type != VIR_DOMAIN_METADATA_ELEMENT || !nsuri || (strcmp(nsuri, NOVA_URI) && strcmp(nsuri, LABELS_URI)))
+		return;
+	log_debug("libvirt: domain '%s': metadata changed (%s)", virDomainGetName(dom), nsuri);
+	note_changed(ls, dom);
 }
 
 static void disconnect(struct libvirt_source *ls)
@@ -215,10 +260,13 @@ static void disconnect(struct libvirt_source *ls)
 	/* on a broken connection these fail harmlessly (logged at debug) */
 	if (ls->lifecycle_id >= 0)
 		virConnectDomainEventDeregisterAny(ls->conn, ls->lifecycle_id);
+	if (ls->metadata_id >= 0)
+		virConnectDomainEventDeregisterAny(ls->conn, ls->metadata_id);
 	virConnectUnregisterCloseCallback(ls->conn, on_close);
 	virConnectClose(ls->conn);
 	ls->conn = NULL;
 	ls->lifecycle_id = -1;
+	__atomic_store_n(&ls->metadata_id, -1, __ATOMIC_RELAXED);
 }
 
 /* Connect now if the backoff allows. Returns true when connected. */
@@ -251,6 +299,20 @@ static bool connect_now(struct libvirt_source *ls)
 	if (ls->lifecycle_id < 0)
 		log_warning("libvirt at '%s': no lifecycle events (%s); new domains are seen at the next tick",
 			    ls->uri, virGetLastErrorMessage());
+	if (ls->labels) {
+		int id = virConnectDomainEventRegisterAny(ls->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+							  VIR_DOMAIN_EVENT_CALLBACK(on_metadata_change), ls, NULL);
+
+		/* the event thread reads it (on_lifecycle) */
+		__atomic_store_n(&ls->metadata_id, id, __ATOMIC_RELAXED);
+		if (id < 0)
+			log_warning("libvirt at '%s': no metadata-change events (%s); domains' labels are read "
+				    "when they are defined or started", ls->uri, virGetLastErrorMessage());
+		/* whatever changed while away: every domain's metadata is read again */
+		pthread_mutex_lock(&ls->defined_lock);
+		ls->changed_lost = true;
+		pthread_mutex_unlock(&ls->defined_lock);
+	}
 	ls->backoff_s = BACKOFF_MIN_S;
 	ls->next_try = 0;
 	/* after a loss or failed attempts, complaint_release says it (info) */
@@ -289,6 +351,8 @@ static int libvirt_open(struct vm_source *src)
 		return -ENOMEM;
 	}
 	ls->lifecycle_id = -1;
+	ls->metadata_id = -1;
+	ls->labels = src->cfg.labels;
 	ls->backoff_s = BACKOFF_MIN_S;
 	ls->auto_attach = src->cfg.auto_attach && src->cfg.share_dir && src->cfg.share_dir[0];
 	ls->auto_attach_transport = src->cfg.auto_attach_transport;
@@ -478,10 +542,136 @@ static void attach_defined(struct libvirt_source *ls)
 	}
 }
 
+/* Whether element @n is named @name, whatever its namespace prefix. */
+static bool is_element(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+/*
+ * Add @name = @v (an xmlChar string, freed here) to @set, when there is
+ * one and the book allows it: what a domain's metadata holds is bounded by
+ * the allowlist, however many labels it has.
+ */
+static int add_xml_label(const struct vm_label_book *book, struct vm_label_set *set, const char *name,
+			 xmlChar *v)
+{
+	int ret = 0;
+
+	if (v && v[0] && set->n < VM_LABELS_MAX && vm_label_book_allows(book, name))
+		ret = vm_label_set_add(set, name, (const char *)v);
+	xmlFree(v);
+	return ret;
+}
+
+/*
+ * Nova's <instance>: its name, flavor, and owner (user and project, each a
+ * uuid attribute and a name as text).
+ */
+static int nova_labels(const struct vm_label_book *book, const xmlNode *instance, struct vm_label_set *set)
+{
+	int ret = 0;
+
+	for (const xmlNode *n = instance->children; n && ret == 0; n = n->next) {
+		if (is_element(n, "name"))
+			ret = add_xml_label(book, set, "instance_name", xmlNodeGetContent(n));
+		else if (is_element(n, "flavor"))
+			ret = add_xml_label(book, set, "flavor", xmlGetProp(n, (const xmlChar *)"name"));
+		else if (is_element(n, "owner"))
+			for (const xmlNode *o = n->children; o && ret == 0; o = o->next) {
+				const char *who = is_element(o, "user") ? "user" : is_element(o, "project") ? "project" : NULL;
+				char id[16];
+
+				if (!who)
+					continue;
+				snprintf(id, sizeof(id), "%s_id", who);
+				ret = add_xml_label(book, set, id, xmlGetProp(o, (const xmlChar *)"uuid"));
+				if (ret == 0)
+					ret = add_xml_label(book, set, who, xmlNodeGetContent(o));
+			}
+	}
+	return ret;
+}
+
+/* vpowercap's <labels>: <label name="k">v</label>, each. */
+static int own_labels(const struct vm_label_book *book, const xmlNode *labels, struct vm_label_set *set)
+{
+	int ret = 0;
+
+	for (const xmlNode *n = labels->children; n && ret == 0; n = n->next) {
+		xmlChar *name;
+
+		if (!is_element(n, "label"))
+			continue;
+		name = xmlGetProp(n, (const xmlChar *)"name");
+		if (name && name[0])
+			ret = add_xml_label(book, set, (const char *)name, xmlNodeGetContent(n));
+		xmlFree(name);
+	}
+	return ret;
+}
+
+/*
+ * The labels in @dom's metadata element of namespace @uri, parsed by
+ * @parse from the element's root; none when it has no such element.
+ */
+static int metadata_labels(const struct vm_label_book *book, virDomainPtr dom, const char *uri, const char *root,
+			   int (*parse)(const struct vm_label_book *, const xmlNode *, struct vm_label_set *),
+			   struct vm_label_set *set)
+{
+	char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, uri, VIR_DOMAIN_AFFECT_CURRENT);
+	xmlDocPtr doc;
+	xmlNodePtr top;
+	int ret = 0;
+
+	if (!xml)
+		return virGetLastErrorCode() == VIR_ERR_NO_DOMAIN_METADATA ? 0 : -EIO;
+	doc = xmlReadMemory(xml, (int)strlen(xml), "metadata.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+			    XML_PARSE_NOWARNING);
+	free(xml);
+	if (!doc)
+		return -EINVAL;
+	top = xmlDocGetRootElement(doc);
+	if (top && is_element(top, root))
+		ret = parse(book, top, set);
+	xmlFreeDoc(doc);
+	return ret;
+}
+
+/* Read domain @dom's labels into the book. */
+static void read_labels(struct libvirt_source *ls, virDomainPtr dom, const char *uuid, const char *name)
+{
+	struct vm_label_set set = { 0 };
+	int ret = metadata_labels(ls->labels, dom, NOVA_URI, "instance", nova_labels, &set);
+
+	if (ret == 0)
+		ret = metadata_labels(ls->labels, dom, LABELS_URI, "labels", own_labels, &set);
+	if (ret == 0)
+		ret = vm_label_book_put(ls->labels, uuid, &set);
+	log_debug("libvirt: domain '%s': labels read (%zu)", name, set.n);
+	vm_label_set_release(&set);
+	if (ret < 0)
+		complain(&ls->label_complaint, LOG_LEVEL_WARNING, "domain '%s': cannot read its labels: %s",
+			 name, ret == -ENOMEM ? "out of memory" : ret == -EINVAL ? "metadata is not XML"
+			 : virGetLastErrorMessage());
+}
+
+/* Whether @uuid is among the domains noted changed (@changed, @n). */
+static bool noted(char (*changed)[VIR_UUID_STRING_BUFLEN], size_t n, const char *uuid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(changed[i], uuid))
+			return true;
+	return false;
+}
+
 static int libvirt_list(struct vm_source *src, struct vm_list *out)
 {
 	struct libvirt_source *ls = src->priv;
 	virDomainStatsRecordPtr *records = NULL;
+	char (*changed)[VIR_UUID_STRING_BUFLEN] = NULL;
+	size_t nchanged = 0;
+	bool all_changed = false;
 	unsigned long generation;
 	int n;
 
@@ -508,6 +698,17 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 			 ls->uri, virGetLastErrorMessage());
 		return -EIO;
 	}
+	if (ls->labels) {
+		/* taken after the listing: a change noted since is read at the next tick */
+		pthread_mutex_lock(&ls->defined_lock);
+		changed = ls->changed;
+		nchanged = ls->nchanged;
+		all_changed = ls->changed_lost;
+		ls->changed = NULL;
+		ls->nchanged = ls->alloc_changed = 0;
+		ls->changed_lost = false;
+		pthread_mutex_unlock(&ls->defined_lock);
+	}
 	generation = __atomic_load_n(&ls->generation, __ATOMIC_ACQUIRE);
 	if (ls->facts_generation != generation) {
 		ls->facts_generation = generation;
@@ -527,6 +728,7 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 		vm = facts ? vm_list_add(out) : NULL;
 		if (!vm) {
 			virDomainStatsRecordListFree(records);
+			free(changed);
 			out->n = 0;
 			return log_error(-ENOMEM, "libvirt: out of memory listing domains");
 		}
@@ -546,8 +748,14 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 		}
 		if (vm->running)
 			place_domain(ls, facts, vm);
+		if (ls->labels && (!vm_label_book_keep(ls->labels, uuid) || all_changed ||
+				   noted(changed, nchanged, uuid)))
+			read_labels(ls, r->dom, uuid, name);
 	}
 	virDomainStatsRecordListFree(records);
+	free(changed);
+	if (ls->labels)
+		vm_label_book_sweep(ls->labels);
 	placement_sweep(&ls->placement);
 	return 0;
 }
@@ -563,6 +771,7 @@ static void libvirt_close(struct vm_source *src)
 	event_loop_put();
 	free(ls->facts);
 	free(ls->defined);
+	free(ls->changed);
 	pthread_mutex_destroy(&ls->defined_lock);
 	free(ls->uri);
 	placement_release(&ls->placement);

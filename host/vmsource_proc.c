@@ -33,6 +33,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "host/placement.h"
+#include "host/vmlabels.h"
 #include "host/vmsource_i.h"
 #include "host/vmsource_proc_i.h"
 
@@ -42,6 +43,7 @@ struct known_pid {
 	int stat_fd;           /* -1: not a qemu process */
 	unsigned long long starttime;
 	struct vm_info vm;     /* name, uuid, vcpus, for qemu processes */
+	char vmid[16];         /* Proxmox's "-id N", or "" */
 	bool refusal_said;     /* a claim of a held UUID or name was logged */
 };
 
@@ -164,6 +166,29 @@ bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned 
 	if (!vm->uuid[0])
 		snprintf(vm->uuid, sizeof(vm->uuid), "pid-%d-%llu", (int)pid, start);
 	return true;
+}
+
+bool proc_source_cmdline_id(const char *buf, size_t len, char *id, size_t size)
+{
+	size_t off = 0;
+
+	if (!len || !is_qemu(buf))
+		return false;
+	while (off < len) {
+		const char *arg = buf + off;
+		size_t alen = strlen(arg);
+
+		off += alen + 1;
+		if (strcmp(arg, "-id") || off >= len)
+			continue;
+		arg = buf + off;
+		alen = strlen(arg);
+		if (!alen || alen >= size || strspn(arg, "0123456789") != alen)
+			return false;
+		memcpy(id, arg, alen + 1);
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -316,6 +341,7 @@ static void learn_pid(struct proc_source *ps, struct known_pid *k)
 
 	k->stat_fd = -1;
 	k->refusal_said = false;
+	k->vmid[0] = '\0';
 	memset(&k->vm, 0, sizeof(k->vm));
 	snprintf(path, sizeof(path), "%d/cmdline", (int)k->pid);
 	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
@@ -338,6 +364,8 @@ static void learn_pid(struct proc_source *ps, struct known_pid *k)
 	}
 	k->starttime = st.starttime;
 	k->stat_fd = fd;
+	if (!proc_source_cmdline_id(buf, (size_t)n, k->vmid, sizeof(k->vmid)))
+		k->vmid[0] = '\0';
 	raise_fd_limit(ps);
 }
 
@@ -417,6 +445,22 @@ static void refuse_claims(struct proc_source *ps, size_t nlive, size_t field, co
 		}
 		live[i] = NULL;
 	}
+}
+
+/* The labels a qemu command line gives: Proxmox's VM id. Once per process. */
+static void put_labels(struct vm_label_book *book, const struct known_pid *k)
+{
+	struct vm_label_set set = { 0 };
+
+	if (vm_label_book_keep(book, k->vm.uuid))
+		return;
+	if ((!k->vmid[0] || vm_label_set_add(&set, "proxmox_vmid", k->vmid) == 0) &&
+	    vm_label_book_put(book, k->vm.uuid, &set) == 0) {
+		vm_label_set_release(&set);
+		return;
+	}
+	vm_label_set_release(&set);
+	log_warning("proc source: out of memory: VM '%s' goes without its labels for now", k->vm.name);
 }
 
 static int proc_list(struct vm_source *src, struct vm_list *out)
@@ -505,8 +549,12 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 		vm->running = true;
 		/* unreadable threads leave its placement unknown for this tick */
 		placement_read(&ps->placement, ps->live[i]->pid, ps->live[i]->starttime, vm);
+		if (src->cfg.labels)
+			put_labels(src->cfg.labels, ps->live[i]);
 	}
 	placement_sweep(&ps->placement);
+	if (src->cfg.labels)
+		vm_label_book_sweep(src->cfg.labels);
 	return 0;
 }
 

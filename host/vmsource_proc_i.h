@@ -19,4 +19,11 @@
 bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned long long start,
 			       struct vm_info *vm);
 
+/**
+ * Proxmox's VM id: the number after "-id" on qemu command line @buf (@len
+ * bytes, as for proc_source_parse_cmdline()), into @id of @size bytes.
+ * Returns false when there is none, or it is not a number.
+ */
+bool proc_source_cmdline_id(const char *buf, size_t len, char *id, size_t size);
+
 #endif

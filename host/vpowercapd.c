@@ -31,6 +31,7 @@
 #include "host/state.h"
 #include "host/topology.h"
 #include "host/treelink.h"
+#include "host/vmlabels.h"
 #include "host/vmpoll.h"
 #include "host/vmsource.h"
 
@@ -86,6 +87,9 @@ struct daemon {
 	struct report_vm *rvms;
 	struct report_vm_zone *rvm_zones;
 	size_t rzones_alloc, rvms_alloc, rvm_zones_alloc;
+	struct vm_label_book *labels;  /* NULL: no labels exported */
+	const struct vm_labels **rvm_labels;  /* held while a report is written */
+	size_t rvm_labels_alloc;
 	struct complaint source_complaint;
 	struct complaint stat_complaint;
 	struct complaint slow_complaint;
@@ -161,10 +165,13 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 		.tree_served = tree_link_fd(&d->tree) >= 0,
 		.tree_stall_s = d->tree.stall_s,
 		.timestamp = read_wall,
+		.vm_source = d->source->ops->name,
+		.vm_source_up = d->last_source_ret >= 0,
 	};
 	int ret;
 
 	if (!d->view_ok || ALLOC_GROW(d->rzones, v->nzones + 1, d->rzones_alloc) < 0 ||
+	    (d->labels && ALLOC_GROW(d->rvm_labels, v->nvms + 1, d->rvm_labels_alloc) < 0) ||
 	    ALLOC_GROW(d->rvms, v->nvms + 1, d->rvms_alloc) < 0 ||
 	    ALLOC_GROW(d->rvm_zones, (v->nvms + 1) * (v->nzones + 1), d->rvm_zones_alloc) < 0)
 		return -ENOMEM;
@@ -202,6 +209,15 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 			.cpu_percent = (double)vm->step_cpu_ns / 1e7 / step_s,
 			.zones = vz,
 		};
+		if (d->labels) {
+			const struct vm_labels *l = vm_label_book_get(d->labels, vm->info.uuid);
+
+			d->rvm_labels[r.nvms] = l;
+			if (l) {
+				rv->labels = l->labels;
+				rv->nlabels = l->n;
+			}
+		}
 		for (size_t z = 0; z < v->nzones; z++) {
 			const struct share *sh = ledger_view_share(v, i, z);
 
@@ -218,6 +234,8 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 	r.zones = d->rzones;
 	r.vms = d->rvms;
 	ret = exporter_set_write(&d->exporters, &r);
+	for (size_t i = 0; d->labels && i < r.nvms; i++)
+		vm_labels_put(d->rvm_labels[i]);
 	ledger_reset_step(&d->ledger);
 	return ret;
 }
@@ -388,8 +406,9 @@ static void daemon_reload(struct daemon *d)
 	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.user, d->cfg.user) ||
 	    strcmp(cfg.reader_group, d->cfg.reader_group) || strcmp(cfg.qemu_users, d->cfg.qemu_users) ||
 	    cfg.sensor != d->cfg.sensor || strcmp(cfg.mountpoint, d->cfg.mountpoint) ||
-	    cfg.auto_attach != d->cfg.auto_attach)
-		log_warning("reload: sources, directories and user change only on restart");
+	    cfg.auto_attach != d->cfg.auto_attach || strcmp(cfg.labels, d->cfg.labels) ||
+	    strcmp(cfg.label_file, d->cfg.label_file))
+		log_warning("reload: sources, directories, labels and user change only on restart");
 	d->cfg.policy = cfg.policy;
 	memcpy(d->cfg.idle_watts, cfg.idle_watts, sizeof(cfg.idle_watts));
 	d->cfg.interval = cfg.interval;
@@ -498,6 +517,8 @@ static void daemon_release(struct daemon *d)
 	free(d->rzones);
 	free(d->rvms);
 	free(d->rvm_zones);
+	free(d->rvm_labels);
+	vm_label_book_free(d->labels);
 }
 
 /*
@@ -584,6 +605,14 @@ static int daemon_open(struct daemon *d)
 	if (ret < 0)
 		return ret;
 	source_cfg.topology = topology_per_package(&d->topology) ? &d->topology : NULL;
+	if (d->cfg.labels[0] && d->cfg.exporter[0]) {
+		d->labels = vm_label_book_new(d->cfg.labels);
+		if (!d->labels)
+			return log_error(-ENOMEM, "out of memory");
+		if (d->cfg.label_file[0] && (ret = vm_label_book_load(d->labels, d->cfg.label_file)) < 0)
+			return ret;
+		source_cfg.labels = d->labels;
+	}
 	lc = ledger_config_of(d);
 	d->sensor = sensor_open(d->cfg.sensor, &sensor_cfg);
 	if (!d->sensor)

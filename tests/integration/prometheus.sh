@@ -92,13 +92,15 @@ make_fixture() {
 		--process 1003:qemu-system-x86:0 --other-busy 0.5
 }
 
-# start_prometheus CONFIG: check CONFIG with promtool, run a Prometheus
-# server on it (127.0.0.1, a port the kernel picks, storage in $T), wait
-# until it is ready, and set prom_pid and prom_port.
+# start_prometheus CONFIG [NAME]: check CONFIG with promtool, run a
+# Prometheus server on it (127.0.0.1, a port the kernel picks, storage in
+# $T, apart for each NAME), wait until it is ready, and set prom_pid and
+# prom_port.
 start_prometheus() {
+	local suffix=${2:+-$2}
 	promtool check config "$1" >/dev/null || fail "promtool refused the test's config"
-	prometheus --config.file="$1" --storage.tsdb.path="$T/tsdb" \
-		--web.listen-address=127.0.0.1:0 --storage.tsdb.retention.time=1h >"$T/prometheus.log" 2>&1 &
+	prometheus --config.file="$1" --storage.tsdb.path="$T/tsdb$suffix" \
+		--web.listen-address=127.0.0.1:0 --storage.tsdb.retention.time=1h >"$T/prometheus$suffix.log" 2>&1 &
 	prom_pid=$!
 	PIDS+=("$prom_pid")
 	prom_port=$(python3 - "$prom_pid" <<'PY'
@@ -118,7 +120,7 @@ while time.monotonic() < deadline:
     time.sleep(0.2)
 sys.exit(1)
 PY
-) || { tail -n 20 "$T/prometheus.log"; fail "the Prometheus server did not come up"; }
+) || { tail -n 20 "$T/prometheus$suffix.log"; fail "the Prometheus server did not come up"; }
 }
 
 # make_tls DIR: a CA (DIR/ca.crt) and a server certificate it signed for

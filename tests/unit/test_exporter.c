@@ -403,9 +403,13 @@ static void test_json_host_report(void **state)
 	const struct report_zone hz[1] = { { .id = "intel-rapl:0", .name = "package-0", .valid = true,
 					    .power_w = 8.0, .energy_j = 50.0, .unattributed_w = 2.5,
 					    .unattributed_j = 39.0 } };
+	static const struct report_label labels[] = {
+		{ .name = "flavor", .value = "m1.small" }, { .name = "project", .value = "acme \"prod\"" },
+	};
 	const struct report_vm vms[2] = {
 		{ .domain = "web\"1", .uuid = "6695eb01-f6a4-8304-79aa-97f2502e193f", .vcpus = 2,
-		  .running = true, .cpu_percent = 75.0, .power_w = 5.5, .zones = vmz[0] },
+		  .running = true, .cpu_percent = 75.0, .power_w = 5.5, .zones = vmz[0],
+		  .labels = labels, .nlabels = 2 },
 		{ .domain = "off", .uuid = "00000000-0000-0000-0000-000000000001", .vcpus = 1,
 		  .running = false, .zones = vmz[1] },
 	};
@@ -423,6 +427,9 @@ static void test_json_host_report(void **state)
 	assert_true(json_line_valid(strtok(text, "\n")));
 	assert_non_null(strstr(text, "\"unattributed_watts\":2.500,\"unattributed_joules\":39.000000}"));
 	assert_non_null(strstr(text, "\"vms\":[{\"domain\":\"web\\\"1\",\"uuid\":\"6695eb01-"));
+	/* the labels follow the uuid; a VM without any has no "labels" */
+	assert_non_null(strstr(text, "97f2502e193f\",\"labels\":{\"flavor\":\"m1.small\",\"project\":\"acme \\\"prod\\\"\"},\"vcpus\":2"));
+	assert_non_null(strstr(text, "\"uuid\":\"00000000-0000-0000-0000-000000000001\",\"vcpus\":1"));
 	assert_non_null(strstr(text, "\"vcpus\":2,\"running\":true,\"cpu_percent\":75.00,\"power_watts\":5.500"));
 	assert_non_null(strstr(text, "\"energy_uj\":10000000}"));
 	assert_non_null(strstr(text, "\"running\":false"));

@@ -362,6 +362,35 @@ static void test_host_text(void **state)
 	free(text);
 }
 
+/* A VM's labels follow its domain and uuid on every per-VM sample, escaped;
+ * the VM source's state is a gauge of its own. */
+static void test_host_labels(void **state)
+{
+	static const struct report_label labels[] = {
+		{ .name = "project", .value = "acme \"prod\"" },
+		{ .name = "proxmox_vmid", .value = "101" },
+	};
+	struct report_vm vms[2] = { host_vms[0], host_vms[1] };
+	struct report r = {
+		.interval_s = 1, .source = "powercap", .zones = host_zones, .nzones = 2, .host = true,
+		.vms = vms, .nvms = 2, .vm_source = "libvirt", .vm_source_up = false,
+	};
+	char *text;
+
+	(void)state;
+	vms[0].labels = labels;
+	vms[0].nlabels = 2;
+	text = render(&r, 3);
+	assert_non_null(strstr(text, "vpowercap_vm_energy_joules_total{domain=\"web\",uuid=\"aaaaaaaa-0000-0000-0000-000000000001\","
+				     "project=\"acme \\\"prod\\\"\",proxmox_vmid=\"101\",zone=\"intel-rapl:0\",name=\"package-0\"} 3600.5\n"));
+	assert_non_null(strstr(text, "vpowercap_vm_running{domain=\"web\",uuid=\"aaaaaaaa-0000-0000-0000-000000000001\","
+				     "project=\"acme \\\"prod\\\"\",proxmox_vmid=\"101\"} 1\n"));
+	/* a VM without labels has none */
+	assert_non_null(strstr(text, "vpowercap_vm_vcpus{domain=\"db \\\"main\\\"\",uuid=\"aaaaaaaa-0000-0000-0000-000000000002\"} 4\n"));
+	assert_non_null(strstr(text, "# TYPE vpowercap_vm_source_up gauge\nvpowercap_vm_source_up{vm_source=\"libvirt\"} 0\n"));
+	free(text);
+}
+
 /* Before the first report: the build, and no report yet. */
 static void test_no_report(void **state)
 {
@@ -614,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_agent_containers),
 		cmocka_unit_test(test_agent_estimate),
 		cmocka_unit_test(test_host_text),
+		cmocka_unit_test(test_host_labels),
 		cmocka_unit_test(test_no_report),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_families_grouped),

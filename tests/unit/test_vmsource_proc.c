@@ -113,6 +113,28 @@ static void test_proxmox(void **state)
 	CHECK_VM("qemu-id-101", UUID, 1, "/usr/bin/kvm", "-id", "101", "-smbios", "type=1,uuid=" UUID);
 }
 
+/* Proxmox's VM id, for the proxmox_vmid label: a number after -id, on qemu only. */
+static void test_proxmox_id(void **state)
+{
+	char id[16];
+	size_t len;
+
+	(void)state;
+	len = layout((const char *const[]){ "/usr/bin/kvm", "-id", "101", "-name", "pve-web", NULL });
+	assert_true(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));
+	assert_string_equal(id, "101");
+	len = layout((const char *const[]){ QEMU, "-name", "web", NULL });
+	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));
+	len = layout((const char *const[]){ QEMU, "-id", "1x", NULL });
+	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));
+	len = layout((const char *const[]){ QEMU, "-id", "12345678901234567890", NULL });
+	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));  /* does not fit */
+	len = layout((const char *const[]){ QEMU, "-name", "x", "-id", NULL });
+	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));  /* -id last */
+	len = layout((const char *const[]){ "/usr/bin/bash", "-id", "101", NULL });
+	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));
+}
+
 static void test_uuid_sources(void **state)
 {
 	(void)state;
@@ -229,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_libvirt),
 		cmocka_unit_test(test_plain_qemu),
 		cmocka_unit_test(test_proxmox),
+		cmocka_unit_test(test_proxmox_id),
 		cmocka_unit_test(test_uuid_sources),
 		cmocka_unit_test(test_vcpus),
 		cmocka_unit_test(test_fallbacks),
