@@ -46,10 +46,10 @@ endif
 
 # Libraries come through pkg-config only; a missing one is reported by
 # 'make deps', which every target that needs them runs first.
-# The agent needs only inih, libmicrohttpd and libxcrypt, so that a guest can build
+# The agent needs only inih, libmicrohttpd, libxcrypt and zlib, so that a guest can build
 # it alone ('make deps-agent install-agent'): flags are asked package by
 # package, and a package missing leaves the others' flags in place.
-AGENT_PKGS := inih libmicrohttpd libxcrypt
+AGENT_PKGS := inih libmicrohttpd libxcrypt zlib
 PKGS := $(AGENT_PKGS) libvirt fuse3 libxml-2.0
 pkg_flags = $(foreach p,$(2),$(shell $(PKG_CONFIG) $(1) $(p) 2>/dev/null))
 PKG_CFLAGS := $(call pkg_flags,--cflags,$(PKGS))

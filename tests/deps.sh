@@ -8,10 +8,10 @@ set -eu
 if [ "${1:-}" = --agent ]; then
 	# what building the agent alone takes (make deps-agent, in a guest)
 	shift
-	packages="gcc make pkg-config libc6-dev libinih-dev libmicrohttpd-dev libcrypt-dev $*"
+	packages="gcc make pkg-config libc6-dev libinih-dev libmicrohttpd-dev libcrypt-dev zlib1g-dev $*"
 else
 	packages="gcc make pkg-config libc6-dev libinih-dev libcmocka-dev libvirt-dev \
-libfuse3-dev fuse3 libmicrohttpd-dev libcrypt-dev libxml2-dev python3 time man-db $*"
+libfuse3-dev fuse3 libmicrohttpd-dev libcrypt-dev zlib1g-dev libxml2-dev python3 time man-db $*"
 fi
 
 missing=""
