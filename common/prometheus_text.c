@@ -59,7 +59,7 @@ static bool buf_reserve(struct buf *b, size_t more)
 		return false;
 	if (b->len + more < b->alloc)
 		return true;
-	alloc = b->alloc ? b->alloc : 4096;
+	alloc = b->alloc ? b->alloc : 64;  /* label strings stay small: one per VM or process */
 	while (alloc <= b->len + more)
 		alloc *= 2;
 	p = realloc(b->p, alloc);
