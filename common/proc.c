@@ -259,16 +259,30 @@ int proc_parse_status_uid(const char *text, uid_t *real, uid_t *effective)
 	return 0;
 }
 
-/* Read and parse the stat file at @path below @procfd. */
+/*
+ * Read and parse the stat file at @path below @procfd. One read: the
+ * kernel makes the whole line at once (it is far shorter than the
+ * buffer), so reading on to the end of the file would cost a second call
+ * per process that returns nothing.
+ */
 static int read_stat_file(int procfd, const char *path, struct pid_stat *st)
 {
 	char buf[1024];
-	ssize_t n = proc_read_file(procfd, path, buf, sizeof(buf));
+	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	if (n < 0)
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
 		return (int)n;
+	}
+	close(fd);
 	if (n == 0)
 		return -ESRCH;  /* the process exited while we read */
+	buf[n] = '\0';
 	return proc_parse_pid_stat(buf, st);
 }
 
