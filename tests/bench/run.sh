@@ -206,8 +206,10 @@ for _ in $(seq 100); do [ -e "$T/ref/energy_uj" ] && [ -e "$ours" ] && break; sl
 reads() {
 	local kind=$1 file=$2 out
 	shift 2
+	# a value not whole, or going back, is a failure, not a figure
 	if ! out=$("$READER" "$file" 0 "$@" 2>&1); then
 		echo "bench: $kind: $out" >&2
+		UNMEASURED=1
 		return 0
 	fi
 	sed -n 's/.*latency median \([0-9.]*\) us, p99 \([0-9.]*\) us.*/\1 \2/p' <<<"$out" >>"$T/$kind"
