@@ -10,7 +10,7 @@
 #   make check      the same suite under AddressSanitizer and UBSan, then make tsan
 #   make tsan       the threaded code's unit tests under ThreadSanitizer
 #   make test-only  the suite against a tree already built
-#   make bench      benchmarks that print figures
+#   make bench      the benchmarks' table: each figure beside its reference and goal
 #   make run        run the agent here for a few steps
 #   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc (manual pages too)
 #   make uninstall  remove what install put there
@@ -46,11 +46,11 @@ endif
 
 # Libraries come through pkg-config only; a missing one is reported by
 # 'make deps', which every target that needs them runs first.
-# The agent needs only inih, libmicrohttpd, libxcrypt, libcurl and the Riemann
-# client (which brings protobuf-c), so that a guest can build
+# The agent needs only inih, libmicrohttpd, libxcrypt, libcurl, zlib and the
+# Riemann client (which brings protobuf-c), so that a guest can build
 # it alone ('make deps-agent install-agent'): flags are asked package by
 # package, and a package missing leaves the others' flags in place.
-AGENT_PKGS := inih libmicrohttpd libxcrypt libcurl riemann-client
+AGENT_PKGS := inih libmicrohttpd libxcrypt libcurl riemann-client zlib
 PKGS := $(AGENT_PKGS) libvirt fuse3 libxml-2.0
 pkg_flags = $(foreach p,$(2),$(shell $(PKG_CONFIG) $(1) $(p) 2>/dev/null))
 PKG_CFLAGS := $(call pkg_flags,--cflags,$(PKGS))
@@ -199,6 +199,14 @@ $(BUILD)/tests/%: tests/tools/$$(subst -,_,%).c $(LIBVIRT_MOD_OBJS) $(HOST_LIB) 
 
 unit-tests: $(UNIT_BINS) $(TOOLS)
 
+# tests/bench/foo_bar.c builds build/bench/bench-foo-bar: the benchmarks'
+# references and helpers (libfuse's and libc's only, nothing of ours).
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/bench-%,$(subst _,-,$(BENCH_SRCS)))
+$(BUILD)/bench/bench-%: tests/bench/$$(subst -,_,%).c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) $< $(FUSED_PKG_LIBS) -lpthread -o $@
+
 # Manual pages: man/PAGE.in, with the option list the program prints from
 # its option table (--help-man=SECTION) in place of @OPTIONS@, so that the
 # pages list every flag and key the program has, with its default.
@@ -276,9 +284,11 @@ test-only: all unit-tests
 	$(Q)BUILD=$(BUILD) SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
 
+# The scoreboard (tests/bench/run.sh, docs/development.md): what it needs
+# is installed and built first, as for make test.
 bench:
-	$(Q)tests/deps.sh wrk
-	$(Q)$(MAKE) --no-print-directory all $(TOOLS)
+	$(Q)tests/deps.sh wrk prometheus-node-exporter
+	$(Q)$(MAKE) --no-print-directory all $(TOOLS) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) tests/bench/run.sh
 
 run: deps

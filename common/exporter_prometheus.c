@@ -19,11 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "common/clock.h"
 #include "common/exporter_i.h"
@@ -62,21 +64,117 @@
  * (common/publish.h): scrapes and ticks share no lock, so an HTTP thread
  * (which runs at a lower priority) can never hold up a tick by being
  * preempted while holding one.
+ *
+ * A report is rendered and compressed once, as it is published, and only
+ * the compressed text is kept: a gzip member's header and the body as raw
+ * deflate, flushed to a byte boundary but not finished. A scrape that
+ * accepts gzip (Prometheus does) gets it as it is, then its own tail (the
+ * scrape counter) as a final stored block, and the member's trailer (the
+ * CRC-32 and length of body and tail); any other scrape gets the body
+ * inflated as it is sent. No scrape renders, none compresses, and the
+ * daemon holds about a tenth of the text.
  */
 struct snapshot {
 	struct published pub;
-	size_t len;
-	char *text;
+	unsigned char *gz;     /* gzip header + raw deflate of the body, sync-flushed */
+	size_t gz_len;
+	size_t len;            /* the body's length, uncompressed */
+	uint32_t crc;          /* the body's CRC-32 */
 };
+
+#define GZIP_HEADER_LEN 10
+#define GZIP_LEVEL 1       /* Z_BEST_SPEED: a tenth of the text, in a few ms per MB */
 
 static void snapshot_free(struct published *pub)
 {
 	struct snapshot *s = (struct snapshot *)pub;
 
 	if (s) {
-		free(s->text);
+		free(s->gz);
 		free(s);
 	}
+}
+
+/* A snapshot being compressed, fed by prometheus_render_to(). */
+struct compressor {
+	z_stream z;
+	struct snapshot *s;
+	size_t alloc;
+};
+
+/* Deflate @len bytes of @text (none to flush) into the snapshot's buffer. */
+static int compress_more(struct compressor *c, const char *text, size_t len, int flush)
+{
+	c->z.next_in = (Bytef *)(uintptr_t)text;
+	c->z.avail_in = (uInt)len;
+	for (;;) {
+		int zret;
+
+		if (c->alloc - c->s->gz_len < 4096) {
+			size_t alloc = c->alloc * 2;
+			unsigned char *gz = realloc(c->s->gz, alloc);
+
+			if (!gz)
+				return -ENOMEM;
+			c->s->gz = gz;
+			c->alloc = alloc;
+		}
+		c->z.next_out = c->s->gz + c->s->gz_len;
+		c->z.avail_out = (uInt)(c->alloc - c->s->gz_len);
+		zret = deflate(&c->z, flush);
+		c->s->gz_len = c->alloc - c->z.avail_out;
+		if (zret != Z_OK && zret != Z_BUF_ERROR)
+			return -EIO;
+		/* done once the input is in and the flush had room to finish */
+		if (!c->z.avail_in && c->z.avail_out)
+			return 0;
+	}
+}
+
+static int compress_sink(void *ctx, const char *text, size_t len)
+{
+	struct compressor *c = ctx;
+
+	c->s->crc = (uint32_t)crc32(c->s->crc, (const Bytef *)text, (uInt)len);
+	c->s->len += len;
+	return compress_more(c, text, len, Z_NO_FLUSH);
+}
+
+/* Render @r (NULL: none yet) and compress it into a new snapshot. */
+static struct snapshot *snapshot_render(const struct report *r, unsigned long reports)
+{
+	static const unsigned char header[GZIP_HEADER_LEN] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	struct compressor c = { .alloc = 64 * 1024 };
+	int ret;
+
+	c.s = calloc(1, sizeof(*c.s));
+	if (!c.s || !(c.s->gz = malloc(c.alloc))) {
+		free(c.s);
+		return NULL;
+	}
+	c.s->crc = (uint32_t)crc32(0, NULL, 0);
+	memcpy(c.s->gz, header, sizeof(header));
+	c.s->gz_len = sizeof(header);
+	if (deflateInit2(&c.z, GZIP_LEVEL, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		snapshot_free(&c.s->pub);
+		return NULL;
+	}
+	ret = prometheus_render_to(r, reports, compress_sink, &c);
+	if (ret == 0)
+		ret = compress_more(&c, NULL, 0, Z_SYNC_FLUSH);
+	deflateEnd(&c.z);
+	if (ret < 0) {
+		snapshot_free(&c.s->pub);
+		return NULL;
+	}
+	/* keep no slack: this is what the daemon holds between reports */
+	{
+		unsigned char *gz = realloc(c.s->gz, c.s->gz_len);
+
+		if (gz)
+			c.s->gz = gz;
+	}
+	return c.s;
 }
 
 /* ---- HTTP ---------------------------------------------------------------- */
@@ -119,25 +217,104 @@ static const char index_html[] =
 	"<body>\n<h1>vpowercap</h1>\n<p>Power and energy per zone, process and VM, for Prometheus: "
 	"<a href=\"/metrics\">/metrics</a></p>\n</body>\n</html>\n";
 
-/* A response to one scrape: the snapshot, then the scrape counter. */
+/*
+ * A response to one scrape: the snapshot, then the scrape counter (the
+ * tail). Compressed: the tail as a final stored block and the trailer,
+ * in @end. Plain: the body inflated as it is sent, through @z.
+ */
 struct scrape {
 	struct prometheus *p;
 	struct snapshot *snap;
+	size_t tail_len;
 	char tail[256];
+	unsigned char end[5 + 8];  /* stored block header; CRC-32 and length */
+	bool inflating;
+	z_stream z;
 };
 
 static void scrape_free(void *cls)
 {
 	struct scrape *sc = cls;
 
+	if (sc->inflating)
+		inflateEnd(&sc->z);
 	publisher_put(&sc->p->reports, &sc->snap->pub);
 	free(sc);
 }
 
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The plain body, from @pos on: inflated, then the tail. */
+static ssize_t read_plain(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct scrape *sc = cls;
+	const struct snapshot *snap = sc->snap;
+	size_t done = 0;
+
+	while (done < max && pos + done < snap->len) {
+		size_t want = snap->len - (size_t)(pos + done);
+		Bytef *out = (Bytef *)buf + done;
+		int zret;
+
+		sc->z.next_out = out;
+		sc->z.avail_out = (uInt)(want < max - done ? want : max - done);
+		zret = inflate(&sc->z, Z_SYNC_FLUSH);
+		/* nothing out, or an error: the compressed text is not what was made */
+		if ((zret != Z_OK && zret != Z_STREAM_END) || sc->z.next_out == out)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		done = (size_t)(sc->z.next_out - (Bytef *)buf);
+	}
+	while (done < max && pos + done < snap->len + sc->tail_len) {
+		size_t at = (size_t)(pos + done) - snap->len, n = sc->tail_len - at;
+
+		if (n > max - done)
+			n = max - done;
+		memcpy(buf + done, sc->tail + at, n);
+		done += n;
+	}
+	return done ? (ssize_t)done : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/*
+ * Whether an Accept-Encoding header takes gzip: "gzip" (or "x-gzip")
+ * among its codings, not with q=0.
+ */
+static bool accepts_gzip(const char *value)
+{
+	const char *p = value;
+
+	while (p && *p) {
+		size_t len;
+		const char *params, *end;
+
+		p += strspn(p, " \t,");
+		end = p + strcspn(p, ",");
+		len = strcspn(p, " \t;,");
+		params = p + len;
+		if ((len == 4 && !strncasecmp(p, "gzip", 4)) || (len == 6 && !strncasecmp(p, "x-gzip", 6))) {
+			const char *q = params;
+
+			while (q < end && (q = strchr(q, 'q')) && q < end) {
+				if (q[1] == '=' && q[2] == '0' && strspn(q + 3, ".0") == (size_t)(strcspn(q + 3, " \t;,")))
+					return false;
+				q++;
+			}
+			return true;
+		}
+		p = end;
+	}
+	return false;
+}
+
 static enum MHD_Result serve_metrics(struct prometheus *p, struct MHD_Connection *conn)
 {
-	struct scrape *sc = malloc(sizeof(*sc));
-	struct MHD_IoVec iov[2];
+	struct scrape *sc = calloc(1, sizeof(*sc));
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	bool gzip = accept && accepts_gzip(accept);
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	unsigned long n;
@@ -152,15 +329,45 @@ static enum MHD_Result serve_metrics(struct prometheus *p, struct MHD_Connection
 		       "# HELP vpowercap_scrapes_total Requests for /metrics answered since start, this one included.\n"
 		       "# TYPE vpowercap_scrapes_total counter\n"
 		       "vpowercap_scrapes_total %lu\n", n);
-	iov[0] = (struct MHD_IoVec){ sc->snap->text, sc->snap->len };
-	iov[1] = (struct MHD_IoVec){ sc->tail, (size_t)len };
-	resp = MHD_create_response_from_iovec(iov, 2, scrape_free, sc);
+	sc->tail_len = (size_t)len;
+	if (gzip) {
+		struct MHD_IoVec iov[4];
+
+		sc->end[0] = 1;  /* BFINAL, stored */
+		sc->end[1] = (unsigned char)(sc->tail_len & 0xff);
+		sc->end[2] = (unsigned char)(sc->tail_len >> 8);
+		sc->end[3] = (unsigned char)(~sc->tail_len & 0xff);
+		sc->end[4] = (unsigned char)((~sc->tail_len >> 8) & 0xff);
+		put_le32(sc->end + 5, (uint32_t)crc32_combine(sc->snap->crc,
+							      crc32(crc32(0, NULL, 0), (const Bytef *)sc->tail,
+								    (uInt)sc->tail_len),
+							      (z_off_t)sc->tail_len));
+		put_le32(sc->end + 9, (uint32_t)(sc->snap->len + sc->tail_len));
+		iov[0] = (struct MHD_IoVec){ sc->snap->gz, sc->snap->gz_len };
+		iov[1] = (struct MHD_IoVec){ sc->end, 5 };
+		iov[2] = (struct MHD_IoVec){ sc->tail, sc->tail_len };
+		iov[3] = (struct MHD_IoVec){ sc->end + 5, 8 };
+		resp = MHD_create_response_from_iovec(iov, 4, scrape_free, sc);
+	} else {
+		if (inflateInit2(&sc->z, -MAX_WBITS) != Z_OK) {
+			scrape_free(sc);
+			return MHD_NO;
+		}
+		sc->inflating = true;
+		sc->z.next_in = sc->snap->gz + GZIP_HEADER_LEN;
+		sc->z.avail_in = (uInt)(sc->snap->gz_len - GZIP_HEADER_LEN);
+		resp = MHD_create_response_from_callback(sc->snap->len + sc->tail_len, 32 * 1024, read_plain, sc,
+							 scrape_free);
+	}
 	if (!resp) {
 		scrape_free(sc);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE_METRICS);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gzip)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -603,8 +810,6 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	struct server_start start = { 0 };
 	pthread_t starter;
 	sigset_t all, old;
-	char *text;
-	size_t len;
 	int ret;
 
 	if (!p)
@@ -623,14 +828,11 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	}
 
 	/* Until the first report, a scrape gets the build and a zero count. */
-	first = calloc(1, sizeof(*first));
-	if (!first || prometheus_render(NULL, 0, &text, &len) < 0) {
-		free(first);
+	first = snapshot_render(NULL, 0);
+	if (!first) {
 		ret = log_error(-ENOMEM, "prometheus: out of memory");
 		goto fail;
 	}
-	first->text = text;
-	first->len = len;
 	publisher_init(&p->reports, &first->pub, snapshot_free);
 	p->publishing = true;
 	p->index = static_response(index_html, "text/html; charset=utf-8");
@@ -675,20 +877,15 @@ fail:
 static int prometheus_write(struct exporter *e, const struct report *r)
 {
 	struct prometheus *p = e->priv;
-	struct snapshot *s = malloc(sizeof(*s));
-	char *text;
-	size_t len;
+	struct snapshot *s = snapshot_render(r, e->steps + 1);
 
 	/* Out of memory: scrapes keep the previous report, the program goes on. */
-	if (!s || prometheus_render(r, e->steps + 1, &text, &len) < 0) {
-		free(s);
+	if (!s) {
 		complain(&p->render_complaint, LOG_LEVEL_WARNING,
 			 "prometheus: out of memory: scrapes get the previous report");
 		return 0;
 	}
 	complaint_release(&p->render_complaint, "prometheus: reports published again");
-	s->text = text;
-	s->len = len;
 	publisher_publish(&p->reports, &s->pub);
 	return 0;
 }

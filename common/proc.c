@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,15 +141,46 @@ int proc_read_stat(int procfd, struct cpu_times *t)
 	return proc_read_stat_cpus(procfd, t, NULL, 0);
 }
 
+/*
+ * The next whitespace-separated field of a stat line at *@p, an integer
+ * (optionally signed), into *@v (its magnitude; *@neg for the sign).
+ * False when there is none, or it is not a number.
+ */
+static bool stat_field(const char **p, unsigned long long *v, bool *neg)
+{
+	const char *q = *p;
+	unsigned long long x = 0;
+
+	while (*q == ' ' || (*q >= '\t' && *q <= '\r'))
+		q++;
+	*neg = *q == '-';
+	if (*q == '-' || *q == '+')
+		q++;
+	if (*q < '0' || *q > '9')
+		return false;
+	while (*q >= '0' && *q <= '9')
+		x = x * 10 + (unsigned long long)(*q++ - '0');
+	if (*q && *q != ' ' && (*q < '\t' || *q > '\r'))
+		return false;
+	*v = x;
+	*p = q;
+	return true;
+}
+
+/*
+ * Parsed by hand, not with sscanf: the daemon reads a stat file per VM
+ * each tick, and sscanf's format handling cost as much as the read.
+ */
 int proc_parse_pid_stat(const char *text, struct pid_stat *st)
 {
 	const char *open = strchr(text, '(');
 	const char *close = strrchr(text, ')');
-	unsigned long long utime, stime, start;
-	int after_start = 0, processor;
+	unsigned long long v, utime = 0, stime = 0, start = 0;
+	const char *p;
 	size_t len;
 	long pid;
 	char *end;
+	bool neg;
 
 	if (!open || !close || close < open)
 		return -EINVAL;
@@ -158,23 +190,41 @@ int proc_parse_pid_stat(const char *text, struct pid_stat *st)
 	len = (size_t)(close - open - 1);
 	if (len >= sizeof(st->comm))
 		len = sizeof(st->comm) - 1;
-	/*
-	 * After comm: state(3) ppid pgrp session tty_nr tpgid flags minflt
-	 * cminflt majflt cmajflt utime(14) stime(15) cutime cstime priority
-	 * nice num_threads itrealvalue starttime(22).
-	 */
-	if (sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
-		   "%*d %*d %*d %*d %*d %*d %llu%n", &utime, &stime, &start, &after_start) != 3)
+	/* After comm: state(3), one character. */
+	p = close + 1;
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (!*p)
 		return -EINVAL;
+	p++;
+	/*
+	 * Then ppid(4) pgrp session tty_nr tpgid flags minflt cminflt majflt
+	 * cmajflt utime(14) stime(15) cutime cstime priority nice num_threads
+	 * itrealvalue starttime(22): all needed.
+	 */
+	for (int field = 4; field <= 22; field++) {
+		if (!stat_field(&p, &v, &neg))
+			return -EINVAL;
+		if (field == 14)
+			utime = neg ? -v : v;
+		else if (field == 15)
+			stime = neg ? -v : v;
+		else if (field == 22)
+			start = neg ? -v : v;
+	}
 	/*
 	 * Then vsize(23) rss rsslim startcode endcode startstack kstkesp
 	 * kstkeip signal blocked sigignore sigcatch wchan nswap cnswap
-	 * exit_signal(38) processor(39).
+	 * exit_signal(38) processor(39), which older kernels or a short
+	 * line may lack.
 	 */
 	st->processor = -1;
-	if (sscanf(close + 1 + after_start, " %*u %*d %*u %*u %*u %*u %*u %*u %*u %*u %*u %*u %*u "
-		   "%*u %*u %*d %d", &processor) == 1 && processor >= 0)
-		st->processor = processor;
+	for (int field = 23; field <= 39; field++) {
+		if (!stat_field(&p, &v, &neg))
+			break;
+		if (field == 39 && !neg && v <= INT_MAX)
+			st->processor = (int)v;
+	}
 	st->pid = (pid_t)pid;
 	memcpy(st->comm, open + 1, len);
 	st->comm[len] = '\0';
@@ -209,16 +259,30 @@ int proc_parse_status_uid(const char *text, uid_t *real, uid_t *effective)
 	return 0;
 }
 
-/* Read and parse the stat file at @path below @procfd. */
+/*
+ * Read and parse the stat file at @path below @procfd. One read: the
+ * kernel makes the whole line at once (it is far shorter than the
+ * buffer), so reading on to the end of the file would cost a second call
+ * per process that returns nothing.
+ */
 static int read_stat_file(int procfd, const char *path, struct pid_stat *st)
 {
 	char buf[1024];
-	ssize_t n = proc_read_file(procfd, path, buf, sizeof(buf));
+	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	if (n < 0)
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
 		return (int)n;
+	}
+	close(fd);
 	if (n == 0)
 		return -ESRCH;  /* the process exited while we read */
+	buf[n] = '\0';
 	return proc_parse_pid_stat(buf, st);
 }
 

@@ -18,11 +18,33 @@
 #include "common/utf8_i.h"
 #include "common/version.h"
 
+/*
+ * Text being rendered. With a sink, the text goes out in pieces of about
+ * BUF_CHUNK bytes, and the buffer stays that small whatever the report.
+ */
 struct buf {
 	char *p;
 	size_t len, alloc;
 	bool failed;
+	prometheus_sink *sink;
+	void *ctx;
 };
+
+#define BUF_CHUNK (64 * 1024)
+
+/* Hand what is rendered so far to the sink. */
+static bool buf_flush(struct buf *b)
+{
+	if (!b->sink || b->failed || !b->len)
+		return !b->failed;
+	if (b->sink(b->ctx, b->p, b->len) < 0) {
+		b->failed = true;
+		return false;
+	}
+	b->len = 0;
+	b->p[0] = '\0';
+	return true;
+}
 
 static bool buf_reserve(struct buf *b, size_t more)
 {
@@ -33,7 +55,11 @@ static bool buf_reserve(struct buf *b, size_t more)
 		return false;
 	if (b->len + more < b->alloc)
 		return true;
-	alloc = b->alloc ? b->alloc : 4096;
+	if (b->sink && b->len && !buf_flush(b))
+		return false;
+	if (b->len + more < b->alloc)
+		return true;
+	alloc = b->alloc ? b->alloc : 64;  /* label strings stay small: one per VM or process */
 	while (alloc <= b->len + more)
 		alloc *= 2;
 	p = realloc(b->p, alloc);
@@ -540,12 +566,13 @@ static void render_self(struct render *rd, unsigned long reports)
 	}
 }
 
-int prometheus_render(const struct report *r, unsigned long reports, char **text, size_t *len)
+static int render_all(struct render *rd0, const struct report *r, unsigned long reports)
 {
-	struct render rd = { .r = r, .src = "" };
+	struct render rd = *rd0;
 	int ret = 0;
 
-	buf_reserve(&rd.b, 16384);
+	rd.r = r;
+	buf_reserve(&rd.b, rd.b.sink ? BUF_CHUNK : 16384);
 	if (r) {
 		if (r->source && !strcmp(r->source, "estimate"))
 			rd.src = "source=\"estimate\"";
@@ -572,8 +599,19 @@ out:
 	for (size_t i = 0; i < rd.nil; i++)
 		free(rd.il[i]);
 	free(rd.il);
+	if (ret == 0)
+		buf_flush(&rd.b);
 	if (ret == 0 && rd.b.failed)
 		ret = -ENOMEM;
+	*rd0 = rd;
+	return ret;
+}
+
+int prometheus_render(const struct report *r, unsigned long reports, char **text, size_t *len)
+{
+	struct render rd = { .src = "" };
+	int ret = render_all(&rd, r, reports);
+
 	if (ret < 0) {
 		free(rd.b.p);
 		return ret;
@@ -581,4 +619,13 @@ out:
 	*text = rd.b.p;
 	*len = rd.b.len;
 	return 0;
+}
+
+int prometheus_render_to(const struct report *r, unsigned long reports, prometheus_sink *sink, void *ctx)
+{
+	struct render rd = { .src = "", .b = { .sink = sink, .ctx = ctx } };
+	int ret = render_all(&rd, r, reports);
+
+	free(rd.b.p);
+	return ret;
 }

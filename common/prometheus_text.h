@@ -19,4 +19,14 @@
  */
 int prometheus_render(const struct report *r, unsigned long reports, char **text, size_t *len);
 
+/** Where prometheus_render_to() sends the text: 0, or < 0 to stop. */
+typedef int prometheus_sink(void *ctx, const char *text, size_t len);
+
+/**
+ * The same text, handed to @sink piece by piece (about 64 KiB each, in
+ * order), so that the whole never needs to be in memory at once. Returns
+ * 0, or -ENOMEM (a sink's failure included).
+ */
+int prometheus_render_to(const struct report *r, unsigned long reports, prometheus_sink *sink, void *ctx);
+
 #endif

@@ -81,7 +81,7 @@ static int republish(struct server *sv)
 {
 	const struct tree_snapshot *b = sv->base;
 	size_t nz = b ? b->nzones : 0, nv = b ? b->nvms : 0, extra = 0;
-	struct tree_snapshot *s;
+	struct tree_snapshot *s, *old;
 
 	for (size_t i = 0; i < sv->npending; i++)
 		extra += sv->pending[i].prepare;
@@ -103,7 +103,11 @@ static int republish(struct server *sv)
 			tree_snapshot_add_vm(s, p->name, p->uuid);
 	}
 	tree_snapshot_finish(s);
+	old = tree_get(&sv->tree);
 	publisher_publish(&sv->tree, &s->pub);
+	/* names that now lead elsewhere are dropped after the new tree is out */
+	fusefs_changed(sv->fs, old, s);
+	tree_put(&sv->tree, old);
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <pthread.h>
@@ -474,11 +475,24 @@ static int fs_utimens(const char *p, const struct timespec tv[2], struct fuse_fi
 static int fs_write(const char *p, const char *b, size_t s, off_t o, struct fuse_file_info *fi)
 { (void)p; (void)b; (void)s; (void)o; (void)fi; return -EACCES; }
 
+/*
+ * How long the kernel may keep a name it looked up. The tree's shape
+ * changes only when VMs come, go or are renamed, and fusefs_changed()
+ * drops those names at once; the timeout bounds what a missed change could
+ * cost. A path a guest opens each time (4 levels deep) costs its lookups
+ * once a second instead of at every open.
+ */
+#define ENTRY_TIMEOUT_S 1.0
+
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	(void)conn;
-	/* Every lookup and every read goes to the daemon: values move each tick. */
-	cfg->entry_timeout = 0;
+	/*
+	 * Every read and every stat goes to the tree server: values move each
+	 * tick. Names are kept (ENTRY_TIMEOUT_S); a missing one is not, so a
+	 * new VM's directory is there at once.
+	 */
+	cfg->entry_timeout = ENTRY_TIMEOUT_S;
 	cfg->negative_timeout = 0;
 	cfg->attr_timeout = 0;
 	cfg->direct_io = 1;
@@ -597,6 +611,46 @@ fail:
 	free(fs->mountpoint);
 	free(fs);
 	return NULL;
+}
+
+/* Drop @name, a name at the tree's top, from the kernel's cache. */
+static void forget_top_name(struct fusefs *fs, const char *name)
+{
+	/* -ENOENT: not cached; anything else: the entry times out anyway */
+	fuse_lowlevel_notify_inval_entry(fuse_get_session(fs->fuse), FUSE_ROOT_ID, name, strlen(name));
+}
+
+static bool same_zones(const struct tree_snapshot *a, const struct tree_snapshot *b)
+{
+	if (a->nzones != b->nzones)
+		return false;
+	for (size_t z = 0; z < a->nzones; z++)
+		if (strcmp(a->zones[z].id, b->zones[z].id) || strcmp(a->zones[z].name, b->zones[z].name) ||
+		    a->zones[z].parent != b->zones[z].parent)
+			return false;
+	return true;
+}
+
+void fusefs_changed(struct fusefs *fs, const struct tree_snapshot *old, const struct tree_snapshot *now)
+{
+	bool zones_same;
+
+	if (!fs || !fs->running || !old || old == now)
+		return;
+	zones_same = same_zones(old, now);
+	for (size_t i = 0; i < old->nvms; i++) {
+		const struct tree_vm *was = &old->vms[i], *is;
+
+		/* its directory: gone, or its zones changed (the whole subtree goes) */
+		is = tree_find_vm_dir(now, was->uuid_dir, strlen(was->uuid_dir));
+		if (!is || !zones_same)
+			forget_top_name(fs, was->uuid_dir);
+		/* its name: gone, or now some other VM's, or some VM's directory */
+		is = tree_find_vm(now, was->dir, strlen(was->dir));
+		if (!is || strcmp(is->uuid_dir, was->uuid_dir) ||
+		    tree_find_vm_dir(now, was->dir, strlen(was->dir)))
+			forget_top_name(fs, was->dir);
+	}
 }
 
 void fusefs_stop(struct fusefs *fs)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The libfuse3 filesystem that serves one powercap tree per VM from the
- * published snapshots, read-only, with direct I/O and no caching.
+ * published snapshots, read-only. Values are never cached (direct I/O, no
+ * attribute caching); names are, for a second, and dropped from the
+ * kernel's cache at once when the tree's shape changes (fusefs_changed()).
  */
 #ifndef VPOWERCAP_FUSEFS_H
 #define VPOWERCAP_FUSEFS_H
@@ -24,6 +26,14 @@ struct fusefs;
  * NULL after logging why.
  */
 struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree, gid_t reader_gid);
+
+/**
+ * The tree went from @old to @now (published already): drop from the
+ * kernel's cache the names of @old that no longer lead where they did (a
+ * VM gone or renamed; every VM's, when the zones changed), so that no
+ * lookup sees them again. NULL @fs or @old is fine.
+ */
+void fusefs_changed(struct fusefs *fs, const struct tree_snapshot *old, const struct tree_snapshot *now);
 
 /**
  * Unmount and stop serving; NULL is fine. When processes still hold the

@@ -42,6 +42,28 @@ static void vm_free_contents(struct ledger_vm *vm)
 {
 	free(vm->shares);
 	free(vm->ceilings);
+	free(vm->last_package_ns);  /* the block of all four package arrays */
+}
+
+/* Give @vm its package arrays for @npackages packages, zeroed on a change. */
+static int vm_packages(struct ledger_vm *vm, unsigned npackages)
+{
+	uint64_t *block;
+
+	if (vm->npackages == npackages)
+		return 0;
+	block = calloc(4 * (size_t)npackages, sizeof(*block));
+	if (!block)
+		return -ENOMEM;
+	free(vm->last_package_ns);
+	vm->last_package_ns = block;
+	vm->placement = block + npackages;
+	vm->package_cpu_ns = block + 2 * npackages;
+	vm->package_held = block + 3 * npackages;
+	vm->npackages = npackages;
+	vm->package_primed = false;
+	vm->placed = false;
+	return 0;
 }
 
 void ledger_release(struct ledger *l)
@@ -212,12 +234,18 @@ static int ensure_tick_arrays(struct ledger *l)
  * and vCPUs, shared out as its threads' CPU time was this tick (the last
  * tick it had any; before any, as the packages' CPU counts are).
  */
-static void vm_place(const struct topology *t, struct ledger_vm *vm, const struct vm_info *info)
+static int vm_place(const struct topology *t, struct ledger_vm *vm, const struct vm_info *info)
 {
 	uint64_t raw[TOPOLOGY_PACKAGES_MAX], sum = 0, weight_sum = 0;
-	const uint64_t *weight = vm->placement;
-	bool known = info->running && info->npackages == t->npackages, delta = known && vm->package_primed;
+	const uint64_t *weight;
+	bool known, delta;
 	uint64_t vcpus = info->vcpus ? info->vcpus : 1;
+
+	if (vm_packages(vm, t->npackages) < 0)
+		return -ENOMEM;
+	weight = vm->placement;
+	known = info->running && info->npackages == t->npackages;
+	delta = known && vm->package_primed;
 
 	for (unsigned k = 0; k < t->npackages && delta; k++) {
 		if (info->package_ns[k] < vm->last_package_ns[k])
@@ -245,6 +273,7 @@ static void vm_place(const struct topology *t, struct ledger_vm *vm, const struc
 		vm->package_cpu_ns[k] = (uint64_t)(w * vm->cpu_delta_ns / weight_sum);
 		vm->package_held[k] = (uint64_t)(w * vcpus * ATTRIBUTION_VCPU_ONE / weight_sum);
 	}
+	return 0;
 }
 
 /* Take the source's view of the VMs: CPU deltas, who is running. */
@@ -283,8 +312,8 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 		vm->last_cpu_ns = info->cpu_ns;
 		vm->step_cpu_ns += vm->cpu_delta_ns;
 		vm->primed = true;
-		if (topology_per_package(l->cfg.topology))
-			vm_place(l->cfg.topology, vm, info);
+		if (topology_per_package(l->cfg.topology) && vm_place(l->cfg.topology, vm, info) < 0)
+			return -ENOMEM;
 	}
 	/* Forget VMs long gone; their counters have been saved. */
 	for (size_t i = 0; i < l->nvms; ) {
@@ -396,8 +425,10 @@ int ledger_tick_packages(struct ledger *l, const struct powercap *pc, const stru
 			if (!l->vms[i].participating)
 				continue;
 			if (p >= 0) {
-				l->package_cpu[k] = l->vms[i].package_cpu_ns[p];
-				l->package_held[k] = l->vms[i].package_held[p];
+				bool placed = (unsigned)p < l->vms[i].npackages;
+
+				l->package_cpu[k] = placed ? l->vms[i].package_cpu_ns[p] : 0;
+				l->package_held[k] = placed ? l->vms[i].package_held[p] : 0;
 			}
 			l->who[k++] = &l->vms[i].shares[z];
 		}

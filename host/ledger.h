@@ -54,13 +54,18 @@ struct ledger_vm {
 	uint64_t last_seen;          /* tick number it was last listed */
 	struct share *shares;        /* one per ledger zone */
 	uint64_t *ceilings;          /* persisted bound of each share's energy */
-	/* On hosts of several packages (all indexed as the topology's): */
+	/*
+	 * On hosts of several packages (all indexed as the topology's):
+	 * npackages entries each, in one block allocated at the VM's first
+	 * placement (none on hosts of one package); 0 entries read as 0.
+	 */
 	bool package_primed;         /* last_package_ns is a sound base */
 	bool placed;                 /* placement holds a tick's CPU time by package */
-	uint64_t last_package_ns[TOPOLOGY_PACKAGES_MAX];
-	uint64_t placement[TOPOLOGY_PACKAGES_MAX];  /* the last tick's with any */
-	uint64_t package_cpu_ns[TOPOLOGY_PACKAGES_MAX];  /* this tick, Δc_v,p */
-	uint64_t package_held[TOPOLOGY_PACKAGES_MAX];    /* vCPUs held, in ATTRIBUTION_VCPU_ONE */
+	unsigned npackages;
+	uint64_t *last_package_ns;
+	uint64_t *placement;         /* the last tick's with any */
+	uint64_t *package_cpu_ns;    /* this tick, Δc_v,p */
+	uint64_t *package_held;      /* vCPUs held, in ATTRIBUTION_VCPU_ONE */
 };
 
 struct ledger_config {

@@ -37,14 +37,19 @@
 #include "host/vmsource_i.h"
 #include "host/vmsource_proc_i.h"
 
-/* A pid seen at the last scan. */
+/*
+ * A pid seen at the last scan. Every pid of /proc has one, moved from scan
+ * to scan: small, with what only qemu processes need held apart.
+ */
 struct known_pid {
 	pid_t pid;
 	int stat_fd;           /* -1: not a qemu process */
 	unsigned long long starttime;
-	struct vm_info vm;     /* name, uuid, vcpus, for qemu processes */
+	struct vm_info *vm;    /* name, uuid, vcpus, for qemu processes; else NULL */
 	char vmid[16];         /* Proxmox's "-id N", or "" */
 	bool refusal_said;     /* a claim of a held UUID or name was logged */
+	bool refused;          /* at the last check of claims: its UUID or name is held */
+	size_t rank;           /* at the last check of claims: its place in the list */
 };
 
 struct proc_source {
@@ -57,6 +62,13 @@ struct proc_source {
 	size_t nqemu_uids, alloc_qemu_uids;
 	struct known_pid **live;         /* scratch: this scan's qemu processes */
 	size_t alloc_live;
+	struct known_pid **ordered;      /* scratch: the same, in the list's order */
+	size_t alloc_ordered;
+	/*
+	 * Claims are checked (two sorts) only when the qemu processes change:
+	 * otherwise the last check's refusals and order hold.
+	 */
+	bool claims_checked;
 };
 
 /* Whether argv[0] names a qemu system emulator or Proxmox's kvm wrapper. */
@@ -246,7 +258,7 @@ static bool is_qemu_uid(const struct proc_source *ps, uid_t uid)
  * Whether pid @k runs as a qemu user, from its status: read once, at first
  * sight, so a refusal is logged once per process.
  */
-static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k)
+static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k, const struct vm_info *vm)
 {
 	char path[64], buf[4096];
 	uid_t real, effective;
@@ -267,7 +279,7 @@ static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k
 	if (is_qemu_uid(ps, real) && is_qemu_uid(ps, effective))
 		return true;
 	log_warning("proc source: ignoring qemu process %d claiming '%s' (%s): it runs as uid %u, "
-		    "not one of the qemu users (qemu_users)", (int)k->pid, k->vm.name, k->vm.uuid,
+		    "not one of the qemu users (qemu_users)", (int)k->pid, vm->name, vm->uuid,
 		    (unsigned)(is_qemu_uid(ps, real) ? effective : real));
 	return false;
 }
@@ -298,11 +310,17 @@ static int proc_open(struct vm_source *src)
 	return 0;
 }
 
-static void known_release(struct known_pid *k)
+/* Forget @k as a qemu process; true when it was one. */
+static bool known_release(struct known_pid *k)
 {
-	if (k->stat_fd >= 0)
+	bool was = k->stat_fd >= 0;
+
+	if (was)
 		close(k->stat_fd);
 	k->stat_fd = -1;
+	free(k->vm);
+	k->vm = NULL;
+	return was;
 }
 
 /* A process's stat file holds more than CPU time; keep the parse in one place. */
@@ -331,42 +349,46 @@ static void raise_fd_limit(struct proc_source *ps)
 	}
 }
 
-/* First sight of @pid: is it qemu, and which VM? */
-static void learn_pid(struct proc_source *ps, struct known_pid *k)
+/* First sight of @pid: is it qemu, and which VM? True when it is. */
+static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 {
 	char path[64], buf[8192];
+	struct vm_info vm = { 0 };
 	struct pid_stat st;
 	ssize_t n;
 	int fd;
 
 	k->stat_fd = -1;
+	k->vm = NULL;
 	k->refusal_said = false;
 	k->vmid[0] = '\0';
-	memset(&k->vm, 0, sizeof(k->vm));
+	k->refused = false;
 	snprintf(path, sizeof(path), "%d/cmdline", (int)k->pid);
 	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return false;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return;  /* a kernel thread, or gone */
+		return false;  /* a kernel thread, or gone */
 	buf[n] = '\0';
 	snprintf(path, sizeof(path), "%d/stat", (int)k->pid);
 	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return false;
 	if (read_stat_fd(fd, &st) < 0 ||
-	    !proc_source_parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &k->vm) ||
-	    !owned_by_qemu_user(ps, k)) {
+	    !proc_source_parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &vm) ||
+	    !owned_by_qemu_user(ps, k, &vm) || !(k->vm = malloc(sizeof(*k->vm)))) {
 		close(fd);
-		return;
+		return false;
 	}
+	*k->vm = vm;
 	k->starttime = st.starttime;
 	k->stat_fd = fd;
 	if (!proc_source_cmdline_id(buf, (size_t)n, k->vmid, sizeof(k->vmid)))
 		k->vmid[0] = '\0';
 	raise_fd_limit(ps);
+	return true;
 }
 
 static struct known_pid *find_known(struct proc_source *ps, pid_t pid)
@@ -404,7 +426,7 @@ static int compare_age(const struct known_pid *a, const struct known_pid *b)
 /* The key a claim is about: a field of struct vm_info, by offset. */
 static const char *claim_key(const struct known_pid *k, size_t field)
 {
-	return (const char *)&k->vm + field;
+	return (const char *)k->vm + field;
 }
 
 static int compare_claim(const void *pa, const void *pb, void *field)
@@ -443,6 +465,7 @@ static void refuse_claims(struct proc_source *ps, size_t nlive, size_t field, co
 			log_warning("proc source: ignoring qemu process %d: its %s '%s' is held by process %d",
 				    (int)live[i]->pid, what, key, (int)live[holder]->pid);
 		}
+		live[i]->refused = true;
 		live[i] = NULL;
 	}
 }
@@ -452,15 +475,15 @@ static void put_labels(struct vm_label_book *book, const struct known_pid *k)
 {
 	struct vm_label_set set = { 0 };
 
-	if (vm_label_book_keep(book, k->vm.uuid))
+	if (vm_label_book_keep(book, k->vm->uuid))
 		return;
 	if ((!k->vmid[0] || vm_label_set_add(&set, "proxmox_vmid", k->vmid) == 0) &&
-	    vm_label_book_put(book, k->vm.uuid, &set) == 0) {
+	    vm_label_book_put(book, k->vm->uuid, &set) == 0) {
 		vm_label_set_release(&set);
 		return;
 	}
 	vm_label_set_release(&set);
-	log_warning("proc source: out of memory: VM '%s' goes without its labels for now", k->vm.name);
+	log_warning("proc source: out of memory: VM '%s' goes without its labels for now", k->vm->name);
 }
 
 static int proc_list(struct vm_source *src, struct vm_list *out)
@@ -468,7 +491,7 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 	struct proc_source *ps = src->priv;
 	struct known_pid *swap;
 	size_t nnext = 0, swap_alloc;
-	bool sorted = true;
+	bool sorted = true, changed = !ps->claims_checked;
 	struct dirent *e;
 	size_t nlive;
 	int dfd;
@@ -497,9 +520,10 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 		if (old) {
 			*k = *old;
 			old->stat_fd = -1;  /* moved */
+			old->vm = NULL;
 		} else {
 			k->pid = (pid_t)pid;
-			learn_pid(ps, k);
+			changed |= learn_pid(ps, k);
 		}
 		if (nnext && ps->next[nnext - 1].pid > k->pid)
 			sorted = false;
@@ -508,7 +532,7 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 	closedir(d);
 	/* Pids gone from the scan are forgotten. */
 	for (size_t i = 0; i < ps->nknown; i++)
-		known_release(&ps->known[i]);
+		changed |= known_release(&ps->known[i]);
 	if (!sorted)
 		qsort(ps->next, nnext, sizeof(*ps->next), compare_known);
 	swap = ps->known;
@@ -528,29 +552,50 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 			continue;
 		if (read_stat_fd(k->stat_fd, &st) < 0 || st.starttime != k->starttime) {
 			known_release(k);  /* exited while we looked */
+			changed = true;
 			continue;
 		}
-		if (ALLOC_GROW(ps->live, nlive + 1, ps->alloc_live) < 0)
+		if (ALLOC_GROW(ps->live, nlive + 1, ps->alloc_live) < 0 ||
+		    ALLOC_GROW(ps->ordered, nlive + 1, ps->alloc_ordered) < 0)
 			return -ENOMEM;
 		ps->live[nlive++] = k;
-		k->vm.cpu_ns = st.cpu * (1000000000ULL / (uint64_t)proc_clock_ticks());
+		k->vm->cpu_ns = st.cpu * (1000000000ULL / (uint64_t)proc_clock_ticks());
 	}
-	refuse_claims(ps, nlive, offsetof(struct vm_info, uuid), "UUID");
-	refuse_claims(ps, nlive, offsetof(struct vm_info, name), "name");
+	/*
+	 * The list: the live processes whose claims hold, in order of name.
+	 * The same processes as at the last check make the same list.
+	 */
+	if (changed) {
+		for (size_t i = 0; i < nlive; i++)
+			ps->live[i]->refused = false;
+		refuse_claims(ps, nlive, offsetof(struct vm_info, uuid), "UUID");
+		refuse_claims(ps, nlive, offsetof(struct vm_info, name), "name");
+		for (size_t i = 0; i < nlive; i++)
+			if (ps->live[i])
+				ps->live[i]->rank = i;
+		memcpy(ps->ordered, ps->live, nlive * sizeof(*ps->ordered));
+		ps->claims_checked = true;
+	} else {
+		memset(ps->ordered, 0, nlive * sizeof(*ps->ordered));
+		for (size_t i = 0; i < nlive; i++)
+			if (!ps->live[i]->refused)
+				ps->ordered[ps->live[i]->rank] = ps->live[i];
+	}
 	for (size_t i = 0; i < nlive; i++) {
+		const struct known_pid *k = ps->ordered[i];
 		struct vm_info *vm;
 
-		if (!ps->live[i])
+		if (!k)
 			continue;
 		vm = vm_list_add(out);
 		if (!vm)
 			return -ENOMEM;
-		*vm = ps->live[i]->vm;
+		*vm = *k->vm;
 		vm->running = true;
 		/* unreadable threads leave its placement unknown for this tick */
-		placement_read(&ps->placement, ps->live[i]->pid, ps->live[i]->starttime, vm);
+		placement_read(&ps->placement, k->pid, k->starttime, vm);
 		if (src->cfg.labels)
-			put_labels(src->cfg.labels, ps->live[i]);
+			put_labels(src->cfg.labels, k);
 	}
 	placement_sweep(&ps->placement);
 	if (src->cfg.labels)
@@ -570,6 +615,7 @@ static void proc_close(struct vm_source *src)
 	free(ps->next);
 	placement_release(&ps->placement);
 	free(ps->live);
+	free(ps->ordered);
 	free(ps->qemu_uids);
 	close(ps->procfd);
 	free(ps);

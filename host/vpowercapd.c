@@ -420,12 +420,21 @@ static void daemon_reload(struct daemon *d)
 	log_info("reloaded: policy %s, interval %g s", policy_names[d->cfg.policy], d->cfg.interval);
 }
 
+/* The CPU time of the whole process (every thread), in seconds. */
+static double process_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int daemon_run(struct daemon *d)
 {
 	struct cpu_times cpu;
-	uint64_t start, last, now, next;
+	uint64_t start, last, now, next, due, max_late = 0;
 	unsigned long ticks = 0, step_ticks = 1, max_ticks = 0, since_report = 0;
-	double step_start;
+	double step_start, cpu_start;
 	int ret;
 
 	if (d->exporters.n) {
@@ -451,11 +460,13 @@ static int daemon_run(struct daemon *d)
 	start = last = clock_mono_ns();
 	step_start = (double)start / 1e9;
 	next = start;
+	cpu_start = process_cpu_s();
 
 	for (;;) {
 		double read_wall;  /* when this tick's reads are made */
 
 		next += (uint64_t)(d->cfg.interval * 1e9);
+		due = next;
 		/* Fallen behind (the host stalled us): tick once, not in a burst. */
 		if (clock_mono_ns() > next)
 			next = clock_mono_ns();
@@ -470,6 +481,8 @@ static int daemon_run(struct daemon *d)
 			}
 		}
 		now = clock_mono_ns();
+		if (now > due && now - due > max_late)
+			max_late = now - due;
 		read_wall = report_clock();
 		daemon_tick(d, &cpu, now - last);
 		last = now;
@@ -492,6 +505,10 @@ static int daemon_run(struct daemon *d)
 		if (max_ticks && ticks >= max_ticks)
 			break;
 	}
+	/* What a tick costs, all threads counted, and how late one started at worst. */
+	if (ticks)
+		log_info("%lu ticks: %.3f ms of CPU per tick, the latest started %.1f ms late", ticks,
+			 (process_cpu_s() - cpu_start) * 1e3 / (double)ticks, (double)max_late / 1e6);
 	ret = save_state(d);
 	if (ret == 0)
 		log_info("stopped; counters saved in '%s'", d->cfg.state_dir);

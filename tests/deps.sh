@@ -9,13 +9,13 @@ if [ "${1:-}" = --agent ]; then
 	# what building the agent alone takes (make deps-agent, in a guest);
 	# libriemann-client-dev brings libprotobuf-c-dev and GnuTLS's
 	shift
-	packages="gcc make pkg-config libc6-dev libinih-dev libmicrohttpd-dev libcrypt-dev \
+	packages="gcc make pkg-config libc6-dev libinih-dev libmicrohttpd-dev libcrypt-dev zlib1g-dev \
 libcurl4-openssl-dev libriemann-client-dev $*"
 else
 	# prometheus-pushgateway: the network exporters' tests push to a real one;
 	# libgnutls28-dev: riemann-sink, their Riemann server, speaks TLS
 	packages="gcc make pkg-config libc6-dev libinih-dev libcmocka-dev libvirt-dev \
-libfuse3-dev fuse3 libmicrohttpd-dev libcrypt-dev libxml2-dev libcurl4-openssl-dev \
+libfuse3-dev fuse3 libmicrohttpd-dev libcrypt-dev zlib1g-dev libxml2-dev libcurl4-openssl-dev \
 libriemann-client-dev libgnutls28-dev prometheus-pushgateway curl python3 python3-yaml time man-db $*"
 fi
 

@@ -4,13 +4,15 @@
  * every value: never empty, never partial, never going back except by a
  * wrap at MAX. Prints read latency figures.
  *
- *   fuse-reader FILE MAX THREADS READS_PER_THREAD [--bytewise] [--shared]
+ *   fuse-reader FILE MAX THREADS READS_PER_THREAD [--bytewise] [--shared] [--reopen]
  *
  * Each thread keeps the file open and preads offset 0 (as the agent and
  * qemu's 9p server do), or with --bytewise reads one byte at a time from
  * offset 0 to the end and checks the bytes make one number. With --shared
  * every thread reads one descriptor, opened once (as qemu's 9p server's
- * thread pool does for a guest's open file).
+ * thread pool does for a guest's open file). With --reopen each read is an
+ * open, a read and a close of FILE (a path's lookups included), as a guest
+ * reading the file anew each time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +33,7 @@ struct worker {
 	uint64_t max;
 	long reads;
 	bool bytewise;
+	bool reopen;
 	int shared_fd;        /* -1: each thread opens its own */
 	double *latency;  /* seconds, one per read */
 	long bad;
@@ -51,7 +54,7 @@ static bool parse(const char *buf, size_t len, uint64_t *v)
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	int fd = w->shared_fd >= 0 ? w->shared_fd : open(w->path, O_RDONLY);
+	int fd = w->shared_fd >= 0 ? w->shared_fd : w->reopen ? 0 : open(w->path, O_RDONLY);
 	uint64_t last = 0;
 	bool have_last = false;
 
@@ -66,7 +69,15 @@ static void *work(void *arg)
 		uint64_t v;
 		double t0 = clock_mono_s();
 
-		if (w->bytewise) {
+		if (w->reopen) {
+			ssize_t n;
+
+			fd = open(w->path, O_RDONLY);
+			n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+			len = n > 0 ? (size_t)n : 0;
+			if (fd >= 0)
+				close(fd);
+		} else if (w->bytewise) {
 			ssize_t n;
 
 			while (len < sizeof(buf) && (n = pread(fd, buf + len, 1, (off_t)len)) == 1)
@@ -91,7 +102,7 @@ static void *work(void *arg)
 		last = v;
 		have_last = true;
 	}
-	if (fd != w->shared_fd)
+	if (fd != w->shared_fd && !w->reopen)
 		close(fd);
 	return NULL;
 }
@@ -108,16 +119,18 @@ int main(int argc, char **argv)
 	struct worker *w;
 	double *all, start, elapsed;
 	long threads, reads, total, bad = 0;
-	bool bytewise = false;
+	bool bytewise = false, reopen = false;
 	int shared_fd = -1;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: fuse-reader FILE MAX THREADS READS [--bytewise] [--shared]\n");
+		fprintf(stderr, "usage: fuse-reader FILE MAX THREADS READS [--bytewise] [--shared] [--reopen]\n");
 		return 2;
 	}
 	for (int i = 5; i < argc; i++) {
 		if (!strcmp(argv[i], "--bytewise")) {
 			bytewise = true;
+		} else if (!strcmp(argv[i], "--reopen")) {
+			reopen = true;
 		} else if (!strcmp(argv[i], "--shared")) {
 			shared_fd = open(argv[1], O_RDONLY);
 			if (shared_fd < 0) {
@@ -139,7 +152,7 @@ int main(int argc, char **argv)
 	start = clock_mono_s();
 	for (long t = 0; t < threads; t++) {
 		w[t] = (struct worker){ .path = argv[1], .max = strtoull(argv[2], NULL, 10), .reads = reads,
-					.bytewise = bytewise, .shared_fd = shared_fd,
+					.bytewise = bytewise, .reopen = reopen, .shared_fd = shared_fd,
 					.latency = all + t * reads };
 		pthread_create(&w[t].thread, NULL, work, &w[t]);
 	}
@@ -153,7 +166,7 @@ int main(int argc, char **argv)
 	elapsed = clock_mono_s() - start;
 	qsort(all, (size_t)total, sizeof(*all), by_value);
 	printf("%ld reads by %ld threads on %s in %.2f s: %.0f reads/s, latency median %.1f us, p99 %.1f us, %ld bad\n",
-	       total, threads, shared_fd >= 0 ? "one descriptor" : "descriptors of their own", elapsed, (double)total / elapsed, all[total / 2] * 1e6,
+	       total, threads, shared_fd >= 0 ? "one descriptor" : reopen ? "opened for each read" : "descriptors of their own", elapsed, (double)total / elapsed, all[total / 2] * 1e6,
 	       all[(long)((double)total * 0.99)] * 1e6, bad);
 	if (shared_fd >= 0)
 		close(shared_fd);

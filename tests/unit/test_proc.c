@@ -181,6 +181,19 @@ static void test_parse_pid_stat_processor(void **state)
 	OK(proc_parse_pid_stat("7 (x) S 1 1 1 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 99\n", &st));
 	assert_int_equal(st.processor, -1);
 	assert_int_equal(st.starttime, 99);
+	/* a field past starttime that is not a number ends the line there */
+	OK(proc_parse_pid_stat("7 (x) S 1 1 1 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 99 0 0 0 x 0 0 0 0 0 0 0 0 0 0 0 "
+			       "17 13 0 0\n", &st));
+	assert_int_equal(st.processor, -1);
+	assert_int_equal(st.cpu, 11);
+	/* a negative CPU is none */
+	OK(proc_parse_pid_stat("7 (x) S 1 1 1 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0 99 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+			       "17 -1 0 0\n", &st));
+	assert_int_equal(st.processor, -1);
+	/* any whitespace between fields, as sscanf took it */
+	OK(proc_parse_pid_stat("7 (x)\tS  1 1 1 0 -1 0 0 0 0 0\t5  6 0 0 20 0 1 0 99", &st));
+	assert_int_equal(st.cpu, 11);
+	assert_int_equal(st.starttime, 99);
 }
 
 static void test_parse_pid_stat(void **state)
@@ -265,6 +278,12 @@ static void test_parse_pid_stat_garbage(void **state)
 		"123 (bash) S 1 1 1 0 -1 0 0 0 0 0 11",
 		"123 (bash) S 1 1 1 0 -1 0 0 0 0 0 x 22 0 0 20 0 1 0 333",
 		"123 (bash) S 1 1 1 0 -1 0 0 0 0 0 11 22 0 0 20 0 1 0",
+		"123 (bash)",
+		"123 (bash) ",
+		"123 (bash) S",
+		"123 (bash) S 1 1 1 0 -1 0 0 0 0 0 11 22 0 0 20 0 1 0 333x",
+		"123 (bash) S 1 1 1 0 -1 0 0 0 0 0 11x 22 0 0 20 0 1 0 333",
+		"123 (bash) S 1 1 1 0 -1 0 0 0 0 0 - 22 0 0 20 0 1 0 333",
 	};
 	struct pid_stat st;
 
