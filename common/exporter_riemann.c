@@ -112,10 +112,13 @@ static int add_event(void *arg, const struct series *s)
 	if (!isfinite(s->value))
 		return 0;
 	len = (size_t)snprintf(service, sizeof(service), "%s", s->name);
-	/* the source (estimate) is an attribute: the service stays the same name */
-	for (size_t i = 0; i < s->nlabels && len < sizeof(service); i++)
-		if (strcmp(s->labels[i].name, "source"))
-			len += (size_t)snprintf(service + len, sizeof(service) - len, " %s", s->labels[i].value);
+	/*
+	 * The labels that name the series: a process's container, a
+	 * container's name and pod, and the source (estimate) are attributes
+	 * only, so that the service stays the same name.
+	 */
+	for (size_t i = 0; i < s->nkey && len < sizeof(service); i++)
+		len += (size_t)snprintf(service + len, sizeof(service) - len, " %s", s->labels[i].value);
 	ev = riemann_event_new();
 	if (!ev)
 		return -ENOMEM;

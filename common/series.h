@@ -12,7 +12,8 @@
 
 #include "common/report.h"
 
-#define SERIES_LABELS_MAX 5
+/* a process in a container: pid, comm, seven container labels, source */
+#define SERIES_LABELS_MAX 10
 
 struct series_label {
 	const char *name;
@@ -24,6 +25,12 @@ struct series {
 	const char *kind;       /* "gauge" or "counter" */
 	struct series_label labels[SERIES_LABELS_MAX];
 	size_t nlabels;
+	/*
+	 * The first nkey labels tell this series from the metric's others
+	 * (a process's pid and comm, a container's id); those after describe
+	 * it (a process's container, a container's name and pod).
+	 */
+	size_t nkey;
 	double value;
 };
 
@@ -32,8 +39,11 @@ typedef int (*series_fn)(void *arg, const struct series *s);
 
 /**
  * Call @fn(@arg, series) for each series of @r, in a fixed order: zones,
- * the machine, then processes and cgroups (agent) or VMs (daemon), then
- * the network exporters' dropped steps. Returns 0 or what @fn returned.
+ * the machine, then processes, cgroups, containers and pods (agent) or VMs
+ * (daemon), then the network exporters' dropped steps; the names and
+ * labels of prometheus_render()'s samples, a label the Prometheus text
+ * leaves out when empty (a container's) left out here too. Returns 0 or
+ * what @fn returned.
  */
 int report_series(const struct report *r, series_fn fn, void *arg);
 

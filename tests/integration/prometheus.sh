@@ -92,6 +92,14 @@ make_fixture() {
 		--process 1003:qemu-system-x86:0 --other-busy 0.5
 }
 
+# fixture_container: after make_fixture, db's process (1002) in a Docker
+# container (systemd driver, cgroup v2), for the agent's --containers;
+# exports CID, the container's id.
+fixture_container() {
+	export CID=3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d
+	printf '0::/system.slice/docker-%s.scope\n' "$CID" >"$proc/1002/cgroup"
+}
+
 # start_prometheus CONFIG [NAME]: check CONFIG with promtool, run a
 # Prometheus server on it (127.0.0.1, a port the kernel picks, storage in
 # $T, apart for each NAME), wait until it is ready, and set prom_pid and

@@ -6,6 +6,7 @@
  * Prometheus text.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -150,7 +151,7 @@ static void test_gts_host(void **state)
 				     "name=package-0,source=estimate} 5.000000\n"));
 	assert_non_null(strstr(text, "// vpowercap_unattributed_energy_joules_total{zone=intel-rapl%3A0,"
 				     "name=package-0,source=estimate} 7.000000\n"));
-	assert_non_null(strstr(text, "// vpowercap_vm_running{domain=web,uuid=u-1,source=estimate} 1.000000\n"));
+	assert_non_null(strstr(text, "// vpowercap_vm_running{domain=web,uuid=u-1} 1.000000\n"));
 	/* the invalid zone's power is left out, its energy is not */
 	assert_null(strstr(text, "vpowercap_vm_power_watts{domain=web,uuid=u-1,zone=intel-rapl%3A0%3A0"));
 	assert_non_null(strstr(text, "vpowercap_vm_energy_joules_total{domain=web,uuid=u-1,zone=intel-rapl%3A0%3A0"));
@@ -261,6 +262,250 @@ static void test_riemann_address(void **state)
 	assert_int_equal(riemann_parse_address("h:55x", host, sizeof(host), &port), -EINVAL);
 }
 
+/* --containers: a process in a Docker container of a pod, one that is not, a Podman container without a pod. */
+static const struct container_labels web_labels = {
+	.runtime = CONTAINER_DOCKER, .qos = POD_QOS_BURSTABLE,
+	.id = "3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d",
+	.pod_uid = "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b",
+	.unit = "docker-3f4a.scope", .slice = "kubepods-burstable.slice",
+};
+static const struct container_labels db_labels = {
+	.runtime = CONTAINER_PODMAN, .id = "0000000000000000000000000000000000000000000000000000000000000001",
+};
+static const struct report_process container_processes[] = {
+	{ .pid = 100, .comm = "nginx", .power_w = 3, .energy_j = 30, .container = &web_labels,
+	  .container_name = "web 1" },
+	{ .pid = 300, .comm = "sshd", .power_w = 1, .energy_j = 10 },
+};
+static const struct report_container container_list[] = {
+	{ .labels = &web_labels, .name = "web 1", .nprocesses = 1, .power_w = 3, .energy_j = 30 },
+	{ .labels = &db_labels, .nprocesses = 2, .power_w = 0.5, .energy_j = 5 },
+};
+static const struct report_pod pod_list[] = {
+	{ .uid = "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b", .qos = "burstable", .ncontainers = 1, .power_w = 3,
+	  .energy_j = 31 },
+};
+
+static struct report container_report(void)
+{
+	struct report r = agent_report();
+
+	r.processes = container_processes;
+	r.nprocesses = 2;
+	r.containers = true;
+	r.container_list = container_list;
+	r.ncontainers = 2;
+	r.pods = pod_list;
+	r.npods = 1;
+	return r;
+}
+
+static void test_gts_containers(void **state)
+{
+	struct report r = container_report();
+	char *text;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(gts_render(&r, "host=n1", &text, &len), 0);
+	assert_non_null(strstr(text,
+		"1700000000250000// vpowercap_process_power_watts{pid=100,comm=nginx,"
+		"container_id=3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d,"
+		"container_name=web%201,runtime=docker,pod_uid=8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b,qos=burstable,"
+		"systemd_unit=docker-3f4a.scope,systemd_slice=kubepods-burstable.slice,host=n1} 3.000000\n"));
+	assert_non_null(strstr(text,
+		"1700000000250000// vpowercap_process_power_watts{pid=300,comm=sshd,host=n1} 1.000000\n"));
+	assert_non_null(strstr(text,
+		"1700000000250000// vpowercap_container_power_watts{"
+		"container_id=3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d,"
+		"container_name=web%201,runtime=docker,pod_uid=8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b,qos=burstable,"
+		"host=n1} 3.000000\n"));
+	/* no name, no pod: those labels left out, as in /metrics */
+	assert_non_null(strstr(text,
+		"1700000000250000// vpowercap_container_energy_joules_total{"
+		"container_id=0000000000000000000000000000000000000000000000000000000000000001,runtime=podman,"
+		"host=n1} 5.000000\n"));
+	assert_non_null(strstr(text,
+		"1700000000250000// vpowercap_container_processes{"
+		"container_id=0000000000000000000000000000000000000000000000000000000000000001,runtime=podman,"
+		"host=n1} 2.000000\n"));
+	assert_non_null(strstr(text,
+		"1700000000250000// vpowercap_pod_power_watts{pod_uid=8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b,"
+		"qos=burstable,host=n1} 3.000000\n"));
+	assert_non_null(strstr(text,
+		"1700000000250000// vpowercap_pod_energy_joules_total{pod_uid=8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b,"
+		"qos=burstable,host=n1} 31.000000\n"));
+	free(text);
+	/* without --containers the lists are not meant */
+	r.containers = false;
+	assert_int_equal(gts_render(&r, NULL, &text, &len), 0);
+	assert_null(strstr(text, "vpowercap_container_"));
+	assert_null(strstr(text, "vpowercap_pod_"));
+	free(text);
+}
+
+/* The first event of @msg whose service is @service, or NULL. */
+static const Event *event(const riemann_message_t *msg, const char *service)
+{
+	for (size_t i = 0; i < msg->n_events; i++)
+		if (!strcmp(msg->events[i]->service, service))
+			return msg->events[i];
+	return NULL;
+}
+
+/* Containers in Riemann: the id (uid) names the service, every label is an attribute. */
+static void test_riemann_containers(void **state)
+{
+	struct report r = container_report();
+	struct riemann_events_config c = { .host = "node1", .ttl = 3 };
+	riemann_message_t *msg;
+	const Event *e;
+
+	(void)state;
+	r.source = "estimate";
+	msg = riemann_events_build(&r, &c);
+	assert_non_null(msg);
+	e = event(msg, "vpowercap_container_power_watts "
+		       "3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d");
+	assert_non_null(e);
+	assert_true(e->metric_d == 3);
+	assert_string_equal(attribute(e, "metric"), "vpowercap_container_power_watts");
+	assert_string_equal(attribute(e, "container_id"),
+			    "3f4a9c0e1d2b7a8c9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d");
+	assert_string_equal(attribute(e, "container_name"), "web 1");
+	assert_string_equal(attribute(e, "runtime"), "docker");
+	assert_string_equal(attribute(e, "pod_uid"), "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b");
+	assert_string_equal(attribute(e, "qos"), "burstable");
+	assert_string_equal(attribute(e, "source"), "estimate");
+	e = event(msg, "vpowercap_container_processes "
+		       "0000000000000000000000000000000000000000000000000000000000000001");
+	assert_non_null(e);
+	assert_true(e->metric_d == 2);
+	assert_string_equal(attribute(e, "runtime"), "podman");
+	assert_null(attribute(e, "container_name"));
+	assert_null(attribute(e, "pod_uid"));
+	assert_null(attribute(e, "source"));   /* a count, as in /metrics */
+	e = event(msg, "vpowercap_pod_energy_joules_total 8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b");
+	assert_non_null(e);
+	assert_true(e->metric_d == 31);
+	assert_string_equal(attribute(e, "qos"), "burstable");
+	/* a process keeps its service; its container is in its attributes */
+	e = event(msg, "vpowercap_process_energy_joules_total 100 nginx");
+	assert_non_null(e);
+	assert_true(e->metric_d == 30);
+	assert_string_equal(attribute(e, "container_name"), "web 1");
+	assert_string_equal(attribute(e, "systemd_unit"), "docker-3f4a.scope");
+	assert_string_equal(attribute(e, "systemd_slice"), "kubepods-burstable.slice");
+	assert_non_null(event(msg, "vpowercap_process_power_watts 300 sshd"));
+	riemann_message_free(msg);
+}
+
+struct sample_list {
+	char **v;
+	size_t n;
+};
+
+/* A series as the start of its Prometheus sample: name{labels} (values of plain bytes only). */
+static int sample_of_series(void *arg, const struct series *s)
+{
+	struct sample_list *l = arg;
+	char buf[1024];
+	size_t len = (size_t)snprintf(buf, sizeof(buf), "%s", s->name);
+
+	for (size_t i = 0; i < s->nlabels; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s=\"%s\"", i ? "," : "{",
+					s->labels[i].name, s->labels[i].value);
+	snprintf(buf + len, sizeof(buf) - len, "%s", s->nlabels ? "}" : "");
+	assert_true(s->nkey <= s->nlabels);
+	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	assert_non_null(l->v);
+	l->v[l->n++] = strdup(buf);
+	return 0;
+}
+
+static int string_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The series and the Prometheus text hold the same samples, names and
+ * labels alike, but those about the program itself (build, reports,
+ * durations), which only /metrics has.
+ */
+static void expect_series_as_metrics(const struct report *r)
+{
+	static const char *const own[] = {
+		"vpowercap_build_info", "vpowercap_reports_total", "vpowercap_tick_duration_seconds",
+		"vpowercap_tree_stall_seconds", "vpowercap_report_interval_seconds",
+		"vpowercap_last_report_timestamp_seconds",
+	};
+	struct sample_list series = { 0 }, metrics = { 0 };
+	char *text, *save = NULL;
+	size_t len;
+
+	assert_int_equal(report_series(r, sample_of_series, &series), 0);
+	assert_int_equal(prometheus_render(r, 1, &text, &len), 0);
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' ');
+		bool mine = false;
+
+		if (line[0] == '#')
+			continue;
+		for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+			mine |= !strncmp(line, own[i], strlen(own[i]));
+		if (mine)
+			continue;
+		assert_non_null(sp);
+		metrics.v = realloc(metrics.v, (metrics.n + 1) * sizeof(*metrics.v));
+		assert_non_null(metrics.v);
+		metrics.v[metrics.n++] = strndup(line, (size_t)(sp - line));
+	}
+	free(text);
+	qsort(series.v, series.n, sizeof(*series.v), string_order);
+	qsort(metrics.v, metrics.n, sizeof(*metrics.v), string_order);
+	for (size_t i = 0; i < series.n && i < metrics.n; i++)
+		assert_string_equal(series.v[i], metrics.v[i]);
+	assert_int_equal(series.n, metrics.n);
+	for (size_t i = 0; i < series.n; i++)
+		free(series.v[i]);
+	for (size_t i = 0; i < metrics.n; i++)
+		free(metrics.v[i]);
+	free(series.v);
+	free(metrics.v);
+}
+
+static void test_series_as_metrics(void **state)
+{
+	struct report r = container_report();
+
+	(void)state;
+	expect_series_as_metrics(&r);
+	r.source = "estimate";
+	expect_series_as_metrics(&r);
+	r = agent_report();
+	expect_series_as_metrics(&r);
+}
+
+static void test_series_as_metrics_host(void **state)
+{
+	struct report_vm_zone vz[2] = { { .power_w = 5, .energy_j = 50 }, { .energy_j = 1 } };
+	struct report_vm vm[2] = {
+		{ .domain = "web", .uuid = "u-1", .vcpus = 2, .running = true, .zones = vz },
+		{ .domain = "db", .uuid = "u-2", .vcpus = 1, .zones = vz },
+	};
+	struct report r = {
+		.timestamp = 1.5, .source = "powercap", .host = true, .host_valid = true, .host_power_w = 9,
+		.zones = zones, .nzones = 2, .vms = vm, .nvms = 2, .exporters = counts, .nexporters = 1,
+		.tree_served = true,
+	};
+
+	(void)state;
+	expect_series_as_metrics(&r);
+	r.source = "estimate";
+	expect_series_as_metrics(&r);
+}
+
 /* The drop counter in /metrics, one sample per network exporter. */
 static void test_prometheus_dropped(void **state)
 {
@@ -291,6 +536,10 @@ int main(void)
 		cmocka_unit_test(test_riemann_events),
 		cmocka_unit_test(test_riemann_estimate),
 		cmocka_unit_test(test_riemann_address),
+		cmocka_unit_test(test_gts_containers),
+		cmocka_unit_test(test_riemann_containers),
+		cmocka_unit_test(test_series_as_metrics),
+		cmocka_unit_test(test_series_as_metrics_host),
 		cmocka_unit_test(test_prometheus_dropped),
 	};
 
