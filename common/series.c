@@ -88,6 +88,24 @@ static void process_labels(struct label_list *ll, const struct report_process *p
 	label_add(ll, "systemd_slice", l->slice, false);
 }
 
+/*
+ * A VM's labels: domain and uuid, the zone's id and name when @z, naming
+ * it; then the labels of its metadata (project, flavor...), describing it.
+ */
+static void vm_labels(struct label_list *ll, const struct report_vm *vm, const struct report_zone *z)
+{
+	*ll = (struct label_list){ .n = 0 };
+	label_add(ll, "domain", vm->domain, true);
+	label_add(ll, "uuid", vm->uuid, true);
+	if (z) {
+		label_add(ll, "zone", z->id, true);
+		label_add(ll, "name", z->name, true);
+	}
+	ll->nkey = ll->n;
+	for (size_t i = 0; i < vm->nlabels; i++)
+		label_add(ll, vm->labels[i].name, vm->labels[i].value, true);
+}
+
 static int walk_zones(struct walk *w, const char *energy, const char *power)
 {
 	const struct report *r = w->r;
@@ -181,18 +199,21 @@ static int walk_host(struct walk *w)
 		for (size_t z = 0; z < r->nzones; z++) {
 			const struct report_zone *rz = &r->zones[z];
 
-			EMIT(w, "vpowercap_vm_energy_joules_total", "counter", vm->zones[z].energy_j,
-			     "domain", vm->domain, "uuid", vm->uuid, "zone", rz->id, "name", rz->name);
+			vm_labels(&ll, vm, rz);
+			EMIT_LABELS(w, "vpowercap_vm_energy_joules_total", "counter", vm->zones[z].energy_j,
+				    &ll, true);
 			if (rz->valid)
-				EMIT(w, "vpowercap_vm_power_watts", "gauge", vm->zones[z].power_w,
-				     "domain", vm->domain, "uuid", vm->uuid, "zone", rz->id, "name", rz->name);
+				EMIT_LABELS(w, "vpowercap_vm_power_watts", "gauge", vm->zones[z].power_w, &ll,
+					    true);
 		}
 		/* what the VM is, not a measure: no source, as in /metrics */
-		label_add(&ll, "domain", vm->domain, true);
-		label_add(&ll, "uuid", vm->uuid, true);
-		ll.nkey = ll.n;
+		vm_labels(&ll, vm, NULL);
 		EMIT_LABELS(w, "vpowercap_vm_vcpus", "gauge", vm->vcpus, &ll, false);
 		EMIT_LABELS(w, "vpowercap_vm_running", "gauge", vm->running, &ll, false);
+	}
+	if (r->vm_source) {
+		w->source = (struct series_label){ NULL, NULL };
+		EMIT(w, "vpowercap_vm_source_up", "gauge", r->vm_source_up, "vm_source", r->vm_source);
 	}
 	return 0;
 }

@@ -12,8 +12,11 @@
 
 #include "common/report.h"
 
-/* a process in a container: pid, comm, seven container labels, source */
-#define SERIES_LABELS_MAX 10
+/*
+ * the most a series has: a VM's domain, uuid, zone and name, the labels of
+ * its metadata (VM_LABELS_MAX, host/vmlabels.h) and the source
+ */
+#define SERIES_LABELS_MAX 21
 
 struct series_label {
 	const char *name;
@@ -40,7 +43,8 @@ typedef int (*series_fn)(void *arg, const struct series *s);
 /**
  * Call @fn(@arg, series) for each series of @r, in a fixed order: zones,
  * the machine, then processes, cgroups, containers and pods (agent) or VMs
- * (daemon), then the network exporters' dropped steps; the names and
+ * (daemon, and whether its VM source answers), then the network
+ * exporters' dropped steps; the names and
  * labels of prometheus_render()'s samples, a label the Prometheus text
  * leaves out when empty (a container's) left out here too. Returns 0 or
  * what @fn returned.

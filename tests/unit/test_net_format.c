@@ -406,6 +406,40 @@ struct sample_list {
 };
 
 /* A series as the start of its Prometheus sample: name{labels} (values of plain bytes only). */
+static int string_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Label order means nothing to Prometheus: a sample's labels put in order of name. */
+static char *canonical_sample(const char *sample)
+{
+	const char *brace = strchr(sample, '{');
+	char *labels[32], *copy, *save = NULL, *out;
+	size_t n = 0, len;
+
+	if (!brace)
+		return strdup(sample);
+	copy = strndup(brace + 1, strlen(brace + 1) - 1);  /* without the braces */
+	assert_non_null(copy);
+	/* the test's values hold no '",' */
+	for (char *l = strtok_r(copy, ",", &save); l; l = strtok_r(NULL, ",", &save)) {
+		assert_true(n < sizeof(labels) / sizeof(labels[0]));
+		labels[n++] = l;
+	}
+	qsort(labels, n, sizeof(*labels), string_order);
+	len = strlen(sample) + 2;
+	out = malloc(len);
+	assert_non_null(out);
+	snprintf(out, len, "%.*s{", (int)(brace - sample), sample);
+	for (size_t i = 0; i < n; i++) {
+		strcat(out, labels[i]);
+		strcat(out, i + 1 < n ? "," : "}");
+	}
+	free(copy);
+	return out;
+}
+
 static int sample_of_series(void *arg, const struct series *s)
 {
 	struct sample_list *l = arg;
@@ -419,13 +453,8 @@ static int sample_of_series(void *arg, const struct series *s)
 	assert_true(s->nkey <= s->nlabels);
 	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
 	assert_non_null(l->v);
-	l->v[l->n++] = strdup(buf);
+	l->v[l->n++] = canonical_sample(buf);
 	return 0;
-}
-
-static int string_order(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /*
@@ -459,7 +488,8 @@ static void expect_series_as_metrics(const struct report *r)
 		assert_non_null(sp);
 		metrics.v = realloc(metrics.v, (metrics.n + 1) * sizeof(*metrics.v));
 		assert_non_null(metrics.v);
-		metrics.v[metrics.n++] = strndup(line, (size_t)(sp - line));
+		*sp = '\0';
+		metrics.v[metrics.n++] = canonical_sample(line);
 	}
 	free(text);
 	qsort(series.v, series.n, sizeof(*series.v), string_order);
@@ -489,15 +519,17 @@ static void test_series_as_metrics(void **state)
 
 static void test_series_as_metrics_host(void **state)
 {
+	static const struct report_label tenant[] = { { "project", "acme" }, { "flavor", "m1.small" } };
 	struct report_vm_zone vz[2] = { { .power_w = 5, .energy_j = 50 }, { .energy_j = 1 } };
 	struct report_vm vm[2] = {
-		{ .domain = "web", .uuid = "u-1", .vcpus = 2, .running = true, .zones = vz },
+		{ .domain = "web", .uuid = "u-1", .vcpus = 2, .running = true, .zones = vz,
+		  .labels = tenant, .nlabels = 2 },
 		{ .domain = "db", .uuid = "u-2", .vcpus = 1, .zones = vz },
 	};
 	struct report r = {
 		.timestamp = 1.5, .source = "powercap", .host = true, .host_valid = true, .host_power_w = 9,
 		.zones = zones, .nzones = 2, .vms = vm, .nvms = 2, .exporters = counts, .nexporters = 1,
-		.tree_served = true,
+		.tree_served = true, .vm_source = "libvirt", .vm_source_up = true,
 	};
 
 	(void)state;
