@@ -55,8 +55,8 @@ int share_seed_ledger(struct ledger *l, const struct tree_snapshot *s, bool esti
 
 		if (!vm)
 			goto nomem;
-		if (!vm->info.name[0])
-			snprintf(vm->info.name, sizeof(vm->info.name), "%s", s->vms[i].dir);
+		if (!vm->info.name[0] && ledger_vm_set_name(vm, s->vms[i].dir) < 0)
+			goto nomem;
 		for (size_t z = 0; z < s->nzones; z++)
 			vm->shares[zone[z]].energy_uj = vm->ceilings[zone[z]] = s->vms[i].energy_uj[z];
 	}

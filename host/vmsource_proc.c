@@ -37,6 +37,15 @@
 #include "host/vmsource_i.h"
 #include "host/vmsource_proc_i.h"
 
+/* What a qemu process's command line says, held once per process. */
+struct proc_vm {
+	char uuid[VM_UUID_MAX];
+	char vmid[16];         /* Proxmox's "-id N", or "" */
+	unsigned vcpus;
+	uint64_t cpu_ns;       /* at the last scan */
+	char name[];           /* as long as it is */
+};
+
 /*
  * A pid seen at the last scan. Every pid of /proc has one, moved from scan
  * to scan: small, with what only qemu processes need held apart.
@@ -45,8 +54,7 @@ struct known_pid {
 	pid_t pid;
 	int stat_fd;           /* -1: not a qemu process */
 	unsigned long long starttime;
-	struct vm_info *vm;    /* name, uuid, vcpus, for qemu processes; else NULL */
-	char vmid[16];         /* Proxmox's "-id N", or "" */
+	struct proc_vm *vm;    /* for qemu processes; else NULL */
 	bool refusal_said;     /* a claim of a held UUID or name was logged */
 	bool refused;          /* at the last check of claims: its UUID or name is held */
 	size_t rank;           /* at the last check of claims: its place in the list */
@@ -127,7 +135,7 @@ static void lowercase(char *s)
 }
 
 bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned long long start,
-			       struct vm_info *vm)
+			       struct proc_cmdline *vm)
 {
 	const char *args[512];
 	size_t nargs = 0;
@@ -258,7 +266,7 @@ static bool is_qemu_uid(const struct proc_source *ps, uid_t uid)
  * Whether pid @k runs as a qemu user, from its status: read once, at first
  * sight, so a refusal is logged once per process.
  */
-static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k, const struct vm_info *vm)
+static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k, const struct proc_cmdline *vm)
 {
 	char path[64], buf[4096];
 	uid_t real, effective;
@@ -353,15 +361,15 @@ static void raise_fd_limit(struct proc_source *ps)
 static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 {
 	char path[64], buf[8192];
-	struct vm_info vm = { 0 };
+	struct proc_cmdline vm = { 0 };
 	struct pid_stat st;
+	size_t name_len;
 	ssize_t n;
 	int fd;
 
 	k->stat_fd = -1;
 	k->vm = NULL;
 	k->refusal_said = false;
-	k->vmid[0] = '\0';
 	k->refused = false;
 	snprintf(path, sizeof(path), "%d/cmdline", (int)k->pid);
 	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
@@ -378,15 +386,19 @@ static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 		return false;
 	if (read_stat_fd(fd, &st) < 0 ||
 	    !proc_source_parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &vm) ||
-	    !owned_by_qemu_user(ps, k, &vm) || !(k->vm = malloc(sizeof(*k->vm)))) {
+	    !owned_by_qemu_user(ps, k, &vm) ||
+	    !(k->vm = malloc(sizeof(*k->vm) + (name_len = strlen(vm.name)) + 1))) {
 		close(fd);
 		return false;
 	}
-	*k->vm = vm;
+	memcpy(k->vm->uuid, vm.uuid, sizeof(vm.uuid));
+	memcpy(k->vm->name, vm.name, name_len + 1);
+	k->vm->vcpus = vm.vcpus;
+	k->vm->cpu_ns = 0;
 	k->starttime = st.starttime;
 	k->stat_fd = fd;
-	if (!proc_source_cmdline_id(buf, (size_t)n, k->vmid, sizeof(k->vmid)))
-		k->vmid[0] = '\0';
+	if (!proc_source_cmdline_id(buf, (size_t)n, k->vm->vmid, sizeof(k->vm->vmid)))
+		k->vm->vmid[0] = '\0';
 	raise_fd_limit(ps);
 	return true;
 }
@@ -423,7 +435,7 @@ static int compare_age(const struct known_pid *a, const struct known_pid *b)
 	return (a->pid > b->pid) - (a->pid < b->pid);
 }
 
-/* The key a claim is about: a field of struct vm_info, by offset. */
+/* The key a claim is about: a field of struct proc_vm, by offset. */
 static const char *claim_key(const struct known_pid *k, size_t field)
 {
 	return (const char *)k->vm + field;
@@ -442,7 +454,7 @@ static int compare_claim(const void *pa, const void *pb, void *field)
 
 /*
  * Drop (set to NULL) every live process whose UUID or name (@what, the
- * vm_info field at offset @field) an older live process holds: a second process
+ * proc_vm field at offset @field) an older live process holds: a second process
  * never takes over another VM's counters or directory. Refused entries
  * sort last.
  */
@@ -477,7 +489,7 @@ static void put_labels(struct vm_label_book *book, const struct known_pid *k)
 
 	if (vm_label_book_keep(book, k->vm->uuid))
 		return;
-	if ((!k->vmid[0] || vm_label_set_add(&set, "proxmox_vmid", k->vmid) == 0) &&
+	if ((!k->vm->vmid[0] || vm_label_set_add(&set, "proxmox_vmid", k->vm->vmid) == 0) &&
 	    vm_label_book_put(book, k->vm->uuid, &set) == 0) {
 		vm_label_set_release(&set);
 		return;
@@ -497,7 +509,7 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 	int dfd;
 	DIR *d;
 
-	out->n = 0;
+	vm_list_clear(out);
 	dfd = openat(ps->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(d = fdopendir(dfd))) {
 		int err = -errno;
@@ -568,8 +580,8 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 	if (changed) {
 		for (size_t i = 0; i < nlive; i++)
 			ps->live[i]->refused = false;
-		refuse_claims(ps, nlive, offsetof(struct vm_info, uuid), "UUID");
-		refuse_claims(ps, nlive, offsetof(struct vm_info, name), "name");
+		refuse_claims(ps, nlive, offsetof(struct proc_vm, uuid), "UUID");
+		refuse_claims(ps, nlive, offsetof(struct proc_vm, name), "name");
 		for (size_t i = 0; i < nlive; i++)
 			if (ps->live[i])
 				ps->live[i]->rank = i;
@@ -588,12 +600,14 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 		if (!k)
 			continue;
 		vm = vm_list_add(out);
-		if (!vm)
+		if (!vm || vm_list_set_name(out, vm, k->vm->name) < 0)
 			return -ENOMEM;
-		*vm = *k->vm;
+		memcpy(vm->uuid, k->vm->uuid, sizeof(vm->uuid));
+		vm->vcpus = k->vm->vcpus;
+		vm->cpu_ns = k->vm->cpu_ns;
 		vm->running = true;
 		/* unreadable threads leave its placement unknown for this tick */
-		placement_read(&ps->placement, k->pid, k->starttime, vm);
+		placement_read(&ps->placement, k->pid, k->starttime, out, vm);
 		if (src->cfg.labels)
 			put_labels(src->cfg.labels, k);
 	}

@@ -72,9 +72,10 @@ static void host_add_vm(struct host *h, const char *uuid, const char *name)
 	struct vm_info *vm = vm_list_add(&h->vms);
 
 	assert_non_null(vm);
-	*vm = (struct vm_info){ .vcpus = 1, .running = true };
+	vm->vcpus = 1;
+	vm->running = true;
 	snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);
-	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	assert_int_equal(vm_list_set_name(&h->vms, vm, name), 0);
 }
 
 /* One tick of 1 s in which every VM ran @cpu_ns more, the host busy for all of it. */
@@ -251,7 +252,7 @@ static void test_presented_only(void **state)
 	tree_snapshot_free(s);
 
 	/* nothing present: an empty tree, still a tree */
-	h->vms.n = 0;
+	vm_list_clear(&h->vms);
 	assert_int_equal(ledger_announce(&h->ledger, "cccccccc-0000-0000-0000-000000000003", "new", false), 0);
 	h->pc.nzones = 0;
 	host_tick(h, 0);
