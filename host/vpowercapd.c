@@ -142,18 +142,15 @@ static void take_view(struct daemon *d)
  */
 static void publish(struct daemon *d)
 {
-	struct tree_snapshot *s;
 	int ret;
 
 	if (tree_link_fd(&d->tree) < 0 || !d->source_ready || !d->view_ok)
 		return;
-	s = share_snapshot_build(&d->view);
-	if (!s) {
+	ret = tree_link_publish_view(&d->tree, &d->view);
+	if (ret == -ENOMEM) {
 		log_warning("out of memory: guests keep the previous tick's values");
 		return;
 	}
-	ret = tree_link_publish(&d->tree, s);
-	tree_snapshot_free(s);
 	if (ret < 0) {
 		log_error(ret, "the tree server (pid %u) went away: %s; stopping, so that a new start "
 			  "starts it again", d->tree.server_pid, strerror(-ret));
