@@ -102,6 +102,7 @@ void ledger_release(struct ledger *l)
 	free(l->vcpus);
 	free(l->package_cpu);
 	free(l->package_held);
+	free(l->list_at);
 	attribution_scratch_release(&l->scratch);
 	memset(l, 0, sizeof(*l));
 }
@@ -316,12 +317,21 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 		}
 		return 0;
 	}
+	if (ALLOC_GROW(l->list_at, vms->n, l->list_at_alloc) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < vms->n; i++) {
 		const struct vm_info *info = &vms->vms[i];
-		struct ledger_vm *vm = ledger_add_vm(l, info->uuid);
+		struct ledger_vm *vm;
 
+		/* where the list's VM was at the last tick, most often where it still is */
+		if (i < l->list_at_n && l->list_at[i] < l->nvms &&
+		    !strcmp(l->vms[l->list_at[i]].info.uuid, info->uuid))
+			vm = &l->vms[l->list_at[i]];
+		else
+			vm = ledger_add_vm(l, info->uuid);
 		if (!vm || ledger_vm_set_name(vm, info->name) < 0)
 			return -ENOMEM;
+		l->list_at[i] = (size_t)(vm - l->vms);
 		/* the name is the ledger's own; package times are the list's */
 		vm->info.vcpus = info->vcpus;
 		vm->info.running = info->running;
@@ -343,6 +353,7 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 		if (topology_per_package(l->cfg.topology) && vm_place(l->cfg.topology, vm, info) < 0)
 			return -ENOMEM;
 	}
+	l->list_at_n = vms->n;
 	/* Forget VMs long gone; their counters have been saved. */
 	for (size_t i = 0; i < l->nvms; ) {
 		struct ledger_vm *vm = &l->vms[i];

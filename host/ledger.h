@@ -99,6 +99,9 @@ struct ledger {
 	uint64_t *package_cpu;       /* their CPU time on one package, then */
 	uint64_t *package_held;      /* and the vCPUs they hold on it */
 	size_t tick_alloc;
+	/* where each VM of the last tick's list was in vms: a guess, checked */
+	size_t *list_at;
+	size_t list_at_n, list_at_alloc;
 };
 
 /** Set up an empty ledger. Release with ledger_release(). */

@@ -9,7 +9,8 @@
  *
  * Each tick costs one directory scan plus one pread per qemu process: a
  * pid's command line is read once, when the pid first appears, and a qemu
- * process's stat file stays open. A pid that leaves the scan is forgotten,
+ * process's stat file stays open; a scan that lists the same pids as the
+ * last one, in its order, is taken as it is. A pid that leaves the scan is forgotten,
  * so a reused pid is read afresh (reuse within one tick would need the pid
  * space to wrap in that time).
  *
@@ -64,6 +65,8 @@ struct proc_source {
 	int procfd;
 	struct known_pid *known, *next;  /* sorted by pid; next is scratch */
 	size_t nknown, alloc_known, alloc_next;
+	pid_t *scan, *last_scan;         /* this scan's and the last one's pids, as listed */
+	size_t nlast_scan, alloc_scan, alloc_last_scan;
 	bool fd_limit_raised;
 	struct placement placement;
 	uid_t *qemu_uids;                /* whose qemu processes count */
@@ -498,18 +501,14 @@ static void put_labels(struct vm_label_book *book, const struct known_pid *k)
 	log_warning("proc source: out of memory: VM '%s' goes without its labels for now", k->vm->name);
 }
 
-static int proc_list(struct vm_source *src, struct vm_list *out)
+/* The pids of /proc now, in its order, into ps->scan: how many, or -errno. */
+static ssize_t scan_pids(struct proc_source *ps)
 {
-	struct proc_source *ps = src->priv;
-	struct known_pid *swap;
-	size_t nnext = 0, swap_alloc;
-	bool sorted = true, changed = !ps->claims_checked;
 	struct dirent *e;
-	size_t nlive;
+	size_t n = 0;
 	int dfd;
 	DIR *d;
 
-	vm_list_clear(out);
 	dfd = openat(ps->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(d = fdopendir(dfd))) {
 		int err = -errno;
@@ -519,29 +518,49 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 		return err;
 	}
 	while ((e = readdir(d))) {
-		struct known_pid *k, *old;
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
 		if (*end || pid <= 0)
 			continue;
+		if (ALLOC_GROW(ps->scan, n + 1, ps->alloc_scan) < 0)
+			break;
+		ps->scan[n++] = (pid_t)pid;
+	}
+	closedir(d);
+	return (ssize_t)n;
+}
+
+/*
+ * Make the known pids those of the @n scanned: new ones learnt, gone ones
+ * forgotten. True when a qemu process came or went.
+ */
+static bool take_scan(struct proc_source *ps, size_t n)
+{
+	struct known_pid *swap;
+	size_t nnext = 0, swap_alloc;
+	bool sorted = true, changed = false;
+	pid_t *pids;
+
+	for (size_t i = 0; i < n; i++) {
+		struct known_pid *k, *old;
+
 		if (ALLOC_GROW(ps->next, nnext + 1, ps->alloc_next) < 0)
 			break;
 		k = &ps->next[nnext];
-		old = find_known(ps, (pid_t)pid);
+		old = find_known(ps, ps->scan[i]);
 		if (old) {
 			*k = *old;
 			old->stat_fd = -1;  /* moved */
 			old->vm = NULL;
 		} else {
-			k->pid = (pid_t)pid;
+			k->pid = ps->scan[i];
 			changed |= learn_pid(ps, k);
 		}
 		if (nnext && ps->next[nnext - 1].pid > k->pid)
 			sorted = false;
 		nnext++;
 	}
-	closedir(d);
 	/* Pids gone from the scan are forgotten. */
 	for (size_t i = 0; i < ps->nknown; i++)
 		changed |= known_release(&ps->known[i]);
@@ -554,6 +573,35 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 	ps->nknown = nnext;
 	ps->next = swap;
 	ps->alloc_next = swap_alloc;
+	/* the next scan is compared with this one */
+	pids = ps->last_scan;
+	ps->last_scan = ps->scan;
+	ps->scan = pids;
+	swap_alloc = ps->alloc_last_scan;
+	ps->alloc_last_scan = ps->alloc_scan;
+	ps->alloc_scan = swap_alloc;
+	ps->nlast_scan = nnext == n ? n : 0;  /* one cut short is never taken as the same */
+	return changed;
+}
+
+static int proc_list(struct vm_source *src, struct vm_list *out)
+{
+	struct proc_source *ps = src->priv;
+	bool changed = !ps->claims_checked;
+	ssize_t nscan;
+	size_t nlive;
+
+	vm_list_clear(out);
+	nscan = scan_pids(ps);
+	if (nscan < 0)
+		return (int)nscan;
+	/*
+	 * The same pids as the last scan, in the same order (a host's usual
+	 * tick): the known pids are these already, without a lookup or a sort.
+	 */
+	if ((size_t)nscan != ps->nlast_scan ||
+	    (nscan && memcmp(ps->scan, ps->last_scan, (size_t)nscan * sizeof(*ps->scan))))
+		changed |= take_scan(ps, (size_t)nscan);
 
 	nlive = 0;
 	for (size_t i = 0; i < ps->nknown; i++) {
@@ -627,6 +675,8 @@ static void proc_close(struct vm_source *src)
 		known_release(&ps->known[i]);
 	free(ps->known);
 	free(ps->next);
+	free(ps->scan);
+	free(ps->last_scan);
 	placement_release(&ps->placement);
 	free(ps->live);
 	free(ps->ordered);
