@@ -154,6 +154,127 @@ int feed_encode_snapshot(const struct tree_snapshot *s, uint64_t announced_seq, 
 	return 0;
 }
 
+/* Send all of @len bytes at @p: 0 or -errno. */
+static int send_all(int fd, const void *p, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p = (const char *)p + n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void writer_flush(struct feed_writer *w)
+{
+	if (!w->err && w->len)
+		w->err = send_all(w->fd, w->buf, w->len);
+	w->len = 0;
+}
+
+/* Room for @len bytes (at most the buffer), zeroed, counted against the payload. */
+static unsigned char *writer_room(struct feed_writer *w, size_t len)
+{
+	unsigned char *p;
+
+	if (w->err)
+		return NULL;
+	if (len > w->left) {
+		w->err = -EPROTO;
+		return NULL;
+	}
+	if (sizeof(w->buf) - w->len < len)
+		writer_flush(w);
+	if (w->err)
+		return NULL;
+	p = w->buf + w->len;
+	memset(p, 0, len);
+	w->len += len;
+	w->left -= len;
+	return p;
+}
+
+/* @s into a field of @size bytes, cut and NUL-padded as the decoder expects. */
+static void put_string(char *field, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(field, s, n);
+}
+
+void feed_snapshot_begin(struct feed_writer *w, int fd, size_t nzones, size_t nvms, uint64_t announced_seq)
+{
+	size_t size = snapshot_size(nzones, nvms);
+	struct feed_header h = {
+		.magic = FEED_MAGIC,
+		.version = FEED_VERSION,
+		.type = FEED_SNAPSHOT,
+		.length = (uint32_t)size,
+	};
+	struct feed_snapshot_head head = {
+		.nzones = (uint32_t)nzones,
+		.nvms = (uint32_t)nvms,
+		.announced_seq = announced_seq,
+	};
+	unsigned char *p;
+
+	w->fd = fd;
+	w->err = size > FEED_PAYLOAD_MAX ? -EMSGSIZE : 0;
+	w->len = 0;
+	w->nzones = nzones;
+	w->left = sizeof(h) + size;
+	if ((p = writer_room(w, sizeof(h))))
+		memcpy(p, &h, sizeof(h));
+	if ((p = writer_room(w, sizeof(head))))
+		memcpy(p, &head, sizeof(head));
+}
+
+void feed_snapshot_zone(struct feed_writer *w, const char *id, const char *name, uint64_t max_energy_range_uj)
+{
+	struct feed_zone *fz = (struct feed_zone *)writer_room(w, sizeof(*fz));
+
+	if (!fz)
+		return;
+	put_string(fz->id, sizeof(fz->id), id);
+	put_string(fz->name, sizeof(fz->name), name);
+	memcpy(&fz->max_energy_range_uj, &max_energy_range_uj, sizeof(max_energy_range_uj));
+}
+
+void feed_snapshot_vm(struct feed_writer *w, const char *dir, const char *uuid, const uint64_t *energy_uj)
+{
+	size_t values = w->nzones * sizeof(uint64_t);
+	unsigned char *p = writer_room(w, sizeof(struct feed_vm));
+	struct feed_vm *fv = (struct feed_vm *)p;
+
+	if (!p)
+		return;
+	put_string(fv->dir, sizeof(fv->dir), dir);
+	put_string(fv->uuid, sizeof(fv->uuid), uuid);
+	/* a VM's values may outgrow what is left of the buffer: in pieces */
+	for (size_t done = 0; done < values; ) {
+		size_t n = values - done < sizeof(w->buf) ? values - done : sizeof(w->buf);
+
+		p = writer_room(w, n);
+		if (!p)
+			return;
+		memcpy(p, (const char *)energy_uj + done, n);
+		done += n;
+	}
+}
+
+int feed_snapshot_end(struct feed_writer *w)
+{
+	if (!w->err && w->left)
+		w->err = -EPROTO;
+	writer_flush(w);
+	return w->err;
+}
+
 static bool terminated(const char *s, size_t size)
 {
 	return memchr(s, '\0', size) != NULL;

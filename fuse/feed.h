@@ -12,7 +12,7 @@
  * one ends the connection, never the server.
  *
  *   client -> server  HELLO {role, pid}; the server answers WELCOME or REFUSED
- *   daemon -> server  SNAPSHOT (feed_encode_snapshot)
+ *   daemon -> server  SNAPSHOT (feed_snapshot_begin() ... feed_snapshot_end())
  *   server -> daemon  ANNOUNCE {seq, prepare, name, uuid}
  *   admin  -> server  STATUS (answered with STATUS, text) or SHUTDOWN
  *   admin  -> server  VALUES: answered with SNAPSHOT, the last one a daemon
@@ -110,6 +110,37 @@ void feed_reader_release(struct feed_reader *r);
  * bytes, or -ENOMEM.
  */
 int feed_encode_snapshot(const struct tree_snapshot *s, uint64_t announced_seq, void **buf, size_t *len);
+
+/*
+ * A snapshot encoded as it is sent, through a small buffer, so that the
+ * sender never holds it whole (a snapshot of thousands of VMs is
+ * megabytes). The same message as feed_encode_snapshot() and feed_send():
+ * begin with the counts, add exactly that many zones, then VMs, and end.
+ * Blocking, like feed_send(); after an error the connection is unusable.
+ */
+struct feed_writer {
+	int fd;
+	int err;                  /* the first error, -errno */
+	size_t left;              /* payload bytes still to add */
+	size_t nzones;
+	size_t len;               /* bytes in buf */
+	unsigned char buf[32 * 1024] __attribute__((aligned(8)));  /* records are 8-byte multiples */
+};
+
+/** Start a snapshot of @nzones zones and @nvms VMs on @fd. */
+void feed_snapshot_begin(struct feed_writer *w, int fd, size_t nzones, size_t nvms, uint64_t announced_seq);
+
+/** Add a zone (every zone before any VM). */
+void feed_snapshot_zone(struct feed_writer *w, const char *id, const char *name, uint64_t max_energy_range_uj);
+
+/** Add a VM: its name @dir, @uuid and a value per zone. */
+void feed_snapshot_vm(struct feed_writer *w, const char *dir, const char *uuid, const uint64_t *energy_uj);
+
+/**
+ * Send what is left. Returns 0, or -errno of the first error (-EPROTO when
+ * the counts added are not the ones begun with).
+ */
+int feed_snapshot_end(struct feed_writer *w);
 
 /**
  * Decode and check a snapshot: sizes, counts, every string terminated,

@@ -38,8 +38,31 @@ void ledger_configure(struct ledger *l, const struct ledger_config *cfg)
 		zone_set_idle(l, &l->zones[i]);
 }
 
+/* A VM's name before it has one: not allocated. */
+static const char no_name[] = "";
+
+int ledger_vm_set_name(struct ledger_vm *vm, const char *name)
+{
+	size_t len = strnlen(name, VM_NAME_MAX - 1);
+	char *copy;
+
+	if (!strncmp(vm->info.name, name, len) && vm->info.name[len] == '\0')
+		return 0;
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	if (vm->info.name != no_name)
+		free((char *)vm->info.name);  /* the ledger's own copy */
+	vm->info.name = copy;
+	return 0;
+}
+
 static void vm_free_contents(struct ledger_vm *vm)
 {
+	if (vm->info.name && vm->info.name != no_name)
+		free((char *)vm->info.name);
 	free(vm->shares);
 	free(vm->ceilings);
 	free(vm->last_package_ns);  /* the block of all four package arrays */
@@ -79,6 +102,7 @@ void ledger_release(struct ledger *l)
 	free(l->vcpus);
 	free(l->package_cpu);
 	free(l->package_held);
+	free(l->list_at);
 	attribution_scratch_release(&l->scratch);
 	memset(l, 0, sizeof(*l));
 }
@@ -170,6 +194,7 @@ struct ledger_vm *ledger_add_vm(struct ledger *l, const char *uuid)
 	memmove(vm + 1, vm, (l->nvms - at) * sizeof(*vm));
 	memset(vm, 0, sizeof(*vm));
 	snprintf(vm->info.uuid, sizeof(vm->info.uuid), "%s", uuid);
+	vm->info.name = no_name;
 	vm->shares = calloc(l->nzones ? l->nzones : 1, sizeof(*vm->shares));
 	vm->ceilings = calloc(l->nzones ? l->nzones : 1, sizeof(*vm->ceilings));
 	if (!vm->shares || !vm->ceilings) {
@@ -292,13 +317,26 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 		}
 		return 0;
 	}
+	if (ALLOC_GROW(l->list_at, vms->n, l->list_at_alloc) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < vms->n; i++) {
 		const struct vm_info *info = &vms->vms[i];
-		struct ledger_vm *vm = ledger_add_vm(l, info->uuid);
+		struct ledger_vm *vm;
 
-		if (!vm)
+		/* where the list's VM was at the last tick, most often where it still is */
+		if (i < l->list_at_n && l->list_at[i] < l->nvms &&
+		    !strcmp(l->vms[l->list_at[i]].info.uuid, info->uuid))
+			vm = &l->vms[l->list_at[i]];
+		else
+			vm = ledger_add_vm(l, info->uuid);
+		if (!vm || ledger_vm_set_name(vm, info->name) < 0)
 			return -ENOMEM;
-		vm->info = *info;
+		l->list_at[i] = (size_t)(vm - l->vms);
+		/* the name is the ledger's own; package times are the list's */
+		vm->info.vcpus = info->vcpus;
+		vm->info.running = info->running;
+		vm->info.persistent = info->persistent;
+		vm->info.cpu_ns = info->cpu_ns;
 		vm->present = true;
 		vm->last_seen = l->ticks;
 		if (!info->running) {
@@ -315,6 +353,7 @@ static int sync_vms(struct ledger *l, const struct vm_list *vms)
 		if (topology_per_package(l->cfg.topology) && vm_place(l->cfg.topology, vm, info) < 0)
 			return -ENOMEM;
 	}
+	l->list_at_n = vms->n;
 	/* Forget VMs long gone; their counters have been saved. */
 	for (size_t i = 0; i < l->nvms; ) {
 		struct ledger_vm *vm = &l->vms[i];
@@ -466,7 +505,8 @@ int ledger_announce(struct ledger *l, const char *uuid, const char *name, bool o
 		return on ? -ENOMEM : 0;
 	vm->announced = on;
 	if (on) {
-		snprintf(vm->info.name, sizeof(vm->info.name), "%s", name);
+		if (ledger_vm_set_name(vm, name) < 0)
+			return -ENOMEM;
 		vm->present = true;
 		vm->last_seen = l->ticks;
 	}

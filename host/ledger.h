@@ -43,6 +43,11 @@ struct ledger_zone {
 };
 
 struct ledger_vm {
+	/*
+	 * As last listed, but for the name, the ledger's own copy (set with
+	 * ledger_vm_set_name(), "" at first), and the package times, which
+	 * are not kept (npackages 0).
+	 */
 	struct vm_info info;
 	bool present;                /* listed by the source at the last tick, or announced */
 	bool announced;              /* by the libvirt hook: a domain starting up */
@@ -94,6 +99,9 @@ struct ledger {
 	uint64_t *package_cpu;       /* their CPU time on one package, then */
 	uint64_t *package_held;      /* and the vCPUs they hold on it */
 	size_t tick_alloc;
+	/* where each VM of the last tick's list was in vms: a guess, checked */
+	size_t *list_at;
+	size_t list_at_n, list_at_alloc;
 };
 
 /** Set up an empty ledger. Release with ledger_release(). */
@@ -139,6 +147,12 @@ struct ledger_vm *ledger_find_vm(struct ledger *l, const char *uuid);
 
 /** Add (or find) the VM with @uuid; NULL when out of memory. */
 struct ledger_vm *ledger_add_vm(struct ledger *l, const char *uuid);
+
+/**
+ * Set @vm's name to a copy of @name, cut under VM_NAME_MAX bytes. Returns
+ * 0, or -ENOMEM with the old name kept.
+ */
+int ledger_vm_set_name(struct ledger_vm *vm, const char *name);
 
 /** Add (or find) the zone @id; -1 when out of memory. */
 int ledger_add_zone(struct ledger *l, const char *id, const char *name);

@@ -85,8 +85,9 @@ static ssize_t read_threads(struct placement *p, pid_t pid)
 	return (ssize_t)n;
 }
 
-int placement_read(struct placement *p, pid_t pid, uint64_t start, struct vm_info *vm)
+int placement_read(struct placement *p, pid_t pid, uint64_t start, struct vm_list *l, struct vm_info *vm)
 {
+	uint64_t package_ns[TOPOLOGY_PACKAGES_MAX];
 	const struct topology *topo = p->topology;
 	struct placement_process *proc;
 	struct placement_thread *swap;
@@ -96,6 +97,7 @@ int placement_read(struct placement *p, pid_t pid, uint64_t start, struct vm_inf
 	ssize_t n;
 
 	vm->npackages = 0;
+	vm->package_ns = NULL;
 	if (!topology_per_package(topo))
 		return 0;
 	n = read_threads(p, pid);
@@ -138,10 +140,9 @@ int placement_read(struct placement *p, pid_t pid, uint64_t start, struct vm_inf
 	p->scratch = swap;
 	p->scratch_alloc = swap_alloc;
 
-	vm->npackages = topo->npackages;
 	for (unsigned k = 0; k < topo->npackages; k++)
-		vm->package_ns[k] = proc->package_ticks[k] * ns_per_tick;
-	return 0;
+		package_ns[k] = proc->package_ticks[k] * ns_per_tick;
+	return vm_list_set_packages(l, vm, package_ns, topo->npackages);
 }
 
 void placement_sweep(struct placement *p)

@@ -49,13 +49,13 @@ void placement_init(struct placement *p, int procfd, const struct topology *topo
 
 /**
  * Read every thread of process @pid, started at @start (clock ticks since
- * boot), and set @vm's npackages and package_ns: its threads' CPU time
+ * boot), and set @vm's (an entry of list @l) npackages and package_ns: its threads' CPU time
  * charged to each package since the process was first read. A process read
  * for the first time starts from zero, and a thread first seen later is
  * charged all its CPU time (it was born since). Returns 0, or -errno when
- * its threads cannot be listed (then @vm->npackages is 0).
+ * its threads cannot be listed, or -ENOMEM (then @vm->npackages is 0).
  */
-int placement_read(struct placement *p, pid_t pid, uint64_t start, struct vm_info *vm);
+int placement_read(struct placement *p, pid_t pid, uint64_t start, struct vm_list *l, struct vm_info *vm);
 
 /** A listing is done: forget the processes it did not read. */
 void placement_sweep(struct placement *p);

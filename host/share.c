@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/sensor.h"
+#include "fuse/feed.h"
 
 struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 {
@@ -35,6 +36,40 @@ struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 	return s;
 }
 
+int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_seq)
+{
+	struct feed_writer *w = malloc(sizeof(*w));
+	uint64_t values[FEED_ZONES_MAX];
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	if (v->nzones > FEED_ZONES_MAX) {
+		free(w);
+		return -EMSGSIZE;
+	}
+	feed_snapshot_begin(w, fd, v->nzones, v->nvms, announced_seq);
+	for (size_t z = 0; z < v->nzones; z++) {
+		const struct ledger_zone *lz = ledger_view_zone(v, z);
+
+		if (!strcmp(lz->id, SENSOR_ESTIMATE_ZONE_ID))
+			feed_snapshot_zone(w, SHARE_ESTIMATE_ZONE_ID, SHARE_ESTIMATE_ZONE_NAME,
+					   lz->max_energy_range_uj);
+		else
+			feed_snapshot_zone(w, lz->id, lz->name, lz->max_energy_range_uj);
+	}
+	for (size_t i = 0; i < v->nvms; i++) {
+		const struct ledger_vm *vm = ledger_view_vm(v, i);
+
+		for (size_t z = 0; z < v->nzones; z++)
+			values[z] = ledger_view_shown_uj(v, i, z);
+		feed_snapshot_vm(w, vm->info.name, vm->info.uuid, values);
+	}
+	ret = feed_snapshot_end(w);
+	free(w);
+	return ret;
+}
+
 int share_seed_ledger(struct ledger *l, const struct tree_snapshot *s, bool estimate)
 {
 	int *zone = calloc(s->nzones ? s->nzones : 1, sizeof(*zone));
@@ -55,8 +90,8 @@ int share_seed_ledger(struct ledger *l, const struct tree_snapshot *s, bool esti
 
 		if (!vm)
 			goto nomem;
-		if (!vm->info.name[0])
-			snprintf(vm->info.name, sizeof(vm->info.name), "%s", s->vms[i].dir);
+		if (!vm->info.name[0] && ledger_vm_set_name(vm, s->vms[i].dir) < 0)
+			goto nomem;
 		for (size_t z = 0; z < s->nzones; z++)
 			vm->shares[zone[z]].energy_uj = vm->ceilings[zone[z]] = s->vms[i].energy_uj[z];
 	}

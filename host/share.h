@@ -23,6 +23,15 @@
 struct tree_snapshot *share_snapshot_build(const struct ledger_view *v);
 
 /**
+ * Send the snapshot share_snapshot_build() would build of @v on feed
+ * socket @fd (blocking), as the feed's SNAPSHOT message with the last
+ * announcement taken in, @announced_seq: encoded as it is sent, never held
+ * whole, and laid out (tree_snapshot_finish()) by the tree server alone.
+ * Returns 0 or -errno (the connection is then unusable).
+ */
+int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_seq);
+
+/**
  * The inverse, for a start without saved counters: set each VM's counter
  * in empty-of-state ledger @l to the value snapshot @s served its guests
  * (VMs and zones added as needed; @estimate: the daemon's sensor is an

@@ -356,10 +356,9 @@ static int load_file(struct ledger *l, const char *path, char *why, size_t whyle
 			vm = ledger_add_vm(l, words[1]);
 			free(seen);
 			seen = calloc(l->nzones ? l->nzones : 1, sizeof(*seen));
-			if (!vm || !seen)
+			if (!vm || !seen || ledger_vm_set_name(vm, rest) < 0)
 				goto nomem;
 			vm->info.vcpus = (unsigned)vcpus;
-			snprintf(vm->info.name, sizeof(vm->info.name), "%s", rest);
 		} else if (k == 3 && !strcmp(words[0], "share") && vm) {
 			z = ledger_find_zone(l, words[1]);
 			if (z < 0 || parse_u64(words[2], &v) < 0)

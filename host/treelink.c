@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "host/libexec.h"
+#include "host/share.h"
 
 /* How long the server may take to mount, and to answer a hello. */
 #define SERVER_START_MS 10000
@@ -204,22 +205,15 @@ fail:
 	return ret;
 }
 
-int tree_link_publish(struct tree_link *t, const struct tree_snapshot *s)
+int tree_link_publish_view(struct tree_link *t, const struct ledger_view *v)
 {
-	void *buf;
-	size_t len;
 	int ret;
 
 	if (t->fd < 0)
 		return -ENOTCONN;
-	ret = feed_encode_snapshot(s, t->announced_seq, &buf, &len);
-	if (ret < 0)
-		return ret;
-	/* Blocking for the send: a whole message or none. */
 	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) & ~O_NONBLOCK);
-	ret = feed_send(t->fd, FEED_SNAPSHOT, buf, len);
+	ret = share_snapshot_send(v, t->fd, t->announced_seq);
 	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
-	free(buf);
 	return ret;
 }
 

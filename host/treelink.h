@@ -46,8 +46,14 @@ static inline int tree_link_fd(const struct tree_link *t)
 	return t->fd;
 }
 
-/** Feed finished snapshot @s. Returns 0, or -errno: the link is lost. */
-int tree_link_publish(struct tree_link *t, const struct tree_snapshot *s);
+struct ledger_view;
+
+/**
+ * Feed the snapshot of ledger view @v (host/share.h), encoded as it is
+ * sent rather than built and copied first. Returns 0, or -errno: the link
+ * is lost.
+ */
+int tree_link_publish_view(struct tree_link *t, const struct ledger_view *v);
 
 /**
  * Take the next announcement the server has for us, without blocking.

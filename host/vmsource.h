@@ -26,9 +26,14 @@ enum vm_source_kind {
 /** "libvirt", "proc", NULL-terminated, indexed by the enum. */
 extern const char *const vm_source_kind_names[];
 
+/*
+ * One VM as a source lists it. Its name and package times are held by the
+ * list (struct vm_list) it is an entry of, and live as long as the list's
+ * current listing: whoever keeps a VM beyond that copies what it keeps.
+ */
 struct vm_info {
 	char uuid[VM_UUID_MAX];   /* lowercase canonical UUID; the key of its counters */
-	char name[VM_NAME_MAX];   /* libvirt domain name; never empty */
+	const char *name;         /* libvirt domain name (under VM_NAME_MAX bytes); never empty */
 	unsigned vcpus;           /* current vCPUs (0 when unknown) */
 	bool running;             /* active: it uses CPU and is given energy */
 	bool persistent;          /* defined (libvirt); false for transient ones */
@@ -36,21 +41,39 @@ struct vm_info {
 	/*
 	 * Where that CPU time was spent, on hosts of several packages: each
 	 * package's cumulative CPU time of its threads (host/placement.h),
-	 * npackages entries of the topology's order; 0 when not known.
+	 * npackages entries of the topology's order; none (NULL) when not known.
 	 */
 	unsigned npackages;
-	uint64_t package_ns[TOPOLOGY_PACKAGES_MAX];
+	const uint64_t *package_ns;
 };
 
+struct vm_list_block;
+
+/*
+ * A listing: the entries, and the names and package times they point to,
+ * held in blocks that never move while the listing is made and are reused
+ * by the next one (so a listing of thousands of VMs allocates nothing once
+ * the first is done).
+ */
 struct vm_list {
 	struct vm_info *vms;
 	size_t n, alloc;
+	struct vm_list_block *blocks, *block;  /* all, and the one being filled */
 };
 
-/** Append a zeroed entry to @l; returns it, or NULL when out of memory. */
+/** Empty @l for a new listing, keeping its memory. Its old entries' strings go. */
+void vm_list_clear(struct vm_list *l);
+
+/** Append a zeroed entry (named "") to @l; returns it, or NULL when out of memory. */
 struct vm_info *vm_list_add(struct vm_list *l);
 
-/** Free @l's array (the struct itself is the caller's). */
+/** Set entry @vm of @l's name to @name (copied, cut under VM_NAME_MAX bytes). 0 or -ENOMEM. */
+int vm_list_set_name(struct vm_list *l, struct vm_info *vm, const char *name);
+
+/** Set entry @vm of @l's @n package times (copied from @ns). 0 or -ENOMEM. */
+int vm_list_set_packages(struct vm_list *l, struct vm_info *vm, const uint64_t *ns, unsigned n);
+
+/** Free @l's array and strings (the struct itself is the caller's). */
 void vm_list_release(struct vm_list *l);
 
 /* The users whose qemu processes the proc source trusts, by default. */

@@ -433,7 +433,7 @@ static struct domain_facts *domain_facts(struct libvirt_source *ls, virDomainPtr
 static bool is_domain_process(struct libvirt_source *ls, long pid, const char *uuid, uint64_t *start)
 {
 	char path[32], buf[8192];
-	struct vm_info vm = { 0 };
+	struct proc_cmdline vm = { 0 };
 	struct pid_stat st;
 	ssize_t n;
 
@@ -485,7 +485,8 @@ static int find_process(struct libvirt_source *ls, const char *name, const char 
 }
 
 /* Where running domain @vm's CPU time went, package by package. */
-static void place_domain(struct libvirt_source *ls, struct domain_facts *facts, struct vm_info *vm)
+static void place_domain(struct libvirt_source *ls, struct domain_facts *facts, struct vm_list *out,
+			 struct vm_info *vm)
 {
 	int ret = 0;
 
@@ -503,7 +504,7 @@ static void place_domain(struct libvirt_source *ls, struct domain_facts *facts, 
 		}
 	}
 	if (facts->pid)
-		placement_read(&ls->placement, facts->pid, facts->start, vm);
+		placement_read(&ls->placement, facts->pid, facts->start, out, vm);
 }
 
 /* Whether a domain in @state has its qemu process: shut off is the only
@@ -675,7 +676,7 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 	unsigned long generation;
 	int n;
 
-	out->n = 0;
+	vm_list_clear(out);
 	if (__atomic_load_n(&ls->lost, __ATOMIC_ACQUIRE) && ls->conn)
 		connection_lost(ls);
 	if (!connect_now(ls))
@@ -726,14 +727,13 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 			continue;  /* vanished while we looked */
 		facts = domain_facts(ls, r->dom, uuid);
 		vm = facts ? vm_list_add(out) : NULL;
-		if (!vm) {
+		if (!vm || vm_list_set_name(out, vm, name) < 0) {
 			virDomainStatsRecordListFree(records);
 			free(changed);
-			out->n = 0;
+			vm_list_clear(out);
 			return log_error(-ENOMEM, "libvirt: out of memory listing domains");
 		}
 		snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);  /* libvirt writes it lowercase */
-		snprintf(vm->name, sizeof(vm->name), "%s", name);
 		vm->running = state_is_active(param_int(r->params, r->nparams, "state.state", VIR_DOMAIN_NOSTATE));
 		vm->vcpus = facts->vcpus;
 		vm->persistent = facts->persistent;
@@ -747,7 +747,7 @@ static int libvirt_list(struct vm_source *src, struct vm_list *out)
 				vm->cpu_ns = info.cpuTime;
 		}
 		if (vm->running)
-			place_domain(ls, facts, vm);
+			place_domain(ls, facts, out, vm);
 		if (ls->labels && (!vm_label_book_keep(ls->labels, uuid) || all_changed ||
 				   noted(changed, nchanged, uuid)))
 			read_labels(ls, r->dom, uuid, name);

@@ -9,7 +9,8 @@
  *
  * Each tick costs one directory scan plus one pread per qemu process: a
  * pid's command line is read once, when the pid first appears, and a qemu
- * process's stat file stays open. A pid that leaves the scan is forgotten,
+ * process's stat file stays open; a scan that lists the same pids as the
+ * last one, in its order, is taken as it is. A pid that leaves the scan is forgotten,
  * so a reused pid is read afresh (reuse within one tick would need the pid
  * space to wrap in that time).
  *
@@ -37,6 +38,15 @@
 #include "host/vmsource_i.h"
 #include "host/vmsource_proc_i.h"
 
+/* What a qemu process's command line says, held once per process. */
+struct proc_vm {
+	char uuid[VM_UUID_MAX];
+	char vmid[16];         /* Proxmox's "-id N", or "" */
+	unsigned vcpus;
+	uint64_t cpu_ns;       /* at the last scan */
+	char name[];           /* as long as it is */
+};
+
 /*
  * A pid seen at the last scan. Every pid of /proc has one, moved from scan
  * to scan: small, with what only qemu processes need held apart.
@@ -45,8 +55,7 @@ struct known_pid {
 	pid_t pid;
 	int stat_fd;           /* -1: not a qemu process */
 	unsigned long long starttime;
-	struct vm_info *vm;    /* name, uuid, vcpus, for qemu processes; else NULL */
-	char vmid[16];         /* Proxmox's "-id N", or "" */
+	struct proc_vm *vm;    /* for qemu processes; else NULL */
 	bool refusal_said;     /* a claim of a held UUID or name was logged */
 	bool refused;          /* at the last check of claims: its UUID or name is held */
 	size_t rank;           /* at the last check of claims: its place in the list */
@@ -56,6 +65,8 @@ struct proc_source {
 	int procfd;
 	struct known_pid *known, *next;  /* sorted by pid; next is scratch */
 	size_t nknown, alloc_known, alloc_next;
+	pid_t *scan, *last_scan;         /* this scan's and the last one's pids, as listed */
+	size_t nlast_scan, alloc_scan, alloc_last_scan;
 	bool fd_limit_raised;
 	struct placement placement;
 	uid_t *qemu_uids;                /* whose qemu processes count */
@@ -127,7 +138,7 @@ static void lowercase(char *s)
 }
 
 bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned long long start,
-			       struct vm_info *vm)
+			       struct proc_cmdline *vm)
 {
 	const char *args[512];
 	size_t nargs = 0;
@@ -258,7 +269,7 @@ static bool is_qemu_uid(const struct proc_source *ps, uid_t uid)
  * Whether pid @k runs as a qemu user, from its status: read once, at first
  * sight, so a refusal is logged once per process.
  */
-static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k, const struct vm_info *vm)
+static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k, const struct proc_cmdline *vm)
 {
 	char path[64], buf[4096];
 	uid_t real, effective;
@@ -353,15 +364,15 @@ static void raise_fd_limit(struct proc_source *ps)
 static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 {
 	char path[64], buf[8192];
-	struct vm_info vm = { 0 };
+	struct proc_cmdline vm = { 0 };
 	struct pid_stat st;
+	size_t name_len;
 	ssize_t n;
 	int fd;
 
 	k->stat_fd = -1;
 	k->vm = NULL;
 	k->refusal_said = false;
-	k->vmid[0] = '\0';
 	k->refused = false;
 	snprintf(path, sizeof(path), "%d/cmdline", (int)k->pid);
 	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
@@ -378,15 +389,19 @@ static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 		return false;
 	if (read_stat_fd(fd, &st) < 0 ||
 	    !proc_source_parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &vm) ||
-	    !owned_by_qemu_user(ps, k, &vm) || !(k->vm = malloc(sizeof(*k->vm)))) {
+	    !owned_by_qemu_user(ps, k, &vm) ||
+	    !(k->vm = malloc(sizeof(*k->vm) + (name_len = strlen(vm.name)) + 1))) {
 		close(fd);
 		return false;
 	}
-	*k->vm = vm;
+	memcpy(k->vm->uuid, vm.uuid, sizeof(vm.uuid));
+	memcpy(k->vm->name, vm.name, name_len + 1);
+	k->vm->vcpus = vm.vcpus;
+	k->vm->cpu_ns = 0;
 	k->starttime = st.starttime;
 	k->stat_fd = fd;
-	if (!proc_source_cmdline_id(buf, (size_t)n, k->vmid, sizeof(k->vmid)))
-		k->vmid[0] = '\0';
+	if (!proc_source_cmdline_id(buf, (size_t)n, k->vm->vmid, sizeof(k->vm->vmid)))
+		k->vm->vmid[0] = '\0';
 	raise_fd_limit(ps);
 	return true;
 }
@@ -423,7 +438,7 @@ static int compare_age(const struct known_pid *a, const struct known_pid *b)
 	return (a->pid > b->pid) - (a->pid < b->pid);
 }
 
-/* The key a claim is about: a field of struct vm_info, by offset. */
+/* The key a claim is about: a field of struct proc_vm, by offset. */
 static const char *claim_key(const struct known_pid *k, size_t field)
 {
 	return (const char *)k->vm + field;
@@ -442,7 +457,7 @@ static int compare_claim(const void *pa, const void *pb, void *field)
 
 /*
  * Drop (set to NULL) every live process whose UUID or name (@what, the
- * vm_info field at offset @field) an older live process holds: a second process
+ * proc_vm field at offset @field) an older live process holds: a second process
  * never takes over another VM's counters or directory. Refused entries
  * sort last.
  */
@@ -477,7 +492,7 @@ static void put_labels(struct vm_label_book *book, const struct known_pid *k)
 
 	if (vm_label_book_keep(book, k->vm->uuid))
 		return;
-	if ((!k->vmid[0] || vm_label_set_add(&set, "proxmox_vmid", k->vmid) == 0) &&
+	if ((!k->vm->vmid[0] || vm_label_set_add(&set, "proxmox_vmid", k->vm->vmid) == 0) &&
 	    vm_label_book_put(book, k->vm->uuid, &set) == 0) {
 		vm_label_set_release(&set);
 		return;
@@ -486,18 +501,14 @@ static void put_labels(struct vm_label_book *book, const struct known_pid *k)
 	log_warning("proc source: out of memory: VM '%s' goes without its labels for now", k->vm->name);
 }
 
-static int proc_list(struct vm_source *src, struct vm_list *out)
+/* The pids of /proc now, in its order, into ps->scan: how many, or -errno. */
+static ssize_t scan_pids(struct proc_source *ps)
 {
-	struct proc_source *ps = src->priv;
-	struct known_pid *swap;
-	size_t nnext = 0, swap_alloc;
-	bool sorted = true, changed = !ps->claims_checked;
 	struct dirent *e;
-	size_t nlive;
+	size_t n = 0;
 	int dfd;
 	DIR *d;
 
-	out->n = 0;
 	dfd = openat(ps->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(d = fdopendir(dfd))) {
 		int err = -errno;
@@ -507,29 +518,49 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 		return err;
 	}
 	while ((e = readdir(d))) {
-		struct known_pid *k, *old;
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
 		if (*end || pid <= 0)
 			continue;
+		if (ALLOC_GROW(ps->scan, n + 1, ps->alloc_scan) < 0)
+			break;
+		ps->scan[n++] = (pid_t)pid;
+	}
+	closedir(d);
+	return (ssize_t)n;
+}
+
+/*
+ * Make the known pids those of the @n scanned: new ones learnt, gone ones
+ * forgotten. True when a qemu process came or went.
+ */
+static bool take_scan(struct proc_source *ps, size_t n)
+{
+	struct known_pid *swap;
+	size_t nnext = 0, swap_alloc;
+	bool sorted = true, changed = false;
+	pid_t *pids;
+
+	for (size_t i = 0; i < n; i++) {
+		struct known_pid *k, *old;
+
 		if (ALLOC_GROW(ps->next, nnext + 1, ps->alloc_next) < 0)
 			break;
 		k = &ps->next[nnext];
-		old = find_known(ps, (pid_t)pid);
+		old = find_known(ps, ps->scan[i]);
 		if (old) {
 			*k = *old;
 			old->stat_fd = -1;  /* moved */
 			old->vm = NULL;
 		} else {
-			k->pid = (pid_t)pid;
+			k->pid = ps->scan[i];
 			changed |= learn_pid(ps, k);
 		}
 		if (nnext && ps->next[nnext - 1].pid > k->pid)
 			sorted = false;
 		nnext++;
 	}
-	closedir(d);
 	/* Pids gone from the scan are forgotten. */
 	for (size_t i = 0; i < ps->nknown; i++)
 		changed |= known_release(&ps->known[i]);
@@ -542,6 +573,35 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 	ps->nknown = nnext;
 	ps->next = swap;
 	ps->alloc_next = swap_alloc;
+	/* the next scan is compared with this one */
+	pids = ps->last_scan;
+	ps->last_scan = ps->scan;
+	ps->scan = pids;
+	swap_alloc = ps->alloc_last_scan;
+	ps->alloc_last_scan = ps->alloc_scan;
+	ps->alloc_scan = swap_alloc;
+	ps->nlast_scan = nnext == n ? n : 0;  /* one cut short is never taken as the same */
+	return changed;
+}
+
+static int proc_list(struct vm_source *src, struct vm_list *out)
+{
+	struct proc_source *ps = src->priv;
+	bool changed = !ps->claims_checked;
+	ssize_t nscan;
+	size_t nlive;
+
+	vm_list_clear(out);
+	nscan = scan_pids(ps);
+	if (nscan < 0)
+		return (int)nscan;
+	/*
+	 * The same pids as the last scan, in the same order (a host's usual
+	 * tick): the known pids are these already, without a lookup or a sort.
+	 */
+	if ((size_t)nscan != ps->nlast_scan ||
+	    (nscan && memcmp(ps->scan, ps->last_scan, (size_t)nscan * sizeof(*ps->scan))))
+		changed |= take_scan(ps, (size_t)nscan);
 
 	nlive = 0;
 	for (size_t i = 0; i < ps->nknown; i++) {
@@ -568,8 +628,8 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 	if (changed) {
 		for (size_t i = 0; i < nlive; i++)
 			ps->live[i]->refused = false;
-		refuse_claims(ps, nlive, offsetof(struct vm_info, uuid), "UUID");
-		refuse_claims(ps, nlive, offsetof(struct vm_info, name), "name");
+		refuse_claims(ps, nlive, offsetof(struct proc_vm, uuid), "UUID");
+		refuse_claims(ps, nlive, offsetof(struct proc_vm, name), "name");
 		for (size_t i = 0; i < nlive; i++)
 			if (ps->live[i])
 				ps->live[i]->rank = i;
@@ -588,12 +648,14 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 		if (!k)
 			continue;
 		vm = vm_list_add(out);
-		if (!vm)
+		if (!vm || vm_list_set_name(out, vm, k->vm->name) < 0)
 			return -ENOMEM;
-		*vm = *k->vm;
+		memcpy(vm->uuid, k->vm->uuid, sizeof(vm->uuid));
+		vm->vcpus = k->vm->vcpus;
+		vm->cpu_ns = k->vm->cpu_ns;
 		vm->running = true;
 		/* unreadable threads leave its placement unknown for this tick */
-		placement_read(&ps->placement, k->pid, k->starttime, vm);
+		placement_read(&ps->placement, k->pid, k->starttime, out, vm);
 		if (src->cfg.labels)
 			put_labels(src->cfg.labels, k);
 	}
@@ -613,6 +675,8 @@ static void proc_close(struct vm_source *src)
 		known_release(&ps->known[i]);
 	free(ps->known);
 	free(ps->next);
+	free(ps->scan);
+	free(ps->last_scan);
 	placement_release(&ps->placement);
 	free(ps->live);
 	free(ps->ordered);

@@ -9,6 +9,13 @@
 
 #include "host/vmsource.h"
 
+/* What a qemu command line says of its VM. */
+struct proc_cmdline {
+	char uuid[VM_UUID_MAX];
+	char name[VM_NAME_MAX];
+	unsigned vcpus;
+};
+
 /**
  * Parse the command line of process @pid, started at @start (clock ticks
  * since boot): @len bytes of NUL-separated arguments at @buf, as
@@ -17,7 +24,7 @@
  * zeroed by the caller, filled in (name and uuid never empty).
  */
 bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned long long start,
-			       struct vm_info *vm);
+			       struct proc_cmdline *vm);
 
 /**
  * Proxmox's VM id: the number after "-id" on qemu command line @buf (@len

@@ -35,10 +35,13 @@
 #include "host/vmpoll.h"
 #include "host/vmsource.h"
 
-/* Save every this many ticks, and whenever a counter passes its ceiling. */
+/*
+ * Save every this many ticks, but no more than once a second (at short
+ * intervals a save, with its fsync and rename, costs more than the tick),
+ * and whenever a counter passes its ceiling.
+ */
 #define SAVE_TICKS 5
-/* How far ahead a saved counter is set: twice the time between saves. */
-#define LEASE_TICKS (2 * SAVE_TICKS)
+#define SAVE_MIN_S 1.0
 /* Forget a VM unlisted for this long (in ticks of the default second). */
 #define RETAIN_TICKS (7 * 24 * 3600)
 
@@ -109,9 +112,18 @@ static struct ledger_config ledger_config_of(struct daemon *d)
 	};
 }
 
+/* Ticks between periodic saves at the configured interval. */
+static unsigned long save_ticks(const struct daemon *d)
+{
+	unsigned long per_s = (unsigned long)(SAVE_MIN_S / d->cfg.interval + 0.999);
+
+	return per_s > SAVE_TICKS ? per_s : SAVE_TICKS;
+}
+
 static int save_state(struct daemon *d)
 {
-	ledger_renew_ceilings(&d->ledger, LEASE_TICKS);
+	/* a saved counter is set twice the time between saves ahead */
+	ledger_renew_ceilings(&d->ledger, (unsigned)(2 * save_ticks(d)));
 	return state_save(&d->ledger, d->cfg.state_dir);
 }
 
@@ -130,18 +142,15 @@ static void take_view(struct daemon *d)
  */
 static void publish(struct daemon *d)
 {
-	struct tree_snapshot *s;
 	int ret;
 
 	if (tree_link_fd(&d->tree) < 0 || !d->source_ready || !d->view_ok)
 		return;
-	s = share_snapshot_build(&d->view);
-	if (!s) {
+	ret = tree_link_publish_view(&d->tree, &d->view);
+	if (ret == -ENOMEM) {
 		log_warning("out of memory: guests keep the previous tick's values");
 		return;
 	}
-	ret = tree_link_publish(&d->tree, s);
-	tree_snapshot_free(s);
 	if (ret < 0) {
 		log_error(ret, "the tree server (pid %u) went away: %s; stopping, so that a new start "
 			  "starts it again", d->tree.server_pid, strerror(-ret));
@@ -433,7 +442,7 @@ static int daemon_run(struct daemon *d)
 {
 	struct cpu_times cpu;
 	uint64_t start, last, now, next, due, max_late = 0;
-	unsigned long ticks = 0, step_ticks = 1, max_ticks = 0, since_report = 0;
+	unsigned long ticks = 0, step_ticks = 1, max_ticks = 0, since_report = 0, since_save = 0;
 	double step_start, cpu_start;
 	int ret;
 
@@ -488,8 +497,10 @@ static int daemon_run(struct daemon *d)
 		last = now;
 		ticks++;
 		/* Saved ceilings must cover every counter before anyone sees it. */
-		if (d->ledger.dirty || ticks % SAVE_TICKS == 0)
+		if (d->ledger.dirty || ++since_save >= save_ticks(d)) {
 			save_state(d);
+			since_save = 0;
+		}
 		publish(d);
 		if (d->tree_lost)
 			break;

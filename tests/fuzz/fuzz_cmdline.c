@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* as read from /proc/PID/cmdline: NUL-separated, NUL-terminated by us */
 	char *buf = fuzz_string(data, size);
-	struct vm_info vm;
+	struct proc_cmdline vm;
 
 	memset(&vm, 0, sizeof(vm));
 	if (proc_source_parse_cmdline(buf, size, 4242, 99, &vm)) {

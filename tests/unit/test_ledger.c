@@ -45,7 +45,7 @@ static void add_vm(struct vm_list *l, const char *uuid, const char *name, uint64
 
 	assert_non_null(vm);
 	snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);
-	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	assert_int_equal(vm_list_set_name(l, vm, name), 0);
 	vm->vcpus = 2;
 	vm->running = true;
 	vm->persistent = true;

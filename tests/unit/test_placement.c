@@ -168,11 +168,16 @@ static void list_vm(struct placement *p, struct vm_list *l, int pid, const char 
 
 	assert_non_null(vm);
 	snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);
-	snprintf(vm->name, sizeof(vm->name), "vm-%d", pid);
+	{
+		char name[32];
+
+		snprintf(name, sizeof(name), "vm-%d", pid);
+		assert_int_equal(vm_list_set_name(l, vm, name), 0);
+	}
 	vm->vcpus = 2;
 	vm->running = true;
 	vm->cpu_ns = ticks * (1000000000ULL / (uint64_t)proc_clock_ticks());
-	assert_int_equal(placement_read(p, pid, 77, vm), 0);
+	assert_int_equal(placement_read(p, pid, 77, l, vm), 0);
 	assert_int_equal(vm->npackages, 2);
 }
 
@@ -308,7 +313,7 @@ static void test_unknown_placement(void **state)
 	vm = vm_list_add(&vms);
 	assert_non_null(vm);
 	strcpy(vm->uuid, "uuid-u");
-	strcpy(vm->name, "u");
+	assert_int_equal(vm_list_set_name(&vms, vm, "u"), 0);
 	vm->running = true;
 	fake_zones(&pc, zones);
 	assert_int_equal(ledger_tick_packages(&l, &pc, &vms, 2000000000, 4, pkg, 1000000000), 0);

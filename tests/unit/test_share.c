@@ -3,7 +3,8 @@
  * Tests of the VMs' tree snapshot built from the ledger's view
  * (host/share.c): which zones and VMs are presented, the estimate's zone
  * served as a package, values modulo each zone's range, and the VMs'
- * directories as the FUSE side looks them up.
+ * directories as the FUSE side looks them up; every snapshot also sent as
+ * the daemon sends it, and decoded as the tree server does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +17,11 @@
 
 #include <cmocka.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "common/sensor.h"
+#include "fuse/feed.h"
 #include "host/share.h"
 
 #define MAX_ZONES 4
@@ -72,9 +77,10 @@ static void host_add_vm(struct host *h, const char *uuid, const char *name)
 	struct vm_info *vm = vm_list_add(&h->vms);
 
 	assert_non_null(vm);
-	*vm = (struct vm_info){ .vcpus = 1, .running = true };
+	vm->vcpus = 1;
+	vm->running = true;
 	snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);
-	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	assert_int_equal(vm_list_set_name(&h->vms, vm, name), 0);
 }
 
 /* One tick of 1 s in which every VM ran @cpu_ns more, the host busy for all of it. */
@@ -85,15 +91,52 @@ static void host_tick(struct host *h, uint64_t cpu_ns)
 	assert_int_equal(ledger_tick(&h->ledger, &h->pc, &h->vms, cpu_ns * h->vms.n, 4, 1000000000), 0);
 }
 
-/* The snapshot of the ledger now; the caller frees it. */
+/*
+ * The snapshot of the ledger now, as the tree server gets it: sent as it
+ * is encoded (share_snapshot_send()) and decoded, which must be what
+ * share_snapshot_build() builds. The caller frees it.
+ */
 static struct tree_snapshot *host_snapshot(const struct host *h)
 {
 	struct ledger_view v = { 0 };
-	struct tree_snapshot *s;
+	struct tree_snapshot *built, *s;
+	struct feed_reader r = { 0 };
+	enum feed_type type;
+	const void *payload;
+	uint64_t seq = 0;
+	char why[128] = "";
+	size_t len;
+	int sv[2];
 
 	assert_int_equal(ledger_view_update(&v, &h->ledger), 0);
-	s = share_snapshot_build(&v);
-	assert_non_null(s);
+	built = share_snapshot_build(&v);
+	assert_non_null(built);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(share_snapshot_send(&v, sv[0], 77), 0);
+	assert_int_equal(feed_read(sv[1], &r, &type, &payload, &len), 1);
+	assert_int_equal(type, FEED_SNAPSHOT);
+	s = feed_decode_snapshot(payload, len, &seq, why, sizeof(why));
+	if (!s)
+		fail_msg("the snapshot sent does not decode: %s", why);
+	assert_int_equal(seq, 77);
+	assert_int_equal(s->nzones, built->nzones);
+	for (size_t z = 0; z < s->nzones; z++) {
+		assert_string_equal(s->zones[z].id, built->zones[z].id);
+		assert_string_equal(s->zones[z].name, built->zones[z].name);
+		assert_int_equal(s->zones[z].max_energy_range_uj, built->zones[z].max_energy_range_uj);
+		assert_int_equal(s->zones[z].parent, built->zones[z].parent);
+	}
+	assert_int_equal(s->nvms, built->nvms);
+	for (size_t i = 0; i < s->nvms; i++) {
+		assert_string_equal(s->vms[i].dir, built->vms[i].dir);
+		assert_string_equal(s->vms[i].uuid, built->vms[i].uuid);
+		assert_string_equal(s->vms[i].uuid_dir, built->vms[i].uuid_dir);
+		assert_memory_equal(s->vms[i].energy_uj, built->vms[i].energy_uj, s->nzones * sizeof(uint64_t));
+	}
+	feed_reader_release(&r);
+	close(sv[0]);
+	close(sv[1]);
+	tree_snapshot_free(built);
 	ledger_view_release(&v);
 	return s;
 }
@@ -251,7 +294,7 @@ static void test_presented_only(void **state)
 	tree_snapshot_free(s);
 
 	/* nothing present: an empty tree, still a tree */
-	h->vms.n = 0;
+	vm_list_clear(&h->vms);
 	assert_int_equal(ledger_announce(&h->ledger, "cccccccc-0000-0000-0000-000000000003", "new", false), 0);
 	h->pc.nzones = 0;
 	host_tick(h, 0);
