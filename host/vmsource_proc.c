@@ -633,10 +633,12 @@ static int proc_list(struct vm_source *src, struct vm_list *out)
 		for (size_t i = 0; i < nlive; i++)
 			if (ps->live[i])
 				ps->live[i]->rank = i;
-		memcpy(ps->ordered, ps->live, nlive * sizeof(*ps->ordered));
+		if (nlive)  /* with no qemu process, neither array was ever made */
+			memcpy(ps->ordered, ps->live, nlive * sizeof(*ps->ordered));
 		ps->claims_checked = true;
 	} else {
-		memset(ps->ordered, 0, nlive * sizeof(*ps->ordered));
+		for (size_t i = 0; i < nlive; i++)
+			ps->ordered[i] = NULL;
 		for (size_t i = 0; i < nlive; i++)
 			if (!ps->live[i]->refused)
 				ps->ordered[ps->live[i]->rank] = ps->live[i];
