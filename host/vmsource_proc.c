@@ -137,6 +137,9 @@ static void lowercase(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+/* -smp past this is not believed (qemu's own limit is lower) */
+#define VCPUS_MAX 16384
+
 bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned long long start,
 			       struct proc_cmdline *vm)
 {
@@ -169,7 +172,8 @@ bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned 
 
 			if (!n && option_value(val, "cpus", tmp, sizeof(tmp)))
 				n = strtoul(tmp, NULL, 10);
-			if (n)
+			/* more than any qemu runs is a garbled line: keep 1 */
+			if (n && n <= VCPUS_MAX)
 				vm->vcpus = (unsigned)n;
 		} else {
 			continue;

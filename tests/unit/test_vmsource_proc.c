@@ -158,6 +158,10 @@ static void test_vcpus(void **state)
 	/* no count: one vCPU, as qemu has it */
 	CHECK_VM("a", UUID, 1, QEMU, "-name", "a", "-uuid", UUID, "-smp", "sockets=2,cores=2");
 	CHECK_VM("a", UUID, 1, QEMU, "-name", "a", "-uuid", UUID, "-smp", "0");
+	/* a count no qemu runs (here one whose low 32 bits are 0): one vCPU, never 0 */
+	CHECK_VM("a", UUID, 1, QEMU, "-name", "a", "-uuid", UUID, "-smp", "cpus=4294967296");
+	CHECK_VM("a", UUID, 1, QEMU, "-name", "a", "-uuid", UUID, "-smp", "12182312274223955968");
+	CHECK_VM("a", UUID, 16384, QEMU, "-name", "a", "-uuid", UUID, "-smp", "16384");
 	CHECK_VM("a", UUID, 1, QEMU, "-name", "a", "-uuid", UUID, "-smp", "cpus=0");
 	CHECK_VM("a", UUID, 1, QEMU, "-name", "a", "-uuid", UUID, "-smp", "");
 	CHECK_VM("a", UUID, 1, QEMU, "-name", "a", "-uuid", UUID, "-smp", "many");
