@@ -270,25 +270,40 @@ static bool is_qemu_uid(const struct proc_source *ps, uid_t uid)
 }
 
 /*
+ * The file @name of pid @pid into @buf, NUL-terminated; its length, or 0
+ * when it cannot be read or is empty (a kernel thread's cmdline, a pid
+ * gone).
+ */
+static size_t read_pid_file(const struct proc_source *ps, pid_t pid, const char *name, char *buf,
+			    size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, name);
+	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+/*
  * Whether pid @k runs as a qemu user, from its status: read once, at first
  * sight, so a refusal is logged once per process.
  */
 static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k, const struct proc_cmdline *vm)
 {
-	char path[64], buf[4096];
+	char buf[4096];
 	uid_t real, effective;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "%d/status", (int)k->pid);
-	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!read_pid_file(ps, k->pid, "status", buf, sizeof(buf)))
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	if (proc_parse_status_uid(buf, &real, &effective) < 0)
 		return false;
 	if (is_qemu_uid(ps, real) && is_qemu_uid(ps, effective))
@@ -371,28 +386,22 @@ static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 	struct proc_cmdline vm = { 0 };
 	struct pid_stat st;
 	size_t name_len;
-	ssize_t n;
+	size_t n;
 	int fd;
 
 	k->stat_fd = -1;
 	k->vm = NULL;
 	k->refusal_said = false;
 	k->refused = false;
-	snprintf(path, sizeof(path), "%d/cmdline", (int)k->pid);
-	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	n = read_pid_file(ps, k->pid, "cmdline", buf, sizeof(buf));
+	if (!n)
 		return false;  /* a kernel thread, or gone */
-	buf[n] = '\0';
 	snprintf(path, sizeof(path), "%d/stat", (int)k->pid);
 	fd = openat(ps->procfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	if (read_stat_fd(fd, &st) < 0 ||
-	    !proc_source_parse_cmdline(buf, (size_t)n, k->pid, (unsigned long long)st.starttime, &vm) ||
+	    !proc_source_parse_cmdline(buf, n, k->pid, (unsigned long long)st.starttime, &vm) ||
 	    !owned_by_qemu_user(ps, k, &vm) ||
 	    !(k->vm = malloc(sizeof(*k->vm) + (name_len = strlen(vm.name)) + 1))) {
 		close(fd);
@@ -404,7 +413,7 @@ static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 	k->vm->cpu_ns = 0;
 	k->starttime = st.starttime;
 	k->stat_fd = fd;
-	if (!proc_source_cmdline_id(buf, (size_t)n, k->vm->vmid, sizeof(k->vm->vmid)))
+	if (!proc_source_cmdline_id(buf, n, k->vm->vmid, sizeof(k->vm->vmid)))
 		k->vm->vmid[0] = '\0';
 	raise_fd_limit(ps);
 	return true;
