@@ -1,53 +1,119 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Run every unit test binary and every integration script; print a summary.
+# Run every unit test binary and every integration script, several at a
+# time; print one line per test in a stable order, then a summary.
 # A test passes with exit 0, skips with 77 (it says why), fails otherwise.
+#
+#   tests/run.sh [-j N]     N tests at once (default JOBS, or the number
+#                           of CPUs plus 4: most tests wait on ticks)
+#   TESTS=word              only the tests whose name holds word
+#
+# Each test runs with a temporary directory of its own ($TMPDIR), removed
+# after it passes. A script with a line '# alone: REASON' runs after the
+# others, with the machine to itself.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 export BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$top/$BUILD" ;; esac
 export VPOWERCAP_TOP="$top"
+
+jobs=${JOBS:-$(($(nproc) + 4))}
+while [ $# -gt 0 ]; do
+	case $1 in
+	-j) jobs=$2; shift 2 ;;
+	-j*) jobs=${1#-j}; shift ;;
+	*) echo "usage: $0 [-j N]" >&2; exit 2 ;;
+	esac
+done
+case $jobs in '' | *[!0-9]* | 0) echo "$0: -j wants a positive number" >&2; exit 2 ;; esac
+
 logs="$BUILD/test-logs"
 rm -rf "$logs"
 mkdir -p "$logs"
+# short paths: a test's sockets live in its directory (108 bytes at most)
+tmproot=$(mktemp -d /tmp/vpowercap-run.XXXXXX)
+chmod 755 "$tmproot"  # the daemons under test drop to another user
 
-passed=0 failed=0 skipped=0
-failures=""
+names=() cmds=() alone=()
+add() {  # NAME COMMAND
+	[ -n "${TESTS:-}" ] && [[ $1 != *$TESTS* ]] && return 0
+	names+=("$1")
+	cmds+=("$2")
+}
+for bin in "$BUILD"/tests/test_*; do
+	[ -x "$bin" ] && add "unit/$(basename "$bin")" "$bin"
+done
+# the tests that want the machine alone come last, in their own order
+for pass in shared alone; do
+	for script in "$top"/tests/integration/t[0-9]*; do
+		[ -x "$script" ] || continue
+		if grep -q '^# alone: ' "$script"; then a=alone; else a=shared; fi
+		[ "$a" = "$pass" ] || continue
+		n=${#names[@]}
+		add "integration/$(basename "$script")" "$script"
+		[ "${#names[@]}" -gt "$n" ] && alone[n]=$a
+	done
+done
+total=${#names[@]}
 
+# run_one I: the test's exit status and wall time in $logs/NAME.{rc,secs}
 run_one() {
-	local name=$1; shift
-	local log="$logs/${name//\//_}.log" start end rc
+	local i=$1 name=${names[$1]} base tmp start end rc
+	base=$logs/${name//\//_}
+	tmp=$tmproot/$(basename "$name" | cut -d- -f1)
+	mkdir -p "$tmp" && chmod 755 "$tmp"
 	start=$(date +%s.%N)
-	timeout --kill-after=10 "${TEST_TIMEOUT:-600}" "$@" >"$log" 2>&1 </dev/null
+	TMPDIR=$tmp timeout --kill-after=10 "${TEST_TIMEOUT:-600}" "${cmds[$i]}" >"$base.log" 2>&1 </dev/null
 	rc=$?
 	end=$(date +%s.%N)
-	local secs
-	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-	case $rc in
-	0) passed=$((passed + 1)); printf 'PASS  %-40s %6ss\n' "$name" "$secs" ;;
-	77) skipped=$((skipped + 1)); printf 'SKIP  %-40s %6ss  %s\n' "$name" "$secs" "$(tail -n 1 "$log")" ;;
-	*) failed=$((failed + 1)); failures="$failures $name"
-	   printf 'FAIL  %-40s %6ss  (exit %d)\n' "$name" "$secs" "$rc"
-	   sed 's/^/    | /' "$log" | tail -n 60 ;;
-	esac
+	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f\n", b - a }' >"$base.secs"
+	# a test's temporary files go with it, unless it failed
+	[ "$rc" = 0 ] || [ "$rc" = 77 ] && rm -rf "$tmp"
+	echo "$rc" >"$base.rc.tmp" && mv "$base.rc.tmp" "$base.rc"
 }
 
-filter=${TESTS:-}
-for bin in "$BUILD"/tests/test_*; do
-	[ -x "$bin" ] || continue
-	name=unit/$(basename "$bin")
-	[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
-	run_one "$name" "$bin"
+passed=0 failed=0 skipped=0 failures="" printed=0
+# report: print every finished test whose turn has come, in list order
+report() {
+	local name base rc secs
+	while [ "$printed" -lt "$total" ]; do
+		name=${names[$printed]}
+		base=$logs/${name//\//_}
+		[ -e "$base.rc" ] || return 0
+		rc=$(cat "$base.rc") secs=$(cat "$base.secs")
+		case $rc in
+		0) passed=$((passed + 1)); printf 'PASS  %-40s %6ss\n' "$name" "$secs" ;;
+		77) skipped=$((skipped + 1)); printf 'SKIP  %-40s %6ss  %s\n' "$name" "$secs" "$(tail -n 1 "$base.log")" ;;
+		*) failed=$((failed + 1)); failures="$failures $name"
+		   printf 'FAIL  %-40s %6ss  (exit %d)\n' "$name" "$secs" "$rc"
+		   sed 's/^/    | /' "$base.log" ;;
+		esac
+		printed=$((printed + 1))
+	done
+}
+
+started=$(date +%s.%N)
+running=0
+for ((i = 0; i < total; i++)); do
+	if [ "${alone[i]:-}" = alone ]; then
+		# the machine to itself: everything before it ends first
+		while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); report; done
+		run_one "$i"
+		report
+		continue
+	fi
+	while [ "$running" -ge "$jobs" ]; do wait -n; running=$((running - 1)); report; done
+	run_one "$i" &
+	running=$((running + 1))
 done
-for script in "$top"/tests/integration/t[0-9]*; do
-	[ -x "$script" ] || continue
-	name=integration/$(basename "$script")
-	[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
-	run_one "$name" "$script"
-done
+while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); report; done
+wait
+report
+rmdir "$tmproot" 2>/dev/null || echo "the failed tests' files are in $tmproot"
 
 echo
 [ -n "$failures" ] && echo "failed:$failures"
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$passed passed, $failed failed, $skipped skipped in $(awk -v a="$started" -v b="$(date +%s.%N)" \
+	'BEGIN { printf "%.0f", b - a }') s ($jobs at a time)"
 [ "$failed" -eq 0 ] && [ $((passed + failed)) -gt 0 ]

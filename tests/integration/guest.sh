@@ -4,7 +4,9 @@
 # Debian kernel and its virtio/9p/virtiofs modules under $BUILD/guest-cache,
 # builds a busybox initramfs holding the real agent, and starts libvirtd.
 
-GUEST_CACHE=$BUILD/guest-cache
+# Built once and shared by every tree and run: the guest kernel and its
+# modules, the initramfs of each agent binary, qemu's capabilities.
+GUEST_CACHE=$TOP/build/guest-cache
 GUEST_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p fuse virtiofs"
 
 need_virt() {
@@ -22,11 +24,20 @@ need_virt() {
 	fi
 }
 
-# ensure_kernel: $GUEST_CACHE/kernel and $GUEST_CACHE/modules/*.ko
+# ensure_kernel: $GUEST_CACHE/kernel and $GUEST_CACHE/modules/*.ko, made
+# by one test while the others that want them wait
 ensure_kernel() {
 	[ -s "$GUEST_CACHE/kernel" ] && [ -s "$GUEST_CACHE/modules/virtiofs.ko" ] && return 0
-	local pkg dir
 	mkdir -p "$GUEST_CACHE"
+	exec 8>"$GUEST_CACHE/kernel.lock"
+	flock 8
+	fetch_kernel
+	exec 8>&-
+}
+
+fetch_kernel() {
+	[ -s "$GUEST_CACHE/kernel" ] && [ -s "$GUEST_CACHE/modules/virtiofs.ko" ] && return 0
+	local pkg dir
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 	[ -n "$pkg" ] || { apt-get update -qq; pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'); }
 	[ -n "$pkg" ] || skip "no Debian kernel package can be found"
@@ -58,6 +69,18 @@ ensure_kernel() {
 # command line), burns CPU if vpc.role=busy, runs the agent in JSON mode
 # for vpc.steps steps on the serial console, and powers off.
 build_initramfs() {
+	local out=$1 key cached
+	# one per agent binary and init script, shared by the tests
+	key=$(cat "$AGENT" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
+	cached=$GUEST_CACHE/initrd-$key.img
+	if [ ! -s "$cached" ]; then
+		make_initramfs "$cached.$$" && mv "$cached.$$" "$cached"
+	fi
+	cp "$cached" "$out"
+	chmod a+r "$out"
+}
+
+make_initramfs() {
 	local out=$1 root lib
 	root=$(mktemp -d "$T/initramfs.XXXXXX")
 	mkdir -p "$root"/{bin,dev,proc,sys,run,tmp,lib/modules,agent}
@@ -149,43 +172,135 @@ poweroff -f
 INIT
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$out"
-	chmod a+r "$out"
+	rm -rf "$root"
 }
 
+# private_host: run the rest of this test in mount and network namespaces
+# of its own, with its own /run, libvirt configuration (no domain, network,
+# pool or hook of the machine's, a host_uuid of its own: HOST_UUID), state,
+# cache and logs, and /dev/kvm out of reach of its qemu. The machine's
+# libvirtd and its domains, a vpowercapd running here, and /dev/kvm are
+# neither seen nor touched. The test starts again from its first line in
+# there: call it after need_virt and ensure_kernel, which may need the
+# network. Whatever the test started in there is killed when it ends.
+private_host() {
+	if [ -z "${VPC_PRIVATE_HOST:-}" ]; then
+		command -v unshare >/dev/null || skip "no unshare (util-linux): cannot keep the test's libvirtd apart"
+		rm -rf "$T"
+		VPC_PRIVATE_HOST=1 exec unshare --mount --net --propagation private -- "$0"
+	fi
+	ip link set lo up 2>/dev/null || fail "cannot bring up the loopback of the test's network namespace"
+	mount -t tmpfs -o mode=755 vpowercap-test-run /run || fail "cannot mount a private /run"
+	mkdir -p /run/lock /run/libvirt
+	local etc=$T/libvirt/etc d
+	mkdir -p "$etc"/{hooks/qemu.d,qemu/autostart,qemu/networks/autostart,nwfilter,storage/autostart,secrets}
+	# the configuration files alone, as the packages made them
+	for f in /etc/libvirt/*.conf; do
+		[ -f "$f" ] && cp "$f" "$etc/"
+	done
+	HOST_UUID=$(cat /proc/sys/kernel/random/uuid)
+	printf '\n# the test'"'"'s own libvirtd\nhost_uuid = "%s"\n' "$HOST_UUID" >>"$etc/libvirtd.conf"
+	mount --bind "$etc" /etc/libvirt
+	for d in lib cache log; do
+		mkdir -p "$T/libvirt/$d" "/var/$d/libvirt"
+		chmod 755 "$T/libvirt/$d"
+		mount --bind "$T/libvirt/$d" "/var/$d/libvirt"
+	done
+	# qemu's capabilities, probed once a run (tens of seconds) and copied
+	mkdir -p /var/cache/libvirt/qemu/capabilities
+	cp -a "$GUEST_CACHE"/libvirt-caps/. /var/cache/libvirt/qemu/capabilities/ 2>/dev/null || true
+	if [ -e /dev/kvm ]; then
+		# unusable here (TCG only), and the machine's to keep as it is
+		: >"$T/libvirt/no-kvm"
+		chmod 000 "$T/libvirt/no-kvm"
+		mount --bind "$T/libvirt/no-kvm" /dev/kvm
+	fi
+	trap private_host_teardown EXIT
+}
+
+# private_host_teardown: the test's teardown (TEARDOWN, a function name, if
+# set), then every process left in the test's network namespace.
+private_host_teardown() {
+	local rc=$? ns p tries
+	[ -n "${TEARDOWN:-}" ] && "$TEARDOWN"
+	ns=$(readlink /proc/$$/ns/net)
+	for tries in 1 2 3 4 5 6 7 8 9 10 11; do
+		local left=""
+		for p in /proc/[0-9]*; do
+			p=${p#/proc/}
+			[ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
+			[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] || continue
+			# (the test's own subshells go with it)
+			[ "$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)" = $$ ] && [ "$tries" = 1 ] && continue
+			left="$left $p"
+		done
+		[ -z "$left" ] && break
+		# shellcheck disable=SC2086
+		if [ "$tries" -lt 10 ]; then kill $left 2>/dev/null; else kill -KILL $left 2>/dev/null; fi
+		sleep 0.3
+	done
+	cleanup_mount
+	exit "$rc"
+}
+
+# start_libvirt [--hook]: the test's own virtlogd and libvirtd (in
+# private_host's namespaces), with vpowercap's hook installed first when
+# asked; returns when libvirtd answers. LIBVIRTD_PID is its pid.
 start_libvirt() {
 	local i
-	# /dev/kvm as udev leaves it on a Debian host (kvm group, 0660). Left
-	# root-only, libvirt finds KVM in qemu's probed capabilities but not
-	# usable by qemu's user, and probes qemu again (tens of seconds) at every
-	# define, start or attach. The guests run under TCG all the same.
-	if [ -c /dev/kvm ] && getent group kvm >/dev/null &&
-		[ "$(stat -c %G:%a /dev/kvm)" != kvm:660 ]; then
-		chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+	[ -n "${VPC_PRIVATE_HOST:-}" ] || fail "start_libvirt outside private_host would touch the machine's libvirtd"
+	if [ "${1:-}" = --hook ]; then
+		install -m 0755 "$BUILD/vpowercap-hook" /etc/libvirt/hooks/qemu.d/vpowercap
 	fi
-	pgrep -x virtlogd >/dev/null || virtlogd --daemon
+	if ! { [ -s "$T/libvirt/virtlogd.pid" ] && kill -0 "$(cat "$T/libvirt/virtlogd.pid")" 2>/dev/null; }; then
+		virtlogd --daemon --pid-file "$T/libvirt/virtlogd.pid" || fail "virtlogd did not start"
+	fi
+	rm -f "$T/libvirt/libvirtd.pid"
+	libvirtd --daemon --pid-file "$T/libvirt/libvirtd.pid" || fail "libvirtd did not start"
 	# it probes qemu's capabilities first: tens of seconds on these machines
 	for i in $(seq 600); do
-		# (re)started if it is not there: one that was stopping may be gone now
-		if [ $((i % 20)) = 1 ] && ! pgrep -x libvirtd >/dev/null; then
-			libvirtd --daemon
+		if virsh -c qemu:///system list >/dev/null 2>&1; then
+			LIBVIRTD_PID=$(cat "$T/libvirt/libvirtd.pid")
+			save_caps
+			return 0
 		fi
-		virsh -c qemu:///system list >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	fail "libvirtd did not come up in a minute"
 }
 
+# save_caps: qemu's capabilities as probed, for the run's next libvirtds
+save_caps() {
+	local shared=$GUEST_CACHE/libvirt-caps
+	[ -n "$(ls "$shared" 2>/dev/null)" ] && return 0
+	virsh -c qemu:///system domcapabilities --virttype qemu >/dev/null 2>&1 || return 0
+	(
+		flock 8
+		[ -n "$(ls "$shared" 2>/dev/null)" ] && exit 0
+		mkdir -p "$shared.tmp.$$" &&
+			cp -a /var/cache/libvirt/qemu/capabilities/. "$shared.tmp.$$/" &&
+			mv -T "$shared.tmp.$$" "$shared" 2>/dev/null
+		rm -rf "$shared.tmp.$$"
+	) 8>"$GUEST_CACHE/libvirt-caps.lock"
+}
+
+# stop_libvirt: the test's libvirtd ends (SIGTERM, then SIGKILL after 30 s)
+stop_libvirt() {
+	local pid
+	pid=$(cat "$T/libvirt/libvirtd.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for _ in $(seq 300); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	sleep 0.5
+}
+
 # restart_libvirt: a fresh libvirtd, which reads the hooks anew.
 restart_libvirt() {
-	if pkill -x libvirtd; then
-		# it may take a while to shut down with domains around: then kill it
-		for _ in $(seq 300); do
-			pgrep -x libvirtd >/dev/null || break
-			sleep 0.1
-		done
-		pkill -KILL -x libvirtd && sleep 0.5
-	fi
-	start_libvirt
+	stop_libvirt
+	start_libvirt "$@"
 }
 
 # domain_xml NAME UUID INITRD CONSOLE_LOG ROLE FS STEPS

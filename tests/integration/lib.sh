@@ -35,6 +35,18 @@ skip() {
 	exit 77
 }
 
+# private_pids: re-run this test from its first line in a PID namespace of
+# its own, with its own /proc: the processes of the tests that run beside
+# it (their qemu above all) are not seen, and whatever it leaves running
+# ends with it.
+private_pids() {
+	[ -n "${VPC_PRIVATE_PIDS:-}" ] && return 0
+	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null ||
+		skip "a PID namespace of the test's own needs root and unshare (util-linux)"
+	rm -rf "$T"
+	VPC_PRIVATE_PIDS=1 exec unshare --pid --fork --kill-child --mount --mount-proc --propagation private -- "$0"
+}
+
 # make_zone ROOT ID NAME MAX_UJ: a zone directory as the kernel lays it out,
 # with the flat link at ROOT and the zone inside its control type.
 make_zone() {
