@@ -10,7 +10,10 @@
 #
 # Each test runs with a temporary directory of its own ($TMPDIR), removed
 # after it passes. A script with a line '# alone: REASON' runs after the
-# others, with the machine to itself.
+# others, with the machine to itself; scripts with a line
+# '# exclusive: GROUP REASON' run beside others but never two of one GROUP
+# at a time (the tests with real guests: each takes the CPUs it needs).
+# Grouped tests start first: their chain is the longest.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +38,7 @@ mkdir -p "$logs"
 tmproot=$(mktemp -d /tmp/vpowercap-run.XXXXXX)
 chmod 755 "$tmproot"  # the daemons under test drop to another user
 
-names=() cmds=() alone=()
+names=() cmds=() alone=() group=()
 add() {  # NAME COMMAND
 	[ -n "${TESTS:-}" ] && [[ $1 != *$TESTS* ]] && return 0
 	names+=("$1")
@@ -52,10 +55,17 @@ for pass in shared alone; do
 		[ "$a" = "$pass" ] || continue
 		n=${#names[@]}
 		add "integration/$(basename "$script")" "$script"
-		[ "${#names[@]}" -gt "$n" ] && alone[n]=$a
+		if [ "${#names[@]}" -gt "$n" ]; then
+			alone[n]=$a
+			group[n]=$(sed -n 's/^# exclusive: \([^ ]*\).*/\1/p' "$script" | head -n 1)
+		fi
 	done
 done
 total=${#names[@]}
+# the order they start in: grouped ones first, then the list's
+order=()
+for ((i = 0; i < total; i++)); do [ -n "${group[i]:-}" ] && [ "${alone[i]:-}" != alone ] && order+=("$i"); done
+for ((i = 0; i < total; i++)); do [ -z "${group[i]:-}" ] || [ "${alone[i]:-}" = alone ] && order+=("$i"); done
 
 # run_one I: the test's exit status and wall time in $logs/NAME.{rc,secs}
 run_one() {
@@ -94,21 +104,48 @@ report() {
 }
 
 started=$(date +%s.%N)
+declare -A busy=() pid_of=()
 running=0
-for ((i = 0; i < total; i++)); do
+# reap: wait for one test to end, free its group, print what may be
+reap() {
+	local pid
+	wait -n -p pid
+	running=$((running - 1))
+	[ -n "${pid_of[$pid]:-}" ] && unset "busy[${group[${pid_of[$pid]}]:-none}]"
+	unset "pid_of[$pid]"
+	report
+}
+pending=("${order[@]}")
+while [ "${#pending[@]}" -gt 0 ]; do
+	next=-1
+	for k in "${!pending[@]}"; do
+		i=${pending[k]}
+		if [ "${alone[i]:-}" = alone ]; then
+			# the machine to itself: the others end first
+			[ "$running" -eq 0 ] && next=$k
+			break
+		fi
+		g=${group[i]:-}
+		if [ -z "$g" ] || [ -z "${busy[$g]:-}" ]; then next=$k; break; fi
+	done
+	if [ "$next" -lt 0 ] || [ "$running" -ge "$jobs" ]; then
+		reap
+		continue
+	fi
+	i=${pending[next]}
+	unset "pending[next]"
+	pending=("${pending[@]}")
 	if [ "${alone[i]:-}" = alone ]; then
-		# the machine to itself: everything before it ends first
-		while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); report; done
 		run_one "$i"
 		report
 		continue
 	fi
-	while [ "$running" -ge "$jobs" ]; do wait -n; running=$((running - 1)); report; done
 	run_one "$i" &
+	pid_of[$!]=$i
+	[ -n "${group[i]:-}" ] && busy[${group[i]}]=1
 	running=$((running + 1))
 done
-while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); report; done
-wait
+while [ "$running" -gt 0 ]; do reap; done
 report
 rmdir "$tmproot" 2>/dev/null || echo "the failed tests' files are in $tmproot"
 
