@@ -81,12 +81,13 @@ quiet =
 endif
 
 COMMON_SRCS := $(wildcard common/*.c)
-GUEST_LIB_SRCS := guest/process_power.c
+GUEST_LIB_SRCS := guest/process_power.c guest/channel_tree.c
 AGENT_SRCS := guest/agent.c
+CHANNEL_SRCS := guest/channel_main.c
 DAEMON_MAIN_SRCS := host/vpowercapd.c
 LIBVIRT_MOD_SRCS := host/vmsource_libvirt.c host/attach.c host/libvirt_entry.c
 # The tree server: FUSE and what it needs, apart from the daemon.
-FUSED_SRCS := fuse/fused.c fuse/fusefs.c
+FUSED_SRCS := fuse/fused.c fuse/fusefs.c fuse/channel_server.c
 HOST_LIB_SRCS := $(filter-out $(DAEMON_MAIN_SRCS) $(LIBVIRT_MOD_SRCS),$(wildcard host/*.c)) \
 	$(filter-out $(FUSED_SRCS),$(wildcard fuse/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -94,6 +95,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 GUEST_LIB_OBJS := $(GUEST_LIB_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
+CHANNEL_OBJS := $(CHANNEL_SRCS:%.c=$(BUILD)/%.o)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_MAIN_SRCS:%.c=$(BUILD)/%.o)
 LIBVIRT_MOD_OBJS := $(LIBVIRT_MOD_SRCS:%.c=$(BUILD)/%.pic.o)
@@ -103,6 +105,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/libvpowercap.a
 HOST_LIB := $(BUILD)/libvpowercapd.a
 AGENT := $(BUILD)/vpowercap-agent
+CHANNEL := $(BUILD)/vpowercap-channel
 DAEMON := $(BUILD)/vpowercapd
 LIBVIRT_MOD := $(BUILD)/vpowercapd-libvirt.so
 HOOK := $(BUILD)/vpowercap-hook
@@ -115,7 +118,7 @@ MAN_PAGES := $(AGENT_MAN) $(DAEMON_MAN)
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/layers.ok $(BUILD)/version-$(VERSION).ok $(LIB) $(AGENT) $(DAEMON) $(LIBVIRT_MOD) $(HOOK) $(FUSED) \
+all: $(BUILD)/layers.ok $(BUILD)/version-$(VERSION).ok $(LIB) $(AGENT) $(CHANNEL) $(DAEMON) $(LIBVIRT_MOD) $(HOOK) $(FUSED) \
 	$(MAN_PAGES)
 
 # Layers run one way (tests/check_layers.sh); a wrong-way include fails the build.
@@ -157,6 +160,10 @@ $(HOST_LIB): $(HOST_LIB_OBJS)
 
 $(AGENT): $(AGENT_OBJS) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(AGENT_OBJS) $(LIB) $(AGENT_PKG_LIBS) -lm -o $@
+
+# The guest's channel reader: libc and the library alone.
+$(CHANNEL): $(CHANNEL_OBJS) $(LIB)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(CHANNEL_OBJS) $(LIB) -o $@
 
 # The hook stands alone: libc only, so it runs wherever libvirtd does.
 $(HOOK): $(BUILD)/libvirt-hooks/vpowercap_hook.o
@@ -385,6 +392,7 @@ deb:
 	$(Q)tar -cf - $(DEB_SRCS) | tar -xf - -C $(DEB_DIR)/vpowercap-$(VERSION)
 	$(Q)cd $(DEB_DIR)/vpowercap-$(VERSION) && \
 		env -u MAKEFLAGS -u MAKEOVERRIDES -u MAKELEVEL -u BUILD -u SANITIZE \
+		DEB_BUILD_OPTIONS="parallel=$$(nproc) $$DEB_BUILD_OPTIONS" \
 		dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
 		{ tail -n 40 $(abspath $(DEB_DIR))/build.log; \
 		  echo "deb: dpkg-buildpackage failed, see $(DEB_DIR)/build.log" >&2; exit 1; }
