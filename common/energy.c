@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Parsing of sysfs energy counters. */
-#include "common/energy_i.h"
+#include "common/energy.h"
 
 #include <ctype.h>
 #include <errno.h>

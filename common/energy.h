@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Wrap-safe deltas of RAPL energy counters, for the powercap reader. A
+ * Wrap-safe deltas of RAPL energy counters, for the powercap reader and the
+ * guest's channel tree (guest/channel_tree.c). A
  * counter runs from 0 up to max_energy_range_uj and then starts again at 0,
  * like the hardware register behind it; deltas are taken modulo that range
  * into 64-bit accumulators.
  */
-#ifndef VPOWERCAP_ENERGY_I_H
-#define VPOWERCAP_ENERGY_I_H
+#ifndef VPOWERCAP_ENERGY_H
+#define VPOWERCAP_ENERGY_H
 
 #include <stdbool.h>
 #include <stddef.h>

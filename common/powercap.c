@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
-#include "common/energy_i.h"
+#include "common/energy.h"
 
 /* A full rescan for appearing zones happens every this many samples. */
 #define RESCAN_SAMPLES 10
@@ -249,7 +249,7 @@ static int zone_open(struct zone *z, const struct candidate *c)
 		log_warning("zone '%s': no usable max_energy_range_uj, intervals in which "
 			    "its counter wraps will be skipped", z->id);
 	z->fd = openat(dirfd, "energy_uj", O_RDONLY | O_CLOEXEC);
-	if (z->fd < 0 || fstat(z->fd, &st) < 0) {
+	if (z->fd < 0 || fstat(dirfd, &st) < 0) {
 		ret = -errno;
 		goto out;
 	}
@@ -300,17 +300,29 @@ static bool is_mmio_duplicate(const struct zone *zones, size_t n, const struct z
 	return false;
 }
 
-/* Whether the energy_uj that @z holds open is still the one in the tree. */
-static bool zone_still_there(const struct zone *z)
+/*
+ * Whether zone @z is still the one in the tree: its directory is. A tree
+ * that replaces energy_uj whole at each update (written aside and renamed
+ * over, as vpowercap-channel keeps the guest's) leaves the open file
+ * unlinked: the new one is opened in its place, the same counter going on.
+ */
+static bool zone_still_there(struct zone *z)
 {
 	char path[PATH_MAX];
 	struct stat st;
+	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/energy_uj", z->path) >= sizeof(path))
-		return false;
-	if (stat(path, &st) < 0)
+	if (stat(z->path, &st) < 0)
 		return errno == EACCES;  /* cannot tell: keep what is open */
-	return st.st_dev == z->dev && st.st_ino == z->ino;
+	if (st.st_dev != z->dev || st.st_ino != z->ino)
+		return false;
+	if (fstat(z->fd, &st) == 0 && st.st_nlink == 0 &&
+	    (size_t)snprintf(path, sizeof(path), "%s/energy_uj", z->path) < sizeof(path) &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		close(z->fd);
+		z->fd = fd;
+	}
+	return true;
 }
 
 static struct zone *find_zone(struct powercap *pc, const char *id)

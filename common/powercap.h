@@ -35,7 +35,7 @@ struct zone {
 	unsigned depth;            /* 0 for a top-level zone */
 	int parent;                /* index of the parent zone, -1 at top */
 	int fd;                    /* energy_uj, -1 when not open */
-	dev_t dev;                 /* identity of the open energy_uj, to notice */
+	dev_t dev;                 /* identity of the zone's directory, to notice */
 	ino_t ino;                 /* a zone that vanished or was replaced */
 	uint64_t max_energy_range_uj; /* 0: unknown, wraps cannot be corrected */
 	uint64_t last_uj;          /* last raw reading, valid when primed */

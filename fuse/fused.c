@@ -3,7 +3,8 @@
  * vpowercap-fused, the tree server: mounts the per-VM powercap trees and
  * serves the latest snapshot the daemon fed it, for as long as it lives,
  * across daemon restarts, crashes and upgrades. It is small on purpose:
- * FUSE, the feed (fuse/feed.h) and the hook's control socket; no libvirt,
+ * FUSE, the feed (fuse/feed.h), the hook's control socket and the guests'
+ * channels (fuse/channel_server.h); no libvirt,
  * and it never waits on the daemon. The daemon starts it when none runs
  * for its state directory; `vpowercapd unmount` takes it down.
  */
@@ -12,7 +13,10 @@
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,11 +30,13 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/channel.h"
 #include "common/clock.h"
 #include "common/control.h"
 #include "common/log.h"
 #include "common/privs.h"
 #include "common/version.h"
+#include "fuse/channel_server.h"
 #include "fuse/feed.h"
 #include "fuse/fusefs.h"
 #include "fuse/tree.h"
@@ -59,6 +65,11 @@ struct server {
 	struct publisher tree;
 	struct fusefs *fs;
 	int feed_fd, control_fd, sig_fd;
+	struct channel_server chan;  /* chan.fd -1: no channel socket */
+	char state_dir[PATH_MAX];    /* where the feed socket is: the daemon's */
+	struct pollfd *pfd;          /* the loop's, grown with the channels */
+	int *owner;
+	size_t pfd_alloc, owner_alloc;
 	struct client clients[CLIENTS_MAX];
 	int daemon;                  /* index in clients, -1: none */
 	struct tree_snapshot *base;  /* the daemon's last snapshot, not published itself */
@@ -161,6 +172,23 @@ static void refuse(struct server *sv, int i, const char *why)
 	client_close(sv, i, "refused");
 }
 
+/* Who the channels' frames say they come from: the daemon wrote it. */
+static void load_source(struct server *sv)
+{
+	char host[CHANNEL_HOST_MAX];
+	uint64_t epoch;
+	int ret;
+
+	if (sv->chan.fd < 0)
+		return;
+	ret = channel_source_load(sv->state_dir, host, &epoch);
+	if (ret == 0)
+		channel_server_set_source(&sv->chan, host, epoch);
+	else if (!sv->chan.have_source)
+		log_warning("channel: no usable '%s/" CHANNEL_SOURCE_FILE "' (a daemon older than this server?): "
+			    "no frames until a daemon writes it", sv->state_dir);
+}
+
 static void on_hello(struct server *sv, int i, const void *payload, size_t len)
 {
 	struct client *c = &sv->clients[i];
@@ -190,6 +218,7 @@ static void on_hello(struct server *sv, int i, const void *payload, size_t len)
 	}
 	c->role = FEED_ROLE_DAEMON;
 	sv->daemon = i;
+	load_source(sv);
 	welcome(sv, i);
 	if (sv->clients[i].fd < 0)
 		return;
@@ -232,6 +261,8 @@ static void on_snapshot(struct server *sv, int i, const void *payload, size_t le
 	sv->last_snapshot_ns = now;
 	sv->snapshots++;
 	republish(sv);
+	/* the daemon's VMs only: a placeholder's zeros are no VM's counters */
+	channel_server_send(&sv->chan, sv->base);
 }
 
 static void on_status(struct server *sv, int i)
@@ -256,8 +287,13 @@ static void on_status(struct server *sv, int i)
 			      sv->base->nzones);
 	else
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "last snapshot none yet\n");
-	snprintf(text + n, sizeof(text) - (size_t)n, "longest stall %.1f s\nannouncements waiting %zu\n",
-		 (double)sv->longest_stall_ns / 1e9, sv->npending);
+	n += snprintf(text + n, sizeof(text) - (size_t)n, "longest stall %.1f s\nannouncements waiting %zu\n",
+		      (double)sv->longest_stall_ns / 1e9, sv->npending);
+	if (sv->chan.fd >= 0)
+		snprintf(text + n, sizeof(text) - (size_t)n,
+			 "channel %s: %zu VMs connected, %" PRIu64 " frames sent, %" PRIu64 " dropped, %" PRIu64
+			 " connections refused\n",
+			 sv->chan.path, sv->chan.nconns, sv->chan.frames, sv->chan.dropped, sv->chan.refused);
 	if (feed_send(sv->clients[i].fd, FEED_STATUS, text, strlen(text)) < 0)
 		client_close(sv, i, "left before the status");
 }
@@ -415,20 +451,40 @@ static int feed_listen(const char *path)
 	return unix_listen(path, "feed");
 }
 
+/* Owners of the loop's descriptors, besides the feed's clients (>= 0). */
+enum {
+	OWNER_SIGNAL = -1,
+	OWNER_FEED = -2,
+	OWNER_CONTROL = -3,
+	OWNER_CHANNEL = -4,
+	OWNER_CHANNEL_CONN = -5,  /* and below: connection OWNER_CHANNEL_CONN - owner */
+};
+
 static void serve(struct server *sv)
 {
 	while (!sv->stop) {
-		struct pollfd pfd[3 + CLIENTS_MAX];
-		int owner[3 + CLIENTS_MAX];
+		size_t want = 4 + CLIENTS_MAX + sv->chan.nconns;
+		struct pollfd *pfd;
+		int *owner;
 		nfds_t n = 0;
 
+		if (ALLOC_GROW(sv->pfd, want, sv->pfd_alloc) < 0 || ALLOC_GROW(sv->owner, want, sv->owner_alloc) < 0) {
+			log_error(-ENOMEM, "out of memory");
+			return;
+		}
+		pfd = sv->pfd;
+		owner = sv->owner;
 		pfd[n] = (struct pollfd){ .fd = sv->sig_fd, .events = POLLIN };
-		owner[n++] = -1;
+		owner[n++] = OWNER_SIGNAL;
 		pfd[n] = (struct pollfd){ .fd = sv->feed_fd, .events = POLLIN };
-		owner[n++] = -2;
+		owner[n++] = OWNER_FEED;
 		if (sv->control_fd >= 0) {
 			pfd[n] = (struct pollfd){ .fd = sv->control_fd, .events = POLLIN };
-			owner[n++] = -3;
+			owner[n++] = OWNER_CONTROL;
+		}
+		if (sv->chan.fd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = sv->chan.fd, .events = POLLIN };
+			owner[n++] = OWNER_CHANNEL;
 		}
 		for (int i = 0; i < CLIENTS_MAX; i++) {
 			if (sv->clients[i].fd >= 0) {
@@ -436,29 +492,43 @@ static void serve(struct server *sv)
 				owner[n++] = i;
 			}
 		}
+		for (size_t i = 0; i < sv->chan.nconns; i++) {
+			pfd[n] = (struct pollfd){ .fd = sv->chan.conns[i].fd, .events = POLLIN };
+			owner[n++] = OWNER_CHANNEL_CONN - (int)i;
+		}
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error(-errno, "poll: %s", strerror(errno));
 			return;
 		}
+		/* channel connections last, and from the end: closing one moves the last into its place */
 		for (nfds_t k = 0; k < n && !sv->stop; k++) {
-			if (!pfd[k].revents)
+			if (!pfd[k].revents || owner[k] <= OWNER_CHANNEL_CONN)
 				continue;
-			if (owner[k] == -1) {
+			if (owner[k] == OWNER_SIGNAL) {
 				struct signalfd_siginfo si;
 
 				if (read(sv->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 					log_info("signal %u: taking the tree down", si.ssi_signo);
 					sv->stop = true;
 				}
-			} else if (owner[k] == -2) {
+			} else if (owner[k] == OWNER_FEED) {
 				on_connection(sv);
-			} else if (owner[k] == -3) {
+			} else if (owner[k] == OWNER_CONTROL) {
 				on_control(sv);
+			} else if (owner[k] == OWNER_CHANNEL) {
+				channel_server_accept(&sv->chan);
 			} else if (sv->clients[owner[k]].fd == pfd[k].fd) {
 				on_readable(sv, owner[k]);
 			}
+		}
+		for (nfds_t k = n; k-- > 0 && !sv->stop;) {
+			size_t i = (size_t)(OWNER_CHANNEL_CONN - owner[k]);
+
+			if (pfd[k].revents && owner[k] <= OWNER_CHANNEL_CONN && i < sv->chan.nconns &&
+			    sv->chan.conns[i].fd == pfd[k].fd)
+				channel_server_event(&sv->chan, i, pfd[k].revents);
 		}
 	}
 }
@@ -466,7 +536,7 @@ static void serve(struct server *sv)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vpowercap-fused --mountpoint DIR --feed PATH [--control PATH] [--user NAME]\n"
-		   "                       [--reader-group GROUP] [--ready-fd N]\n"
+		   "                       [--reader-group GROUP] [--channel-socket PATH] [--ready-fd N]\n"
 		   "The tree server of vpowercapd, which starts it: see vpowercapd(8).\n");
 }
 
@@ -479,6 +549,7 @@ int main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "reader-group", required_argument, NULL, 'g' },
+		{ "channel-socket", required_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -486,7 +557,7 @@ int main(int argc, char **argv)
 	struct server sv = { .feed_fd = -1, .control_fd = -1, .sig_fd = -1, .daemon = -1,
 			     .shutdown_client = -1, .control_path = "" };
 	int ready_fd = -1, opt, ret = 1;
-	const char *reader_group = "";
+	const char *reader_group = "", *channel_socket = "";
 	gid_t reader_gid = FUSEFS_NO_GROUP;
 	sigset_t mask;
 
@@ -499,6 +570,7 @@ int main(int argc, char **argv)
 		case 'u': sv.user = optarg; break;
 		case 'r': ready_fd = atoi(optarg); break;
 		case 'g': reader_group = optarg; break;
+		case 'C': channel_socket = optarg; break;
 		case 'V': printf("vpowercap-fused %s\n", VPOWERCAP_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -520,6 +592,13 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < CLIENTS_MAX; i++)
 		sv.clients[i].fd = -1;
+	sv.chan.fd = -1;
+	{
+		char feed[PATH_MAX];
+
+		snprintf(feed, sizeof(feed), "%s", sv.feed_path);
+		snprintf(sv.state_dir, sizeof(sv.state_dir), "%s", dirname(feed));
+	}
 
 	/* Signals come through a descriptor, and to no FUSE thread. */
 	sigemptyset(&mask);
@@ -539,6 +618,14 @@ int main(int argc, char **argv)
 		goto out_tree;
 	if (sv.control_path[0] && (sv.control_fd = control_listen(sv.control_path)) < 0)
 		goto out_fs;
+	if (channel_socket[0]) {
+		const struct passwd *pw = sv.user ? getpwnam(sv.user) : NULL;
+
+		if (channel_server_listen(&sv.chan, channel_socket, pw ? pw->pw_uid : (uid_t)-1,
+					  reader_gid != FUSEFS_NO_GROUP ? reader_gid : (gid_t)-1) < 0)
+			goto out_fs;
+		load_source(&sv);
+	}
 	if (sv.user && privs_drop(sv.user, true) < 0)
 		goto out_fs;
 	if (ready_fd >= 0) {
@@ -562,6 +649,9 @@ out_tree:
 		feed_send(sv.clients[sv.shutdown_client].fd, FEED_STATUS, text, strlen(text));
 		client_close(&sv, sv.shutdown_client, "asked the tree down");
 	}
+	channel_server_release(&sv.chan);
+	free(sv.pfd);
+	free(sv.owner);
 	publisher_release(&sv.tree);
 	tree_snapshot_free(sv.base);
 	free(sv.pending);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/channel.h"
 #include "common/log.h"
 
 #define META_URI "urn:vpowercap:attach:1"
@@ -28,6 +29,7 @@
 static const char *const transport_names[] = {
 	[SHARE_9P] = "9p",
 	[SHARE_VIRTIOFS] = "virtiofs",
+	[SHARE_CHANNEL] = "channel",
 };
 
 static void quiet_libvirt(void *arg, virErrorPtr err)
@@ -71,12 +73,15 @@ static int load_definition(struct session *s, const char *domain)
 }
 
 /* Take @dom (the caller's reference passes to @s) on @conn (referenced anew). */
-static int session_take(struct session *s, virConnectPtr conn, virDomainPtr dom, const char *domain)
+static int session_take(struct session *s, virConnectPtr conn, virDomainPtr dom, const char *domain,
+			bool live_only)
 {
 	memset(s, 0, sizeof(*s));
 	virConnectRef(conn);
 	s->conn = conn;
 	s->dom = dom;
+	if (live_only)
+		return 0;
 	if (virDomainIsPersistent(s->dom) != 1) {
 		log_error(-EINVAL, "domain '%s' is transient: only a defined domain can have a share "
 			  "added (a transient one gets its directory from the hook)", domain);
@@ -86,7 +91,7 @@ static int session_take(struct session *s, virConnectPtr conn, virDomainPtr dom,
 	return load_definition(s, domain);
 }
 
-static int session_open(struct session *s, const char *uri, const char *domain)
+static int session_open(struct session *s, const char *uri, const char *domain, bool live_only)
 {
 	virConnectPtr conn;
 	virDomainPtr dom;
@@ -102,7 +107,7 @@ static int session_open(struct session *s, const char *uri, const char *domain)
 		virConnectClose(conn);
 		return log_error(-ENOENT, "no domain '%s' at '%s'", domain, uri);
 	}
-	ret = session_take(s, conn, dom, domain);
+	ret = session_take(s, conn, dom, domain, live_only);
 	virConnectClose(conn);  /* the session holds its own reference */
 	return ret;
 }
@@ -122,6 +127,152 @@ static xmlNodePtr find_node(xmlDocPtr doc, const char *xpath)
 }
 
 #define SHARE_XPATH "/domain/devices/filesystem[target/@dir='" SHARE_TAG "']"
+#define CHANNEL_XPATH "/domain/devices/channel[target/@name='" CHANNEL_NAME_DEFAULT "']"
+
+/*
+ * The channel: qemu connects to the tree server's socket (again within a
+ * second when the server restarts), the guest reads the port. libvirt
+ * leaves the socket's owner alone: it is the tree server's, for every VM.
+ */
+static int add_channel(xmlDocPtr doc, const char *socket_path)
+{
+	xmlNodePtr devices = find_node(doc, "/domain/devices"), ch, src, n;
+
+	if (!devices)
+		devices = xmlNewChild(xmlDocGetRootElement(doc), NULL, (const xmlChar *)"devices", NULL);
+	ch = devices ? xmlNewChild(devices, NULL, (const xmlChar *)"channel", NULL) : NULL;
+	if (!ch)
+		return -ENOMEM;
+	xmlNewProp(ch, (const xmlChar *)"type", (const xmlChar *)"unix");
+	src = xmlNewChild(ch, NULL, (const xmlChar *)"source", NULL);
+	xmlNewProp(src, (const xmlChar *)"mode", (const xmlChar *)"connect");
+	xmlNewProp(src, (const xmlChar *)"path", (const xmlChar *)socket_path);
+	n = xmlNewChild(src, NULL, (const xmlChar *)"reconnect", NULL);
+	xmlNewProp(n, (const xmlChar *)"enabled", (const xmlChar *)"yes");
+	xmlNewProp(n, (const xmlChar *)"timeout", (const xmlChar *)"1");
+	n = xmlNewChild(src, NULL, (const xmlChar *)"seclabel", NULL);
+	xmlNewProp(n, (const xmlChar *)"model", (const xmlChar *)"dac");
+	xmlNewProp(n, (const xmlChar *)"relabel", (const xmlChar *)"no");
+	n = xmlNewChild(ch, NULL, (const xmlChar *)"target", NULL);
+	xmlNewProp(n, (const xmlChar *)"type", (const xmlChar *)"virtio");
+	xmlNewProp(n, (const xmlChar *)"name", (const xmlChar *)CHANNEL_NAME_DEFAULT);
+	return 0;
+}
+
+/* The channel's <channel> element alone, as a device for (de)tach calls. */
+static char *channel_device_xml(const char *socket_path)
+{
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = doc ? xmlNewNode(NULL, (const xmlChar *)"domain") : NULL;
+	xmlBufferPtr buf = xmlBufferCreate();
+	char *xml = NULL;
+
+	if (root && buf) {
+		xmlDocSetRootElement(doc, root);
+		if (add_channel(doc, socket_path) == 0 &&
+		    xmlNodeDump(buf, doc, find_node(doc, CHANNEL_XPATH), 0, 0) > 0)
+			xml = strdup((const char *)xmlBufferContent(buf));
+	}
+	xmlBufferFree(buf);
+	xmlFreeDoc(doc);
+	return xml;
+}
+
+/* Whether running domain @dom has the channel: 1, 0, or -errno. */
+static int live_has_channel(virDomainPtr dom)
+{
+	char *xml = virDomainGetXMLDesc(dom, 0);
+	xmlDocPtr doc;
+	int has;
+
+	if (!xml)
+		return -EIO;
+	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL, XML_PARSE_NONET);
+	free(xml);
+	if (!doc)
+		return -EIO;
+	has = find_node(doc, CHANNEL_XPATH) != NULL;
+	xmlFreeDoc(doc);
+	return has;
+}
+
+/*
+ * Hot-plug the channel into running domain @dom when it has none: 1 when
+ * plugged, 0 when not running or there already, -errno after logging.
+ */
+static int plug_channel(virDomainPtr dom, const char *domain, const char *socket_path)
+{
+	char *xml;
+	int has, ret;
+
+	if (virDomainIsActive(dom) != 1)
+		return 0;
+	has = live_has_channel(dom);
+	if (has < 0)
+		return log_error(has, "cannot read running domain '%s': %s", domain, virGetLastErrorMessage());
+	if (has)
+		return 0;
+	xml = channel_device_xml(socket_path);
+	if (!xml)
+		return log_error(-ENOMEM, "out of memory");
+	ret = virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE);
+	free(xml);
+	if (ret < 0)
+		return log_error(-EIO, "cannot hot-plug the vpowercap channel into running domain '%s': %s",
+				 domain, virGetLastErrorMessage());
+	log_info("domain '%s': vpowercap channel hot-plugged (port '" CHANNEL_NAME_DEFAULT "', socket '%s'); "
+		 "the guest reads it now", domain, socket_path);
+	return 1;
+}
+
+/* Take the channel out of running domain @dom, if it has it. */
+static void unplug_channel(virDomainPtr dom, const char *domain, const char *socket_path)
+{
+	char *xml;
+
+	if (virDomainIsActive(dom) != 1 || live_has_channel(dom) != 1)
+		return;
+	xml = channel_device_xml(socket_path);
+	if (xml && virDomainDetachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
+		log_warning("domain '%s': cannot take the channel out of the running domain (%s); it goes at "
+			    "its next start", domain, virGetLastErrorMessage());
+	free(xml);
+}
+
+/*
+ * Say once what a 9p or virtiofs share does to live migration on this
+ * host, from the versions found, not guessed: QEMU refuses to migrate a
+ * guest that has a 9p share mounted, and migrates virtiofs only from 8.2
+ * with a virtiofsd that says it can (--print-capabilities).
+ */
+static void warn_migration(virConnectPtr conn, enum share_transport transport)
+{
+	static bool said[SHARE_CHANNEL + 1];
+	unsigned long version = 0;
+	bool virtiofsd_migrates = false;
+	char line[512];
+	FILE *f;
+
+	if (transport == SHARE_CHANNEL || said[transport])
+		return;
+	said[transport] = true;
+	if (transport == SHARE_9P) {
+		log_warning("a mounted 9p share blocks live migration (QEMU: \"Migration is disabled when VirtFS "
+			    "export path ... is mounted in the guest\"): for domains that migrate, use --channel");
+		return;
+	}
+	virConnectGetVersion(conn, &version);
+	if ((f = popen(VIRTIOFSD " --print-capabilities 2>/dev/null", "r"))) {
+		while (fgets(line, sizeof(line), f))
+			virtiofsd_migrates |= strstr(line, "migrat") != NULL;
+		pclose(f);
+	}
+	if (version < 8002000 || !virtiofsd_migrates)
+		log_warning("virtiofs blocks live migration on this host (QEMU %lu.%lu, %s): it needs QEMU 8.2 "
+			    "and a virtiofsd that migrates; for domains that migrate, use --channel",
+			    version / 1000000, version / 1000 % 1000,
+			    virtiofsd_migrates ? "virtiofsd migrates" : "virtiofsd without migration");
+}
 
 /* Add the share's <filesystem> to the definition's <devices>; libxml2 escapes @source. */
 static int add_filesystem(xmlDocPtr doc, const char *source, enum share_transport transport, bool readonly)
@@ -221,14 +372,57 @@ static int define(struct session *s, const char *domain)
  * Add the share to the domain of @s. Returns 1 when it was added, 0 when
  * the domain had it already, -errno after logging.
  */
-static int attach_session(struct session *s, const char *domain, const char *mountpoint,
-			  enum share_transport transport, bool readonly)
+static int attach_channel(struct session *s, const char *domain, const struct share_request *req)
+{
+	int ret, plugged;
+
+	if (!req->channel_socket || !req->channel_socket[0])
+		return log_error(-EINVAL, "no channel socket: set channel_socket (the tree server's)");
+	if (req->live_only || find_node(s->doc, CHANNEL_XPATH)) {
+		plugged = plug_channel(s->dom, domain, req->channel_socket);
+		if (plugged == 0 && !req->live_only)
+			log_info("domain '%s' already has the vpowercap channel; nothing to do", domain);
+		return plugged;
+	}
+	if (add_channel(s->doc, req->channel_socket) < 0)
+		return log_error(-ENOMEM, "out of memory");
+	ret = define(s, domain);
+	if (ret < 0)
+		return log_error(ret, "cannot add the channel to domain '%s'", domain);
+	if (virDomainSetMetadata(s->dom, VIR_DOMAIN_METADATA_ELEMENT, "<attach transport='channel'/>", META_KEY,
+				 META_URI, VIR_DOMAIN_AFFECT_CONFIG) < 0)
+		log_warning("domain '%s': cannot record what was added (%s)", domain, virGetLastErrorMessage());
+	log_info("domain '%s': vpowercap channel added (port '" CHANNEL_NAME_DEFAULT "', socket '%s')", domain,
+		 req->channel_socket);
+	plugged = plug_channel(s->dom, domain, req->channel_socket);
+	return plugged < 0 ? plugged : 1;
+}
+
+static int attach_session(struct session *s, const char *domain, const struct share_request *req)
 {
 	char source[4096], meta[256], uuid[VIR_UUID_STRING_BUFLEN];
+	enum share_transport transport = req->transport;
+	const char *mountpoint = req->mountpoint;
+	bool readonly = req->readonly;
 	unsigned memory_added = 0;
+	xmlNodePtr existing;
 	int ret;
 
-	if (find_node(s->doc, SHARE_XPATH)) {
+	if (transport == SHARE_CHANNEL)
+		return attach_channel(s, domain, req);
+	warn_migration(s->conn, transport);
+	if ((existing = find_node(s->doc, SHARE_XPATH))) {
+		xmlNodePtr driver = find_node(s->doc, SHARE_XPATH "/driver");
+		xmlChar *type = driver ? xmlGetProp(driver, (const xmlChar *)"type") : NULL;
+		bool is_virtiofs = type && !xmlStrcmp(type, (const xmlChar *)"virtiofs");
+
+		xmlFree(type);
+		if (is_virtiofs != (transport == SHARE_VIRTIOFS)) {
+			log_warning("domain '%s' has the vpowercap share over %s, not %s: to change it, run "
+				    "'vpowercapd detach %s', then attach again", domain, is_virtiofs ? "virtiofs" : "9p",
+				    transport_names[transport], domain);
+			return 0;
+		}
 		log_info("domain '%s' already has the vpowercap share; nothing to do", domain);
 		return 0;
 	}
@@ -276,22 +470,20 @@ static int attach_session(struct session *s, const char *domain, const char *mou
 	return 1;
 }
 
-int share_attach(const char *uri, const char *domain, const char *mountpoint,
-		 enum share_transport transport, bool readonly)
+int share_attach(const char *uri, const char *domain, const struct share_request *req)
 {
 	struct session s;
 	int ret;
 
-	ret = session_open(&s, uri, domain);
+	ret = session_open(&s, uri, domain, req->live_only);
 	if (ret < 0)
 		return ret;
-	ret = attach_session(&s, domain, mountpoint, transport, readonly);
+	ret = attach_session(&s, domain, req);
 	session_close(&s);
 	return ret < 0 ? ret : 0;
 }
 
-int share_attach_domain(virConnectPtr conn, virDomainPtr dom, const char *mountpoint,
-			enum share_transport transport, bool readonly)
+int share_attach_domain(virConnectPtr conn, virDomainPtr dom, const struct share_request *req)
 {
 	const char *name = virDomainGetName(dom);
 	struct session s;
@@ -299,16 +491,15 @@ int share_attach_domain(virConnectPtr conn, virDomainPtr dom, const char *mountp
 
 	if (!name || virDomainRef(dom) < 0)
 		return log_error(-ENOENT, "a domain vanished before its share could be added");
-	ret = session_take(&s, conn, dom, name);
+	ret = session_take(&s, conn, dom, name, req->live_only);
 	if (ret < 0)
 		return ret;
-	ret = attach_session(&s, name, mountpoint, transport, readonly);
+	ret = attach_session(&s, name, req);
 	session_close(&s);
 	return ret;
 }
 
-int share_attach_all(const char *uri, const char *mountpoint, enum share_transport transport,
-		     bool readonly)
+int share_attach_all(const char *uri, const struct share_request *req)
 {
 	virConnectPtr conn;
 	virDomainPtr *doms = NULL;
@@ -318,14 +509,15 @@ int share_attach_all(const char *uri, const char *mountpoint, enum share_transpo
 	conn = virConnectOpen(uri);
 	if (!conn)
 		return log_error(-ENOTCONN, "cannot connect to libvirt at '%s': %s", uri, virGetLastErrorMessage());
-	n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
+	n = virConnectListAllDomains(conn, &doms, req->live_only ? VIR_CONNECT_LIST_DOMAINS_ACTIVE :
+					   VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
 	if (n < 0) {
 		ret = log_error(-EIO, "cannot list the domains at '%s': %s", uri, virGetLastErrorMessage());
 		goto out;
 	}
 	/* each is reported by attach_session; one that fails does not stop the rest */
 	for (int i = 0; i < n; i++) {
-		int r = share_attach_domain(conn, doms[i], mountpoint, transport, readonly);
+		int r = share_attach_domain(conn, doms[i], req);
 
 		if (r < 0 && !ret)
 			ret = r;
@@ -346,10 +538,11 @@ int share_detach(const char *uri, const char *domain)
 {
 	struct session s;
 	char *meta, *added;
+	xmlNodePtr channel;
 	unsigned memory_added = 0;
 	int ret;
 
-	ret = session_open(&s, uri, domain);
+	ret = session_open(&s, uri, domain, false);
 	if (ret < 0)
 		return ret;
 	meta = virDomainGetMetadata(s.dom, VIR_DOMAIN_METADATA_ELEMENT, META_URI, VIR_DOMAIN_AFFECT_CONFIG);
@@ -357,7 +550,16 @@ int share_detach(const char *uri, const char *domain)
 	if (added)
 		memory_added = (unsigned)strtoul(added + 22, NULL, 10);
 	free(meta);
-	if (!find_node(s.doc, SHARE_XPATH)) {
+	channel = find_node(s.doc, CHANNEL_XPATH "/source");
+	if (channel) {
+		xmlChar *path = xmlGetProp(channel, (const xmlChar *)"path");
+
+		if (path)
+			unplug_channel(s.dom, domain, (const char *)path);
+		xmlFree(path);
+		remove_node(s.doc, CHANNEL_XPATH);
+	}
+	if (!find_node(s.doc, SHARE_XPATH) && !channel) {
 		log_info("domain '%s' has no vpowercap share; nothing to do", domain);
 		goto out;
 	}

@@ -8,11 +8,10 @@
 #include "host/attach.h"
 
 /**
- * Add the share to @dom (a persistent domain on @conn) as share_attach()
- * does. @dom stays the caller's. Returns 1 when added, 0 when it was there
- * already, -errno after logging.
+ * Add the share to @dom (a domain on @conn; persistent unless
+ * @req->live_only) as share_attach() does. @dom stays the caller's.
+ * Returns 1 when added, 0 when it was there already, -errno after logging.
  */
-int share_attach_domain(virConnectPtr conn, virDomainPtr dom, const char *mountpoint,
-			enum share_transport transport, bool readonly);
+int share_attach_domain(virConnectPtr conn, virDomainPtr dom, const struct share_request *req);
 
 #endif

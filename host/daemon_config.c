@@ -4,8 +4,11 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/channel.h"
 #include "common/control.h"
 #include "common/exporter.h"
 #include "common/log.h"
@@ -16,7 +19,14 @@
 #include "host/vmsource.h"
 
 /* "off", then the transports of enum share_transport, one up */
-const char *const auto_attach_names[] = { "off", "9p", "virtiofs", NULL };
+const char *const auto_attach_names[] = {
+	[AUTO_ATTACH_OFF] = "off",
+	[AUTO_ATTACH_9P] = "9p",
+	[AUTO_ATTACH_VIRTIOFS] = "virtiofs",
+	[AUTO_ATTACH_CHANNEL] = "channel",
+	[AUTO_ATTACH_CHANNEL_LIVE] = "channel-live",
+	NULL,
+};
 
 #define OPTIONS_STRUCT struct daemon_config
 static const struct option_spec daemon_specs[] = {
@@ -34,12 +44,18 @@ static const struct option_spec daemon_specs[] = {
 	OPT_STRING("daemon", "mountpoint", 0, mountpoint, "DIR",
 		   "where the per-VM powercap trees are mounted (empty: not served)"),
 	OPT_CHOICE("daemon", "auto_attach", 0, auto_attach, auto_attach_names,
-		   "libvirt source: add the share to each domain libvirt defines"),
+		   "libvirt source: add the share to each domain libvirt defines (9p, virtiofs, channel), or "
+		   "hot-plug the channel into each domain as it starts, leaving definitions alone (channel-live)"),
 	OPT_STRING("daemon", "control_socket", 0, control_socket, "PATH",
 		   "socket on which the libvirt hook announces domains (empty: none)"),
 	OPT_STRING("daemon", "user", 0, user, "NAME", "user to run as once the sensors are open"),
 	OPT_STRING("daemon", "reader_group", 0, reader_group, "GROUP",
 		   "group that may read the per-VM trees besides root (auto; empty: root only)"),
+	OPT_STRING("daemon", "channel_socket", 0, channel_socket, "PATH",
+		   "socket qemu connects the VMs' vpowercap channels to (auto: vpowercap-channel.sock "
+		   "beside the control socket; empty: none)"),
+	OPT_STRING("daemon", "host_id", 0, host_id, "ID",
+		   "this host's name in the channels' frames (default: /etc/machine-id, else the host name)"),
 	OPT_DOUBLE("daemon", "interval", 0, interval, 0.01, 3600, "SECONDS", "seconds between ticks"),
 	OPT_LIST_CHOICES("daemon", "exporter", 0, exporter, exporter_kind_names,
 			 "exporters when none is named on the command line, comma-separated"),
@@ -75,6 +91,7 @@ const struct daemon_config daemon_defaults = {
 	.control_socket = CONTROL_SOCKET_DEFAULT,
 	.user = "vpowercap",
 	.reader_group = "auto",
+	.channel_socket = "auto",
 	.interval = 1.0,
 	.policy = POLICY_SPLIT,
 	.step = 1.0,
@@ -127,7 +144,58 @@ int daemon_config_check(const struct daemon_config *cfg)
 		return log_error(-EINVAL, "auto_attach needs the libvirt VM source");
 	if (cfg->auto_attach && !cfg->mountpoint[0])
 		return log_error(-EINVAL, "auto_attach needs a mountpoint: the shares live there");
+	if (cfg->auto_attach >= AUTO_ATTACH_CHANNEL && !cfg->channel_socket[0])
+		return log_error(-EINVAL, "auto_attach = %s needs a channel socket (channel_socket)",
+				 auto_attach_names[cfg->auto_attach]);
+	if (cfg->host_id[0] && !channel_host_valid(cfg->host_id))
+		return log_error(-EINVAL, "host_id '%s': 1 to 64 letters, digits, '.', '_', ':' or '-'",
+				 cfg->host_id);
 	return 0;
+}
+
+const char *daemon_config_channel_socket(const struct daemon_config *cfg, char *buf, size_t size)
+{
+	const char *slash = strrchr(cfg->control_socket, '/');
+
+	if (strcmp(cfg->channel_socket, "auto"))
+		snprintf(buf, size, "%s", cfg->channel_socket);
+	else if (!cfg->control_socket[0])
+		snprintf(buf, size, "%s", "");
+	else if (!slash)
+		snprintf(buf, size, "vpowercap-channel.sock");
+	else if ((size_t)snprintf(buf, size, "%.*s/vpowercap-channel.sock", (int)(slash - cfg->control_socket),
+				  cfg->control_socket) >= size)
+		buf[0] = '\0';
+	return buf;
+}
+
+const char *daemon_config_host_id(const struct daemon_config *cfg, const char *etc, char *buf)
+{
+	char path[4096];
+	FILE *f;
+
+	buf[0] = '\0';
+	if (cfg->host_id[0]) {
+		snprintf(buf, CHANNEL_HOST_MAX, "%s", cfg->host_id);
+	} else {
+		snprintf(path, sizeof(path), "%s/machine-id", etc);
+		if ((f = fopen(path, "re"))) {
+			if (!fgets(buf, CHANNEL_HOST_MAX, f))
+				buf[0] = '\0';
+			fclose(f);
+		}
+		buf[strcspn(buf, "\n")] = '\0';
+		if (!buf[0] && gethostname(buf, CHANNEL_HOST_MAX - 1) < 0)
+			buf[0] = '\0';
+		buf[CHANNEL_HOST_MAX - 1] = '\0';
+	}
+	for (char *p = buf; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("._:-", *p)))
+			*p = '-';
+	if (!buf[0])
+		snprintf(buf, CHANNEL_HOST_MAX, "unknown-host");
+	return buf;
 }
 
 const char *daemon_config_reader_group(const char *configured)

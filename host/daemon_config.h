@@ -25,6 +25,8 @@ struct daemon_config {
 	char control_socket[108];
 	char user[64];
 	char reader_group[64]; /* "auto": libvirt-qemu, else kvm, else none */
+	char channel_socket[108]; /* "auto": beside the control socket; "": none */
+	char host_id[65];      /* "": /etc/machine-id, else the host name */
 	double interval;
 	char exporter[128];    /* "prometheus,riemann"; empty: none, run until signalled */
 	int policy;
@@ -42,7 +44,15 @@ struct daemon_config {
 	char label_file[PATH_MAX]; /* labels by UUID, read at start; empty: none */
 };
 
-/** "off", "9p", "virtiofs", NULL: auto_attach's values. */
+enum auto_attach_kind {
+	AUTO_ATTACH_OFF,
+	AUTO_ATTACH_9P,
+	AUTO_ATTACH_VIRTIOFS,
+	AUTO_ATTACH_CHANNEL,       /* into each new definition, and the running domain */
+	AUTO_ATTACH_CHANNEL_LIVE,  /* into each domain as it starts, never its definition */
+};
+
+/** "off", "9p", "virtiofs", "channel", "channel-live", NULL: auto_attach's values. */
 extern const char *const auto_attach_names[];
 
 extern const struct daemon_config daemon_defaults;
@@ -65,5 +75,19 @@ double daemon_config_idle_watts(const char *zone_name, void *arg);
  * kvm (plain qemu users), else none ("").
  */
 const char *daemon_config_reader_group(const char *configured);
+
+/**
+ * The channel socket the tree server listens on for @cfg into @buf:
+ * "auto" is vpowercap-channel.sock beside the control socket (none without
+ * one). Returns @buf ("" for none).
+ */
+const char *daemon_config_channel_socket(const struct daemon_config *cfg, char *buf, size_t size);
+
+/**
+ * The host's identity in the channel's frames into @buf
+ * (CHANNEL_HOST_MAX bytes): host_id, else /etc/machine-id under @etc, else
+ * the host name; characters a frame does not take become '-'.
+ */
+const char *daemon_config_host_id(const struct daemon_config *cfg, const char *etc, char *buf);
 
 #endif

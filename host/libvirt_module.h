@@ -27,11 +27,9 @@ struct libvirt_module {
 	const char *version;                     /* VPOWERCAP_VERSION it was built as */
 	size_t size;                             /* sizeof(struct libvirt_module) */
 	const struct vm_source_ops *vm_source;
-	int (*attach)(const char *uri, const char *domain, const char *mountpoint,
-		      enum share_transport transport, bool readonly);
+	int (*attach)(const char *uri, const char *domain, const struct share_request *req);
 	int (*detach)(const char *uri, const char *domain);
-	int (*attach_all)(const char *uri, const char *mountpoint, enum share_transport transport,
-			  bool readonly);
+	int (*attach_all)(const char *uri, const struct share_request *req);
 };
 
 /** The module, loaded on the first call; NULL, after logging why, when it cannot be. */

@@ -104,7 +104,9 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 		char *argv[] = { exe, (char *)"--mountpoint", (char *)cfg->mountpoint, (char *)"--feed",
 				 (char *)feed, (char *)"--control", (char *)cfg->control_socket,
 				 (char *)"--user", (char *)cfg->user, (char *)"--reader-group",
-				 (char *)cfg->reader_group, (char *)"--ready-fd", (char *)"3", NULL };
+				 (char *)cfg->reader_group, (char *)"--channel-socket",
+				 (char *)(cfg->channel_socket ? cfg->channel_socket : ""), (char *)"--ready-fd",
+				 (char *)"3", NULL };
 		sigset_t none;
 
 		setsid();

@@ -22,6 +22,7 @@ struct tree_link_config {
 	const char *control_socket;  /* for the hook, served by the tree server; "" for none */
 	const char *user;            /* the server drops to it, as the daemon does */
 	const char *reader_group;    /* who besides root may read the trees; "" for none */
+	const char *channel_socket;  /* where qemu connects the VMs' channels; "" for none */
 };
 
 struct tree_link {

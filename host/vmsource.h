@@ -86,10 +86,17 @@ struct vm_source_config {
 	/* the host's packages, when it has several (NULL: none read); the
 	 * libvirt source reads its qemu processes' threads below proc_root */
 	const struct topology *topology;
-	/* libvirt source: give domains the share as they are defined, under share_dir */
+	/*
+	 * libvirt source: give domains the share as they are defined, under
+	 * share_dir, or the channel to channel_socket; with auto_attach_live,
+	 * hot-plug the channel into every domain as it starts instead, never
+	 * touching the persistent definition (one a cloud manager owns)
+	 */
 	bool auto_attach;
+	bool auto_attach_live;
 	enum share_transport auto_attach_transport;
 	const char *share_dir;
+	const char *channel_socket;
 	/* where the source puts its VMs' labels (host/vmlabels.h); NULL: none wanted */
 	struct vm_label_book *labels;
 };

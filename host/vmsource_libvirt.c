@@ -37,7 +37,7 @@
 #include "host/placement.h"
 #include "host/vmlabels.h"
 #include "host/vmsource_i.h"
-#include "host/vmsource_proc_i.h"
+#include "common/qemu_cmdline.h"
 
 #define DEFAULT_URI "qemu:///system"
 #define BACKOFF_MIN_S 1
@@ -80,8 +80,7 @@ struct libvirt_source {
 	struct complaint complaint;
 	int procfd;                /* the proc root, -1 when the host is split host-wide */
 	bool auto_attach;
-	enum share_transport auto_attach_transport;
-	const char *share_dir;
+	struct share_request auto_attach_req;
 	struct placement placement;
 	struct complaint pid_complaint;
 	struct complaint label_complaint;
@@ -221,7 +220,9 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 
 	(void)conn;
 	/* noted before the generation moves: whoever sees it move finds the domain queued */
-	if (ls->auto_attach && event == VIR_DOMAIN_EVENT_DEFINED && detail == VIR_DOMAIN_EVENT_DEFINED_ADDED) {
+	/* the channel into each domain as it starts, or the share into each new definition */
+	if (ls->auto_attach && (ls->auto_attach_req.live_only ? event == VIR_DOMAIN_EVENT_STARTED :
+				event == VIR_DOMAIN_EVENT_DEFINED && detail == VIR_DOMAIN_EVENT_DEFINED_ADDED)) {
 		pthread_mutex_lock(&ls->defined_lock);
 		if (ALLOC_GROW(ls->defined, ls->ndefined + 1, ls->alloc_defined) == 0 &&
 		    virDomainGetUUIDString(dom, ls->defined[ls->ndefined]) == 0)
@@ -355,8 +356,12 @@ static int libvirt_open(struct vm_source *src)
 	ls->labels = src->cfg.labels;
 	ls->backoff_s = BACKOFF_MIN_S;
 	ls->auto_attach = src->cfg.auto_attach && src->cfg.share_dir && src->cfg.share_dir[0];
-	ls->auto_attach_transport = src->cfg.auto_attach_transport;
-	ls->share_dir = src->cfg.share_dir;
+	ls->auto_attach_req = (struct share_request){
+		.transport = src->cfg.auto_attach_transport,
+		.mountpoint = src->cfg.share_dir,
+		.channel_socket = src->cfg.channel_socket,
+		.live_only = src->cfg.auto_attach_live,
+	};
 	pthread_mutex_init(&ls->defined_lock, NULL);
 	ls->procfd = -1;
 	if (topology_per_package(src->cfg.topology)) {
@@ -433,13 +438,13 @@ static struct domain_facts *domain_facts(struct libvirt_source *ls, virDomainPtr
 static bool is_domain_process(struct libvirt_source *ls, long pid, const char *uuid, uint64_t *start)
 {
 	char path[32], buf[8192];
-	struct proc_cmdline vm = { 0 };
+	struct qemu_cmdline vm = { 0 };
 	struct pid_stat st;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%ld/cmdline", pid);
 	n = proc_read_file(ls->procfd, path, buf, sizeof(buf));
-	if (n <= 0 || !proc_source_parse_cmdline(buf, (size_t)n, (pid_t)pid, 0, &vm) ||
+	if (n <= 0 || !qemu_cmdline_parse(buf, (size_t)n, (pid_t)pid, 0, &vm) ||
 	    strcmp(vm.uuid, uuid) || proc_read_thread_stat(ls->procfd, (pid_t)pid, (pid_t)pid, &st) < 0)
 		return false;
 	*start = st.starttime;
@@ -538,7 +543,7 @@ static void attach_defined(struct libvirt_source *ls)
 		dom = virDomainLookupByUUIDString(ls->conn, uuid);
 		if (!dom)
 			continue;
-		share_attach_domain(ls->conn, dom, ls->share_dir, ls->auto_attach_transport, false);
+		share_attach_domain(ls->conn, dom, &ls->auto_attach_req);
 		virDomainFree(dom);
 	}
 }

@@ -33,10 +33,13 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/proc.h"
+#include "common/qemu_cmdline.h"
 #include "host/placement.h"
 #include "host/vmlabels.h"
 #include "host/vmsource_i.h"
-#include "host/vmsource_proc_i.h"
+
+_Static_assert(QEMU_UUID_MAX == VM_UUID_MAX && QEMU_NAME_MAX == VM_NAME_MAX,
+	       "a qemu command line's UUID and name fit a VM's");
 
 /* What a qemu process's command line says, held once per process. */
 struct proc_vm {
@@ -81,142 +84,6 @@ struct proc_source {
 	 */
 	bool claims_checked;
 };
-
-/* Whether argv[0] names a qemu system emulator or Proxmox's kvm wrapper. */
-static bool is_qemu(const char *argv0)
-{
-	const char *base = strrchr(argv0, '/');
-
-	base = base ? base + 1 : argv0;
-	return !strncmp(base, "qemu-system-", 12) || !strcmp(base, "qemu-kvm") ||
-	       !strcmp(base, "kvm");
-}
-
-/*
- * Copy the value of qemu option text @opt up to its first unescaped comma
- * (",," is an escaped comma) into @out. @key, when given, selects the
- * "key=value" part of the option instead of its leading value.
- */
-static bool option_value(const char *opt, const char *key, char *out, size_t size)
-{
-	const char *p = opt;
-	size_t len = 0, klen = key ? strlen(key) : 0;
-
-	if (key) {
-		for (;;) {
-			if (!strncmp(p, key, klen) && p[klen] == '=') {
-				p += klen + 1;
-				break;
-			}
-			/* skip to the next unescaped comma */
-			while (*p && !(*p == ',' && p[1] != ',')) {
-				p += (*p == ',' && p[1] == ',') ? 2 : 1;
-			}
-			if (!*p)
-				return false;
-			p++;
-		}
-	} else if (!strncmp(p, "guest=", 6)) {
-		p += 6;
-	}
-	while (*p && len + 1 < size) {
-		if (*p == ',') {
-			if (p[1] != ',')
-				break;
-			p++;
-		}
-		out[len++] = *p++;
-	}
-	out[len] = '\0';
-	return len > 0;
-}
-
-static void lowercase(char *s)
-{
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
-/* -smp past this is not believed (qemu's own limit is lower) */
-#define VCPUS_MAX 16384
-
-bool proc_source_parse_cmdline(const char *buf, size_t len, pid_t pid, unsigned long long start,
-			       struct proc_cmdline *vm)
-{
-	const char *args[512];
-	size_t nargs = 0;
-	char id[32] = "";
-
-	for (size_t off = 0; off < len && nargs < 512; off += strlen(buf + off) + 1)
-		args[nargs++] = buf + off;
-	if (!nargs || !is_qemu(args[0]))
-		return false;
-	vm->vcpus = 1;
-	for (size_t i = 1; i + 1 < nargs; i++) {
-		const char *opt = args[i], *val = args[i + 1];
-		char tmp[64];
-
-		if (opt[0] == '-' && opt[1] == '-')
-			opt++;  /* qemu takes --name as -name */
-		if (!strcmp(opt, "-name"))
-			option_value(val, NULL, vm->name, sizeof(vm->name));
-		else if (!strcmp(opt, "-uuid"))
-			snprintf(vm->uuid, sizeof(vm->uuid), "%s", val);
-		else if (!strcmp(opt, "-smbios")) {
-			if (!vm->uuid[0])
-				option_value(val, "uuid", vm->uuid, sizeof(vm->uuid));
-		} else if (!strcmp(opt, "-id"))
-			snprintf(id, sizeof(id), "%s", val);
-		else if (!strcmp(opt, "-smp")) {
-			unsigned long n = strtoul(val, NULL, 10);
-
-			if (!n && option_value(val, "cpus", tmp, sizeof(tmp)))
-				n = strtoul(tmp, NULL, 10);
-			/* more than any qemu runs is a garbled line: keep 1 */
-			if (n && n <= VCPUS_MAX)
-				vm->vcpus = (unsigned)n;
-		} else {
-			continue;
-		}
-		i++;
-	}
-	lowercase(vm->uuid);
-	/* Never an empty name, never two VMs on one key. */
-	if (!vm->name[0]) {
-		if (id[0])
-			snprintf(vm->name, sizeof(vm->name), "qemu-id-%s", id);
-		else if (vm->uuid[0])
-			snprintf(vm->name, sizeof(vm->name), "qemu-%s", vm->uuid);
-		else
-			snprintf(vm->name, sizeof(vm->name), "qemu-pid-%d", (int)pid);
-	}
-	if (!vm->uuid[0])
-		snprintf(vm->uuid, sizeof(vm->uuid), "pid-%d-%llu", (int)pid, start);
-	return true;
-}
-
-bool proc_source_cmdline_id(const char *buf, size_t len, char *id, size_t size)
-{
-	size_t off = 0;
-
-	if (!len || !is_qemu(buf))
-		return false;
-	while (off < len) {
-		const char *arg = buf + off;
-		size_t alen = strlen(arg);
-
-		off += alen + 1;
-		if (strcmp(arg, "-id") || off >= len)
-			continue;
-		arg = buf + off;
-		alen = strlen(arg);
-		if (!alen || alen >= size || strspn(arg, "0123456789") != alen)
-			return false;
-		memcpy(id, arg, alen + 1);
-		return true;
-	}
-	return false;
-}
 
 /*
  * Resolve @list ("libvirt-qemu,root", names or numeric uids) into the uids
@@ -297,7 +164,7 @@ static size_t read_pid_file(const struct proc_source *ps, pid_t pid, const char 
  * Whether pid @k runs as a qemu user, from its status: read once, at first
  * sight, so a refusal is logged once per process.
  */
-static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k, const struct proc_cmdline *vm)
+static bool owned_by_qemu_user(struct proc_source *ps, const struct known_pid *k, const struct qemu_cmdline *vm)
 {
 	char buf[4096];
 	uid_t real, effective;
@@ -383,7 +250,7 @@ static void raise_fd_limit(struct proc_source *ps)
 static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 {
 	char path[64], buf[8192];
-	struct proc_cmdline vm = { 0 };
+	struct qemu_cmdline vm = { 0 };
 	struct pid_stat st;
 	size_t name_len;
 	size_t n;
@@ -401,7 +268,7 @@ static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 	if (fd < 0)
 		return false;
 	if (read_stat_fd(fd, &st) < 0 ||
-	    !proc_source_parse_cmdline(buf, n, k->pid, (unsigned long long)st.starttime, &vm) ||
+	    !qemu_cmdline_parse(buf, n, k->pid, (unsigned long long)st.starttime, &vm) ||
 	    !owned_by_qemu_user(ps, k, &vm) ||
 	    !(k->vm = malloc(sizeof(*k->vm) + (name_len = strlen(vm.name)) + 1))) {
 		close(fd);
@@ -413,7 +280,7 @@ static bool learn_pid(struct proc_source *ps, struct known_pid *k)
 	k->vm->cpu_ns = 0;
 	k->starttime = st.starttime;
 	k->stat_fd = fd;
-	if (!proc_source_cmdline_id(buf, n, k->vm->vmid, sizeof(k->vm->vmid)))
+	if (!qemu_cmdline_id(buf, n, k->vm->vmid, sizeof(k->vm->vmid)))
 		k->vm->vmid[0] = '\0';
 	raise_fd_limit(ps);
 	return true;

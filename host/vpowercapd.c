@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/channel.h"
 #include "common/clock.h"
 #include "common/exporter.h"
 #include "common/log.h"
@@ -84,6 +87,8 @@ struct daemon {
 	bool source_ready;         /* the VM source has answered once: trees may be fed */
 	bool tree_lost;
 	bool reset_counters;   /* --reset-counters: start from zero when no state is usable */
+	uint64_t epoch;        /* of the counters, in the channels' frames */
+	char channel_socket[108]; /* where qemu connects the channels ("": none) */
 	struct vm_list vms;
 	struct exporter_set exporters;
 	struct report_zone *rzones;
@@ -608,6 +613,34 @@ static int reset_counters(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Who the guests' channel frames say they come from (common/channel.h):
+ * this host, and an epoch that is new whenever the counters start again
+ * from zero (@fresh: no usable saved counters), so that a guest never takes
+ * a reset for its VM's counters going back.
+ */
+static int write_source(struct daemon *d, bool fresh)
+{
+	char host[CHANNEL_HOST_MAX], old_host[CHANNEL_HOST_MAX];
+	uint64_t epoch = 0;
+	int ret;
+
+	daemon_config_host_id(&d->cfg, "/etc", host);
+	if (fresh || channel_source_load(d->cfg.state_dir, old_host, &epoch) < 0 || !epoch) {
+		if (getrandom(&epoch, sizeof(epoch), 0) != sizeof(epoch))
+			epoch = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+		/* never 0, and exact as a JSON or Prometheus number */
+		epoch = (epoch & ((UINT64_C(1) << 53) - 1)) | 1;
+	}
+	ret = channel_source_save(d->cfg.state_dir, host, epoch);
+	if (ret < 0)
+		return log_error(ret, "state: cannot write '%s/" CHANNEL_SOURCE_FILE "': %s", d->cfg.state_dir,
+				 strerror(-ret));
+	d->epoch = epoch;
+	log_debug("channel: this host is '%s', its counters' epoch %" PRIu64, host, epoch);
+	return 0;
+}
+
 static int daemon_open(struct daemon *d)
 {
 	struct sensor_config sensor_cfg = {
@@ -620,10 +653,15 @@ static int daemon_open(struct daemon *d)
 		.qemu_users = d->cfg.qemu_users,
 		.libvirt_uri = d->cfg.libvirt_uri,
 		.auto_attach = d->cfg.auto_attach > 0,
-		.auto_attach_transport = d->cfg.auto_attach == 2 ? SHARE_VIRTIOFS : SHARE_9P,
+		.auto_attach_live = d->cfg.auto_attach == AUTO_ATTACH_CHANNEL_LIVE,
+		.auto_attach_transport = d->cfg.auto_attach == AUTO_ATTACH_VIRTIOFS ? SHARE_VIRTIOFS :
+					 d->cfg.auto_attach >= AUTO_ATTACH_CHANNEL ? SHARE_CHANNEL : SHARE_9P,
 		.share_dir = d->cfg.mountpoint,
+		/* kept by the source: the daemon's, for as long as it runs */
+		.channel_socket = daemon_config_channel_socket(&d->cfg, d->channel_socket, sizeof(d->channel_socket)),
 	};
 	struct ledger_config lc;
+	bool fresh;
 	int ret;
 
 	ret = proc_table_init(&d->proc, d->cfg.proc_root);
@@ -660,6 +698,7 @@ static int daemon_open(struct daemon *d)
 		return ret;
 	ledger_init(&d->ledger, &lc);
 	ret = state_load(&d->ledger, d->cfg.state_dir);
+	fresh = ret < 0;
 	if (ret == -ENOENT) {
 		log_info("state: no saved counters in '%s', starting from zero", d->cfg.state_dir);
 	} else if (ret < 0 && !d->reset_counters) {
@@ -673,13 +712,18 @@ static int daemon_open(struct daemon *d)
 		if (ret < 0)
 			return ret;
 	}
+	ret = write_source(d, fresh);
+	if (ret < 0)
+		return ret;
 	if (d->cfg.mountpoint[0]) {
+		char channel[108];
 		struct tree_link_config tc = {
 			.mountpoint = d->cfg.mountpoint,
 			.state_dir = d->cfg.state_dir,
 			.control_socket = d->cfg.control_socket,
 			.user = d->cfg.user,
 			.reader_group = daemon_config_reader_group(d->cfg.reader_group),
+			.channel_socket = daemon_config_channel_socket(&d->cfg, channel, sizeof(channel)),
 		};
 
 		if (tc.reader_group[0] && !getgrnam(tc.reader_group))
@@ -709,17 +753,28 @@ static int daemon_open(struct daemon *d)
 static void share_usage(bool attach)
 {
 	if (attach)
-		printf("Usage: vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n\n"
+		printf("Usage: vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs | --channel [--live]]\n"
+		       "                                  [--readonly]\n\n"
 		       "Add the share of DOMAIN's powercap tree (MOUNTPOINT/UUID, tag '" SHARE_TAG "')\n"
-		       "to its persistent definition; the guest sees it from its next start.\n\n"
-		       "  --all         every defined domain that has no share yet\n"
+		       "to its persistent definition; the guest sees it from its next start. With\n"
+		       "--channel, add the channel instead (port '" CHANNEL_NAME_DEFAULT "', read in the guest by\n"
+		       "vpowercap-channel), and hot-plug it into the running domain: no restart, and\n"
+		       "the domain can still live-migrate (a mounted 9p or virtiofs share blocks it).\n\n"
+		       "  --all         every defined domain that has no share yet (with --live:\n"
+		       "                every running domain)\n"
 		       "  --9p          share over 9p (the default)\n"
 		       "  --virtiofs    share over virtiofs (adds a shared memfd memory backing\n"
 		       "                when the domain has none)\n"
+		       "  --channel     the channel to the tree server's channel socket\n"
+		       "  --live        --channel into the running domain only, leaving its\n"
+		       "                persistent definition alone (for definitions a cloud\n"
+		       "                manager owns; auto_attach = channel-live does it at\n"
+		       "                every start)\n"
 		       "  --readonly    mark the share read-only in the definition (the tree\n"
 		       "                is read-only in any case)\n"
 		       "  -h, --help    show this help\n\n"
-		       "The daemon's options (before 'attach'): --libvirt-uri, --mountpoint, --config.\n");
+		       "The daemon's options (before 'attach'): --libvirt-uri, --mountpoint,\n"
+		       "--control-socket, --channel-socket, --config.\n");
 	else
 		printf("Usage: vpowercapd [options] detach DOMAIN\n\n"
 		       "Remove from DOMAIN's persistent definition what 'attach' added, and nothing\n"
@@ -728,12 +783,16 @@ static void share_usage(bool attach)
 		       "The daemon's options (before 'detach'): --libvirt-uri, --config.\n");
 }
 
-/* vpowercapd attach DOMAIN|--all [--9p | --virtiofs] [--readonly], and detach. */
+/* vpowercapd attach DOMAIN|--all [--9p | --virtiofs | --channel [--live]] [--readonly], and detach. */
 static int run_share_command(const struct daemon_config *cfg, int argc, char **argv, int at)
 {
-	bool attach = !strcmp(argv[at], "attach"), readonly = false, all = false;
-	const char *mountpoint = cfg->mountpoint[0] ? cfg->mountpoint : daemon_defaults.mountpoint;
-	enum share_transport transport = SHARE_9P;
+	bool attach = !strcmp(argv[at], "attach"), all = false;
+	char channel_socket[108];
+	struct share_request req = {
+		.transport = SHARE_9P,
+		.mountpoint = cfg->mountpoint[0] ? cfg->mountpoint : daemon_defaults.mountpoint,
+		.channel_socket = daemon_config_channel_socket(cfg, channel_socket, sizeof(channel_socket)),
+	};
 	const struct libvirt_module *m;
 	const char *domain = NULL, *transport_flag = NULL;
 
@@ -742,15 +801,19 @@ static int run_share_command(const struct daemon_config *cfg, int argc, char **a
 			share_usage(attach);
 			return 0;
 		}
-		if (attach && (!strcmp(argv[i], "--9p") || !strcmp(argv[i], "--virtiofs"))) {
+		if (attach && (!strcmp(argv[i], "--9p") || !strcmp(argv[i], "--virtiofs") ||
+			       !strcmp(argv[i], "--channel"))) {
 			/* a share has one transport: the last of two flags winning would hide a mistake */
 			if (transport_flag && strcmp(transport_flag, argv[i]))
 				return log_error(2, "%s: %s and %s cannot both be given: a share has "
 						 "one transport (see --help)", argv[at], transport_flag, argv[i]);
 			transport_flag = argv[i];
-			transport = strcmp(argv[i], "--9p") ? SHARE_VIRTIOFS : SHARE_9P;
+			req.transport = !strcmp(argv[i], "--9p") ? SHARE_9P :
+					!strcmp(argv[i], "--virtiofs") ? SHARE_VIRTIOFS : SHARE_CHANNEL;
 		} else if (attach && !strcmp(argv[i], "--readonly"))
-			readonly = true;
+			req.readonly = true;
+		else if (attach && !strcmp(argv[i], "--live"))
+			req.live_only = true;
 		else if (attach && !strcmp(argv[i], "--all"))
 			all = true;
 		else if (argv[i][0] != '-' && !domain)
@@ -762,12 +825,18 @@ static int run_share_command(const struct daemon_config *cfg, int argc, char **a
 		return log_error(2, "%s: a domain and --all cannot both be given (see --help)", argv[at]);
 	if (!domain && !all)
 		return log_error(2, "%s: name the domain%s (see --help)", argv[at], attach ? ", or --all" : "");
+	if (req.live_only && req.transport != SHARE_CHANNEL)
+		return log_error(2, "%s: --live goes with --channel: a 9p or virtiofs share reaches a guest "
+				 "only at its next start (see --help)", argv[at]);
+	if (req.transport == SHARE_CHANNEL && !req.channel_socket[0])
+		return log_error(2, "%s: --channel needs the tree server's channel socket (channel_socket, "
+				 "--channel-socket)", argv[at]);
 	if (!(m = libvirt_module()))
 		return 1;
 	if (all)
-		return m->attach_all(cfg->libvirt_uri, mountpoint, transport, readonly) < 0;
+		return m->attach_all(cfg->libvirt_uri, &req) < 0;
 	if (attach)
-		return m->attach(cfg->libvirt_uri, domain, mountpoint, transport, readonly) < 0;
+		return m->attach(cfg->libvirt_uri, domain, &req) < 0;
 	return m->detach(cfg->libvirt_uri, domain) < 0;
 }
 

@@ -7,7 +7,7 @@
 # Built once and shared by every tree and run: the guest kernel and its
 # modules, the initramfs of each agent binary, qemu's capabilities.
 GUEST_CACHE=$TOP/build/guest-cache
-GUEST_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p fuse virtiofs"
+GUEST_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console netfs fscache 9pnet 9pnet_virtio 9p fuse virtiofs"
 
 need_virt() {
 	[ "$(id -u)" = 0 ] || skip "not root: cannot run libvirtd and guests"
@@ -27,7 +27,7 @@ need_virt() {
 # ensure_kernel: $GUEST_CACHE/kernel and $GUEST_CACHE/modules/*.ko, made
 # by one test while the others that want them wait
 ensure_kernel() {
-	[ -s "$GUEST_CACHE/kernel" ] && [ -s "$GUEST_CACHE/modules/virtiofs.ko" ] && return 0
+	[ -s "$GUEST_CACHE/kernel" ] && [ -s "$GUEST_CACHE/modules/virtio_console.ko" ] && return 0
 	mkdir -p "$GUEST_CACHE"
 	exec 8>"$GUEST_CACHE/kernel.lock"
 	flock 8
@@ -36,7 +36,7 @@ ensure_kernel() {
 }
 
 fetch_kernel() {
-	[ -s "$GUEST_CACHE/kernel" ] && [ -s "$GUEST_CACHE/modules/virtiofs.ko" ] && return 0
+	[ -s "$GUEST_CACHE/kernel" ] && [ -s "$GUEST_CACHE/modules/virtio_console.ko" ] && return 0
 	local pkg dir
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 	[ -n "$pkg" ] || { apt-get update -qq; pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'); }
@@ -71,7 +71,7 @@ fetch_kernel() {
 build_initramfs() {
 	local out=$1 key cached
 	# one per agent binary and init script, shared by the tests
-	key=$(cat "$AGENT" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
+	key=$(cat "$AGENT" "$BUILD/vpowercap-channel" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
 	cached=$GUEST_CACHE/initrd-$key.img
 	if [ ! -s "$cached" ]; then
 		make_initramfs "$cached.$$" && mv "$cached.$$" "$cached"
@@ -87,7 +87,8 @@ make_initramfs() {
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$GUEST_CACHE"/modules/*.ko "$root/lib/modules/"
 	cp "$AGENT" "$root/agent/vpowercap-agent"
-	for lib in $(ldd "$AGENT" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
+	cp "$BUILD/vpowercap-channel" "$root/agent/vpowercap-channel"
+	for lib in $(ldd "$AGENT" "$BUILD/vpowercap-channel" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | sort -u); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
@@ -97,7 +98,7 @@ make_initramfs() {
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p fuse virtiofs; do
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console netfs fscache 9pnet 9pnet_virtio 9p fuse virtiofs; do
 	insmod /lib/modules/$m.ko 2>/dev/null
 done
 for arg in $(cat /proc/cmdline); do
@@ -114,6 +115,34 @@ echo "VPC-TREE $(ls /run/vpowercap-guest | tr '\n' ' ')"
 echo "VPC-NAME $(cat /run/vpowercap-guest/intel-rapl:0/name)"
 if [ "$role" = busy ]; then
 	(while :; do :; done) &
+fi
+if [ "$role" = channel ]; then
+	# the tree from the channel, once its port is there (hot-plugged or
+	# not yet): reads every quarter second, WAIT until the tree exists,
+	# then every read whole, or ERR / EMPTY
+	/agent/vpowercap-channel 2>&1 | sed 's/^/VPC-CHANNEL /' &
+	read -r u0 _ </proc/uptime
+	wall=$(adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d.%06d", s, u }')
+	read -r u1 _ </proc/uptime
+	echo "VPC-CLOCK $wall $u0 $u1"
+	echo VPC-READY
+	f=/run/vpowercap-guest/intel-rapl:0/energy_uj
+	i=0
+	while [ "$i" -lt "${steps:-5}" ]; do
+		read -r u _ </proc/uptime
+		if [ -e "$f" ]; then
+			c=ERR
+			read -r c <"$f" || c=ERR
+			echo "VPC-READ $u ${c:-EMPTY}"
+		else
+			echo "VPC-WAIT $u"
+		fi
+		i=$((i + 1))
+		sleep 0.25
+	done
+	/agent/vpowercap-agent --powercap-root /run/vpowercap-guest json -s 1 -t 3 2>&1 | sed 's/^/VPC-JSON /'
+	echo VPC-DONE
+	poweroff -f
 fi
 if [ "$role" = reader ]; then
 	# the counter every quarter second, by its full path and from the
@@ -322,7 +351,7 @@ domain_xml() {
   <on_reboot>destroy</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    <serial type='file'><source path='$4'/><target port='0'/></serial>
+    <serial type='file'><source path='$4'/><target port='0'/></serial>${EXTRA_DEVICES:-}
   </devices>
 </domain>
 XML

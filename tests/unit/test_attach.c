@@ -13,12 +13,21 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
+#include "common/channel.h"
 #include "host/attach_i.h"
 #include "host/vmsource_i.h"
 #include "tests/lib/libvirt_events.h"
 
 #define TEST_URI "test:///default"
 #define MNT "/run/vpc-test"
+#define CHANNEL_SOCKET "/run/vpc-test-channel.sock"
+
+static const struct share_request nine_p = { .transport = SHARE_9P, .mountpoint = MNT };
+static const struct share_request nine_p_ro = { .transport = SHARE_9P, .mountpoint = MNT, .readonly = true };
+static const struct share_request virtiofs = { .transport = SHARE_VIRTIOFS, .mountpoint = MNT };
+#define NINE_P (&nine_p)
+#define NINE_P_RO (&nine_p_ro)
+#define VIRTIOFS (&virtiofs)
 
 /*
  * Every connection of one process to test:///default shares the driver's
@@ -72,20 +81,48 @@ static void test_attach_detach(void **state)
 {
 	(void)state;
 	define("a-one", "0a000000-0000-4000-8000-000000000001");
-	assert_int_equal(share_attach(TEST_URI, "a-one", MNT, SHARE_VIRTIOFS, false), 0);
+	assert_int_equal(share_attach(TEST_URI, "a-one", VIRTIOFS), 0);
 	assert_int_equal(count_in_xml("a-one", "<target dir='" SHARE_TAG "'/>"), 1);
 	assert_int_equal(count_in_xml("a-one", "<source dir='" MNT "/0a000000-0000-4000-8000-000000000001'/>"), 1);
 	assert_int_equal(count_in_xml("a-one", "<access mode='shared'/>"), 1);
 	assert_int_equal(count_in_xml("a-one", "urn:vpowercap:attach:1"), 1);
 	/* twice is once */
-	assert_int_equal(share_attach(TEST_URI, "a-one", MNT, SHARE_9P, false), 0);
+	assert_int_equal(share_attach(TEST_URI, "a-one", NINE_P), 0);
 	assert_int_equal(count_in_xml("a-one", "<target dir='" SHARE_TAG "'/>"), 1);
 	assert_int_equal(share_detach(TEST_URI, "a-one"), 0);
 	assert_int_equal(count_in_xml("a-one", "<filesystem"), 0);
 	assert_int_equal(count_in_xml("a-one", "<memoryBacking"), 0);
 	assert_int_equal(count_in_xml("a-one", "urn:vpowercap:attach:1"), 0);
-	assert_int_equal(share_attach(TEST_URI, "no-such-domain", MNT, SHARE_9P, false), -ENOENT);
+	assert_int_equal(share_attach(TEST_URI, "no-such-domain", NINE_P), -ENOENT);
 	undefine("a-one");
+}
+
+/* The channel: in the definition with the socket it connects to, once, and taken away whole. */
+static void test_attach_channel(void **state)
+{
+	static const struct share_request channel = { .transport = SHARE_CHANNEL, .channel_socket = CHANNEL_SOCKET };
+
+	(void)state;
+	define("c-one", "0a000000-0000-4000-8000-000000000041");
+	assert_int_equal(share_attach(TEST_URI, "c-one", &channel), 0);
+	assert_int_equal(count_in_xml("c-one", "<target type='virtio' name='" CHANNEL_NAME_DEFAULT "'"), 1);
+	assert_int_equal(count_in_xml("c-one", "<source mode='connect' path='" CHANNEL_SOCKET "'"), 1);
+	assert_int_equal(count_in_xml("c-one", "<reconnect enabled='yes' timeout='1'/>"), 1);
+	assert_int_equal(count_in_xml("c-one", "<filesystem"), 0);
+	/* twice is once; a 9p share beside it is another thing */
+	assert_int_equal(share_attach(TEST_URI, "c-one", &channel), 0);
+	assert_int_equal(count_in_xml("c-one", "name='" CHANNEL_NAME_DEFAULT "'"), 1);
+	assert_int_equal(share_attach(TEST_URI, "c-one", NINE_P), 0);
+	assert_int_equal(count_in_xml("c-one", "<filesystem"), 1);
+	assert_int_equal(share_detach(TEST_URI, "c-one"), 0);
+	assert_int_equal(count_in_xml("c-one", "name='" CHANNEL_NAME_DEFAULT "'"), 0);
+	assert_int_equal(count_in_xml("c-one", "<filesystem"), 0);
+	/* a share over 9p is not changed to virtiofs behind the operator's back */
+	assert_int_equal(share_attach(TEST_URI, "c-one", NINE_P), 0);
+	assert_int_equal(share_attach(TEST_URI, "c-one", VIRTIOFS), 0);
+	assert_int_equal(count_in_xml("c-one", "<driver type='path'/>"), 1);
+	assert_int_equal(count_in_xml("c-one", "<memoryBacking"), 0);
+	undefine("c-one");
 }
 
 /* The share is the domain's by UUID: a rename keeps it, a new domain of the old name has its own. */
@@ -95,13 +132,13 @@ static void test_attach_rename(void **state)
 
 	(void)state;
 	define("r-old", "0a000000-0000-4000-8000-000000000031");
-	assert_int_equal(share_attach(TEST_URI, "r-old", MNT, SHARE_9P, false), 0);
+	assert_int_equal(share_attach(TEST_URI, "r-old", NINE_P), 0);
 	dom = virDomainLookupByName(conn, "r-old");
 	assert_non_null(dom);
 	assert_int_equal(virDomainRename(dom, "r-new", 0), 0);
 	virDomainFree(dom);
 	define("r-old", "0a000000-0000-4000-8000-000000000032");
-	assert_int_equal(share_attach(TEST_URI, "r-old", MNT, SHARE_9P, false), 0);
+	assert_int_equal(share_attach(TEST_URI, "r-old", NINE_P), 0);
 	assert_int_equal(count_in_xml("r-new", "<source dir='" MNT "/0a000000-0000-4000-8000-000000000031'/>"), 1);
 	assert_int_equal(count_in_xml("r-old", "<source dir='" MNT "/0a000000-0000-4000-8000-000000000032'/>"), 1);
 	undefine("r-new");
@@ -114,8 +151,8 @@ static void test_attach_all(void **state)
 	define("all-one", "0a000000-0000-4000-8000-000000000011");
 	define("all-two", "0a000000-0000-4000-8000-000000000012");
 	/* one has its share already, over virtiofs: --all leaves it so */
-	assert_int_equal(share_attach(TEST_URI, "all-two", MNT, SHARE_VIRTIOFS, false), 0);
-	assert_int_equal(share_attach_all(TEST_URI, MNT, SHARE_9P, true), 0);
+	assert_int_equal(share_attach(TEST_URI, "all-two", VIRTIOFS), 0);
+	assert_int_equal(share_attach_all(TEST_URI, NINE_P_RO), 0);
 	assert_int_equal(count_in_xml("all-one", "<source dir='" MNT "/0a000000-0000-4000-8000-000000000011'/>"), 1);
 	assert_int_equal(count_in_xml("all-one", "<driver type='path'/>"), 1);
 	assert_int_equal(count_in_xml("all-one", "<readonly/>"), 1);
@@ -124,7 +161,7 @@ static void test_attach_all(void **state)
 	/* the driver's own domain is defined too */
 	assert_int_equal(count_in_xml("test", "<source dir='" MNT "/6695eb01-f6a4-8304-79aa-97f2502e193f'/>"), 1);
 	/* again: nothing more */
-	assert_int_equal(share_attach_all(TEST_URI, MNT, SHARE_9P, false), 0);
+	assert_int_equal(share_attach_all(TEST_URI, NINE_P), 0);
 	assert_int_equal(count_in_xml("all-one", "<filesystem"), 1);
 	assert_int_equal(count_in_xml("all-two", "<filesystem"), 1);
 	assert_int_equal(share_detach(TEST_URI, "test"), 0);
@@ -175,6 +212,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attach_detach),
+		cmocka_unit_test(test_attach_channel),
 		cmocka_unit_test(test_attach_rename),
 		cmocka_unit_test(test_attach_all),
 		cmocka_unit_test(test_auto_attach),

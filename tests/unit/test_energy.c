@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "common/energy_i.h"
+#include "common/energy.h"
 
 /* What a real package reports as its range, in µJ. */
 #define RAPL_RANGE_UJ UINT64_C(262143328850)

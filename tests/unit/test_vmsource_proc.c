@@ -16,7 +16,8 @@
 
 #include <cmocka.h>
 
-#include "host/vmsource_proc_i.h"
+#include "common/qemu_cmdline.h"
+#include "host/vmsource.h"
 
 #define PID 4242
 #define START 987654ULL
@@ -51,10 +52,10 @@ static size_t layout(const char *const *args)
 
 static void check_vm(const char *const *args, const char *name, const char *uuid, unsigned vcpus)
 {
-	struct proc_cmdline vm = { 0 };
+	struct qemu_cmdline vm = { 0 };
 	size_t len = layout(args);
 
-	if (!proc_source_parse_cmdline(cmdline, len, PID, START, &vm))
+	if (!qemu_cmdline_parse(cmdline, len, PID, START, &vm))
 		fail_msg("'%s ...' not taken for qemu", args[0]);
 	assert_string_equal(vm.name, name);
 	assert_string_equal(vm.uuid, uuid);
@@ -63,10 +64,10 @@ static void check_vm(const char *const *args, const char *name, const char *uuid
 
 static void check_not_qemu(const char *const *args)
 {
-	struct proc_cmdline vm = { 0 };
+	struct qemu_cmdline vm = { 0 };
 	size_t len = layout(args);
 
-	if (proc_source_parse_cmdline(cmdline, len, PID, START, &vm))
+	if (qemu_cmdline_parse(cmdline, len, PID, START, &vm))
 		fail_msg("'%s ...' taken for qemu", args[0]);
 	assert_string_equal(vm.name, "");
 }
@@ -118,18 +119,18 @@ static void test_proxmox_id(void **state)
 
 	(void)state;
 	len = layout((const char *const[]){ "/usr/bin/kvm", "-id", "101", "-name", "pve-web", NULL });
-	assert_true(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));
+	assert_true(qemu_cmdline_id(cmdline, len, id, sizeof(id)));
 	assert_string_equal(id, "101");
 	len = layout((const char *const[]){ QEMU, "-name", "web", NULL });
-	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));
+	assert_false(qemu_cmdline_id(cmdline, len, id, sizeof(id)));
 	len = layout((const char *const[]){ QEMU, "-id", "1x", NULL });
-	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));
+	assert_false(qemu_cmdline_id(cmdline, len, id, sizeof(id)));
 	len = layout((const char *const[]){ QEMU, "-id", "12345678901234567890", NULL });
-	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));  /* does not fit */
+	assert_false(qemu_cmdline_id(cmdline, len, id, sizeof(id)));  /* does not fit */
 	len = layout((const char *const[]){ QEMU, "-name", "x", "-id", NULL });
-	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));  /* -id last */
+	assert_false(qemu_cmdline_id(cmdline, len, id, sizeof(id)));  /* -id last */
 	len = layout((const char *const[]){ "/usr/bin/bash", "-id", "101", NULL });
-	assert_false(proc_source_cmdline_id(cmdline, len, id, sizeof(id)));
+	assert_false(qemu_cmdline_id(cmdline, len, id, sizeof(id)));
 }
 
 static void test_uuid_sources(void **state)
@@ -183,7 +184,7 @@ static void test_fallbacks(void **state)
 
 static void test_not_qemu(void **state)
 {
-	struct proc_cmdline vm = { 0 };
+	struct qemu_cmdline vm = { 0 };
 
 	(void)state;
 	CHECK_NOT_QEMU("/bin/bash", "-c", "qemu-system-x86_64 -name web");
@@ -195,13 +196,13 @@ static void test_not_qemu(void **state)
 	CHECK_NOT_QEMU("", "-name", "web");
 	/* a kernel thread's command line is empty */
 	cmdline[0] = '\0';
-	assert_false(proc_source_parse_cmdline(cmdline, 0, PID, START, &vm));
+	assert_false(qemu_cmdline_parse(cmdline, 0, PID, START, &vm));
 }
 
 static void test_odd_shapes(void **state)
 {
 	static const char tail[] = QEMU "\0-name\0guest=tail\0-uuid\0" UUID;
-	struct proc_cmdline vm = { 0 };
+	struct qemu_cmdline vm = { 0 };
 	char name[VM_NAME_MAX + 100];
 	const char *many[600];
 	size_t n = 0, len;
@@ -222,14 +223,14 @@ static void test_odd_shapes(void **state)
 	memset(name, 'x', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
 	len = layout((const char *const[]){ QEMU, "-name", name, "-uuid", UUID, NULL });
-	assert_true(proc_source_parse_cmdline(cmdline, len, PID, START, &vm));
+	assert_true(qemu_cmdline_parse(cmdline, len, PID, START, &vm));
 	assert_int_equal(strlen(vm.name), VM_NAME_MAX - 1);
 	assert_int_equal(strspn(vm.name, "x"), VM_NAME_MAX - 1);
 
 	/* the last argument without its NUL in the length (a rewritten cmdline) */
 	memcpy(cmdline, tail, sizeof(tail));
 	memset(&vm, 0, sizeof(vm));
-	assert_true(proc_source_parse_cmdline(cmdline, sizeof(tail) - 1, PID, START, &vm));
+	assert_true(qemu_cmdline_parse(cmdline, sizeof(tail) - 1, PID, START, &vm));
 	assert_string_equal(vm.name, "tail");
 	assert_string_equal(vm.uuid, UUID);
 
