@@ -311,11 +311,12 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 # What a guest needs: the agent, its config example and the guest's units.
 MANDIR ?= $(PREFIX)/share/man
-install-agent: $(AGENT) $(AGENT_MAN)
+install-agent: $(AGENT) $(CHANNEL) $(AGENT_MAN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/vpowercap \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/vpowercap \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/bin/vpowercap-agent
+	install -m 0755 $(CHANNEL) $(DESTDIR)$(PREFIX)/bin/vpowercap-channel
 	install -m 0644 $(BUILD)/man/vpowercap-agent.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(BUILD)/man/vpowercap-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 docs/agent.conf.example $(DESTDIR)$(SYSCONFDIR)/vpowercap/agent.conf.example
@@ -325,6 +326,8 @@ install-agent: $(AGENT) $(AGENT_MAN)
 		>$(DESTDIR)$(UNITDIR)/vpowercap-agent.service
 	sed 's|/usr/local/bin|$(PREFIX)/bin|' guest/systemd/vpowercap-agent-prometheus.service \
 		>$(DESTDIR)$(UNITDIR)/vpowercap-agent-prometheus.service
+	sed 's|/usr/local/bin|$(PREFIX)/bin|' guest/systemd/vpowercap-channel.service \
+		>$(DESTDIR)$(UNITDIR)/vpowercap-channel.service
 	install -m 0644 guest/systemd/vpowercap-virtiofs.mount.in $(DESTDIR)$(PREFIX)/share/vpowercap/
 	install -d $(DESTDIR)$(PREFIX)/share/vpowercap/grafana
 	install -m 0644 guest/grafana/vpowercap-agent.json $(DESTDIR)$(PREFIX)/share/vpowercap/grafana/
@@ -368,6 +371,7 @@ install: all install-agent
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vpowercap-agent $(DESTDIR)$(PREFIX)/sbin/vpowercapd
+	rm -f $(DESTDIR)$(PREFIX)/bin/vpowercap-channel $(DESTDIR)$(UNITDIR)/vpowercap-channel.service
 	rm -f $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/vpowercap
 	rm -f $(DESTDIR)$(PREFIX)/lib/libvpowercap.a
 	rm -rf $(DESTDIR)$(PREFIX)/lib/vpowercap

@@ -19,7 +19,8 @@
  * that cannot go out whole now is dropped (a guest that does not read
  * loses frames, and the tick goes on), and what the guest writes into its
  * port is read, at most CHANNEL_SERVER_DRAIN bytes a wake-up, and thrown
- * away unread.
+ * away unread (during the tick's sending: the server polls its channel
+ * connections for hang-ups alone).
  */
 #ifndef VPOWERCAP_CHANNEL_SERVER_H
 #define VPOWERCAP_CHANNEL_SERVER_H
@@ -34,6 +35,7 @@
 
 #define CHANNEL_SOCKET_DEFAULT "/run/vpowercap-channel.sock"
 #define CHANNEL_SERVER_DRAIN 4096
+#define CHANNEL_SERVER_SNDBUF 8192  /* the kernel doubles it */
 #define CHANNEL_SERVER_CONNS_MAX 65536
 
 struct channel_conn {
@@ -70,7 +72,7 @@ void channel_server_set_source(struct channel_server *cs, const char *host, uint
 /** Take a connection waiting on the listening socket. */
 void channel_server_accept(struct channel_server *cs);
 
-/** Connection @i has news (@revents of poll): read and drop, or close. */
+/** Connection @i has news (@revents of poll: POLLHUP, POLLERR): closed. */
 void channel_server_event(struct channel_server *cs, size_t i, short revents);
 
 /** Write each connection's VM's frame from snapshot @s. */

@@ -292,8 +292,9 @@ static void on_status(struct server *sv, int i)
 	if (sv->chan.fd >= 0)
 		snprintf(text + n, sizeof(text) - (size_t)n,
 			 "channel %s: %zu VMs connected, %" PRIu64 " frames sent, %" PRIu64 " dropped, %" PRIu64
-			 " connections refused\n",
-			 sv->chan.path, sv->chan.nconns, sv->chan.frames, sv->chan.dropped, sv->chan.refused);
+			 " connections refused, %" PRIu64 " bytes from guests thrown away\n",
+			 sv->chan.path, sv->chan.nconns, sv->chan.frames, sv->chan.dropped, sv->chan.refused,
+			 sv->chan.drained);
 	if (feed_send(sv->clients[i].fd, FEED_STATUS, text, strlen(text)) < 0)
 		client_close(sv, i, "left before the status");
 }
@@ -493,7 +494,8 @@ static void serve(struct server *sv)
 			}
 		}
 		for (size_t i = 0; i < sv->chan.nconns; i++) {
-			pfd[n] = (struct pollfd){ .fd = sv->chan.conns[i].fd, .events = POLLIN };
+			/* hang-ups alone: what a guest writes is drained at the tick, bounded */
+			pfd[n] = (struct pollfd){ .fd = sv->chan.conns[i].fd, .events = 0 };
 			owner[n++] = OWNER_CHANNEL_CONN - (int)i;
 		}
 		if (poll(pfd, n, -1) < 0) {

@@ -67,6 +67,37 @@ order=()
 for ((i = 0; i < total; i++)); do [ -n "${group[i]:-}" ] && [ "${alone[i]:-}" != alone ] && order+=("$i"); done
 for ((i = 0; i < total; i++)); do [ -z "${group[i]:-}" ] || [ "${alone[i]:-}" = alone ] && order+=("$i"); done
 
+# reap_leftovers DIR: stop every process a test with temporary directory
+# DIR left behind (its environment names DIR: children inherit TMPDIR, and
+# qemu's command line names its files there) and unmount what it left
+# mounted under DIR. False, after saying what, when there was any.
+reap_leftovers() {
+	local dir=$1 p left="" m mounts="" tries
+	for tries in 1 2 3 4 5 6; do
+		left=""
+		for p in /proc/[0-9]*; do
+			[ "${p#/proc/}" = $$ ] && continue
+			if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "TMPDIR=$dir" ||
+				tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$dir/"; then
+				left="$left ${p#/proc/}"
+			fi
+		done
+		[ -z "$left" ] && break
+		[ "$tries" = 1 ] && for p in $left; do
+			echo "LEFT RUNNING: $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-200)"
+		done
+		# shellcheck disable=SC2086
+		if [ "$tries" -lt 5 ]; then kill $left 2>/dev/null; else kill -KILL $left 2>/dev/null; fi
+		sleep 0.5
+	done
+	while read -r m; do
+		echo "LEFT MOUNTED: $m"
+		mounts="$mounts $m"
+		umount -l "$m" 2>/dev/null
+	done < <(awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+	[ -z "$left" ] && [ -z "$mounts" ] && [ "$tries" = 1 ]
+}
+
 # run_one I: the test's exit status and wall time in $logs/NAME.{rc,secs}
 run_one() {
 	local i=$1 name=${names[$1]} base tmp start end rc
@@ -77,6 +108,11 @@ run_one() {
 	TMPDIR=$tmp timeout --kill-after=10 "${TEST_TIMEOUT:-600}" "${cmds[$i]}" >"$base.log" 2>&1 </dev/null
 	rc=$?
 	end=$(date +%s.%N)
+	# a test leaves nothing running and nothing mounted: what it left is
+	# stopped, and it fails for it (the leak is a bug)
+	if ! reap_leftovers "$tmp" >>"$base.log"; then
+		[ "$rc" = 0 ] && rc=1
+	fi
 	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f\n", b - a }' >"$base.secs"
 	# a test's temporary files go with it, unless it failed
 	[ "$rc" = 0 ] || [ "$rc" = 77 ] && rm -rf "$tmp"
