@@ -77,14 +77,14 @@ reap_leftovers() {
 		left=""
 		for p in /proc/[0-9]*; do
 			[ "${p#/proc/}" = $$ ] && continue
-			if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "TMPDIR=$dir" ||
-				tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$dir/"; then
+			if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qx "TMPDIR=$dir" ||
+				{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF "$dir/"; then
 				left="$left ${p#/proc/}"
 			fi
 		done
 		[ -z "$left" ] && break
 		[ "$tries" = 1 ] && for p in $left; do
-			echo "LEFT RUNNING: $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-200)"
+			echo "LEFT RUNNING: $p $({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | cut -c1-200)"
 		done
 		# shellcheck disable=SC2086
 		if [ "$tries" -lt 5 ]; then kill $left 2>/dev/null; else kill -KILL $left 2>/dev/null; fi

@@ -116,6 +116,34 @@ echo "VPC-NAME $(cat /run/vpowercap-guest/intel-rapl:0/name)"
 if [ "$role" = busy ]; then
 	(while :; do :; done) &
 fi
+if [ "$role" = migrate ]; then
+	# the tree from the channel while the VM moves between hosts: reads
+	# every quarter second (WAIT until the tree exists), and the agent's
+	# JSON, started once there is a tree
+	/agent/vpowercap-channel 2>&1 | sed 's/^/VPC-CHANNEL /' &
+	echo VPC-READY
+	f=/run/vpowercap-guest/intel-rapl:0/energy_uj
+	i=0 agent=""
+	while [ "$i" -lt "${steps:-5}" ]; do
+		read -r u _ </proc/uptime
+		if [ -e "$f" ]; then
+			c=ERR
+			read -r c <"$f" || c=ERR
+			read -r d </run/vpowercap-guest/intel-rapl:0:1/energy_uj || d=ERR
+			echo "VPC-READ $u ${c:-EMPTY} ${d:-EMPTY}"
+			if [ -z "$agent" ]; then
+				/agent/vpowercap-agent --powercap-root /run/vpowercap-guest json -s 1 2>&1 | sed 's/^/VPC-JSON /' &
+				agent=1
+			fi
+		else
+			echo "VPC-WAIT $u"
+		fi
+		i=$((i + 1))
+		sleep 0.25
+	done
+	echo VPC-DONE
+	poweroff -f
+fi
 if [ "$role" = channel ]; then
 	# the tree from the channel, once its port is there (hot-plugged or
 	# not yet): reads every quarter second, WAIT until the tree exists,
