@@ -13,7 +13,10 @@
 # others, with the machine to itself; scripts with a line
 # '# exclusive: GROUP REASON' run beside others but never two of one GROUP
 # at a time (the tests with real guests: each takes the CPUs it needs).
-# Grouped tests start first: their chain is the longest.
+# Grouped tests start first: their chain is the longest. Under the
+# sanitizers (SANITIZED=1, make check), scripts with a line
+# '# sanitizers: no REASON' (they build and run a tree of their own) are
+# left out, and named.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,7 +41,7 @@ mkdir -p "$logs"
 tmproot=$(mktemp -d /tmp/vpowercap-run.XXXXXX)
 chmod 755 "$tmproot"  # the daemons under test drop to another user
 
-names=() cmds=() alone=() group=()
+names=() cmds=() alone=() group=() notrun=""
 add() {  # NAME COMMAND
 	[ -n "${TESTS:-}" ] && [[ $1 != *$TESTS* ]] && return 0
 	names+=("$1")
@@ -51,6 +54,12 @@ done
 for pass in shared alone; do
 	for script in "$top"/tests/integration/t[0-9]*; do
 		[ -x "$script" ] || continue
+		# under the sanitizers (make check), a test that builds and runs
+		# its own tree says so: it would only repeat make test's run
+		if [ -n "${SANITIZED:-}" ] && grep -q '^# sanitizers: no ' "$script"; then
+			[ "$pass" = shared ] && notrun="$notrun $(basename "$script")"
+			continue
+		fi
 		if grep -q '^# alone: ' "$script"; then a=alone; else a=shared; fi
 		[ "$a" = "$pass" ] || continue
 		n=${#names[@]}
@@ -186,6 +195,7 @@ report
 rmdir "$tmproot" 2>/dev/null || echo "the failed tests' files are in $tmproot"
 
 echo
+[ -n "$notrun" ] && echo "not run under the sanitizers (their own builds, run by make test):$notrun"
 [ -n "$failures" ] && echo "failed:$failures"
 echo "$passed passed, $failed failed, $skipped skipped in $(awk -v a="$started" -v b="$(date +%s.%N)" \
 	'BEGIN { printf "%.0f", b - a }') s ($jobs at a time)"

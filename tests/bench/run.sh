@@ -317,6 +317,71 @@ row "daemon peak RSS, 5,000 VMs, FUSE + Prometheus" MB "${rss5000:-}" - - 12
 row "tick lateness, 1 s ticks, 5,000 VMs, max of $LATE_TICKS" ms "$(tick_figures "$T/late.log" | awk '{ print $2 }')" - - 50
 stop "$WRITER"
 
+# --- the channel ------------------------------------------------------------
+# The tree server's CPU per tick, from /proc/PID/stat over SECONDS of
+# 0.1 s ticks, in us. server_cpu_per_tick PID SECONDS
+server_cpu_per_tick() {
+	local a b
+	a=$(awk '{ print $14 + $15 }' "/proc/$1/stat")
+	sleep "$2"
+	b=$(awk '{ print $14 + $15 }' "/proc/$1/stat")
+	awk -v a="$a" -v b="$b" -v s="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f\n", (b - a) / hz * 1e6 / (s / 0.1) }'
+}
+for n in 1000 5000; do
+	say "channel, $n VMs: the tree server's CPU per tick with $n channels, against serving the FUSE snapshot"
+	vm_fixture "$n"
+	vm_writer "$n"
+	: >"$T/chan-ours" && : >"$T/chan-ref"
+	for ((r = 0; r < REPEATS; r++)); do
+		mnt=$T/mnt-chan ctl=$T/ctl-chan-$n-$r
+		mkdir -p "$ctl"
+		daemon "$T/chan$n.log" --proc-root "$VMPROC" --mountpoint "$mnt" --control-socket "$ctl/control.sock" \
+			--interval 0.1 || continue
+		server=$(tree_servers "$mnt")
+		base=$(server_cpu_per_tick "$server" 5)
+		"$BENCH/bench-channel-peers" "$ctl/vpowercap-channel.sock" "$n" >"$T/peers.out" &
+		peers=$!
+		for _ in $(seq 600); do grep -q ready "$T/peers.out" && break; sleep 0.1; done
+		if grep -q ready "$T/peers.out"; then
+			sleep 1
+			with=$(server_cpu_per_tick "$server" 5)
+			echo "$base" >>"$T/chan-ref"
+			awk -v w="$with" -v b="$base" 'BEGIN { printf "%.1f\n", w - b }' >>"$T/chan-ours"
+		fi
+		stop "$peers"
+		daemon_stop "$mnt"
+	done
+	row "channel frames, tree server CPU per tick, $n VMs (ref: serving their FUSE snapshot)" us \
+		"$(median <"$T/chan-ours")" "$(median <"$T/chan-ref")" 1.0
+	stop "$WRITER"
+done
+say "vpowercap-channel CPU per frame, 4 zones"
+python3 - "$T/frames" <<'PY'
+import sys
+def fnv1a(b):
+    h = 2166136261
+    for c in b:
+        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
+    return h
+with open(sys.argv[1], "wb") as f:
+    for i in range(2200):
+        payload = (f"host bench\nepoch 1\ntime {1765000000000 + i * 1000}\n"
+                   f"zone intel-rapl:0 package-0 262143328850 {1000000 + i * 20000000}\n"
+                   f"zone intel-rapl:0:0 core 262143328850 {500000 + i * 12000000}\n"
+                   f"zone intel-rapl:0:1 dram 65712999613 {300000 + i * 3000000}\n"
+                   f"zone intel-rapl:1 psys 262143328850 {900000 + i * 40000000}\n").encode()
+        f.write(f"VPC1 {len(payload)} {fnv1a(payload):08x}\n".encode() + payload)
+PY
+: >"$T/frame-ours"
+for ((r = 0; r < REPEATS; r++)); do
+	# the difference of a 200-frame and a 2,200-frame run: start-up cancels out
+	rm -rf "$T/gtree-a" "$T/gtree-b"
+	short=$("$BENCH/bench-run-measured" "$BUILD/vpowercap-channel" -q --port "$T/frames" --tree "$T/gtree-a" --frames 200)
+	long=$("$BENCH/bench-run-measured" "$BUILD/vpowercap-channel" -q --port "$T/frames" --tree "$T/gtree-b" --frames 2200)
+	awk -v s="$short" -v l="$long" 'BEGIN { split(s, a, /[ =]/); split(l, b, /[ =]/); print (b[2] - a[2]) / 2000 }' >>"$T/frame-ours"
+done
+row "vpowercap-channel CPU per frame (the guest's tree update a tick), 4 zones" us "$(median <"$T/frame-ours")" - - 1000
+
 # --- the agent's step against the bare loop -------------------------------
 for n in 100 1000 5000; do
 	say "agent step CPU, $n processes: the agent against bench-ref-loop procs"
