@@ -463,6 +463,12 @@ static int daemon_run(struct daemon *d)
 	if (d->cpu_busy)
 		take_package_busy(d);  /* the base of the first tick */
 	sensor_sample(d->sensor, &cpu, 0);
+	/*
+	 * The first step runs from these reads: what follows (the VM source's
+	 * first answer, a save with its fsync) can take long on a busy host,
+	 * and a step timed from after it would show its energy as more power.
+	 */
+	start = last = clock_mono_ns();
 	ret = vm_poller_get(&d->poller, &d->vms, 5000000000ULL);
 	d->last_source_ret = ret;
 	d->source_ready = ret >= 0;
@@ -471,7 +477,6 @@ static int daemon_run(struct daemon *d)
 	take_view(d);
 	save_state(d);
 	publish(d);
-	start = last = clock_mono_ns();
 	step_start = (double)start / 1e9;
 	next = start;
 	cpu_start = process_cpu_s();

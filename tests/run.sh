@@ -83,14 +83,9 @@ for ((i = 0; i < total; i++)); do [ -z "${group[i]:-}" ] || [ "${alone[i]:-}" = 
 reap_leftovers() {
 	local dir=$1 p left="" m mounts="" tries
 	for tries in 1 2 3 4 5 6; do
-		left=""
-		for p in /proc/[0-9]*; do
-			[ "${p#/proc/}" = $$ ] && continue
-			if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qx "TMPDIR=$dir" ||
-				{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF "$dir/"; then
-				left="$left ${p#/proc/}"
-			fi
-		done
+		# two greps over every process: no fork per process
+		left=$({ grep -lsxzF "TMPDIR=$dir" /proc/[0-9]*/environ; grep -lsF "$dir/" /proc/[0-9]*/cmdline; } |
+			sed -n 's|^/proc/\([0-9]*\)/.*|\1|p' | sort -un | grep -vx "$$" | tr '\n' ' ')
 		[ -z "$left" ] && break
 		[ "$tries" = 1 ] && for p in $left; do
 			echo "LEFT RUNNING: $p $({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | cut -c1-200)"

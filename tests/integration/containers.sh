@@ -75,7 +75,7 @@ cg_run_agent() {
 		advance --zone "$(make_zone "$pc" intel-rapl:0 package-0 262143328850)=20"
 	fi
 	"$AGENT" --powercap-root "$pc" --containers --container-sockets "$T/no-api.sock" "$@" \
-		json -s 1 -t 4 -n 100000 >"$out" 2>"$T/agent.err" || { cat "$T/agent.err"; fail "agent failed"; }
+		json -s 1 -t 8 -n 100000 >"$out" 2>"$T/agent.err" || { cat "$T/agent.err"; fail "agent failed"; }
 }
 
 # cg_check OUT: every burner labelled as expected in every step it used
@@ -86,7 +86,8 @@ cg_check() {
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1])]
 cases = [json.loads(l) for l in open(sys.argv[2])]
-assert len(steps) == 4, len(steps)
+# (eight steps: on a busy machine a burner may sit out a few)
+assert len(steps) == 8, len(steps)
 seen = {c["pid"]: 0 for c in cases}
 keys = ("container_id", "container_runtime", "pod_uid", "pod_qos", "systemd_unit", "systemd_slice")
 quoted = None
