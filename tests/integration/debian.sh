@@ -50,6 +50,7 @@ in_root() {
 # every process whose root is the clean Debian, then the mounts.
 clean_debian_teardown() {
 	local rc=$? p left tries
+	set +e  # everything is torn down, whatever fails on the way
 	[ -n "${TEARDOWN:-}" ] && "$TEARDOWN"
 	for tries in 1 2 3 4 5 6 7 8 9 10; do
 		left=""

@@ -130,10 +130,16 @@ start_daemon() {
 
 # tree_servers [MOUNTPOINT]: the pids of the tree servers serving $MNT (or
 # MOUNTPOINT; one ending in / stands for every mountpoint under it).
+# Only those of this test's mount namespace: the tests with a private /run
+# beside it may serve a /run/vpowercap of their own.
 tree_servers() {
-	local m=${1:-$MNT}
+	local m=${1:-$MNT} p ns
 	case $m in */) ;; *) m="$m " ;; esac
-	pgrep -f -- "vpowercap-fused --mountpoint $m" || true
+	ns=$(readlink /proc/self/ns/mnt)
+	for p in $(pgrep -f -- "vpowercap-fused --mountpoint $m" || true); do
+		[ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$ns" ] && echo "$p"
+	done
+	return 0
 }
 
 # stop_tree_servers MOUNTPOINT: end them (they unmount), or kill them.
