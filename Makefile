@@ -285,13 +285,14 @@ $(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_lib.c $(HOST_LIB) $(L
 	$(call quiet,LINK,$@)$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(PKG_CFLAGS) -fsanitize=fuzzer \
 		$(ALL_LDFLAGS) $< tests/fuzz/fuzz_lib.c $(HOST_LIB) $(LIB) $(PKG_LIBS) -lm -lpthread -o $@
 
-# The suite against an already-built tree (used by check). ASan's
+# The suite against an already-built tree (used by check), fewer tests at
+# a time than make test's (sanitized programs take twice the CPU). ASan's
 # quarantine is cut to 16 MB: the tests that bound a program's memory
 # (t504) measure the program's, not 256 MB of freed blocks held back.
 .PHONY: test-only
 test-only: all unit-tests
 	$(Q)BUILD=$(BUILD) SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:quarantine_size_mb=16 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 JOBS=$${JOBS:-$$(($$(nproc) + 1))} tests/run.sh
 
 # The scoreboard (tests/bench/run.sh, docs/development.md): what it needs
 # is installed and built first, as for make test.
