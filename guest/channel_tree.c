@@ -293,14 +293,21 @@ int channel_tree_apply(struct channel_tree *t, const struct channel_frame *f)
 	bool layout;
 	int ret;
 
+	uint64_t senders = t->senders;
+
 	for (size_t i = 0; i < t->nzones; i++)
 		before[i] = t->zones[i].energy_uj;
 	layout = channel_tree_count(t, f);
 	if (layout) {
 		if ((ret = write_layout(t)) < 0)
 			return log_error(ret, "tree: cannot lay out '%s': %s", t->dir, strerror(-ret));
+		log_info("tree: %zu zones in '%s', from host '%s' (epoch %" PRIu64 ")", t->nzones, t->dir,
+			 t->host, t->epoch);
 		return 0;
 	}
+	if (t->senders != senders)
+		log_info("tree: frames now from host '%s' (epoch %" PRIu64 "): the counters go on from where "
+			 "they were", t->host, t->epoch);
 	for (size_t i = 0; i < t->nzones; i++) {
 		char dir[ZONE_PATH_MAX];
 

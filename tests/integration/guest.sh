@@ -120,7 +120,7 @@ if [ "$role" = migrate ]; then
 	# the tree from the channel while the VM moves between hosts: reads
 	# every quarter second (WAIT until the tree exists), and the agent's
 	# JSON, started once there is a tree
-	/agent/vpowercap-channel 2>&1 | sed 's/^/VPC-CHANNEL /' &
+	/agent/vpowercap-channel -v 2>&1 | while read -r l; do echo "VPC-CHANNEL $l"; done &
 	echo VPC-READY
 	f=/run/vpowercap-guest/intel-rapl:0/energy_uj
 	i=0 agent=""
