@@ -5,7 +5,7 @@
 # A test passes with exit 0, skips with 77 (it says why), fails otherwise.
 #
 #   tests/run.sh [-j N]     N tests at once (default JOBS, or the number
-#                           of CPUs plus 4: most tests wait on ticks)
+#                           of CPUs plus 2: most tests wait on ticks)
 #   TESTS=word              only the tests whose name holds word
 #
 # Each test runs with a temporary directory of its own ($TMPDIR), removed
@@ -24,7 +24,7 @@ export BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$top/$BUILD" ;; esac
 export VPOWERCAP_TOP="$top"
 
-jobs=${JOBS:-$(($(nproc) + 4))}
+jobs=${JOBS:-$(($(nproc) + 2))}
 while [ $# -gt 0 ]; do
 	case $1 in
 	-j) jobs=$2; shift 2 ;;
