@@ -21,26 +21,26 @@ static uint32_t fnv1a(const char *p, size_t len)
 	return h;
 }
 
-bool channel_host_valid(const char *s)
+/* @s is 1 to @max - 1 letters, digits or bytes of @extra. */
+static bool word_valid(const char *s, const char *extra, size_t max)
 {
 	size_t n = 0;
 
 	for (; s[n]; n++)
 		if (!(s[n] >= 'a' && s[n] <= 'z') && !(s[n] >= 'A' && s[n] <= 'Z') &&
-		    !(s[n] >= '0' && s[n] <= '9') && !strchr("._:-", s[n]))
+		    !(s[n] >= '0' && s[n] <= '9') && !strchr(extra, s[n]))
 			return false;
-	return n >= 1 && n < CHANNEL_HOST_MAX;
+	return n >= 1 && n < max;
+}
+
+bool channel_host_valid(const char *s)
+{
+	return word_valid(s, "._:-", CHANNEL_HOST_MAX);
 }
 
 static bool name_valid(const char *s)
 {
-	size_t n = 0;
-
-	for (; s[n]; n++)
-		if (!(s[n] >= 'a' && s[n] <= 'z') && !(s[n] >= 'A' && s[n] <= 'Z') &&
-		    !(s[n] >= '0' && s[n] <= '9') && !strchr("._-", s[n]))
-			return false;
-	return n >= 1 && n < CHANNEL_ZONE_NAME_MAX;
+	return word_valid(s, "._-", CHANNEL_ZONE_NAME_MAX);
 }
 
 bool channel_zone_id_valid(const char *id)

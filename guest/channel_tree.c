@@ -137,27 +137,8 @@ static int write_layout(const struct channel_tree *t)
 	return 0;
 }
 
-/* Read DIR/@rel as a decimal number. */
-static int read_u64(const char *dir, const char *rel, uint64_t *v)
-{
-	char path[PATH_MAX], text[32];
-	ssize_t n;
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, rel) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	text[n] = '\0';
-	return energy_parse_uj(text, (size_t)n, v);
-}
-
-static int read_word(const char *dir, const char *rel, char *buf, size_t size)
+/* The first line of DIR/@rel into @buf (@size bytes), without its newline. */
+static int read_line(const char *dir, const char *rel, char *buf, size_t size)
 {
 	char path[PATH_MAX];
 	ssize_t n;
@@ -175,6 +156,15 @@ static int read_word(const char *dir, const char *rel, char *buf, size_t size)
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
+}
+
+/* Read DIR/@rel as a decimal number. */
+static int read_u64(const char *dir, const char *rel, uint64_t *v)
+{
+	char text[32];
+	int ret = read_line(dir, rel, text, sizeof(text));
+
+	return ret < 0 ? ret : energy_parse_uj(text, strlen(text), v);
 }
 
 static int zone_cmp(const void *a, const void *b)
@@ -200,7 +190,7 @@ static void read_back(struct channel_tree *t)
 		memset(z, 0, sizeof(*z));
 		snprintf(z->id, sizeof(z->id), "%s", e->d_name);
 		snprintf(rel, sizeof(rel), "%s/name", dir);
-		if (read_word(t->dir, rel, z->name, sizeof(z->name)) < 0)
+		if (read_line(t->dir, rel, z->name, sizeof(z->name)) < 0)
 			continue;
 		snprintf(rel, sizeof(rel), "%s/max_energy_range_uj", dir);
 		if (read_u64(t->dir, rel, &z->max_energy_range_uj) < 0)
