@@ -25,9 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "common/channel.h"
 #include "common/log.h"
 #include "fuse/feed.h"
 
@@ -423,4 +426,23 @@ int state_load(struct ledger *l, const char *dir)
 		}
 	}
 	return any ? -EINVAL : -ENOENT;
+}
+
+int state_write_source(const char *dir, const char *host, bool fresh)
+{
+	uint64_t epoch = 0;
+	char old_host[CHANNEL_HOST_MAX];
+	int ret;
+
+	if (fresh || channel_source_load(dir, old_host, &epoch) < 0 || !epoch) {
+		if (getrandom(&epoch, sizeof(epoch), 0) != sizeof(epoch))
+			epoch = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+		/* never 0, and exact as a JSON or Prometheus number */
+		epoch = (epoch & ((UINT64_C(1) << 53) - 1)) | 1;
+	}
+	ret = channel_source_save(dir, host, epoch);
+	if (ret < 0)
+		return log_error(ret, "state: cannot write '%s/" CHANNEL_SOURCE_FILE "': %s", dir, strerror(-ret));
+	log_debug("channel: this host is '%s', its counters' epoch %" PRIu64, host, epoch);
+	return 0;
 }

@@ -8,6 +8,8 @@
 #ifndef VPOWERCAP_STATE_H
 #define VPOWERCAP_STATE_H
 
+#include <stdbool.h>
+
 #include "host/ledger.h"
 
 /**
@@ -36,5 +38,14 @@ int state_save(const struct ledger *l, const char *dir);
  * loaded, -ENOENT when there is none, -EINVAL when neither file is usable.
  */
 int state_load(struct ledger *l, const char *dir);
+
+/**
+ * Write DIR/source (common/channel.h) for the guests' channel frames: @host,
+ * and the counters' epoch, kept from the last start unless @fresh (the
+ * counters start again from zero: no usable saved state) or there is none,
+ * then a new random one, so that a guest never takes a reset for its VM's
+ * counters going back. Returns 0 or -errno after logging.
+ */
+int state_write_source(const char *dir, const char *host, bool fresh);
 
 #endif

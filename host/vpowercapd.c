@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +30,7 @@
 #include "host/ledger.h"
 #include "host/libvirt_module.h"
 #include "host/share.h"
+#include "host/share_command.h"
 #include "host/state.h"
 #include "host/topology.h"
 #include "host/treelink.h"
@@ -87,7 +87,6 @@ struct daemon {
 	bool source_ready;         /* the VM source has answered once: trees may be fed */
 	bool tree_lost;
 	bool reset_counters;   /* --reset-counters: start from zero when no state is usable */
-	uint64_t epoch;        /* of the counters, in the channels' frames */
 	char channel_socket[108]; /* where qemu connects the channels ("": none) */
 	struct vm_list vms;
 	struct exporter_set exporters;
@@ -618,36 +617,9 @@ static int reset_counters(struct daemon *d)
 	return 0;
 }
 
-/*
- * Who the guests' channel frames say they come from (common/channel.h):
- * this host, and an epoch that is new whenever the counters start again
- * from zero (@fresh: no usable saved counters), so that a guest never takes
- * a reset for its VM's counters going back.
- */
-static int write_source(struct daemon *d, bool fresh)
-{
-	char host[CHANNEL_HOST_MAX], old_host[CHANNEL_HOST_MAX];
-	uint64_t epoch = 0;
-	int ret;
-
-	daemon_config_host_id(&d->cfg, "/etc", host);
-	if (fresh || channel_source_load(d->cfg.state_dir, old_host, &epoch) < 0 || !epoch) {
-		if (getrandom(&epoch, sizeof(epoch), 0) != sizeof(epoch))
-			epoch = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
-		/* never 0, and exact as a JSON or Prometheus number */
-		epoch = (epoch & ((UINT64_C(1) << 53) - 1)) | 1;
-	}
-	ret = channel_source_save(d->cfg.state_dir, host, epoch);
-	if (ret < 0)
-		return log_error(ret, "state: cannot write '%s/" CHANNEL_SOURCE_FILE "': %s", d->cfg.state_dir,
-				 strerror(-ret));
-	d->epoch = epoch;
-	log_debug("channel: this host is '%s', its counters' epoch %" PRIu64, host, epoch);
-	return 0;
-}
-
 static int daemon_open(struct daemon *d)
 {
+	char host[CHANNEL_HOST_MAX];
 	struct sensor_config sensor_cfg = {
 		.powercap_root = d->cfg.powercap_root,
 		.idle_watts_per_cpu = d->cfg.idle_watts_per_cpu,
@@ -717,7 +689,7 @@ static int daemon_open(struct daemon *d)
 		if (ret < 0)
 			return ret;
 	}
-	ret = write_source(d, fresh);
+	ret = state_write_source(d->cfg.state_dir, daemon_config_host_id(&d->cfg, "/etc", host), fresh);
 	if (ret < 0)
 		return ret;
 	if (d->cfg.mountpoint[0]) {
@@ -755,96 +727,6 @@ static int daemon_open(struct daemon *d)
 	return 0;
 }
 
-static void share_usage(bool attach)
-{
-	if (attach)
-		printf("Usage: vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs | --channel [--live]]\n"
-		       "                                  [--readonly]\n\n"
-		       "Add the share of DOMAIN's powercap tree (MOUNTPOINT/UUID, tag '" SHARE_TAG "')\n"
-		       "to its persistent definition; the guest sees it from its next start. With\n"
-		       "--channel, add the channel instead (port '" CHANNEL_NAME_DEFAULT "', read in the guest by\n"
-		       "vpowercap-channel), and hot-plug it into the running domain: no restart, and\n"
-		       "the domain can still live-migrate (a mounted 9p or virtiofs share blocks it).\n\n"
-		       "  --all         every defined domain that has no share yet (with --live:\n"
-		       "                every running domain)\n"
-		       "  --9p          share over 9p (the default)\n"
-		       "  --virtiofs    share over virtiofs (adds a shared memfd memory backing\n"
-		       "                when the domain has none)\n"
-		       "  --channel     the channel to the tree server's channel socket\n"
-		       "  --live        --channel into the running domain only, leaving its\n"
-		       "                persistent definition alone (for definitions a cloud\n"
-		       "                manager owns; auto_attach = channel-live does it at\n"
-		       "                every start)\n"
-		       "  --readonly    mark the share read-only in the definition (the tree\n"
-		       "                is read-only in any case)\n"
-		       "  -h, --help    show this help\n\n"
-		       "The daemon's options (before 'attach'): --libvirt-uri, --mountpoint,\n"
-		       "--control-socket, --channel-socket, --config.\n");
-	else
-		printf("Usage: vpowercapd [options] detach DOMAIN\n\n"
-		       "Remove from DOMAIN's persistent definition what 'attach' added, and nothing\n"
-		       "else; the guest loses the share from its next start.\n\n"
-		       "  -h, --help    show this help\n\n"
-		       "The daemon's options (before 'detach'): --libvirt-uri, --config.\n");
-}
-
-/* vpowercapd attach DOMAIN|--all [--9p | --virtiofs | --channel [--live]] [--readonly], and detach. */
-static int run_share_command(const struct daemon_config *cfg, int argc, char **argv, int at)
-{
-	bool attach = !strcmp(argv[at], "attach"), all = false;
-	char channel_socket[108];
-	struct share_request req = {
-		.transport = SHARE_9P,
-		.mountpoint = cfg->mountpoint[0] ? cfg->mountpoint : daemon_defaults.mountpoint,
-		.channel_socket = daemon_config_channel_socket(cfg, channel_socket, sizeof(channel_socket)),
-	};
-	const struct libvirt_module *m;
-	const char *domain = NULL, *transport_flag = NULL;
-
-	for (int i = at + 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			share_usage(attach);
-			return 0;
-		}
-		if (attach && (!strcmp(argv[i], "--9p") || !strcmp(argv[i], "--virtiofs") ||
-			       !strcmp(argv[i], "--channel"))) {
-			/* a share has one transport: the last of two flags winning would hide a mistake */
-			if (transport_flag && strcmp(transport_flag, argv[i]))
-				return log_error(2, "%s: %s and %s cannot both be given: a share has "
-						 "one transport (see --help)", argv[at], transport_flag, argv[i]);
-			transport_flag = argv[i];
-			req.transport = !strcmp(argv[i], "--9p") ? SHARE_9P :
-					!strcmp(argv[i], "--virtiofs") ? SHARE_VIRTIOFS : SHARE_CHANNEL;
-		} else if (attach && !strcmp(argv[i], "--readonly"))
-			req.readonly = true;
-		else if (attach && !strcmp(argv[i], "--live"))
-			req.live_only = true;
-		else if (attach && !strcmp(argv[i], "--all"))
-			all = true;
-		else if (argv[i][0] != '-' && !domain)
-			domain = argv[i];
-		else
-			return log_error(2, "%s: unexpected argument '%s' (see --help)", argv[at], argv[i]);
-	}
-	if (all && domain)
-		return log_error(2, "%s: a domain and --all cannot both be given (see --help)", argv[at]);
-	if (!domain && !all)
-		return log_error(2, "%s: name the domain%s (see --help)", argv[at], attach ? ", or --all" : "");
-	if (req.live_only && req.transport != SHARE_CHANNEL)
-		return log_error(2, "%s: --live goes with --channel: a 9p or virtiofs share reaches a guest "
-				 "only at its next start (see --help)", argv[at]);
-	if (req.transport == SHARE_CHANNEL && !req.channel_socket[0])
-		return log_error(2, "%s: --channel needs the tree server's channel socket (channel_socket, "
-				 "--channel-socket)", argv[at]);
-	if (!(m = libvirt_module()))
-		return 1;
-	if (all)
-		return m->attach_all(cfg->libvirt_uri, &req) < 0;
-	if (attach)
-		return m->attach(cfg->libvirt_uri, domain, &req) < 0;
-	return m->detach(cfg->libvirt_uri, domain) < 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct daemon d = { .cfg = daemon_defaults, .argc = argc, .argv = argv, .flags_from = 1,
@@ -874,7 +756,7 @@ int main(int argc, char **argv)
 	if (next < 0)
 		return 2;
 	if (next < argc && (!strcmp(argv[next], "attach") || !strcmp(argv[next], "detach")))
-		return run_share_command(&d.cfg, argc, argv, next);
+		return share_command_run(&d.cfg, argc, argv, next);
 	if (next < argc && (!strcmp(argv[next], "status") || !strcmp(argv[next], "unmount"))) {
 		ret = options_parse_tail(&parse, argc, argv, next + 1);
 		if (ret)
