@@ -79,8 +79,8 @@ bool channel_zone_parent(const char *id, char *parent, size_t size)
 	return true;
 }
 
-/* The frame's zones are sound: valid, unique, parents first, in range. */
-static bool zones_valid(const struct channel_frame *f, char *why, size_t whylen)
+/* The frame's zones are sound: valid, unique, parents first, and with @counters in range. */
+static bool zones_valid(const struct channel_frame *f, bool counters, char *why, size_t whylen)
 {
 	for (size_t i = 0; i < f->nzones; i++) {
 		const struct channel_zone *z = &f->zones[i];
@@ -91,7 +91,7 @@ static bool zones_valid(const struct channel_frame *f, char *why, size_t whylen)
 			snprintf(why, whylen, "zone %zu: a bad id or name", i + 1);
 			return false;
 		}
-		if (z->max_energy_range_uj && z->energy_uj > z->max_energy_range_uj) {
+		if (counters && z->max_energy_range_uj && z->energy_uj > z->max_energy_range_uj) {
 			snprintf(why, whylen, "zone '%s': energy beyond its range", z->id);
 			return false;
 		}
@@ -113,33 +113,101 @@ static bool zones_valid(const struct channel_frame *f, char *why, size_t whylen)
 	return true;
 }
 
-int channel_encode(const struct channel_frame *f, char *buf, size_t size)
+/* @v in decimal at @p (room for 20 digits): how many digits */
+static size_t put_u64(char *p, uint64_t v)
 {
-	char payload[CHANNEL_PAYLOAD_MAX], why[80];
-	size_t len = 0;
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+int channel_encoder_init(struct channel_encoder *e, const struct channel_frame *f)
+{
+	char why[80];
 	int n;
 
-	if (!channel_host_valid(f->host) || f->nzones > CHANNEL_ZONES_MAX || !zones_valid(f, why, sizeof(why)))
+	if (!channel_host_valid(f->host) || f->nzones > CHANNEL_ZONES_MAX || !zones_valid(f, false, why, sizeof(why)))
 		return -EINVAL;
-	n = snprintf(payload, sizeof(payload), "host %s\nepoch %" PRIu64 "\ntime %" PRIu64 "\n", f->host,
-		     f->epoch, f->time_ms);
-	if (n < 0 || (size_t)n >= sizeof(payload))
+	n = snprintf(e->head, sizeof(e->head), "host %s\nepoch %" PRIu64 "\ntime ", f->host, f->epoch);
+	if (n < 0 || (size_t)n >= sizeof(e->head))
 		return -ENOSPC;
-	len = (size_t)n;
+	e->head_len = (size_t)n;
+	e->nzones = f->nzones;
 	for (size_t i = 0; i < f->nzones; i++) {
 		const struct channel_zone *z = &f->zones[i];
 
-		n = snprintf(payload + len, sizeof(payload) - len, "zone %s %s %" PRIu64 " %" PRIu64 "\n", z->id,
-			     z->name, z->max_energy_range_uj, z->energy_uj);
-		if (n < 0 || (size_t)n >= sizeof(payload) - len)
+		/* ids and names are checked short enough for the prefix */
+		n = snprintf(e->zones[i].prefix, sizeof(e->zones[i].prefix), "zone %s %s %" PRIu64 " ", z->id,
+			     z->name, z->max_energy_range_uj);
+		if (n < 0 || (size_t)n >= sizeof(e->zones[i].prefix))
 			return -ENOSPC;
-		len += (size_t)n;
+		e->zones[i].len = (size_t)n;
+		e->zones[i].max_energy_range_uj = z->max_energy_range_uj;
 	}
-	n = snprintf(buf, size, CHANNEL_MAGIC "%zu %08" PRIx32 "\n", len, fnv1a(payload, len));
-	if (n < 0 || (size_t)n + len > size)
+	return 0;
+}
+
+int channel_encoder_frame(const struct channel_encoder *e, uint64_t time_ms, const uint64_t *energy_uj, char *buf,
+			  size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	char payload[CHANNEL_PAYLOAD_MAX];
+	size_t len = e->head_len, n;
+	uint32_t check;
+
+	/* the head and a number fit: the head was made to fit with room to spare */
+	memcpy(payload, e->head, len);
+	if (len + 22 > sizeof(payload))
 		return -ENOSPC;
+	len += put_u64(payload + len, time_ms);
+	payload[len++] = '\n';
+	for (size_t i = 0; i < e->nzones; i++) {
+		if (e->zones[i].max_energy_range_uj && energy_uj[i] > e->zones[i].max_energy_range_uj)
+			return -EINVAL;
+		if (len + e->zones[i].len + 22 > sizeof(payload))
+			return -ENOSPC;
+		memcpy(payload + len, e->zones[i].prefix, e->zones[i].len);
+		len += e->zones[i].len;
+		len += put_u64(payload + len, energy_uj[i]);
+		payload[len++] = '\n';
+	}
+	/* "VPC1 LENGTH CHECK\n" */
+	if (size < CHANNEL_HEADER_MAX || len > size - CHANNEL_HEADER_MAX)
+		return -ENOSPC;
+	memcpy(buf, CHANNEL_MAGIC, strlen(CHANNEL_MAGIC));
+	n = strlen(CHANNEL_MAGIC);
+	n += put_u64(buf + n, len);
+	buf[n++] = ' ';
+	check = fnv1a(payload, len);
+	for (int shift = 28; shift >= 0; shift -= 4)
+		buf[n++] = hex[(check >> shift) & 0xf];
+	buf[n++] = '\n';
 	memcpy(buf + n, payload, len);
-	return n + (int)len;
+	return (int)(n + len);
+}
+
+int channel_encode(const struct channel_frame *f, char *buf, size_t size)
+{
+	struct channel_encoder e;
+	uint64_t energy[CHANNEL_ZONES_MAX];
+	char why[80];
+	int ret;
+
+	if (f->nzones > CHANNEL_ZONES_MAX || !zones_valid(f, true, why, sizeof(why)))
+		return -EINVAL;
+	ret = channel_encoder_init(&e, f);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < f->nzones; i++)
+		energy[i] = f->zones[i].energy_uj;
+	return channel_encoder_frame(&e, f->time_ms, energy, buf, size);
 }
 
 /* A decimal number that fills [p, end): 0, or -EINVAL */
@@ -251,7 +319,7 @@ int channel_parse(const char *payload, size_t len, struct channel_frame *f, char
 	}
 	if (!have_host || !have_epoch || !have_time)
 		return refuse(why, whylen, "no %s line", !have_host ? "host" : !have_epoch ? "epoch" : "time");
-	if (!zones_valid(f, why, whylen))
+	if (!zones_valid(f, true, why, whylen))
 		return -EINVAL;
 	return 0;
 }

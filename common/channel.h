@@ -57,6 +57,35 @@ struct channel_frame {
  */
 int channel_encode(const struct channel_frame *f, char *buf, size_t size);
 
+/*
+ * Many frames of one layout (the tree server's, one per VM a tick): what
+ * does not change between them (host, epoch, zones) is checked and put in
+ * text once, and each frame adds its time and counters.
+ */
+struct channel_encoder {
+	char head[CHANNEL_PAYLOAD_MAX];  /* "host H\nepoch E\ntime " */
+	size_t head_len;
+	size_t nzones;
+	struct {
+		char prefix[CHANNEL_ID_MAX + CHANNEL_ZONE_NAME_MAX + 32];  /* "zone ID NAME MAX " */
+		size_t len;
+		uint64_t max_energy_range_uj;
+	} zones[CHANNEL_ZONES_MAX];
+};
+
+/**
+ * Take @f's host, epoch and zones (not its time or counters) as the
+ * layout of the frames to come: 0, or -EINVAL as channel_encode().
+ */
+int channel_encoder_init(struct channel_encoder *e, const struct channel_frame *f);
+
+/**
+ * A frame of @e's layout at @time_ms, @energy_uj[i] the counter of its
+ * zone i, into @buf: as channel_encode().
+ */
+int channel_encoder_frame(const struct channel_encoder *e, uint64_t time_ms, const uint64_t *energy_uj, char *buf,
+			  size_t size);
+
 /**
  * Check and decode a frame's payload (@len bytes). Returns 0, or -EINVAL
  * with the reason in @why; @f may then hold part of it.

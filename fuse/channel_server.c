@@ -152,25 +152,29 @@ static void conn_close(struct channel_server *cs, size_t i, const char *why)
 	cs->conns[i] = cs->conns[--cs->nconns];
 }
 
-void channel_server_event(struct channel_server *cs, size_t i, short revents)
-{
-	if (i < cs->nconns && (revents & (POLLHUP | POLLERR)))
-		conn_close(cs, i, "disconnected");
-}
-
 /*
  * Whatever the guest wrote into its port: at most CHANNEL_SERVER_DRAIN
- * bytes a tick, read and thrown away. A guest that writes more fills its
- * own buffers, not the server's time. False when the peer has gone.
+ * bytes, read and thrown away, and then nothing more until the next
+ * tick. A guest that writes more fills its own buffers, not the server's
+ * time.
  */
-static bool drain(struct channel_server *cs, struct channel_conn *c)
+void channel_server_event(struct channel_server *cs, size_t i, short revents)
 {
 	char sink[CHANNEL_SERVER_DRAIN];
-	ssize_t n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+	struct channel_conn *c;
+	ssize_t n = 0;
 
-	if (n > 0)
-		cs->drained += (uint64_t)n;
-	return n != 0;
+	if (i >= cs->nconns)
+		return;
+	c = &cs->conns[i];
+	if (revents & POLLIN) {
+		n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n > 0)
+			cs->drained += (uint64_t)n;
+		c->muted = true;
+	}
+	if (n == 0 && (revents & (POLLHUP | POLLERR | POLLIN)))
+		conn_close(cs, i, "disconnected");
 }
 
 /* Send what is left of a frame; true when nothing is left. */
@@ -189,18 +193,18 @@ static bool send_rest(struct channel_conn *c)
 	return true;
 }
 
-/* Build VM @vm's frame from @s into @buf: its length, or -errno. */
-static int build_frame(const struct channel_server *cs, const struct tree_snapshot *s, const struct tree_vm *vm,
-		       char *buf, size_t size)
+/*
+ * The layout of this snapshot's frames into @e, and in @order which of
+ * its zones each frame zone is: parents before their subzones, by depth,
+ * in the snapshot's order. Returns 0 or -EINVAL.
+ */
+static int frame_layout(const struct channel_server *cs, const struct tree_snapshot *s, struct channel_encoder *e,
+			size_t *order)
 {
 	struct channel_frame f = { .epoch = cs->epoch };
-	struct timespec now;
 	size_t n = 0;
 
 	memcpy(f.host, cs->host, sizeof(f.host));
-	clock_gettime(CLOCK_REALTIME, &now);
-	f.time_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
-	/* parents before their subzones: by depth, in the snapshot's order */
 	for (int depth = 0; depth < 4; depth++) {
 		for (size_t z = 0; z < s->nzones && n < CHANNEL_ZONES_MAX; z++) {
 			int d = 0;
@@ -212,37 +216,46 @@ static int build_frame(const struct channel_server *cs, const struct tree_snapsh
 			snprintf(f.zones[n].id, sizeof(f.zones[n].id), "%s", s->zones[z].id);
 			snprintf(f.zones[n].name, sizeof(f.zones[n].name), "%s", s->zones[z].name);
 			f.zones[n].max_energy_range_uj = s->zones[z].max_energy_range_uj;
-			f.zones[n].energy_uj = vm->energy_uj[z];
-			n++;
+			order[n++] = z;
 		}
 	}
 	f.nzones = n;
-	return channel_encode(&f, buf, size);
+	return channel_encoder_init(e, &f);
 }
 
 void channel_server_send(struct channel_server *cs, const struct tree_snapshot *s)
 {
 	static char buf[CHANNEL_FRAME_MAX];
+	static struct channel_encoder enc;
+	size_t order[CHANNEL_ZONES_MAX];
+	uint64_t energy[CHANNEL_ZONES_MAX];
+	struct timespec now;
+	uint64_t time_ms;
 
-	if (!cs->have_source)
+	if (!cs->have_source || !cs->nconns)
 		return;
+	if (frame_layout(cs, s, &enc, order) < 0) {
+		cs->dropped += cs->nconns;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	time_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 	for (size_t i = 0; i < cs->nconns; i++) {
 		struct channel_conn *c = &cs->conns[i];
 		const struct tree_vm *vm = tree_find_vm_dir(s, c->uuid, strlen(c->uuid));
 		ssize_t n;
 		int len;
 
-		if (!drain(cs, c)) {
-			conn_close(cs, i--, "disconnected");
-			continue;
-		}
+		c->muted = false;  /* what it writes is drained again, once */
 		if (!vm)
 			continue;  /* not in the tree (yet): its counters stand still */
 		if (c->rest && !send_rest(c)) {
 			cs->dropped++;  /* the guest does not read: this frame is lost */
 			continue;
 		}
-		len = build_frame(cs, s, vm, buf, sizeof(buf));
+		for (size_t z = 0; z < enc.nzones; z++)
+			energy[z] = vm->energy_uj[order[z]];
+		len = channel_encoder_frame(&enc, time_ms, energy, buf, sizeof(buf));
 		if (len < 0) {
 			cs->dropped++;
 			continue;

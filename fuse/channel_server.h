@@ -18,9 +18,9 @@
  * The server never waits on a guest: sockets are non-blocking, a frame
  * that cannot go out whole now is dropped (a guest that does not read
  * loses frames, and the tick goes on), and what the guest writes into its
- * port is read, at most CHANNEL_SERVER_DRAIN bytes a wake-up, and thrown
- * away unread (during the tick's sending: the server polls its channel
- * connections for hang-ups alone).
+ * port is read, at most CHANNEL_SERVER_DRAIN bytes a tick, and thrown
+ * away unread: once drained, a connection is polled for hang-ups alone
+ * until the next tick.
  */
 #ifndef VPOWERCAP_CHANNEL_SERVER_H
 #define VPOWERCAP_CHANNEL_SERVER_H
@@ -44,6 +44,7 @@ struct channel_conn {
 	char uuid[TREE_UUID_MAX];     /* its VM */
 	char *rest;                   /* what is left of a frame partly sent */
 	size_t rest_len;
+	bool muted;                   /* drained this tick: not polled for input until the next */
 };
 
 struct channel_server {
@@ -72,7 +73,11 @@ void channel_server_set_source(struct channel_server *cs, const char *host, uint
 /** Take a connection waiting on the listening socket. */
 void channel_server_accept(struct channel_server *cs);
 
-/** Connection @i has news (@revents of poll: POLLHUP, POLLERR): closed. */
+/**
+ * Connection @i has news (@revents of poll): what the guest wrote is
+ * drained, once a tick (poll it for POLLIN only while it is not muted); a
+ * hang-up closes it.
+ */
 void channel_server_event(struct channel_server *cs, size_t i, short revents);
 
 /** Write each connection's VM's frame from snapshot @s. */

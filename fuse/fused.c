@@ -494,8 +494,9 @@ static void serve(struct server *sv)
 			}
 		}
 		for (size_t i = 0; i < sv->chan.nconns; i++) {
-			/* hang-ups alone: what a guest writes is drained at the tick, bounded */
-			pfd[n] = (struct pollfd){ .fd = sv->chan.conns[i].fd, .events = 0 };
+			/* what a guest writes is drained once a tick, then hang-ups alone */
+			pfd[n] = (struct pollfd){ .fd = sv->chan.conns[i].fd,
+						  .events = sv->chan.conns[i].muted ? 0 : POLLIN };
 			owner[n++] = OWNER_CHANNEL_CONN - (int)i;
 		}
 		if (poll(pfd, n, -1) < 0) {

@@ -107,6 +107,45 @@ static void test_encode_refuses(void **state)
 	assert_int_equal(channel_encode(&f, buf, 20), -ENOSPC);
 }
 
+/*
+ * The tree server's frames (one layout, many counters) are the frames of
+ * channel_encode(), byte for byte, and they decode; a counter beyond its
+ * zone's range is refused there too.
+ */
+static void test_encoder_many_frames(void **state)
+{
+	struct channel_frame f = frame("host-a", 7, 0, 0), g;
+	struct channel_encoder e;
+	char a[CHANNEL_FRAME_MAX], b[CHANNEL_FRAME_MAX];
+	static struct channel_reader r;
+	const uint64_t values[][2] = { { 0, 0 }, { 9, 10 }, { 123456789, RANGE }, { RANGE, 1 } };
+	int refused = 0;
+
+	(void)state;
+	assert_int_equal(channel_encoder_init(&e, &f), 0);
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		int n, m;
+
+		f.time_ms = 1700000000000 + i;
+		f.zones[0].energy_uj = values[i][0];
+		f.zones[1].energy_uj = values[i][1];
+		n = channel_encode(&f, a, sizeof(a));
+		m = channel_encoder_frame(&e, f.time_ms, values[i], b, sizeof(b));
+		assert_true(n > 0);
+		assert_int_equal(m, n);
+		assert_memory_equal(a, b, (size_t)n);
+		assert_int_equal(feed(&r, b, (size_t)m, 7, &g, &refused), 1);
+		assert_int_equal(g.zones[0].energy_uj, values[i][0]);
+		assert_int_equal(g.zones[1].energy_uj, values[i][1]);
+		assert_int_equal(g.time_ms, f.time_ms);
+	}
+	assert_int_equal(refused, 0);
+	assert_int_equal(channel_encoder_frame(&e, 1, (uint64_t[]){ RANGE + 1, 0 }, b, sizeof(b)), -EINVAL);
+	assert_int_equal(channel_encoder_frame(&e, 1, (uint64_t[]){ 1, 1 }, b, 40), -ENOSPC);
+	f = frame("bad host", 1, 0, 0);
+	assert_int_equal(channel_encoder_init(&e, &f), -EINVAL);
+}
+
 /* A reader that starts in the middle of a frame skips to the next one. */
 static void test_resync_mid_frame(void **state)
 {
@@ -374,6 +413,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_encode_refuses),
+		cmocka_unit_test(test_encoder_many_frames),
 		cmocka_unit_test(test_resync_mid_frame),
 		cmocka_unit_test(test_damaged_refused),
 		cmocka_unit_test(test_parse_refuses),
