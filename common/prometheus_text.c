@@ -534,6 +534,11 @@ static void render_self(struct render *rd, unsigned long reports)
 		       "How long the VMs' counters stood still, no daemon feeding their trees, before this daemon began.");
 		sample(&rd->b, "vpowercap_tree_stall_seconds", NULL, NULL, NULL, r->tree_stall_s);
 	}
+	if (r->host) {
+		family(&rd->b, "vpowercap_state_saved", "gauge",
+		       "Whether the last save of the counters worked (1); 0: they stand still until saves work again.");
+		sample(&rd->b, "vpowercap_state_saved", NULL, NULL, NULL, r->state_saved);
+	}
 	if (r->host && r->vm_source) {
 		char *src = label_pair("vm_source", r->vm_source, NULL, NULL);
 

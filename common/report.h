@@ -120,6 +120,7 @@ struct report {
 	size_t nexporters;
 	const char *vm_source; /* daemon: "libvirt" or "proc" */
 	bool vm_source_up;     /* daemon: the VM source answered for this report */
+	bool state_saved;      /* daemon: the last save of the counters worked */
 };
 
 /* Unix time now, in seconds: taken with the reads, as their timestamp. */

@@ -526,27 +526,43 @@ void ledger_reset_step(struct ledger *l)
 		l->vms[i].step_cpu_ns = 0;
 }
 
-/* A counter's bound until the next save: @lease_ticks at its last rate, 1 J at least. */
-static uint64_t lease(uint64_t energy_uj, uint64_t delta_uj, unsigned lease_ticks)
-{
-	uint64_t ahead = delta_uj * lease_ticks;
-
-	return energy_uj + (ahead > 1000000 ? ahead : 1000000);
-}
-
 void ledger_renew_ceilings(struct ledger *l, unsigned lease_ticks)
 {
 	for (size_t z = 0; z < l->nzones; z++) {
 		struct ledger_zone *zone = &l->zones[z];
 
-		zone->host_ceiling_uj = lease(zone->host_energy_uj, zone->host_delta_uj, lease_ticks);
-		zone->remainder_ceiling_uj = lease(zone->remainder.energy_uj, zone->remainder.delta_uj,
-						   lease_ticks);
+		zone->host_ceiling_uj = ledger_lease_uj(zone->host_energy_uj, zone->host_delta_uj, lease_ticks);
+		zone->remainder_ceiling_uj = ledger_lease_uj(zone->remainder.energy_uj, zone->remainder.delta_uj,
+							     lease_ticks);
 		for (size_t i = 0; i < l->nvms; i++)
-			l->vms[i].ceilings[z] = lease(l->vms[i].shares[z].energy_uj,
-						      l->vms[i].shares[z].delta_uj, lease_ticks);
+			l->vms[i].ceilings[z] = ledger_lease_uj(l->vms[i].shares[z].energy_uj,
+								l->vms[i].shares[z].delta_uj, lease_ticks);
 	}
 	l->dirty = false;
+}
+
+/* Hold @v at @ceiling: whether it was above. */
+static bool hold(uint64_t *v, uint64_t ceiling)
+{
+	if (*v <= ceiling)
+		return false;
+	*v = ceiling;
+	return true;
+}
+
+size_t ledger_hold_at_ceilings(struct ledger *l)
+{
+	size_t held = 0;
+
+	for (size_t z = 0; z < l->nzones; z++) {
+		struct ledger_zone *zone = &l->zones[z];
+
+		held += hold(&zone->host_energy_uj, zone->host_ceiling_uj);
+		held += hold(&zone->remainder.energy_uj, zone->remainder_ceiling_uj);
+		for (size_t i = 0; i < l->nvms; i++)
+			held += hold(&l->vms[i].shares[z].energy_uj, l->vms[i].ceilings[z]);
+	}
+	return held;
 }
 
 int ledger_view_update(struct ledger_view *v, const struct ledger *l)

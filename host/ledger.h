@@ -161,11 +161,31 @@ int ledger_add_zone(struct ledger *l, const char *id, const char *name);
 int ledger_find_zone(const struct ledger *l, const char *id);
 
 /**
+ * A counter's bound until the next save: @energy_uj plus @lease_ticks
+ * ticks at its last rate @delta_uj, one joule at least.
+ */
+static inline uint64_t ledger_lease_uj(uint64_t energy_uj, uint64_t delta_uj, unsigned lease_ticks)
+{
+	uint64_t ahead = delta_uj * lease_ticks;
+
+	return energy_uj + (ahead > 1000000 ? ahead : 1000000);
+}
+
+/**
  * Set every counter's ceiling to where it may safely grow before the next
- * save: its energy plus a lease of @lease_ticks ticks at its last rate
- * (at least one joule). Called just before the state is written.
+ * save: ledger_lease_uj() of it. Call once the state with those ceilings
+ * is saved (state_save() with the same @lease_ticks), never before: a
+ * ceiling is a promise that a restart resumes at least there.
  */
 void ledger_renew_ceilings(struct ledger *l, unsigned lease_ticks);
+
+/**
+ * Hold every counter at its ceiling, the bound that is saved: what a
+ * guest may be shown while saves fail. Counters stand still there, and
+ * the energy above is lost, never shown and then taken back by a restart.
+ * Returns how many counters were held.
+ */
+size_t ledger_hold_at_ceilings(struct ledger *l);
 
 /** What the guest is shown: @energy_uj modulo the zone's range. */
 static inline uint64_t ledger_shown_uj(const struct ledger_zone *z, uint64_t energy_uj)

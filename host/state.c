@@ -98,7 +98,7 @@ static int fsync_dir(const char *dir)
 	return ret;
 }
 
-int state_save(const struct ledger *l, const char *dir)
+int state_save(const struct ledger *l, const char *dir, unsigned lease_ticks)
 {
 	char tmp[PATH_MAX], cur[PATH_MAX], prev[PATH_MAX], name[VM_NAME_MAX];
 	struct writer w = { .hash = FNV_SEED };
@@ -120,8 +120,9 @@ int state_save(const struct ledger *l, const char *dir)
 		const struct ledger_zone *zone = &l->zones[z];
 
 		clean_name(name, zone->name, sizeof(name));
-		put_line(&w, "zone %s %" PRIu64 " %" PRIu64 " %s\n", zone->id, zone->host_ceiling_uj,
-			 zone->remainder_ceiling_uj, name);
+		put_line(&w, "zone %s %" PRIu64 " %" PRIu64 " %s\n", zone->id,
+			 ledger_lease_uj(zone->host_energy_uj, zone->host_delta_uj, lease_ticks),
+			 ledger_lease_uj(zone->remainder.energy_uj, zone->remainder.delta_uj, lease_ticks), name);
 	}
 	for (size_t i = 0; i < l->nvms; i++) {
 		const struct ledger_vm *vm = &l->vms[i];
@@ -129,7 +130,8 @@ int state_save(const struct ledger *l, const char *dir)
 		clean_name(name, vm->info.name, sizeof(name));
 		put_line(&w, "vm %s %u %s\n", vm->info.uuid, vm->info.vcpus, name[0] ? name : "-");
 		for (size_t z = 0; z < l->nzones; z++)
-			put_line(&w, "share %s %" PRIu64 "\n", l->zones[z].id, vm->ceilings[z]);
+			put_line(&w, "share %s %" PRIu64 "\n", l->zones[z].id,
+				 ledger_lease_uj(vm->shares[z].energy_uj, vm->shares[z].delta_uj, lease_ticks));
 	}
 	fprintf(w.f, "end %lu %016" PRIx64 "\n", w.lines, w.hash);
 	if (fflush(w.f) == EOF || fsync(fd) < 0)
@@ -432,9 +434,13 @@ int state_write_source(const char *dir, const char *host, bool fresh)
 {
 	uint64_t epoch = 0;
 	char old_host[CHANNEL_HOST_MAX];
+	bool loaded;
 	int ret;
 
-	if (fresh || channel_source_load(dir, old_host, &epoch) < 0 || !epoch) {
+	loaded = !fresh && channel_source_load(dir, old_host, &epoch) == 0 && epoch;
+	if (loaded && !strcmp(old_host, host))
+		return 0;  /* as saved: nothing to write (a full disk does not stop a restart) */
+	if (!loaded) {
 		if (getrandom(&epoch, sizeof(epoch), 0) != sizeof(epoch))
 			epoch = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 		/* never 0, and exact as a JSON or Prometheus number */

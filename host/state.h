@@ -23,11 +23,12 @@
 int state_dir_prepare(const char *dir, const char *user);
 
 /**
- * Write @l to DIR/counters (the old file becomes DIR/counters.prev).
- * Ceilings must have been renewed (ledger_renew_ceilings). Returns 0 or
- * -errno after logging.
+ * Write @l to DIR/counters (the old file becomes DIR/counters.prev), each
+ * counter with the ceiling a lease of @lease_ticks gives it
+ * (ledger_lease_uj). Returns 0, after which ledger_renew_ceilings(@l,
+ * @lease_ticks) may raise the ceilings in memory, or -errno after logging.
  */
-int state_save(const struct ledger *l, const char *dir);
+int state_save(const struct ledger *l, const char *dir, unsigned lease_ticks);
 
 /**
  * Load DIR/counters into an empty ledger @l, falling back to

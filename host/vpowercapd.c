@@ -100,6 +100,8 @@ struct daemon {
 	struct complaint source_complaint;
 	struct complaint stat_complaint;
 	struct complaint slow_complaint;
+	struct complaint save_complaint;
+	bool save_failed;      /* the last save failed: counters stand at their ceilings */
 	int last_source_ret;
 	uint64_t late_since;   /* when the source began to answer late; 0: it is not */
 	double tick_s;         /* how long the last tick took, for the exporter */
@@ -124,11 +126,30 @@ static unsigned long save_ticks(const struct daemon *d)
 	return per_s > SAVE_TICKS ? per_s : SAVE_TICKS;
 }
 
+/*
+ * Save the counters, each with a ceiling twice the time between saves
+ * ahead, and raise the ceilings in memory once that is on disk. While
+ * saves fail (a full disk, an I/O error), counters stand still at the
+ * saved ceilings: a guest is never shown more than a restart resumes at.
+ */
 static int save_state(struct daemon *d)
 {
-	/* a saved counter is set twice the time between saves ahead */
-	ledger_renew_ceilings(&d->ledger, (unsigned)(2 * save_ticks(d)));
-	return state_save(&d->ledger, d->cfg.state_dir);
+	unsigned lease = (unsigned)(2 * save_ticks(d));
+	int ret = state_save(&d->ledger, d->cfg.state_dir, lease);
+
+	if (ret < 0) {
+		size_t held = ledger_hold_at_ceilings(&d->ledger);
+
+		d->save_failed = true;
+		complain(&d->save_complaint, LOG_LEVEL_ERROR,
+			 "counters cannot be saved in '%s' (%s): %zu counters stand still at their saved value "
+			 "until saves work again", d->cfg.state_dir, strerror(-ret), held);
+		return ret;
+	}
+	ledger_renew_ceilings(&d->ledger, lease);
+	d->save_failed = false;
+	complaint_release(&d->save_complaint, "counters saved in '%s' again: they move on", d->cfg.state_dir);
+	return 0;
 }
 
 /* Take the ledger's view once it changed: the trees and reports present it. */
@@ -180,6 +201,7 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 		.timestamp = read_wall,
 		.vm_source = d->source->ops->name,
 		.vm_source_up = d->last_source_ret >= 0,
+		.state_saved = !d->save_failed,
 	};
 	int ret;
 
