@@ -26,8 +26,13 @@ int unix_listen(const char *path, const char *what)
 	if (fd < 0)
 		return log_error(-errno, "cannot create the %s socket: %s", what, strerror(errno));
 	unlink(path);  /* left by a daemon that did not exit cleanly */
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 16) < 0) {
+	/*
+	 * The socket file takes its mode from the socket's own at bind()
+	 * (Linux): set it first, on the descriptor. Never a chmod by path,
+	 * which a link swapped into a directory another user owns (the
+	 * state directory is the daemon user's) would lead anywhere.
+	 */
+	if (fchmod(fd, 0600) < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
 		int err = -errno;
 
 		close(fd);

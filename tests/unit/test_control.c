@@ -2,7 +2,8 @@
 /*
  * Tests of the control socket's request parser (host/control.c): the lines
  * the libvirt hook sends, UUIDs folded to lowercase, and every shape of
- * line that must be refused.
+ * line that must be refused; and the listening sockets' files, made
+ * without a path operation another user could lead astray.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/un.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -184,10 +191,70 @@ static void test_short_reason_buffer(void **state)
 	assert_string_equal(why, "want:");
 }
 
+/*
+ * bind(), as the code under test sees it: the real one, and then, when
+ * asked, what a hostile owner of the socket's directory does at once: the
+ * socket file swapped for a link to another file.
+ */
+static const char *swap_link_to;
+
+int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int (*real)(int, const struct sockaddr *, socklen_t) =
+		(int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "bind");
+	int ret = real(fd, addr, len);
+
+	if (ret == 0 && swap_link_to && addr->sa_family == AF_UNIX) {
+		const char *path = ((const struct sockaddr_un *)addr)->sun_path;
+		char tmp[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+
+		snprintf(tmp, sizeof(tmp), "%s.lnk", path);
+		if (symlink(swap_link_to, tmp) == 0)
+			rename(tmp, path);
+	}
+	return ret;
+}
+
+/* The socket is 0600 from its birth, and no link put in its place is followed. */
+static void test_listen_follows_no_link(void **state)
+{
+	char dir[] = "/tmp/vpowercap-test-control.XXXXXX", sock[64], victim[64];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/tree.sock", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	umask(0);
+	fd = unix_listen(sock, "test");
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(sock, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0600);
+	close(fd);
+
+	fd = open(victim, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	chmod(victim, 0644);
+	swap_link_to = victim;
+	fd = unix_listen(sock, "test");
+	swap_link_to = NULL;
+	if (fd >= 0)
+		close(fd);
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);  /* never chmod'ed through the link */
+	unlink(sock);
+	unlink(victim);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_lines),
+		cmocka_unit_test(test_listen_follows_no_link),
 		cmocka_unit_test(test_uuid_case_folded),
 		cmocka_unit_test(test_unknown_requests),
 		cmocka_unit_test(test_missing_and_extra_fields),
