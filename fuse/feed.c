@@ -12,14 +12,33 @@
 
 #include "common/alloc.h"
 
-int feed_send(int fd, enum feed_type type, const void *payload, size_t len)
+static struct feed_header header_of(enum feed_type type, size_t len)
 {
-	struct feed_header h = {
+	return (struct feed_header){
 		.magic = FEED_MAGIC,
 		.version = FEED_VERSION,
 		.type = (uint16_t)type,
 		.length = (uint32_t)len,
 	};
+}
+
+char *feed_frame(enum feed_type type, const void *payload, size_t len, size_t *size)
+{
+	struct feed_header h = header_of(type, len);
+	char *buf;
+
+	if (len > FEED_PAYLOAD_MAX || !(buf = malloc(sizeof(h) + len)))
+		return NULL;
+	memcpy(buf, &h, sizeof(h));
+	if (len)
+		memcpy(buf + sizeof(h), payload, len);
+	*size = sizeof(h) + len;
+	return buf;
+}
+
+int feed_send(int fd, enum feed_type type, const void *payload, size_t len)
+{
+	struct feed_header h = header_of(type, len);
 	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)payload, len } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
 	size_t left = sizeof(h) + len;

@@ -87,6 +87,13 @@ struct feed_announce {
  */
 int feed_send(int fd, enum feed_type type, const void *payload, size_t len);
 
+/**
+ * One message, header and payload, in a buffer of its own (*@size bytes)
+ * to send bit by bit from a non-blocking loop; NULL when out of memory or
+ * @len is over FEED_PAYLOAD_MAX.
+ */
+char *feed_frame(enum feed_type type, const void *payload, size_t len, size_t *size);
+
 /* Messages being received on one connection. */
 struct feed_reader {
 	char *buf;

@@ -50,6 +50,8 @@ struct client {
 	enum feed_role role;         /* 0 until its hello */
 	unsigned pid;
 	struct feed_reader r;
+	char *out;                   /* a reply too large for the socket at once: the rest, */
+	size_t out_len, out_off;     /* sent as the client reads (POLLOUT) */
 };
 
 /* An announcement of the hook that no daemon has taken in yet. */
@@ -65,6 +67,8 @@ struct server {
 	struct publisher tree;
 	struct fusefs *fs;
 	int feed_fd, control_fd, sig_fd;
+	uint64_t feed_checked_ns;    /* when the feed socket's file was last seen there */
+	struct complaint feed_lost;
 	struct channel_server chan;  /* chan.fd -1: no channel socket */
 	char state_dir[PATH_MAX];    /* where the feed socket is: the daemon's */
 	struct pollfd *pfd;          /* the loop's, grown with the channels */
@@ -135,6 +139,7 @@ static void client_close(struct server *sv, int i, const char *why)
 	}
 	close(c->fd);
 	feed_reader_release(&c->r);
+	free(c->out);
 	*c = (struct client){ .fd = -1 };
 	if (i == sv->shutdown_client)
 		sv->shutdown_client = -1;
@@ -300,12 +305,49 @@ static void on_status(struct server *sv, int i)
 }
 
 /* The values guests read now, for a daemon that starts without saved counters. */
+/*
+ * Send what is left of client @i's reply, as much as its socket takes now;
+ * the loop polls it for POLLOUT until all is out. False when it is gone.
+ */
+static bool client_flush(struct server *sv, int i)
+{
+	struct client *c = &sv->clients[i];
+
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (n <= 0) {
+			client_close(sv, i, "left before its reply was out");
+			return false;
+		}
+		c->out_off += (size_t)n;
+	}
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
+	return true;
+}
+
+/*
+ * The values served now, to an admin (--reset-counters, a start with no
+ * saved counters): a snapshot of thousands of VMs is more than a socket
+ * holds, so it goes out as the client reads it, never blocking the loop.
+ */
 static void on_values(struct server *sv, int i)
 {
 	struct tree_snapshot *empty = sv->base ? NULL : tree_snapshot_new(0, 0);
+	struct client *c = &sv->clients[i];
 	void *buf;
 	size_t len;
 
+	if (c->out) {
+		client_close(sv, i, "asked again before its reply was out");
+		return;
+	}
 	if (empty)
 		tree_snapshot_finish(empty);
 	if ((!sv->base && !empty) || feed_encode_snapshot(sv->base ? sv->base : empty, 0, &buf, &len) < 0) {
@@ -313,10 +355,14 @@ static void on_values(struct server *sv, int i)
 		client_close(sv, i, "out of memory for the values");
 		return;
 	}
-	if (feed_send(sv->clients[i].fd, FEED_SNAPSHOT, buf, len) < 0)
-		client_close(sv, i, "left before the values");
-	free(buf);
 	tree_snapshot_free(empty);
+	c->out = feed_frame(FEED_SNAPSHOT, buf, len, &c->out_len);
+	free(buf);
+	if (!c->out) {
+		client_close(sv, i, "out of memory for the values");
+		return;
+	}
+	client_flush(sv, i);
 }
 
 static void on_message(struct server *sv, int i, enum feed_type type, const void *payload, size_t len)
@@ -461,6 +507,40 @@ enum {
 	OWNER_CHANNEL_CONN = -5,  /* and below: connection OWNER_CHANNEL_CONN - owner */
 };
 
+/*
+ * Once a second: the feed socket's file is still there. When it was
+ * removed (an emptied state directory), listen there again, so that the
+ * next daemon finds this server, and the counters its guests read, rather
+ * than starting another; a file another put there is left alone.
+ */
+static void feed_recheck(struct server *sv)
+{
+	uint64_t now = clock_mono_ns();
+	struct stat st;
+	int fd;
+
+	if (now - sv->feed_checked_ns < 1000000000ull)
+		return;
+	sv->feed_checked_ns = now;
+	if (lstat(sv->feed_path, &st) == 0 || errno != ENOENT)
+		return;  /* there (ours, or another's: not ours to take) */
+	if (stat(sv->state_dir, &st) < 0) {
+		complain(&sv->feed_lost, LOG_LEVEL_ERROR, "the state directory '%s' is gone: no daemon can reach "
+			 "this tree until it is back", sv->state_dir);
+		return;
+	}
+	fd = unix_listen(sv->feed_path, "feed");
+	if (fd < 0) {
+		complain(&sv->feed_lost, LOG_LEVEL_ERROR, "the feed socket '%s' was removed and cannot be made "
+			 "again: no daemon can reach this tree", sv->feed_path);
+		return;
+	}
+	close(sv->feed_fd);
+	sv->feed_fd = fd;
+	complaint_release(&sv->feed_lost, "listening on '%s' again", sv->feed_path);
+	log_warning("the feed socket '%s' was removed: listening there again", sv->feed_path);
+}
+
 static void serve(struct server *sv)
 {
 	while (!sv->stop) {
@@ -489,7 +569,8 @@ static void serve(struct server *sv)
 		}
 		for (int i = 0; i < CLIENTS_MAX; i++) {
 			if (sv->clients[i].fd >= 0) {
-				pfd[n] = (struct pollfd){ .fd = sv->clients[i].fd, .events = POLLIN };
+				pfd[n] = (struct pollfd){ .fd = sv->clients[i].fd,
+							  .events = POLLIN | (sv->clients[i].out ? POLLOUT : 0) };
 				owner[n++] = i;
 			}
 		}
@@ -499,12 +580,13 @@ static void serve(struct server *sv)
 						  .events = sv->chan.conns[i].muted ? 0 : POLLIN };
 			owner[n++] = OWNER_CHANNEL_CONN - (int)i;
 		}
-		if (poll(pfd, n, -1) < 0) {
+		if (poll(pfd, n, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error(-errno, "poll: %s", strerror(errno));
 			return;
 		}
+		feed_recheck(sv);
 		/* channel connections last, and from the end: closing one moves the last into its place */
 		for (nfds_t k = 0; k < n && !sv->stop; k++) {
 			if (!pfd[k].revents || owner[k] <= OWNER_CHANNEL_CONN)
@@ -523,7 +605,10 @@ static void serve(struct server *sv)
 			} else if (owner[k] == OWNER_CHANNEL) {
 				channel_server_accept(&sv->chan);
 			} else if (sv->clients[owner[k]].fd == pfd[k].fd) {
-				on_readable(sv, owner[k]);
+				if ((pfd[k].revents & POLLOUT) && !client_flush(sv, owner[k]))
+					continue;
+				if (pfd[k].revents & ~POLLOUT)
+					on_readable(sv, owner[k]);
 			}
 		}
 		for (nfds_t k = n; k-- > 0 && !sv->stop;) {
@@ -614,6 +699,7 @@ int main(int argc, char **argv)
 	sv.started_ns = clock_mono_ns();
 
 	sv.feed_fd = feed_listen(sv.feed_path);
+	sv.feed_checked_ns = clock_mono_ns();
 	if (sv.feed_fd < 0 || sv.sig_fd < 0 || tree_publisher_init(&sv.tree) < 0)
 		goto out;
 	sv.fs = fusefs_start(sv.mountpoint, &sv.tree, reader_gid);

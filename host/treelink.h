@@ -88,4 +88,14 @@ int tree_link_admin(const char *state_dir, bool shutdown);
  */
 int tree_link_served(const char *state_dir, struct tree_snapshot **served);
 
+/**
+ * Before anything else uses @mountpoint: when a live tree server serves
+ * it, it must be the one of @state_dir. One whose feed socket was removed
+ * from @state_dir makes it again within a second (it checks): waited for.
+ * One fed from another state directory is refused (-EBUSY), naming it, so
+ * that no second server mounts over a tree guests read and no daemon
+ * starts counters again beneath it. Returns 0 or -errno after logging.
+ */
+int tree_link_check_mountpoint(const char *mountpoint, const char *state_dir);
+
 #endif

@@ -614,11 +614,13 @@ static int open_topology(struct daemon *d)
 }
 
 /*
- * --reset-counters with no usable state: start each VM's counters at what
- * the running tree server serves its guests, so that none goes back; with
- * no tree server, no guest holds a value, and zero is safe.
+ * No saved counters (none yet, or none usable and --reset-counters): start
+ * each VM's counters at what the running tree server serves its guests,
+ * so that none goes back (a state directory emptied under a live tree is
+ * no new host); with no tree server, no guest holds a value, and zero is
+ * safe.
  */
-static int reset_counters(struct daemon *d)
+static int start_from_served(struct daemon *d, bool reset)
 {
 	struct tree_snapshot *served = NULL;
 	int ret;
@@ -626,16 +628,23 @@ static int reset_counters(struct daemon *d)
 	if (d->cfg.mountpoint[0] && tree_link_served(d->cfg.state_dir, &served) < 0)
 		return -EPROTO;
 	if (!served) {
-		log_warning("state: no usable saved counters in '%s' and no tree server: starting from zero, "
-			    "as --reset-counters asks", d->cfg.state_dir);
+		if (reset)
+			log_warning("state: no usable saved counters in '%s' and no tree server: starting from "
+				    "zero, as --reset-counters asks", d->cfg.state_dir);
+		else
+			log_info("state: no saved counters in '%s', starting from zero", d->cfg.state_dir);
 		return 0;
 	}
 	ret = share_seed_ledger(&d->ledger, served, sensor_is_estimate(d->sensor));
 	tree_snapshot_free(served);
 	if (ret < 0)
 		return log_error(ret, "out of memory");
-	log_warning("state: no usable saved counters in '%s': as --reset-counters asks, %d VMs start at "
-		    "the values their guests read now, and the rest from zero", d->cfg.state_dir, ret);
+	if (reset)
+		log_warning("state: no usable saved counters in '%s': as --reset-counters asks, %d VMs start at "
+			    "the values their guests read now, and the rest from zero", d->cfg.state_dir, ret);
+	else
+		log_warning("state: no saved counters in '%s', but its tree server serves %d VMs: they start at "
+			    "the values their guests read now, the rest from zero", d->cfg.state_dir, ret);
 	return 0;
 }
 
@@ -695,11 +704,15 @@ static int daemon_open(struct daemon *d)
 	ret = state_dir_prepare(d->cfg.state_dir, d->cfg.user);
 	if (ret < 0)
 		return ret;
+	if (d->cfg.mountpoint[0] && (ret = tree_link_check_mountpoint(d->cfg.mountpoint, d->cfg.state_dir)) < 0)
+		return ret;
 	ledger_init(&d->ledger, &lc);
 	ret = state_load(&d->ledger, d->cfg.state_dir);
 	fresh = ret < 0;
 	if (ret == -ENOENT) {
-		log_info("state: no saved counters in '%s', starting from zero", d->cfg.state_dir);
+		ret = start_from_served(d, false);
+		if (ret < 0)
+			return ret;
 	} else if (ret < 0 && !d->reset_counters) {
 		/* Starting from zero would show guests their counters going back. */
 		return log_error(ret, "state: neither '%s/counters' nor '%s/counters.prev' is usable (see above): "
@@ -707,7 +720,7 @@ static int daemon_open(struct daemon *d)
 				 "that every VM's counters start again from zero", d->cfg.state_dir,
 				 d->cfg.state_dir);
 	} else if (ret < 0) {
-		ret = reset_counters(d);
+		ret = start_from_served(d, true);
 		if (ret < 0)
 			return ret;
 	}
