@@ -118,6 +118,9 @@ run_one() {
 		[ "$rc" = 0 ] && rc=1
 	fi
 	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f\n", b - a }' >"$base.secs"
+	# when each test ran, from the suite's start: where the wall time goes
+	awk -v n="$name" -v s="$started" -v a="$start" -v b="$end" \
+		'BEGIN { printf "%7.1f %7.1f %s\n", a - s, b - s, n }' >>"$logs/timeline"
 	# a test's temporary files go with it, unless it failed
 	[ "$rc" = 0 ] || [ "$rc" = 77 ] && rm -rf "$tmp"
 	echo "$rc" >"$base.rc.tmp" && mv "$base.rc.tmp" "$base.rc"
