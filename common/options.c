@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <ini.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,39 +155,65 @@ const struct option_spec *options_find(const struct options_program *prog,
 struct ini_load {
 	const struct options_program *prog;
 	void *target;
-	FILE *file;
-	unsigned line;       /* the line the reader handed out last */
-	unsigned error_line; /* first line refused */
-	char why[256];
-	char *buf;           /* the whole line, as read */
-	size_t bufsize;
+	struct ini_reader r;
 };
 
-/*
- * inih's handler gets no line number, so the reader counts lines. It also
- * takes the lines whole, or refuses them: inih would cut a long line in
- * pieces and parse each, and would take an indented line for the
- * continuation of the previous value. Here indentation is only layout.
- */
-static char *read_line(char *str, int num, void *stream)
+char *ini_reader_line(char *str, int num, void *stream)
 {
-	struct ini_load *ld = stream;
-	ssize_t len = getline(&ld->buf, &ld->bufsize, ld->file);
+	struct ini_reader *r = stream;
+	ssize_t len = getline(&r->buf, &r->bufsize, r->file);
 	const char *start;
 
-	if (len < 0 || ld->error_line)
+	if (len < 0 || r->error_line)
 		return NULL;
-	ld->line++;
-	while (len > 0 && (ld->buf[len - 1] == '\n' || ld->buf[len - 1] == '\r'))
-		ld->buf[--len] = '\0';
-	start = ld->buf + strspn(ld->buf, " \t");
+	r->line++;
+	while (len > 0 && (r->buf[len - 1] == '\n' || r->buf[len - 1] == '\r'))
+		r->buf[--len] = '\0';
+	start = r->buf + strspn(r->buf, " \t");
 	if (strlen(start) + 2 > (size_t)num) {
-		snprintf(ld->why, sizeof(ld->why), "line longer than %d characters", num - 2);
-		ld->error_line = ld->line;
+		snprintf(r->why, sizeof(r->why), "line longer than %d characters", num - 2);
+		r->error_line = r->line;
 		return NULL;
 	}
 	snprintf(str, (size_t)num, "%s\n", start);
 	return str;
+}
+
+int ini_reader_parse(struct ini_reader *r, const char *path, ini_handler handler, void *user)
+{
+	int ret;
+
+	r->file = fopen(path, "re");
+	if (!r->file)
+		return -errno;
+	ret = ini_parse_stream(ini_reader_line, r, handler, user);
+	if (ret == 0 && ferror(r->file))
+		ret = -EIO;
+	fclose(r->file);
+	r->file = NULL;
+	free(r->buf);
+	r->buf = NULL;
+	if (ret < 0)
+		return ret == -1 ? -ENOMEM : ret;
+	if (r->error_line && (ret == 0 || (unsigned)ret >= r->error_line))
+		return (int)r->error_line;
+	if (ret > 0) {
+		snprintf(r->why, sizeof(r->why), "%s", "");
+		r->error_line = (unsigned)ret;
+	}
+	return ret;
+}
+
+void ini_reader_refuse(struct ini_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->error_line)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+	r->error_line = r->line;
 }
 
 static int set_from_file(void *user, const char *section, const char *key, const char *value)
@@ -196,45 +223,34 @@ static int set_from_file(void *user, const char *section, const char *key, const
 	bool known_section = false;
 	char why[256];
 
-	if (ld->error_line)
+	if (ld->r.error_line)
 		return 1;
 	for (size_t i = 0; i < ld->prog->nspecs; i++)
 		known_section |= !strcmp(ld->prog->specs[i].section, section);
-	if (!known_section) {
-		snprintf(ld->why, sizeof(ld->why), "unknown section [%s]", section);
-	} else if (!(spec = options_find(ld->prog, section, key))) {
-		snprintf(ld->why, sizeof(ld->why), "unknown key '%s' in section [%s]", key, section);
-	} else if (options_set(spec, ld->target, value, why, sizeof(why)) < 0) {
-		snprintf(ld->why, sizeof(ld->why), "%s", why);
-	} else {
+	if (!known_section)
+		ini_reader_refuse(&ld->r, "unknown section [%s]", section);
+	else if (!(spec = options_find(ld->prog, section, key)))
+		ini_reader_refuse(&ld->r, "unknown key '%s' in section [%s]", key, section);
+	else if (options_set(spec, ld->target, value, why, sizeof(why)) < 0)
+		ini_reader_refuse(&ld->r, "%s", why);
+	else
 		return 1;
-	}
-	ld->error_line = ld->line;
 	return 0;
 }
 
 int options_load_file(const struct options_program *prog, void *target, const char *path)
 {
 	struct ini_load ld = { .prog = prog, .target = target };
-	int ret;
+	int ret = ini_reader_parse(&ld.r, path, set_from_file, &ld);
 
-	ld.file = fopen(path, "re");
-	if (!ld.file)
-		return errno == ENOENT ? -ENOENT
-				       : log_error(-EINVAL, "config '%s': %s", path, strerror(errno));
-	ret = ini_parse_stream(read_line, &ld, set_from_file, &ld);
-	if (ret == 0 && ferror(ld.file))
-		ret = -1;
-	fclose(ld.file);
-	free(ld.buf);
+	if (ret == -ENOENT)
+		return -ENOENT;
 	if (ret < 0)
-		return log_error(-EINVAL, "config '%s': cannot be read", path);
-	if (ld.error_line && (ret == 0 || (unsigned)ret >= ld.error_line))
-		return log_error(-EINVAL, "%s:%u: %s", path, ld.error_line, ld.why);
+		return log_error(-EINVAL, "config '%s': cannot be read: %s", path, strerror(-ret));
 	if (ret == 0)
 		return 0;
-	return log_error(-EINVAL, "%s:%d: not a '[section]', 'key = value' or comment line",
-			 path, ret);
+	return log_error(-EINVAL, "%s:%d: %s", path, ret,
+			 ld.r.why[0] ? ld.r.why : "not a '[section]', 'key = value' or comment line");
 }
 
 static void flag_name(const char *key, char *buf)

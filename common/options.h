@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include <ini.h>
 
 enum option_type {
 	OPTION_STRING,   /* char[size] */
@@ -241,6 +244,35 @@ int options_set(const struct option_spec *spec, void *target, const char *value,
 /** The spec of @key in @section, or NULL. */
 const struct option_spec *options_find(const struct options_program *prog,
 				       const char *section, const char *key);
+
+/*
+ * An INI file read by inih a whole line at a time. inih's handler gets no
+ * line number, so the reader counts lines; and it takes lines whole or
+ * refuses them: inih would cut a line longer than its buffer in pieces and
+ * parse each, and would take an indented line for the continuation of the
+ * previous value. Here indentation is only layout.
+ */
+struct ini_reader {
+	FILE *file;
+	unsigned line;       /* the line handed to inih last: the one a handler sees */
+	unsigned error_line; /* the first line refused; 0: none */
+	char why[256];       /* why, or "" for a line inih itself could not parse */
+	char *buf;
+	size_t bufsize;
+};
+
+/** inih's reader (ini_parse_stream) over @stream, a struct ini_reader. */
+char *ini_reader_line(char *str, int num, void *stream);
+
+/**
+ * Parse @path with @handler(@user, ...) through @r (zeroed). Returns 0,
+ * the number of the first line refused (> 0, the reason in @r->why), or
+ * -errno when the file cannot be read (-ENOENT when it does not exist).
+ */
+int ini_reader_parse(struct ini_reader *r, const char *path, ini_handler handler, void *user);
+
+/** From a handler: refuse the current line, for a reason (the first one told stays). */
+void ini_reader_refuse(struct ini_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /**
  * Load an INI file into @target. Returns 0, -ENOENT when it does not

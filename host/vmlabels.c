@@ -12,6 +12,7 @@
 
 #include "common/alloc.h"
 #include "common/log.h"
+#include "common/options.h"
 #include "common/utf8.h"
 #include "host/vmsource.h"
 
@@ -420,7 +421,7 @@ struct load_ctx {
 	char raw_section[VM_UUID_MAX];  /* as written */
 	struct vm_label_set set;
 	int error;
-	char why[160];
+	struct ini_reader r;         /* the line and the reason of the first error */
 };
 
 /* The labels gathered for the last section go into the book. */
@@ -456,22 +457,22 @@ static int load_line(void *arg, const char *section, const char *name, const cha
 {
 	struct load_ctx *c = arg;
 
-	if (c->error)
+	if (c->r.error_line)
 		return 0;  /* the first error is the one told */
 	if (!section[0]) {
 		c->error = -EINVAL;
-		snprintf(c->why, sizeof(c->why), "'%s' outside a [UUID] section", name);
+		ini_reader_refuse(&c->r, "'%s' outside a [UUID] section", name);
 		return 0;
 	}
 	if (!c->raw_section[0] || strcmp(section, c->raw_section)) {
 		if (load_flush(c) < 0) {
 			c->error = -ENOMEM;
-			snprintf(c->why, sizeof(c->why), "out of memory");
+			ini_reader_refuse(&c->r, "out of memory");
 			return 0;
 		}
 		if (strlen(section) >= VM_UUID_MAX) {
 			c->error = -EINVAL;
-			snprintf(c->why, sizeof(c->why), "section '%s' is not a VM's UUID", section);
+			ini_reader_refuse(&c->r, "section '%s' is not a VM's UUID", section);
 			return 0;
 		}
 		snprintf(c->section, sizeof(c->section), "%s", section);
@@ -481,14 +482,14 @@ static int load_line(void *arg, const char *section, const char *name, const cha
 	}
 	if (!valid_name(name, strlen(name))) {
 		c->error = -EINVAL;
-		snprintf(c->why, sizeof(c->why), "'%s' is not a label name", name);
+		ini_reader_refuse(&c->r, "'%s' is not a label name", name);
 		return 0;
 	}
 	if (c->set.n >= VM_LABELS_MAX || !vm_label_book_allows(c->book, name))
 		return 1;  /* dropped by the allowlist anyway: bounded whatever the file holds */
 	if (vm_label_set_add(&c->set, name, value) < 0) {
 		c->error = -ENOMEM;
-		snprintf(c->why, sizeof(c->why), "out of memory");
+		ini_reader_refuse(&c->r, "out of memory");
 		return 0;
 	}
 	return 1;
@@ -497,19 +498,17 @@ static int load_line(void *arg, const char *section, const char *name, const cha
 int vm_label_book_load(struct vm_label_book *b, const char *path)
 {
 	struct load_ctx c = { .book = b };
-	int line = ini_parse(path, load_line, &c);
+	int line = ini_reader_parse(&c.r, path, load_line, &c);
 
 	if (line == 0 && load_flush(&c) < 0) {
-		c.error = -ENOMEM;
-		snprintf(c.why, sizeof(c.why), "out of memory");
+		vm_label_set_release(&c.set);
+		return log_error(-ENOMEM, "labels: out of memory");
 	}
 	vm_label_set_release(&c.set);
 	if (line < 0)
-		return log_error(-errno ? -errno : -EIO, "labels: cannot read '%s': %s", path,
-				 strerror(errno ? errno : EIO));
-	if (line > 0 && !c.error)
-		return log_error(-EINVAL, "%s:%d: not 'name = value' nor '[UUID]'", path, line);
-	if (c.error)
-		return log_error(c.error, "%s:%d: %s", path, line, c.why);
+		return log_error(line, "labels: cannot read '%s': %s", path, strerror(-line));
+	if (line > 0)
+		return log_error(c.error ? c.error : -EINVAL, "%s:%d: %s", path, line,
+				 c.r.why[0] ? c.r.why : "not 'name = value' nor '[UUID]'");
 	return 0;
 }

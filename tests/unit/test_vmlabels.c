@@ -203,8 +203,13 @@ static void test_file_errors(void **state)
 		"[" U1 "]\nproject = a\nno equals sign\n",           /* not name = value */
 		"[" U1 "]\n9x = a\n",                                /* not a label name */
 		"[" U1 U1 "]\nproject = a\n",                        /* not a UUID */
+		/* a value longer than a line may be: that line, not a piece of it parsed as the next */
+		"[" U1 "]\nproject = a\n# a comment\nteam = "
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"\nlast = b\n",
 	};
-	static const int lines[] = { 1, 3, 2, 2 };
+	static const int lines[] = { 1, 3, 2, 2, 4 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -215,6 +220,8 @@ static void test_file_errors(void **state)
 		assert_int_equal(load_saying(b, path, said, sizeof(said)), -EINVAL);
 		if (!strstr(said, where))
 			fail_msg("case %zu: '%s' does not say '%s'", i, said, where);
+		if (i == 4 && !strstr(said, "line longer than"))
+			fail_msg("case %zu: '%s' does not say the line is too long", i, said);
 		unlink(path);
 		free(path);
 		vm_label_book_free(b);
