@@ -5,11 +5,14 @@
  */
 #include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/web_config.h"
@@ -21,14 +24,20 @@ enum web_section { SECTION_NONE, SECTION_TLS, SECTION_USERS };
 
 static void forget(char **secret);
 
-/* Read a PEM file named by @name (relative to @config's folder) whole. */
-static int read_pem(const char *config, const char *name, char **out, char *why, size_t whylen)
+/*
+ * Read a PEM file named by @name (relative to @config's folder) whole: a
+ * regular file (a FIFO or a device would hang start-up), and, for a
+ * @secret (a private key), one no other user may read or write.
+ */
+static int read_pem(const char *config, const char *name, bool secret, char **out, char *why, size_t whylen)
 {
 	char path[PATH_MAX];
 	const char *slash = strrchr(config, '/');
+	struct stat st;
 	FILE *f;
 	char *buf;
 	size_t len;
+	int fd;
 
 	if (name[0] == '/' || !slash)
 		len = (size_t)snprintf(path, sizeof(path), "%s", name);
@@ -38,9 +47,29 @@ static int read_pem(const char *config, const char *name, char **out, char *why,
 		snprintf(why, whylen, "file name too long");
 		return -EINVAL;
 	}
-	f = fopen(path, "re");
-	if (!f) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
 		snprintf(why, whylen, "cannot open '%s': %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "'%s' is not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (secret && (st.st_mode & (S_IROTH | S_IWOTH))) {
+		snprintf(why, whylen, "'%s' may be read or written by any user (mode %04o): chmod o-rw it", path,
+			 (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -EPERM;
+	}
+	if (secret && (st.st_mode & S_IRGRP))
+		log_warning("web config: the key '%s' may be read by its group (mode %04o)", path,
+			    (unsigned)(st.st_mode & 07777));
+	f = fdopen(fd, "r");
+	if (!f) {
+		snprintf(why, whylen, "cannot read '%s': %s", path, strerror(errno));
+		close(fd);
 		return -EINVAL;
 	}
 	buf = malloc(WEB_FILE_MAX + 1);
@@ -134,9 +163,9 @@ static int set_key(struct web_config *wc, const char *path, enum web_section sec
 	if (section == SECTION_USERS)
 		return add_user(wc, key, value, why, whylen);
 	if (section == SECTION_TLS && !strcmp(key, "cert_file"))
-		return read_pem(path, value, &wc->tls_cert, why, whylen);
+		return read_pem(path, value, false, &wc->tls_cert, why, whylen);
 	if (section == SECTION_TLS && !strcmp(key, "key_file"))
-		return read_pem(path, value, &wc->tls_key, why, whylen);
+		return read_pem(path, value, true, &wc->tls_key, why, whylen);
 	if (section == SECTION_NONE)
 		snprintf(why, whylen, "'%s' outside a section ([tls_server_config] or [basic_auth_users])", key);
 	else
@@ -198,6 +227,13 @@ int web_config_load(struct web_config *wc, const char *path)
 	free(buf);
 	if (ret == 0 && !wc->tls_cert != !wc->tls_key) {
 		snprintf(why, sizeof(why), "[tls_server_config] needs both cert_file and key_file");
+		ret = -EINVAL;
+		line = 0;
+	}
+	/* a web config is there to protect the endpoint: one that sets nothing would serve it openly */
+	if (ret == 0 && !wc->tls_cert && !wc->nusers) {
+		snprintf(why, sizeof(why), "sets neither TLS ([tls_server_config]) nor a user ([basic_auth_users]): "
+			 "/metrics would be served without either; fill it in, or leave the web config out");
 		ret = -EINVAL;
 		line = 0;
 	}

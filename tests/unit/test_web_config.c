@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -61,6 +62,11 @@ static void test_good(void **state)
 	write_file("tls.crt", "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n");
 	write_file("tls.key", "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n");
 	snprintf(abs_key, sizeof(abs_key), "%s/tls.key", dir);
+	/* a key any user may read is refused; the owner's alone is taken */
+	chmod(abs_key, 0644);
+	snprintf(text, sizeof(text), "[tls_server_config]\ncert_file = tls.crt\nkey_file = tls.key\n");
+	assert_int_equal(load(&wc, text), -EINVAL);
+	chmod(abs_key, 0600);
 	snprintf(text, sizeof(text), "# comment\n; another\n\n[tls_server_config]\n  cert_file = tls.crt\n"
 		 "key_file=%s\n[basic_auth_users]\nscraper = %s\n", abs_key, hash_of("right one"));
 	assert_int_equal(load(&wc, text), 0);
@@ -101,10 +107,23 @@ static void test_bad(void **state)
 		"[basic_auth_users]\na:b = $6$abc$def\n",
 		"[basic_auth_users]\n = $6$abc$def\n",
 		"words\n",
+		/* nothing to protect the endpoint with: it would be served openly */
+		"",
+		"# only a comment\n; and another\n",
+		"[basic_auth_users]\n",
+		"[tls_server_config]\n[basic_auth_users]\n# nobody\n",
+		/* a FIFO as a certificate: refused, not waited on */
+		"[tls_server_config]\ncert_file = fifo.crt\nkey_file = tls.key\n",
 	};
 	struct web_config wc;
 
 	(void)state;
+	{
+		char fifo[PATH_MAX];
+
+		snprintf(fifo, sizeof(fifo), "%s/fifo.crt", dir);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (load(&wc, bad[i]) != -EINVAL)
 			fail_msg("taken: '%s'", bad[i]);
