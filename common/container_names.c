@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -292,17 +294,20 @@ void container_names_free(struct container_names *names)
 /* --- the client: HTTP/1.0 over a unix socket ------------------------------ */
 
 /* Wait for @fd to be ready for @events until @deadline (monotonic seconds). */
-static int wait_fd(int fd, short events, double deadline)
+/* Wait for @events on @fd until @deadline; -ECANCELED as soon as @cancel_fd (>= 0) is readable. */
+static int wait_fd(int fd, short events, double deadline, int cancel_fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
+	struct pollfd pfd[2] = { { .fd = fd, .events = events }, { .fd = cancel_fd, .events = POLLIN } };
 	double left = deadline - clock_mono_s();
 	int ret;
 
 	if (left <= 0)
 		return -ETIMEDOUT;
-	ret = poll(&pfd, 1, (int)(left * 1000) + 1);
+	ret = poll(pfd, cancel_fd >= 0 ? 2 : 1, (int)(left * 1000) + 1);
 	if (ret < 0)
 		return -errno;
+	if (cancel_fd >= 0 && pfd[1].revents)
+		return -ECANCELED;
 	return ret ? 0 : -ETIMEDOUT;
 }
 
@@ -317,16 +322,28 @@ static const char *http_body(char *buf, size_t len, size_t *body_len)
 		return NULL;
 	}
 	*end = '\0';
-	for (char *h = buf; (h = strcasestr(h, "transfer-encoding:")); h++)
-		if (strcasestr(h, "chunked")) {
+	/* header by header, each looked at once: linear in the headers, however many */
+	for (char *h = strstr(buf, "\r\n"); h; h = strstr(h, "\r\n")) {
+		char *eol;
+
+		h += 2;
+		eol = strstr(h, "\r\n");
+		if (eol)
+			*eol = '\0';
+		if (!strncasecmp(h, "transfer-encoding:", 18) && strcasestr(h + 18, "chunked")) {
 			errno = EPROTO;
 			return NULL;
 		}
+		if (!eol)
+			break;
+		*eol = '\r';
+		h = eol;
+	}
 	*body_len = len - (size_t)(end + 4 - buf);
 	return end + 4;
 }
 
-struct container_names *container_api_query(const char *path, double timeout_s)
+struct container_names *container_api_query(const char *path, double timeout_s, int cancel_fd)
 {
 	static const char request[] = "GET /containers/json HTTP/1.0\r\nHost: docker\r\n\r\n";
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -353,7 +370,7 @@ struct container_names *container_api_query(const char *path, double timeout_s)
 	while (sent < sizeof(request) - 1) {
 		ssize_t n;
 
-		if ((ret = wait_fd(fd, POLLOUT, deadline)) < 0) {
+		if ((ret = wait_fd(fd, POLLOUT, deadline, cancel_fd)) < 0) {
 			err = -ret;
 			goto out;
 		}
@@ -372,7 +389,7 @@ struct container_names *container_api_query(const char *path, double timeout_s)
 			err = ENOMEM;
 			goto out;
 		}
-		if ((ret = wait_fd(fd, POLLIN, deadline)) < 0) {
+		if ((ret = wait_fd(fd, POLLIN, deadline, cancel_fd)) < 0) {
 			err = -ret;
 			goto out;
 		}
@@ -415,6 +432,7 @@ struct container_resolver {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stop;
+	int stop_fd;                 /* an eventfd: written to cancel a query under way */
 	double interval_s, timeout_s;
 	char *sockets;
 	struct complaint complaint;
@@ -441,7 +459,9 @@ static struct container_names *ask_all(struct container_resolver *r, bool *any_s
 		if (access(path, R_OK | W_OK) < 0)
 			continue;
 		*any_socket = true;
-		one = container_api_query(path, r->timeout_s);
+		one = container_api_query(path, r->timeout_s, r->stop_fd);
+		if (!one && errno == ECANCELED)
+			break;
 		if (!one) {
 			complain(&r->complaint, LOG_LEVEL_WARNING,
 				 "container names: no answer from '%s': %s", path, strerror(errno));
@@ -520,6 +540,14 @@ struct container_resolver *container_resolver_start(const char *sockets, double 
 		log_error(-ENOMEM, "out of memory");
 		return NULL;
 	}
+	r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->stop_fd < 0) {
+		log_error(-errno, "container names: %s", strerror(errno));
+		free(empty);
+		free(r->sockets);
+		free(r);
+		return NULL;
+	}
 	r->interval_s = interval_s;
 	r->timeout_s = timeout_s;
 	r->complaint = (struct complaint)COMPLAINT_INIT;
@@ -540,6 +568,7 @@ struct container_resolver *container_resolver_start(const char *sockets, double 
 		publisher_release(&r->pub);
 		pthread_mutex_destroy(&r->lock);
 		pthread_cond_destroy(&r->wake);
+		close(r->stop_fd);
 		free(r->sockets);
 		free(r);
 		return NULL;
@@ -565,7 +594,11 @@ void container_resolver_free(struct container_resolver *r)
 	r->stop = true;
 	pthread_cond_signal(&r->wake);
 	pthread_mutex_unlock(&r->lock);
+	/* a query under way ends at once: the program's shutdown waits on no API */
+	if (eventfd_write(r->stop_fd, 1) < 0)
+		log_debug("container names: cannot cancel the query: %s", strerror(errno));
 	pthread_join(r->thread, NULL);
+	close(r->stop_fd);
 	publisher_release(&r->pub);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->wake);

@@ -49,9 +49,10 @@ void container_names_free(struct container_names *names);
 /**
  * Ask the API at unix socket @path once: connect, GET /containers/json
  * over HTTP/1.0, read at most CONTAINER_API_MAX_BYTES within @timeout_s
- * in all. Returns a new snapshot, or NULL with errno set.
+ * in all, or until @cancel_fd (-1: none) is readable (errno ECANCELED).
+ * Returns a new snapshot, or NULL with errno set.
  */
-struct container_names *container_api_query(const char *path, double timeout_s);
+struct container_names *container_api_query(const char *path, double timeout_s, int cancel_fd);
 
 struct container_resolver;
 

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/eventfd.h>
+
 #include <cmocka.h>
 
 #include <pthread.h>
@@ -279,7 +281,7 @@ static struct container_names *ask(const char *dir, const char *answer, int dela
 	assert_int_equal(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(s->fd, 1), 0);
 	assert_int_equal(pthread_create(&t, NULL, serve_one, s), 0);
-	n = container_api_query(sa.sun_path, timeout_s);
+	n = container_api_query(sa.sun_path, timeout_s, -1);
 	pthread_join(t, NULL);
 	close(s->fd);
 	return n;
@@ -317,7 +319,7 @@ static void test_api_query(void **state)
 	assert_true(clock_mono_s() - start < 1.6 + 0.5);
 
 	/* nobody there */
-	assert_null(container_api_query("/nonexistent/api.sock", 0.3));
+	assert_null(container_api_query("/nonexistent/api.sock", 0.3, -1));
 }
 
 /* A server answering every connection with the same list, until stopped. */
@@ -393,6 +395,65 @@ static void test_resolver(void **state)
 	container_resolver_free(NULL);
 }
 
+/*
+ * A hostile API: thousands of Transfer-Encoding headers are each looked
+ * at once (the answer is taken, as none says chunked), and one that says
+ * chunked among them is refused.
+ */
+static void test_api_many_headers(void **state)
+{
+	const char *dir = *state;
+	static const char head[] = "HTTP/1.0 200 OK\r\n", line[] = "Transfer-Encoding: x\r\n";
+	static const char body[] = "\r\n[{\"Id\":\"" ID "\",\"Names\":[\"/web\"]}]\n";
+	size_t count = 60000, size = sizeof(head) + count * (sizeof(line) - 1) + 64 + sizeof(body);
+	char *answer = malloc(size), *p;
+	struct container_names *n;
+	struct server s;
+
+	assert_non_null(answer);
+	p = answer + sprintf(answer, "%s", head);
+	for (size_t i = 0; i < count; i++)
+		p += sprintf(p, "%s", line);
+	strcpy(p, body);
+	n = ask(dir, answer, 0, 30.0, &s);
+	assert_non_null(n);
+	assert_string_equal(container_names_find(n, ID), "web");
+	container_names_free(n);
+	p += sprintf(p, "Transfer-Encoding: gzip, chunked\r\n");
+	strcpy(p, body);
+	assert_null(ask(dir, answer, 0, 30.0, &s));
+	assert_int_equal(errno, EPROTO);
+	free(answer);
+}
+
+static void *cancel_soon(void *arg)
+{
+	usleep(200000);
+	assert_int_equal(eventfd_write(*(int *)arg, 1), 0);
+	return NULL;
+}
+
+/* A query waiting on an API that never answers ends when cancelled, not at its timeout. */
+static void test_api_cancel(void **state)
+{
+	const char *dir = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int srv = socket(AF_UNIX, SOCK_STREAM, 0), cancel = eventfd(0, EFD_CLOEXEC);
+	pthread_t t;
+
+	assert_true(srv >= 0 && cancel >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/mute.sock", dir);
+	assert_int_equal(bind(srv, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(srv, 1), 0);  /* connects, and nobody ever answers */
+	assert_int_equal(pthread_create(&t, NULL, cancel_soon, &cancel), 0);
+	assert_null(container_api_query(sa.sun_path, 600.0, cancel));
+	assert_int_equal(errno, ECANCELED);
+	pthread_join(t, NULL);
+	close(srv);
+	close(cancel);
+	unlink(sa.sun_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_names_parse_bad),
 		cmocka_unit_test(test_names_too_long),
 		cmocka_unit_test_setup_teardown(test_api_query, fixture_setup_dir, fixture_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_api_many_headers, fixture_setup_dir, fixture_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_api_cancel, fixture_setup_dir, fixture_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_resolver, fixture_setup_dir, fixture_teardown_dir),
 	};
 
