@@ -134,37 +134,47 @@ int control_parse(const char *line, struct control_request *req, char *why, size
 	return 0;
 }
 
-int control_accept(int fd, struct control_request *req)
+int control_conn_accept(int fd, struct control_conn *c, uint64_t now_ns)
 {
-	char line[CONTROL_LINE_MAX], why[128];
-	struct pollfd pfd;
-	size_t len = 0;
-	int conn;
+	int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
-	conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 	if (conn < 0)
 		return -errno;
-	pfd = (struct pollfd){ .fd = conn, .events = POLLIN };
-	/* One short line from a local root process: a second is plenty. */
-	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
-		ssize_t n;
+	*c = (struct control_conn){ .fd = conn, .deadline_ns = now_ns + CONTROL_WAIT_NS };
+	return 0;
+}
 
-		if (poll(&pfd, 1, 1000) <= 0)
-			break;
-		n = read(conn, line + len, sizeof(line) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
+void control_conn_close(struct control_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+int control_conn_read(struct control_conn *c, struct control_request *req)
+{
+	char why[128], reply[160];
+	ssize_t n = read(c->fd, c->line + c->len, sizeof(c->line) - 1 - c->len);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n > 0)
+		c->len += (size_t)n;
+	c->line[c->len] = '\0';
+	/* a line, or all there will be: the client stopped, or the line is full */
+	if (n > 0 && c->len < sizeof(c->line) - 1 && !memchr(c->line, '\n', c->len))
+		return 0;
+	if (n < 0 || (n == 0 && !c->len)) {
+		control_conn_close(c);
+		return -EPIPE;
 	}
-	line[len] = '\0';
-	if (control_parse(line, req, why, sizeof(why)) < 0) {
-		char reply[160];
-
+	if (control_parse(c->line, req, why, sizeof(why)) < 0) {
 		snprintf(reply, sizeof(reply), "error %s", why);
-		control_reply(conn, reply);
+		control_reply(c->fd, reply);
+		c->fd = -1;
 		return -EINVAL;
 	}
-	return conn;
+	return 1;
 }
 
 void control_reply(int conn, const char *reply)

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CONTROL_SOCKET_DEFAULT "/run/vpowercapd.sock"
 #define CONTROL_NAME_MAX 256   /* a domain's name, as VM_NAME_MAX */
@@ -58,15 +59,39 @@ static inline int control_listen(const char *path)
  */
 int control_parse(const char *line, struct control_request *req, char *why, size_t whylen);
 
-/**
- * Accept one connection on @fd and read its request, waiting at most a
- * second for it. Returns the connection (to be answered with
- * control_reply) or -errno; a bad request is answered here and -EINVAL
- * returned.
+/*
+ * A connection on the control socket, read without ever waiting: its line
+ * comes in as it comes, in as many reads as the client takes, and one that
+ * is not whole by its deadline is dropped. The server polls it with the
+ * rest of its loop, so no client, however slow, holds up another.
  */
-int control_accept(int fd, struct control_request *req);
+#define CONTROL_WAIT_NS 1000000000ull  /* one short line from a local root process */
 
-/** Send @reply (a line without its newline) and close @conn. */
+struct control_conn {
+	int fd;                 /* -1: free */
+	uint64_t deadline_ns;   /* CLOCK_MONOTONIC */
+	size_t len;
+	char line[CONTROL_LINE_MAX];
+};
+
+/**
+ * Accept one connection on @fd (non-blocking) into @c, its deadline a
+ * second from @now_ns. Returns 0 or -errno.
+ */
+int control_conn_accept(int fd, struct control_conn *c, uint64_t now_ns);
+
+/**
+ * Read what @c's client sent so far. Returns 1 with its request in @req
+ * (answer it with control_reply(), which closes it), 0 when more is to
+ * come, or -errno when it is done with: closed, answered with the reason
+ * of a bad request, or gone.
+ */
+int control_conn_read(struct control_conn *c, struct control_request *req);
+
+/** Drop @c (a deadline passed, or the server stops). */
+void control_conn_close(struct control_conn *c);
+
+/** Send @reply (a line without its newline) and close @conn: a control_conn's fd (then free it). */
 void control_reply(int conn, const char *reply);
 
 #endif

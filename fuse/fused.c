@@ -42,6 +42,9 @@
 #include "fuse/tree.h"
 
 #define CLIENTS_MAX 8
+#define CONTROL_CONNS_MAX 16
+/* A feed connection must say hello within this; a silent one frees its place. */
+#define HELLO_WAIT_NS 2000000000ull
 /* Announcements kept while no daemon takes them in; the oldest go first. */
 #define PENDING_MAX 4096
 
@@ -52,6 +55,7 @@ struct client {
 	struct feed_reader r;
 	char *out;                   /* a reply too large for the socket at once: the rest, */
 	size_t out_len, out_off;     /* sent as the client reads (POLLOUT) */
+	uint64_t since_ns;           /* connected: until its hello, HELLO_WAIT_NS to say it */
 };
 
 /* An announcement of the hook that no daemon has taken in yet. */
@@ -75,6 +79,7 @@ struct server {
 	int *owner;
 	size_t pfd_alloc, owner_alloc;
 	struct client clients[CLIENTS_MAX];
+	struct control_conn control[CONTROL_CONNS_MAX];  /* the hook's, their lines coming in */
 	int daemon;                  /* index in clients, -1: none */
 	struct tree_snapshot *base;  /* the daemon's last snapshot, not published itself */
 	struct pending *pending;
@@ -428,6 +433,7 @@ static void on_connection(struct server *sv)
 	for (int i = 0; i < CLIENTS_MAX; i++) {
 		if (sv->clients[i].fd < 0) {
 			sv->clients[i].fd = fd;
+			sv->clients[i].since_ns = clock_mono_ns();
 			return;
 		}
 	}
@@ -467,16 +473,45 @@ static void announce(struct server *sv, const struct control_request *req)
 			 p->prepare ? "starting" : "ended");
 }
 
+/* A connection on the control socket: its line is read as it comes (on_control_line). */
 static void on_control(struct server *sv)
 {
-	struct control_request req;
-	int conn = control_accept(sv->control_fd, &req);
+	for (int j = 0; j < CONTROL_CONNS_MAX; j++) {
+		if (sv->control[j].fd < 0) {
+			control_conn_accept(sv->control_fd, &sv->control[j], clock_mono_ns());
+			return;
+		}
+	}
+	/* every place taken by clients slower than a second: the newest waits in the backlog */
+}
 
-	if (conn < 0)
+static void on_control_line(struct server *sv, int j)
+{
+	struct control_request req;
+
+	if (control_conn_read(&sv->control[j], &req) != 1)
 		return;
 	if (req.op != CONTROL_PING)
 		announce(sv, &req);
-	control_reply(conn, "ok");
+	control_reply(sv->control[j].fd, "ok");
+	sv->control[j].fd = -1;
+}
+
+/*
+ * Who took too long: a control client whose line is not whole within a
+ * second, a feed connection that said no hello within two. Neither holds
+ * a place, nor the loop, any longer.
+ */
+static void expire(struct server *sv)
+{
+	uint64_t now = clock_mono_ns();
+
+	for (int j = 0; j < CONTROL_CONNS_MAX; j++)
+		if (sv->control[j].fd >= 0 && now > sv->control[j].deadline_ns)
+			control_conn_close(&sv->control[j]);
+	for (int i = 0; i < CLIENTS_MAX; i++)
+		if (sv->clients[i].fd >= 0 && !sv->clients[i].role && now - sv->clients[i].since_ns > HELLO_WAIT_NS)
+			client_close(sv, i, "said no hello in time");
 }
 
 /* Listen on the feed socket, unless a live server already does. */
@@ -505,6 +540,7 @@ enum {
 	OWNER_CONTROL = -3,
 	OWNER_CHANNEL = -4,
 	OWNER_CHANNEL_CONN = -5,  /* and below: connection OWNER_CHANNEL_CONN - owner */
+	OWNER_CONTROL_CONN = CLIENTS_MAX,  /* and above: control connection owner - OWNER_CONTROL_CONN */
 };
 
 /*
@@ -544,7 +580,8 @@ static void feed_recheck(struct server *sv)
 static void serve(struct server *sv)
 {
 	while (!sv->stop) {
-		size_t want = 4 + CLIENTS_MAX + sv->chan.nconns;
+		size_t want = 4 + CLIENTS_MAX + CONTROL_CONNS_MAX + sv->chan.nconns;
+		bool waiting = false;  /* someone has a deadline: look at the clock often */
 		struct pollfd *pfd;
 		int *owner;
 		nfds_t n = 0;
@@ -572,6 +609,14 @@ static void serve(struct server *sv)
 				pfd[n] = (struct pollfd){ .fd = sv->clients[i].fd,
 							  .events = POLLIN | (sv->clients[i].out ? POLLOUT : 0) };
 				owner[n++] = i;
+				waiting |= !sv->clients[i].role;
+			}
+		}
+		for (int j = 0; j < CONTROL_CONNS_MAX; j++) {
+			if (sv->control[j].fd >= 0) {
+				pfd[n] = (struct pollfd){ .fd = sv->control[j].fd, .events = POLLIN };
+				owner[n++] = OWNER_CONTROL_CONN + j;
+				waiting = true;
 			}
 		}
 		for (size_t i = 0; i < sv->chan.nconns; i++) {
@@ -580,13 +625,14 @@ static void serve(struct server *sv)
 						  .events = sv->chan.conns[i].muted ? 0 : POLLIN };
 			owner[n++] = OWNER_CHANNEL_CONN - (int)i;
 		}
-		if (poll(pfd, n, 1000) < 0) {
+		if (poll(pfd, n, waiting ? 100 : 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error(-errno, "poll: %s", strerror(errno));
 			return;
 		}
 		feed_recheck(sv);
+		expire(sv);
 		/* channel connections last, and from the end: closing one moves the last into its place */
 		for (nfds_t k = 0; k < n && !sv->stop; k++) {
 			if (!pfd[k].revents || owner[k] <= OWNER_CHANNEL_CONN)
@@ -604,6 +650,9 @@ static void serve(struct server *sv)
 				on_control(sv);
 			} else if (owner[k] == OWNER_CHANNEL) {
 				channel_server_accept(&sv->chan);
+			} else if (owner[k] >= OWNER_CONTROL_CONN) {
+				if (sv->control[owner[k] - OWNER_CONTROL_CONN].fd == pfd[k].fd)
+					on_control_line(sv, owner[k] - OWNER_CONTROL_CONN);
 			} else if (sv->clients[owner[k]].fd == pfd[k].fd) {
 				if ((pfd[k].revents & POLLOUT) && !client_flush(sv, owner[k]))
 					continue;
@@ -680,6 +729,8 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < CLIENTS_MAX; i++)
 		sv.clients[i].fd = -1;
+	for (int j = 0; j < CONTROL_CONNS_MAX; j++)
+		sv.control[j].fd = -1;
 	sv.chan.fd = -1;
 	{
 		char feed[PATH_MAX];
@@ -739,6 +790,8 @@ out_tree:
 		client_close(&sv, sv.shutdown_client, "asked the tree down");
 	}
 	channel_server_release(&sv.chan);
+	for (int j = 0; j < CONTROL_CONNS_MAX; j++)
+		control_conn_close(&sv.control[j]);
 	free(sv.pfd);
 	free(sv.owner);
 	publisher_release(&sv.tree);
