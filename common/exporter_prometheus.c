@@ -81,7 +81,7 @@ struct prometheus {
 	unsigned long scrapes;         /* atomic */
 	struct MHD_Daemon *mhd[LISTEN_MAX];
 	size_t nmhd;
-	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized, *busy;
+	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized, *busy, *bad_request;
 	struct web_config web;         /* TLS and basic auth, from --web-config */
 	pthread_mutex_t conns_lock;
 	pthread_cond_t wake;           /* the reaper's sleep, cut short to stop */
@@ -270,12 +270,47 @@ static void conn_enter(struct prometheus *p, struct MHD_Connection *conn, enum h
 	pthread_mutex_unlock(&p->conns_lock);
 }
 
-/* Whether @conn's request carries the name and password of a configured user. */
-static enum web_auth authorized(struct prometheus *p, struct MHD_Connection *conn)
+/*
+ * A request whose password is being checked (web_config_check_async): its
+ * connection is suspended until the answer, and resumed by the checker.
+ * The request's context from then on, freed when it completes.
+ */
+struct auth_wait {
+	struct MHD_Connection *conn;
+	enum web_auth answer;  /* set by the checker before it resumes conn */
+};
+
+static void on_checked(void *arg, enum web_auth answer)
+{
+	struct auth_wait *w = arg;
+
+	w->answer = answer;
+	MHD_resume_connection(w->conn);
+}
+
+/* A request's context once its headers are in, when no check was waited for. */
+static int headers_seen;
+
+/*
+ * Whether @conn's request carries the name and password of a configured
+ * user: OK, DENIED, BUSY, or PENDING with the connection suspended and
+ * @w (the request's context) to be answered.
+ */
+static enum web_auth authorized(struct prometheus *p, struct MHD_Connection *conn, struct auth_wait *w)
 {
 	char *password = NULL;
 	char *user = MHD_basic_auth_get_username_password(conn, &password);
-	enum web_auth ok = user && password ? web_config_check(&p->web, user, password) : WEB_AUTH_DENIED;
+	enum web_auth ok = WEB_AUTH_DENIED;
+
+	if (user && password && web_config_accepted(&p->web, user, password)) {
+		ok = WEB_AUTH_OK;  /* a scraper's usual case: no check, no suspension */
+	} else if (user && password) {
+		/* suspended first: the checker may answer before this returns */
+		MHD_suspend_connection(conn);
+		ok = web_config_check_async(&p->web, user, password, on_checked, w);
+		if (ok != WEB_AUTH_PENDING)
+			MHD_resume_connection(conn);
+	}
 
 	if (password) {
 		explicit_bzero(password, strlen(password));
@@ -291,18 +326,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_data_size, void **req_cls)
 {
 	struct prometheus *p = cls;
-	bool metrics = !strcmp(url, "/metrics"), index = !strcmp(url, "/");
-
-	static int headers_seen;
+	bool metrics = !strcmp(url, "/metrics"), index = !strcmp(url, "/"), first = !*req_cls;
+	enum web_auth auth = WEB_AUTH_OK;
+	const char *length;
 
 	(void)version;
 	(void)upload_data;
+	/*
+	 * A GET or HEAD with a body (Content-Length, Transfer-Encoding) is
+	 * refused with its headers, never waited on: a flood of requests
+	 * whose promised body never comes holds no place a scraper needs.
+	 */
+	length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (first && (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) ||
+		      (length && strspn(length, "0") != strlen(length))))
+		return MHD_queue_response(conn, MHD_HTTP_BAD_REQUEST, p->bad_request);
 	/* The request line and headers are in: no longer a connection to drop. */
-	if (!*req_cls)
+	if (first)
 		conn_enter(p, conn, CONN_BUSY);
-	if (p->web.nusers && !*req_cls) {
-		switch (authorized(p, conn)) {
+	if (p->web.nusers && first) {
+		struct auth_wait *w = calloc(1, sizeof(*w));
+
+		if (!w)
+			return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, p->busy);
+		w->conn = conn;
+		*req_cls = w;
+		w->answer = auth = authorized(p, conn, w);
+		if (auth == WEB_AUTH_PENDING)
+			return MHD_YES;  /* suspended: called again once checked, as the whole request */
+	} else if (p->web.nusers) {
+		auth = ((struct auth_wait *)*req_cls)->answer;  /* resumed, or the request is whole */
+	}
+	if (p->web.nusers) {
+		switch (auth) {
 		case WEB_AUTH_OK:
+		case WEB_AUTH_PENDING:
 			break;
 		case WEB_AUTH_BUSY:
 			return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, p->busy);
@@ -323,10 +381,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	/*
 	 * Answer once the whole request is in (the second call): an answer
 	 * queued at the first call, with the headers, closes the connection,
-	 * and Prometheus keeps its connection open between scrapes.
+	 * and Prometheus keeps its connection open between scrapes. (A
+	 * request resumed after its password's check is whole already.)
 	 */
-	if (!*req_cls) {
-		*req_cls = &headers_seen;
+	if (first) {
+		if (!*req_cls)
+			*req_cls = &headers_seen;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -415,8 +475,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)req_cls;
 	(void)toe;
+	if (*req_cls && *req_cls != &headers_seen)
+		free(*req_cls);  /* a struct auth_wait */
+	*req_cls = NULL;
 	conn_enter(cls, conn, CONN_KEPT_ALIVE);
 }
 
@@ -570,7 +632,7 @@ static int listen_on(struct prometheus *p, const char *text)
 	format_address(&ss, where, sizeof(where));
 
 	p->mhd[p->nmhd] = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
 		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (p->web.tls_cert ? MHD_USE_TLS : 0),
 		0, NULL, NULL, on_request, p,
 		MHD_OPTION_LISTEN_SOCKET, fd,
@@ -661,6 +723,8 @@ static void prometheus_close(struct exporter *e)
 		pthread_mutex_unlock(&p->conns_lock);
 		pthread_join(p->reaper, NULL);
 	}
+	/* every suspended connection resumed (answered, or denied) before its server stops */
+	web_config_stop_checks(&p->web);
 	for (size_t i = 0; i < p->nmhd; i++)
 		MHD_stop_daemon(p->mhd[i]);
 	if (p->index)
@@ -673,6 +737,8 @@ static void prometheus_close(struct exporter *e)
 		MHD_destroy_response(p->unauthorized);
 	if (p->busy)
 		MHD_destroy_response(p->busy);
+	if (p->bad_request)
+		MHD_destroy_response(p->bad_request);
 	/* The servers are stopped: no scrape holds anything now. */
 	if (p->publishing)
 		publisher_release(&p->reports);
@@ -720,8 +786,9 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	p->not_found = static_response("not found: metrics are at /metrics\n", "text/plain; charset=utf-8");
 	p->not_allowed = static_response("method not allowed: use GET or HEAD\n", "text/plain; charset=utf-8");
 	p->unauthorized = static_response("unauthorized\n", "text/plain; charset=utf-8");
-	p->busy = static_response("busy checking another password: try again\n", "text/plain; charset=utf-8");
-	if (!p->index || !p->not_found || !p->not_allowed || !p->unauthorized || !p->busy ||
+	p->busy = static_response("busy checking other passwords: try again\n", "text/plain; charset=utf-8");
+	p->bad_request = static_response("bad request: a GET or HEAD has no body\n", "text/plain; charset=utf-8");
+	if (!p->index || !p->not_found || !p->not_allowed || !p->unauthorized || !p->busy || !p->bad_request ||
 	    MHD_add_response_header(p->busy, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES ||
 	    MHD_add_response_header(p->unauthorized, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 				    "Basic realm=\"vpowercap\", charset=\"UTF-8\"") != MHD_YES ||

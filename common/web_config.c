@@ -185,7 +185,7 @@ int web_config_load(struct web_config *wc, const char *path)
 
 	memset(wc, 0, sizeof(*wc));
 	pthread_mutex_init(&wc->lock, NULL);
-	pthread_mutex_init(&wc->crypt_lock, NULL);
+	pthread_cond_init(&wc->work, NULL);
 	f = fopen(path, "re");
 	if (!f) {
 		ret = -errno;
@@ -258,8 +258,9 @@ void web_config_release(struct web_config *wc)
 		forget(&wc->users[i].accepted);
 	}
 	free(wc->users);
+	web_config_stop_checks(wc);
 	pthread_mutex_destroy(&wc->lock);
-	pthread_mutex_destroy(&wc->crypt_lock);
+	pthread_cond_destroy(&wc->work);
 	memset(wc, 0, sizeof(*wc));
 }
 
@@ -283,43 +284,172 @@ static void forget(char **secret)
 	}
 }
 
-enum web_auth web_config_check(struct web_config *wc, const char *user, const char *password)
+/* @password against every user's hash: whether it is @u's (NULL: no user of that name). */
+static bool crypt_matches(const struct web_config *wc, const struct web_user *u, const char *password)
 {
-	struct web_user *u = NULL;
-	struct crypt_data *data;
-	const char *out;
-	bool ok = false, known;
+	struct crypt_data *data = calloc(1, sizeof(*data));
+	bool ok = false;
 
-	for (size_t i = 0; i < wc->nusers && !u; i++)
-		if (!strcmp(wc->users[i].name, user))
-			u = &wc->users[i];
-	/* An unknown name costs a check too, so that timing tells no names. */
-	known = u != NULL;
-	if (!known && wc->nusers)
-		u = &wc->users[0];
-	if (!u)
-		return WEB_AUTH_DENIED;
-	pthread_mutex_lock(&wc->lock);
-	ok = known && u->accepted && same_secret(u->accepted, password);
-	pthread_mutex_unlock(&wc->lock);
-	if (ok)
-		return WEB_AUTH_OK;
-	if (pthread_mutex_trylock(&wc->crypt_lock))
-		return WEB_AUTH_BUSY;
-	data = calloc(1, sizeof(*data));
-	out = data ? crypt_r(password, u->hash, data) : NULL;
-	/* A failed crypt_r returns "*0" or "*1", never a hash. */
-	ok = out && out[0] == '$' && same_secret(out, u->hash);
+	for (size_t i = 0; i < wc->nusers && data; i++) {
+		const char *out = crypt_r(password, wc->users[i].hash, data);
+		/* A failed crypt_r returns "*0" or "*1", never a hash. */
+		bool match = out && out[0] == '$' && same_secret(out, wc->users[i].hash);
+
+		if (&wc->users[i] == u)
+			ok = match;
+	}
 	if (data) {
 		explicit_bzero(data, sizeof(*data));
 		free(data);
 	}
-	pthread_mutex_unlock(&wc->crypt_lock);
-	if (!ok || !known)
-		return WEB_AUTH_DENIED;
+	return ok;
+}
+
+static struct web_user *user_named(struct web_config *wc, const char *user)
+{
+	for (size_t i = 0; i < wc->nusers; i++)
+		if (!strcmp(wc->users[i].name, user))
+			return &wc->users[i];
+	return NULL;
+}
+
+/* Whether @password is the one @u was last accepted with (under lock). */
+static bool accepted_already(struct web_config *wc, struct web_user *u, const char *password)
+{
+	bool ok;
+
+	pthread_mutex_lock(&wc->lock);
+	ok = u && u->accepted && same_secret(u->accepted, password);
+	pthread_mutex_unlock(&wc->lock);
+	return ok;
+}
+
+static void remember(struct web_config *wc, struct web_user *u, const char *password)
+{
+	char *copy = strdup(password);
+
 	pthread_mutex_lock(&wc->lock);
 	forget(&u->accepted);
-	u->accepted = strdup(password);
+	u->accepted = copy;
 	pthread_mutex_unlock(&wc->lock);
+}
+
+bool web_config_accepted(struct web_config *wc, const char *user, const char *password)
+{
+	return accepted_already(wc, user_named(wc, user), password);
+}
+
+enum web_auth web_config_check(struct web_config *wc, const char *user, const char *password)
+{
+	struct web_user *u = user_named(wc, user);
+
+	if (!wc->nusers)
+		return WEB_AUTH_DENIED;
+	if (accepted_already(wc, u, password))
+		return WEB_AUTH_OK;
+	if (!crypt_matches(wc, u, password) || !u)
+		return WEB_AUTH_DENIED;
+	remember(wc, u, password);
 	return WEB_AUTH_OK;
+}
+
+struct web_check {
+	struct web_check *next;
+	char *user, *password;
+	void (*done)(void *arg, enum web_auth answer);
+	void *arg;
+};
+
+static void check_free(struct web_check *c)
+{
+	free(c->user);
+	forget(&c->password);
+	free(c);
+}
+
+static void *checker_main(void *arg)
+{
+	struct web_config *wc = arg;
+
+	pthread_mutex_lock(&wc->lock);
+	while (!wc->stopping) {
+		struct web_check *c = wc->head;
+
+		if (!c) {
+			pthread_cond_wait(&wc->work, &wc->lock);
+			continue;
+		}
+		wc->head = c->next;
+		if (!wc->head)
+			wc->tail = NULL;
+		wc->queued--;
+		pthread_mutex_unlock(&wc->lock);
+		c->done(c->arg, web_config_check(wc, c->user, c->password));
+		check_free(c);
+		pthread_mutex_lock(&wc->lock);
+	}
+	pthread_mutex_unlock(&wc->lock);
+	return NULL;
+}
+
+enum web_auth web_config_check_async(struct web_config *wc, const char *user, const char *password,
+				     void (*done)(void *arg, enum web_auth answer), void *arg)
+{
+	struct web_user *u = user_named(wc, user);
+	struct web_check *c;
+
+	if (!wc->nusers)
+		return WEB_AUTH_DENIED;
+	if (accepted_already(wc, u, password))
+		return WEB_AUTH_OK;
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->user = strdup(user)) || !(c->password = strdup(password))) {
+		if (c)
+			check_free(c);
+		return WEB_AUTH_BUSY;
+	}
+	c->done = done;
+	c->arg = arg;
+	pthread_mutex_lock(&wc->lock);
+	/* the checkers start with the first check: a config loaded only to be checked starts none */
+	while (!wc->stopping && wc->ncheckers < WEB_CHECKERS &&
+	       pthread_create(&wc->checkers[wc->ncheckers], NULL, checker_main, wc) == 0)
+		wc->ncheckers++;
+	if (wc->stopping || !wc->ncheckers || wc->queued >= WEB_CHECKS_QUEUED) {
+		pthread_mutex_unlock(&wc->lock);
+		check_free(c);
+		return WEB_AUTH_BUSY;
+	}
+	if (wc->tail)
+		wc->tail->next = c;
+	else
+		wc->head = c;
+	wc->tail = c;
+	wc->queued++;
+	pthread_cond_signal(&wc->work);
+	pthread_mutex_unlock(&wc->lock);
+	return WEB_AUTH_PENDING;
+}
+
+void web_config_stop_checks(struct web_config *wc)
+{
+	struct web_check *c;
+
+	pthread_mutex_lock(&wc->lock);
+	wc->stopping = true;
+	c = wc->head;
+	wc->head = wc->tail = NULL;
+	wc->queued = 0;
+	pthread_cond_broadcast(&wc->work);
+	pthread_mutex_unlock(&wc->lock);
+	while (c) {
+		struct web_check *next = c->next;
+
+		c->done(c->arg, WEB_AUTH_DENIED);
+		check_free(c);
+		c = next;
+	}
+	for (size_t i = 0; i < wc->ncheckers; i++)
+		pthread_join(wc->checkers[i], NULL);
+	wc->ncheckers = 0;
 }

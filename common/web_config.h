@@ -17,16 +17,27 @@ struct web_user {
 	char *accepted;  /* the last password that matched hash, under lock; or NULL */
 };
 
+/* A password waiting for its check (web_config_check_async). */
+struct web_check;
+
+#define WEB_CHECKERS 2          /* crypt(3) checks at once */
+#define WEB_CHECKS_QUEUED 1024  /* waiting, past which a new one is answered BUSY */
+
 struct web_config {
 	char *tls_cert;      /* PEM, read from cert_file; NULL: plain HTTP */
 	char *tls_key;       /* PEM, read from key_file */
 	struct web_user *users;
 	size_t nusers;       /* 0: no authentication */
-	pthread_mutex_t lock;       /* the users' accepted passwords */
-	pthread_mutex_t crypt_lock; /* one crypt(3) at a time */
+	pthread_mutex_t lock;       /* the users' accepted passwords, the queue */
+	pthread_cond_t work;        /* a check queued, or stop */
+	struct web_check *head, *tail;  /* checks waiting, first come first served */
+	size_t queued;
+	pthread_t checkers[WEB_CHECKERS];
+	size_t ncheckers;
+	bool stopping;
 };
 
-enum web_auth { WEB_AUTH_OK, WEB_AUTH_DENIED, WEB_AUTH_BUSY };
+enum web_auth { WEB_AUTH_OK, WEB_AUTH_DENIED, WEB_AUTH_BUSY, WEB_AUTH_PENDING };
 
 /**
  * Load @path into @wc (zeroed first). The file:
@@ -47,13 +58,33 @@ int web_config_load(struct web_config *wc, const char *path);
 void web_config_release(struct web_config *wc);
 
 /**
- * Whether @user with @password is one of @wc's users. The password a user
- * was last accepted with is remembered and compared at once; another is
- * checked with crypt(3), which costs what the hash costs (bcrypt at cost
- * 10: tens of milliseconds), one check at a time: WEB_AUTH_BUSY while
- * another thread checks one, so that a flood of wrong passwords holds at
- * most one thread. Thread-safe.
+ * Whether @user with @password is one of @wc's users, now: OK or DENIED.
+ * The password a user was last accepted with is remembered and compared
+ * at once; another is checked with crypt(3) against every user's hash,
+ * keeping the named user's answer, so that the time a check takes is the
+ * same whatever the name (a known one or not). Thread-safe.
  */
 enum web_auth web_config_check(struct web_config *wc, const char *user, const char *password);
+
+/*
+ * The same without holding the caller's thread (an HTTP server's) through
+ * crypt(3): a password not known already is queued, first come first
+ * served, for WEB_CHECKERS threads, and @done(@arg, answer) is called
+ * from one of them. A flood of wrong passwords then waits in line with a
+ * right one, rather than keeping it out: the right one is checked after
+ * those queued before it. Returns OK or DENIED when answered at once,
+ * PENDING when @done will be called, BUSY when WEB_CHECKS_QUEUED wait.
+ */
+/** Whether @password is the one @user was last accepted with: OK at once, without crypt(3). */
+bool web_config_accepted(struct web_config *wc, const char *user, const char *password);
+
+enum web_auth web_config_check_async(struct web_config *wc, const char *user, const char *password,
+				     void (*done)(void *arg, enum web_auth answer), void *arg);
+
+/**
+ * Answer every queued check DENIED and wait for those under way: no @done
+ * is called after this returns. Before the HTTP server stops.
+ */
+void web_config_stop_checks(struct web_config *wc);
 
 #endif

@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -51,6 +53,123 @@ static const char *hash_of(const char *password)
 
 	assert_non_null(salt);
 	return crypt_r(password, salt, &data);
+}
+
+/* A bcrypt hash of @password at @cost, into @out. */
+static void bcrypt_of(const char *password, unsigned long cost, char *out, size_t size)
+{
+	struct crypt_data data;
+	const char *salt = crypt_gensalt_rn("$2b$", cost, NULL, 0, data.setting, sizeof(data.setting));
+
+	assert_non_null(salt);
+	assert_non_null(crypt_r(password, salt, &data));
+	snprintf(out, size, "%s", data.output);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The median of 3 wrong-password checks of @user, in seconds. */
+static double wrong_check_s(struct web_config *wc, const char *user)
+{
+	double t[3];
+
+	for (int i = 0; i < 3; i++) {
+		double start = now_s();
+
+		assert_int_equal(web_config_check(wc, user, "wrong"), WEB_AUTH_DENIED);
+		t[i] = now_s() - start;
+	}
+	return t[0] > t[1] ? (t[1] > t[2] ? t[1] : t[0] > t[2] ? t[2] : t[0])
+			   : (t[0] > t[2] ? t[0] : t[1] > t[2] ? t[2] : t[1]);
+}
+
+/*
+ * A wrong password costs as long whatever the name, known or not, though
+ * the users' hashes differ in cost 64-fold: every check runs every hash.
+ * (Before, an unknown name was checked against the first user's hash
+ * only, and a cheap user's wrong password answered 64 times sooner.)
+ */
+static void test_time_tells_no_name(void **state)
+{
+	struct web_config wc;
+	char cheap[400], dear[400], text[1024];
+	double t_cheap, t_dear, t_unknown;
+
+	(void)state;
+	bcrypt_of("one", 4, cheap, sizeof(cheap));
+	bcrypt_of("two", 10, dear, sizeof(dear));
+	snprintf(text, sizeof(text), "[basic_auth_users]\ncheap = %s\ndear = %s\n", cheap, dear);
+	assert_int_equal(load(&wc, text), 0);
+	assert_int_equal(web_config_check(&wc, "cheap", "one"), WEB_AUTH_OK);
+	t_cheap = wrong_check_s(&wc, "cheap");
+	t_dear = wrong_check_s(&wc, "dear");
+	t_unknown = wrong_check_s(&wc, "nobody-of-that-name");
+	/* each within a factor 4 of the others, where the hashes alone differ 64-fold */
+	if (t_cheap * 4 < t_dear || t_cheap * 4 < t_unknown || t_unknown * 4 < t_dear || t_dear * 4 < t_unknown)
+		fail_msg("wrong passwords take %.1f ms (cheap), %.1f ms (dear), %.1f ms (unknown name)",
+			 t_cheap * 1e3, t_dear * 1e3, t_unknown * 1e3);
+	web_config_release(&wc);
+}
+
+struct answers {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int ok, denied, total;
+};
+
+static void on_answer(void *arg, enum web_auth answer)
+{
+	struct answers *a = arg;
+
+	pthread_mutex_lock(&a->lock);
+	a->ok += answer == WEB_AUTH_OK;
+	a->denied += answer == WEB_AUTH_DENIED;
+	a->total++;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/*
+ * Checks queued behind a flood of wrong passwords are all answered, the
+ * right one among them OK and then known at once; a queue stopped
+ * answers what waits, DENIED, and takes no more.
+ */
+static void test_async_checks(void **state)
+{
+	struct answers a = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0 };
+	struct web_config wc;
+	char text[512];
+	int pending = 0;
+
+	(void)state;
+	snprintf(text, sizeof(text), "[basic_auth_users]\nscraper = %s\n", hash_of("right one"));
+	assert_int_equal(load(&wc, text), 0);
+	for (int i = 0; i < 40; i++)
+		pending += web_config_check_async(&wc, "scraper", "wrong", on_answer, &a) == WEB_AUTH_PENDING;
+	pending += web_config_check_async(&wc, "scraper", "right one", on_answer, &a) == WEB_AUTH_PENDING;
+	assert_int_equal(pending, 41);
+	pthread_mutex_lock(&a.lock);
+	while (a.total < 41)
+		pthread_cond_wait(&a.cond, &a.lock);
+	pthread_mutex_unlock(&a.lock);
+	assert_int_equal(a.ok, 1);
+	assert_int_equal(a.denied, 40);
+	assert_true(web_config_accepted(&wc, "scraper", "right one"));
+	assert_int_equal(web_config_check_async(&wc, "scraper", "right one", on_answer, &a), WEB_AUTH_OK);
+	for (int i = 0; i < 200; i++)
+		web_config_check_async(&wc, "scraper", "wrong", on_answer, &a);
+	web_config_stop_checks(&wc);
+	pthread_mutex_lock(&a.lock);
+	assert_int_equal(a.total, 41 + 200);  /* every queued one answered, none after */
+	pthread_mutex_unlock(&a.lock);
+	assert_int_equal(web_config_check_async(&wc, "scraper", "wrong", on_answer, &a), WEB_AUTH_BUSY);
+	web_config_release(&wc);
 }
 
 static void test_good(void **state)
@@ -138,6 +257,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_time_tells_no_name),
+		cmocka_unit_test(test_async_checks),
 	};
 	char cmd[PATH_MAX + 16];
 	int ret;
