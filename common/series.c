@@ -215,6 +215,10 @@ static int walk_host(struct walk *w)
 		w->source = (struct series_label){ NULL, NULL };
 		EMIT(w, "vpowercap_vm_source_up", "gauge", r->vm_source_up, "vm_source", r->vm_source);
 	}
+	if (r->host) {
+		w->source = (struct series_label){ NULL, NULL };
+		EMIT(w, "vpowercap_state_saved", "gauge", r->state_saved, NULL);
+	}
 	return 0;
 }
 

@@ -246,6 +246,9 @@ static const char host_text[] =
 	"# HELP vpowercap_tick_duration_seconds How long the last tick took to read the sensors and split the energy, in seconds.\n"
 	"# TYPE vpowercap_tick_duration_seconds gauge\n"
 	"vpowercap_tick_duration_seconds 0.0015\n"
+	"# HELP vpowercap_state_saved Whether the last save of the counters worked (1); 0: they stand still until saves work again.\n"
+	"# TYPE vpowercap_state_saved gauge\n"
+	"vpowercap_state_saved 1\n"
 	"# HELP vpowercap_report_interval_seconds The interval the last report's power figures are averaged over, in seconds.\n"
 	"# TYPE vpowercap_report_interval_seconds gauge\n"
 	"vpowercap_report_interval_seconds 2\n"
@@ -354,6 +357,7 @@ static void test_host_text(void **state)
 		.nvms = 2,
 		.unattributed_w = 6,
 		.tick_s = 0.0015,
+		.state_saved = true,
 	};
 	char *text = render(&r, 12);
 
@@ -515,8 +519,9 @@ static void test_families_grouped(void **state)
 		assert_non_null(strrchr(line, ' '));
 		samples++;
 	}
-	/* zones x (host energy, power, remainder energy, power) + machine, VMs x zones x 2, VMs x 2, self */
-	assert_int_equal(samples, NZONES * 4 + 1 + NVMS * NZONES * 2 + NVMS * 2 + 5);
+	/* zones x (host energy, power, remainder energy, power) + machine, VMs x zones x 2, VMs x 2,
+	 * self (build, reports, tick, state saved, interval, timestamp) */
+	assert_int_equal(samples, NZONES * 4 + 1 + NVMS * NZONES * 2 + NVMS * 2 + 6);
 	free(text);
 }
 
