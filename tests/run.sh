@@ -13,7 +13,8 @@
 # others, with the machine to itself; scripts with a line
 # '# exclusive: GROUP REASON' run beside others but never two of one GROUP
 # at a time (the tests with real guests: each takes the CPUs it needs).
-# Grouped tests start first: their chain is the longest. Under the
+# Grouped tests start first: their chain is the longest; then scripts with
+# a line '# long: REASON' (minutes of CPU: best begun early). Under the
 # sanitizers (SANITIZED=1, make check), scripts with a line
 # '# sanitizers: no REASON' (they build and run a tree of their own) are
 # left out, and named.
@@ -41,7 +42,7 @@ mkdir -p "$logs"
 tmproot=$(mktemp -d /tmp/vpowercap-run.XXXXXX)
 chmod 755 "$tmproot"  # the daemons under test drop to another user
 
-names=() cmds=() alone=() group=() notrun=""
+names=() cmds=() alone=() group=() long=() notrun=""
 add() {  # NAME COMMAND
 	[ -n "${TESTS:-}" ] && [[ $1 != *$TESTS* ]] && return 0
 	names+=("$1")
@@ -67,14 +68,19 @@ for pass in shared alone; do
 		if [ "${#names[@]}" -gt "$n" ]; then
 			alone[n]=$a
 			group[n]=$(sed -n 's/^# exclusive: \([^ ]*\).*/\1/p' "$script" | head -n 1)
+			grep -q '^# long: ' "$script" && long[n]=1
 		fi
 	done
 done
 total=${#names[@]}
-# the order they start in: grouped ones first, then the list's
+# the order they start in: grouped ones first (their chains are the
+# longest), then those that say they are long, then the list's
 order=()
 for ((i = 0; i < total; i++)); do [ -n "${group[i]:-}" ] && [ "${alone[i]:-}" != alone ] && order+=("$i"); done
-for ((i = 0; i < total; i++)); do [ -z "${group[i]:-}" ] || [ "${alone[i]:-}" = alone ] && order+=("$i"); done
+for ((i = 0; i < total; i++)); do [ -z "${group[i]:-}" ] && [ -n "${long[i]:-}" ] && [ "${alone[i]:-}" != alone ] && order+=("$i"); done
+for ((i = 0; i < total; i++)); do
+	{ [ -z "${group[i]:-}" ] && [ -z "${long[i]:-}" ]; } || [ "${alone[i]:-}" = alone ] && order+=("$i")
+done
 
 # reap_leftovers DIR: stop every process a test with temporary directory
 # DIR left behind (its environment names DIR: children inherit TMPDIR, and
