@@ -47,8 +47,11 @@ static void write_vms(FILE *out, const struct report *r)
 		fputs(",\"power_watts\":", out);
 		json_write_number(out, vm->power_w, 3);
 		fputs(",\"zones\":[", out);
-		for (size_t z = 0; z < r->nzones; z++) {
-			fputs(z ? ",{\"zone\":" : "{\"zone\":", out);
+		for (size_t z = 0, first = 1; z < r->nzones; z++) {
+			if (r->zones[z].host_only)
+				continue;
+			fputs(first ? "{\"zone\":" : ",{\"zone\":", out);
+			first = 0;
 			json_write_string(out, r->zones[z].id);
 			fputs(",\"power_watts\":", out);
 			json_write_number(out, r->zones[z].valid ? vm->zones[z].power_w : NAN, 3);

@@ -57,6 +57,20 @@ DIR *proc_opendir(int dirfd, const char *path)
 	return d;
 }
 
+bool proc_cpu_is_amd(int procfd)
+{
+	char buf[4096];
+	const char *v;
+
+	if (proc_read_file(procfd, "cpuinfo", buf, sizeof(buf)) < 0 || !(v = strstr(buf, "vendor_id")))
+		return false;
+	v += strcspn(v, ":\n");
+	if (*v != ':')
+		return false;
+	v += 1 + strspn(v + 1, " \t");
+	return !strncmp(v, "AuthenticAMD", 12) || !strncmp(v, "HygonGenuine", 12);
+}
+
 long proc_clock_ticks(void)
 {
 	static long hz;

@@ -36,6 +36,13 @@ DIR *proc_opendir(int dirfd, const char *path);
 /** Clock ticks per second (USER_HZ), the unit of every CPU time here. */
 long proc_clock_ticks(void);
 
+/**
+ * Whether the CPUs are AMD's (or Hygon's, the same design), from the first
+ * vendor_id of @procfd's cpuinfo: their RAPL 'core' zone is one core's
+ * counter, not the cores'.
+ */
+bool proc_cpu_is_amd(int procfd);
+
 /** Read /proc/stat below @procfd (a directory descriptor on the proc root). */
 int proc_read_stat(int procfd, struct cpu_times *t);
 

@@ -493,13 +493,14 @@ static int render_host(struct render *rd)
 	       "Energy of a VM in a host zone, the counter its powercap tree shows before wrapping, in joules.");
 	for (size_t v = 0; v < r->nvms; v++)
 		for (size_t z = 0; z < r->nzones; z++)
-			sample(&rd->b, "vpowercap_vm_energy_joules_total", rd->il[v], rd->zl[z], rd->src,
-			       r->vms[v].zones[z].energy_j);
+			if (!r->zones[z].host_only)
+				sample(&rd->b, "vpowercap_vm_energy_joules_total", rd->il[v], rd->zl[z], rd->src,
+				       r->vms[v].zones[z].energy_j);
 	family(&rd->b, "vpowercap_vm_power_watts", "gauge",
 	       "Power of a VM in a host zone over the last report's interval, in watts.");
 	for (size_t v = 0; v < r->nvms; v++)
 		for (size_t z = 0; z < r->nzones; z++)
-			if (r->zones[z].valid)
+			if (r->zones[z].valid && !r->zones[z].host_only)
 				sample(&rd->b, "vpowercap_vm_power_watts", rd->il[v], rd->zl[z], rd->src,
 				       r->vms[v].zones[z].power_w);
 	family(&rd->b, "vpowercap_vm_vcpus", "gauge", "Virtual CPUs of a VM.");

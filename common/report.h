@@ -20,6 +20,7 @@ struct report_zone {
 	double energy_j;      /* since the agent started; the daemon's accumulator */
 	double unattributed_w;   /* daemon: the host remainder */
 	double unattributed_j;
+	bool host_only;          /* daemon: the host's alone, no VM's (AMD's core): no VM figures */
 };
 
 /* Daemon: one VM's figures in one zone, parallel to report.zones. */

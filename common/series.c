@@ -199,6 +199,8 @@ static int walk_host(struct walk *w)
 		for (size_t z = 0; z < r->nzones; z++) {
 			const struct report_zone *rz = &r->zones[z];
 
+			if (rz->host_only)
+				continue;
 			vm_labels(&ll, vm, rz);
 			EMIT_LABELS(w, "vpowercap_vm_energy_joules_total", "counter", vm->zones[z].energy_j,
 				    &ll, true);

@@ -148,6 +148,7 @@ int ledger_add_zone(struct ledger *l, const char *id, const char *name)
 	snprintf(z->id, sizeof(z->id), "%s", id);
 	snprintf(z->name, sizeof(z->name), "%s", name);
 	z->package = -1;
+	z->host_only = l->cfg.core_host_only && !strcmp(name, "core");
 	zone_set_idle(l, z);
 	return (int)l->nzones++;
 }
@@ -459,9 +460,11 @@ int ledger_tick_packages(struct ledger *l, const struct powercap *pc, const stru
 		size_t k = 0;
 		int p = zone->package;
 
+		if (zone->host_only)
+			in.nvms = 0;  /* all of it is the host's: the remainder */
 		for (size_t i = 0; i < l->nvms; i++) {
 			l->vms[i].shares[z].delta_uj = 0;
-			if (!l->vms[i].participating)
+			if (!l->vms[i].participating || zone->host_only)
 				continue;
 			if (p >= 0) {
 				bool placed = (unsigned)p < l->vms[i].npackages;

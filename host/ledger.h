@@ -25,6 +25,7 @@ struct ledger_zone {
 	char name[ZONE_NAME_MAX];
 	unsigned depth;
 	bool in_total;               /* counts towards the machine total */
+	bool host_only;              /* split to no VM, shown in no VM's tree (AMD's core) */
 	int package;                 /* index of the package it measures, -1: host-wide */
 	bool present;                /* in the sensor's tree now */
 	bool valid;                  /* host_delta_uj is this tick's */
@@ -82,6 +83,9 @@ struct ledger_config {
 	/* the host's packages: with two or more, each package's zones are
 	 * split by the CPU time spent on it (NULL: every zone host-wide) */
 	const struct topology *topology;
+	/* AMD's RAPL 'core' zone counts one core's energy (the package's
+	 * lead CPU's register): not the VMs' to split, the host's alone */
+	bool core_host_only;
 };
 
 struct ledger {

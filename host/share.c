@@ -10,15 +10,27 @@
 #include "common/sensor.h"
 #include "fuse/feed.h"
 
+/* The zones of the view a VM's tree shows: all but the host's own (AMD's core). */
+static size_t guest_zones(const struct ledger_view *v)
+{
+	size_t n = 0;
+
+	for (size_t z = 0; z < v->nzones; z++)
+		n += !ledger_view_zone(v, z)->host_only;
+	return n;
+}
+
 struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 {
-	struct tree_snapshot *s = tree_snapshot_new(v->nzones, v->nvms);
+	struct tree_snapshot *s = tree_snapshot_new(guest_zones(v), v->nvms);
 
 	if (!s)
 		return NULL;
 	for (size_t z = 0; z < v->nzones; z++) {
 		const struct ledger_zone *lz = ledger_view_zone(v, z);
 
+		if (lz->host_only)
+			continue;
 		if (!strcmp(lz->id, SENSOR_ESTIMATE_ZONE_ID))
 			tree_snapshot_add_zone(s, SHARE_ESTIMATE_ZONE_ID, SHARE_ESTIMATE_ZONE_NAME,
 					       lz->max_energy_range_uj);
@@ -28,9 +40,11 @@ struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 	for (size_t i = 0; i < v->nvms; i++) {
 		const struct ledger_vm *vm = ledger_view_vm(v, i);
 		uint64_t *values = tree_snapshot_add_vm(s, vm->info.name, vm->info.uuid);
+		size_t k = 0;
 
 		for (size_t z = 0; z < v->nzones; z++)
-			values[z] = ledger_view_shown_uj(v, i, z);
+			if (!ledger_view_zone(v, z)->host_only)
+				values[k++] = ledger_view_shown_uj(v, i, z);
 	}
 	tree_snapshot_finish(s);
 	return s;
@@ -44,14 +58,16 @@ int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_
 
 	if (!w)
 		return -ENOMEM;
-	if (v->nzones > FEED_ZONES_MAX) {
+	if (guest_zones(v) > FEED_ZONES_MAX) {
 		free(w);
 		return -EMSGSIZE;
 	}
-	feed_snapshot_begin(w, fd, v->nzones, v->nvms, announced_seq);
+	feed_snapshot_begin(w, fd, guest_zones(v), v->nvms, announced_seq);
 	for (size_t z = 0; z < v->nzones; z++) {
 		const struct ledger_zone *lz = ledger_view_zone(v, z);
 
+		if (lz->host_only)
+			continue;
 		if (!strcmp(lz->id, SENSOR_ESTIMATE_ZONE_ID))
 			feed_snapshot_zone(w, SHARE_ESTIMATE_ZONE_ID, SHARE_ESTIMATE_ZONE_NAME,
 					   lz->max_energy_range_uj);
@@ -60,9 +76,11 @@ int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_
 	}
 	for (size_t i = 0; i < v->nvms; i++) {
 		const struct ledger_vm *vm = ledger_view_vm(v, i);
+		size_t k = 0;
 
 		for (size_t z = 0; z < v->nzones; z++)
-			values[z] = ledger_view_shown_uj(v, i, z);
+			if (!ledger_view_zone(v, z)->host_only)
+				values[k++] = ledger_view_shown_uj(v, i, z);
 		feed_snapshot_vm(w, vm->info.name, vm->info.uuid, values);
 	}
 	ret = feed_snapshot_end(w);

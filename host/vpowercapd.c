@@ -101,6 +101,7 @@ struct daemon {
 	struct complaint stat_complaint;
 	struct complaint slow_complaint;
 	struct complaint save_complaint;
+	bool amd;              /* AMD's CPUs: their 'core' zone is one core's, the host's alone */
 	bool save_failed;      /* the last save failed: counters stand at their ceilings */
 	int last_source_ret;
 	uint64_t late_since;   /* when the source began to answer late; 0: it is not */
@@ -115,6 +116,7 @@ static struct ledger_config ledger_config_of(struct daemon *d)
 		.idle_arg = &d->cfg,
 		.retain_ticks = (uint64_t)(RETAIN_TICKS / d->cfg.interval),
 		.topology = topology_per_package(&d->topology) ? &d->topology : NULL,
+		.core_host_only = d->amd,
 	};
 }
 
@@ -223,6 +225,7 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 			.energy_j = (double)lz->host_energy_uj / 1e6,
 			.unattributed_w = (double)lz->remainder.step_uj / 1e6 / step_s,
 			.unattributed_j = (double)lz->remainder.energy_uj / 1e6,
+			.host_only = lz->host_only,
 		};
 		if (lz->in_total && lz->step_valid) {
 			r.host_valid = true;
@@ -678,6 +681,10 @@ static int daemon_open(struct daemon *d)
 	ret = open_topology(d);
 	if (ret < 0)
 		return ret;
+	d->amd = proc_cpu_is_amd(d->proc.procfd);
+	if (d->amd)
+		log_info("AMD CPUs: a 'core' zone counts one core's energy, not the cores': it stays the host's "
+			 "(unattributed), and VMs' trees leave it out");
 	source_cfg.topology = topology_per_package(&d->topology) ? &d->topology : NULL;
 	if (d->cfg.labels[0] && d->cfg.exporter[0]) {
 		d->labels = vm_label_book_new(d->cfg.labels);
