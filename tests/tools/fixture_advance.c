@@ -4,7 +4,7 @@
  * standing in for RAPL hardware and a kernel in tests and benchmarks.
  *
  *   fixture-advance [--period-ms N] [--proc-period-ms N] [--duration S]
- *                   [--ready FILE] [--zone DIR=WATTS[,START_UJ]]...
+ *                   [--ready FILE] [--lag-file FILE] [--zone DIR=WATTS[,START_UJ]]...
  *                   [--glitch DIR=FROM,TO,garbage|empty] [--vanish DIR=AT]
  *                   [--links ROOT]
  *                   [--proc ROOT --ncpu N [--process PID:COMM:CPUS]...
@@ -17,7 +17,10 @@
  * in clock ticks; /proc/stat's busy time is the processes' sum plus
  * --other-busy, its idle time the rest of ncpu * elapsed. Values are
  * rewritten in place at a fixed width (padded with spaces), so a reader
- * holding the file open never sees a truncated file.
+ * holding the file open never sees a truncated file. With --lag-file, the
+ * longest time between two rounds of writes so far (in seconds) is kept in
+ * FILE: a reader's value is at most that old, which bounds what a test may
+ * expect of a short step on a busy machine.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -279,7 +282,8 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	double period = 0.001, proc_period = 0.01, duration = 0, start, last_proc = -1;
-	const char *ready = NULL, *proc_root = NULL;
+	const char *ready = NULL, *proc_root = NULL, *lag_file = NULL;
+	double last = 0, max_gap = 0;
 	int pids_from = 0, pids = 0;
 	double pid_cpus = 0;
 
@@ -297,6 +301,8 @@ int main(int argc, char **argv)
 			proc_period = atof(v) / 1000;
 		else if (!strcmp(a, "--duration"))
 			duration = atof(v);
+		else if (!strcmp(a, "--lag-file"))
+			lag_file = v;
 		else if (!strcmp(a, "--ready"))
 			ready = v;
 		else if (!strcmp(a, "--zone"))
@@ -367,6 +373,18 @@ int main(int argc, char **argv)
 		if (duration > 0 && elapsed >= duration)
 			break;
 		write_zones(elapsed);
+		if (elapsed - last > max_gap) {
+			max_gap = elapsed - last;
+			if (lag_file) {
+				FILE *f = fopen(lag_file, "w");
+
+				if (f) {
+					fprintf(f, "%.6f\n", max_gap);
+					fclose(f);
+				}
+			}
+		}
+		last = elapsed;
 		if (elapsed - last_proc >= proc_period) {
 			write_procs(elapsed);
 			last_proc = elapsed;
