@@ -247,9 +247,10 @@ check: deps
 
 # ThreadSanitizer, in a tree of its own, on the unit tests of what threads
 # share (the snapshot publisher, the container names' thread, the network
-# exporters' outbox). libtsan comes with gcc, as libasan does.
+# exporters' outbox, the web config's password checkers). libtsan comes
+# with gcc, as libasan does.
 TSAN_BUILD := build/tsan
-TSAN_TESTS := test_publish test_container test_outbox
+TSAN_TESTS := test_publish test_container test_outbox test_web_config
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=thread BUILD=$(TSAN_BUILD) \
 		$(TSAN_TESTS:%=$(TSAN_BUILD)/tests/%)
