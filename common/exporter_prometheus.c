@@ -277,15 +277,30 @@ static void conn_enter(struct prometheus *p, struct MHD_Connection *conn, enum h
  */
 struct auth_wait {
 	struct MHD_Connection *conn;
-	enum web_auth answer;  /* set by the checker before it resumes conn */
+	pthread_mutex_t lock;
+	bool answered;         /* the checker has set answer */
+	bool suspended;        /* the handler suspended conn: the checker resumes it */
+	enum web_auth answer;
 };
 
 static void on_checked(void *arg, enum web_auth answer)
 {
 	struct auth_wait *w = arg;
+	bool resume;
 
+	pthread_mutex_lock(&w->lock);
 	w->answer = answer;
-	MHD_resume_connection(w->conn);
+	w->answered = true;
+	resume = w->suspended;
+	pthread_mutex_unlock(&w->lock);
+	if (resume)
+		MHD_resume_connection(w->conn);
+}
+
+static void auth_wait_free(struct auth_wait *w)
+{
+	pthread_mutex_destroy(&w->lock);
+	free(w);
 }
 
 /* A request's context once its headers are in, when no check was waited for. */
@@ -302,14 +317,23 @@ static enum web_auth authorized(struct prometheus *p, struct MHD_Connection *con
 	char *user = MHD_basic_auth_get_username_password(conn, &password);
 	enum web_auth ok = WEB_AUTH_DENIED;
 
-	if (user && password && web_config_accepted(&p->web, user, password)) {
-		ok = WEB_AUTH_OK;  /* a scraper's usual case: no check, no suspension */
-	} else if (user && password) {
-		/* suspended first: the checker may answer before this returns */
-		MHD_suspend_connection(conn);
+	if (user && password) {
 		ok = web_config_check_async(&p->web, user, password, on_checked, w);
-		if (ok != WEB_AUTH_PENDING)
-			MHD_resume_connection(conn);
+		/*
+		 * Suspended only while the check is under way: a checker that
+		 * answered already (between the queue and here) is taken at once,
+		 * and one that answers later finds the connection suspended.
+		 */
+		if (ok == WEB_AUTH_PENDING) {
+			pthread_mutex_lock(&w->lock);
+			if (w->answered) {
+				ok = w->answer;
+			} else {
+				MHD_suspend_connection(conn);
+				w->suspended = true;
+			}
+			pthread_mutex_unlock(&w->lock);
+		}
 	}
 
 	if (password) {
@@ -350,18 +374,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!w)
 			return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, p->busy);
 		w->conn = conn;
+		w->answer = WEB_AUTH_DENIED;  /* until told otherwise */
+		pthread_mutex_init(&w->lock, NULL);
 		*req_cls = w;
-		w->answer = auth = authorized(p, conn, w);
+		auth = authorized(p, conn, w);
+		/* never written here while pending: the checker owns the answer then */
 		if (auth == WEB_AUTH_PENDING)
 			return MHD_YES;  /* suspended: called again once checked, as the whole request */
+		w->answer = auth;
 	} else if (p->web.nusers) {
-		auth = ((struct auth_wait *)*req_cls)->answer;  /* resumed, or the request is whole */
+		struct auth_wait *w = *req_cls;
+
+		/* resumed (the checker answered before it resumed), or the request is whole */
+		pthread_mutex_lock(&w->lock);
+		auth = w->answered || !w->suspended ? w->answer : WEB_AUTH_PENDING;
+		pthread_mutex_unlock(&w->lock);
 	}
 	if (p->web.nusers) {
 		switch (auth) {
 		case WEB_AUTH_OK:
-		case WEB_AUTH_PENDING:
 			break;
+		case WEB_AUTH_PENDING:  /* never: a request is let in on an answer alone */
 		case WEB_AUTH_BUSY:
 			return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, p->busy);
 		case WEB_AUTH_DENIED:
@@ -477,7 +510,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
 	(void)toe;
 	if (*req_cls && *req_cls != &headers_seen)
-		free(*req_cls);  /* a struct auth_wait */
+		auth_wait_free(*req_cls);
 	*req_cls = NULL;
 	conn_enter(cls, conn, CONN_KEPT_ALIVE);
 }
