@@ -105,11 +105,12 @@ const struct options_program daemon_program = {
 	.name = "vpowercapd",
 	.synopsis = "[options] [EXPORTER [options]]...\n"
 		    "       EXPORTER: stdout, json, prometheus, prometheus-push, riemann, warp10\n"
-		    "       vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs] [--readonly]\n"
+		    "       vpowercapd [options] attach DOMAIN|--all [--9p | --virtiofs | --channel [--live]] [--readonly]\n"
 		    "       vpowercapd [options] detach DOMAIN\n"
 		    "       vpowercapd [options] status      the tree server's state\n"
 		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
-		    "       vpowercapd --reset-counters ...  start from zero when no saved counters are usable",
+		    "       vpowercapd --reset-counters ...  with no usable saved counters, start where the guests'\n"
+		    "                                        trees are (from zero with no tree server)",
 	.default_config = "/etc/vpowercap/vpowercapd.conf",
 	.specs = daemon_specs,
 	.nspecs = sizeof(daemon_specs) / sizeof(daemon_specs[0]),

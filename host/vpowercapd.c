@@ -86,7 +86,7 @@ struct daemon {
 	struct tree_link tree;     /* to the tree server; fd -1 when no tree is served */
 	bool source_ready;         /* the VM source has answered once: trees may be fed */
 	bool tree_lost;
-	bool reset_counters;   /* --reset-counters: start from zero when no state is usable */
+	bool reset_counters;   /* --reset-counters: start where the trees are when no state is usable */
 	char channel_socket[108]; /* where qemu connects the channels ("": none) */
 	struct vm_list vms;
 	struct exporter_set exporters;
