@@ -27,4 +27,7 @@ void json_write_number(FILE *out, double v, int decimals);
  */
 int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen);
 
+/** @ss as "ADDR:PORT" or "[ADDR6]:PORT" into @buf. */
+void prometheus_format_address(const struct sockaddr_storage *ss, char *buf, size_t size);
+
 #endif

@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/exporter_i.h"
 #include "common/log.h"
+#include "common/prometheus_auth_i.h"
 #include "common/prometheus_body_i.h"
 #include "common/prometheus_text.h"
 #include "common/publish.h"
@@ -270,80 +271,8 @@ static void conn_enter(struct prometheus *p, struct MHD_Connection *conn, enum h
 	pthread_mutex_unlock(&p->conns_lock);
 }
 
-/*
- * A request whose password is being checked (web_config_check_async): its
- * connection is suspended until the answer, and resumed by the checker.
- * The request's context from then on, freed when it completes.
- */
-struct auth_wait {
-	struct MHD_Connection *conn;
-	pthread_mutex_t lock;
-	bool answered;         /* the checker has set answer */
-	bool suspended;        /* the handler suspended conn: the checker resumes it */
-	enum web_auth answer;
-};
-
-static void on_checked(void *arg, enum web_auth answer)
-{
-	struct auth_wait *w = arg;
-	bool resume;
-
-	pthread_mutex_lock(&w->lock);
-	w->answer = answer;
-	w->answered = true;
-	resume = w->suspended;
-	pthread_mutex_unlock(&w->lock);
-	if (resume)
-		MHD_resume_connection(w->conn);
-}
-
-static void auth_wait_free(struct auth_wait *w)
-{
-	pthread_mutex_destroy(&w->lock);
-	free(w);
-}
-
 /* A request's context once its headers are in, when no check was waited for. */
 static int headers_seen;
-
-/*
- * Whether @conn's request carries the name and password of a configured
- * user: OK, DENIED, BUSY, or PENDING with the connection suspended and
- * @w (the request's context) to be answered.
- */
-static enum web_auth authorized(struct prometheus *p, struct MHD_Connection *conn, struct auth_wait *w)
-{
-	char *password = NULL;
-	char *user = MHD_basic_auth_get_username_password(conn, &password);
-	enum web_auth ok = WEB_AUTH_DENIED;
-
-	if (user && password) {
-		ok = web_config_check_async(&p->web, user, password, on_checked, w);
-		/*
-		 * Suspended only while the check is under way: a checker that
-		 * answered already (between the queue and here) is taken at once,
-		 * and one that answers later finds the connection suspended.
-		 */
-		if (ok == WEB_AUTH_PENDING) {
-			pthread_mutex_lock(&w->lock);
-			if (w->answered) {
-				ok = w->answer;
-			} else {
-				MHD_suspend_connection(conn);
-				w->suspended = true;
-			}
-			pthread_mutex_unlock(&w->lock);
-		}
-	}
-
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		MHD_free(password);
-	}
-	if (user)
-		MHD_free(user);
-	return ok;
-}
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
@@ -369,26 +298,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (first)
 		conn_enter(p, conn, CONN_BUSY);
 	if (p->web.nusers && first) {
-		struct auth_wait *w = calloc(1, sizeof(*w));
+		struct auth_wait *w;
 
-		if (!w)
-			return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, p->busy);
-		w->conn = conn;
-		w->answer = WEB_AUTH_DENIED;  /* until told otherwise */
-		pthread_mutex_init(&w->lock, NULL);
+		auth = prometheus_auth_start(&p->web, conn, &w);
 		*req_cls = w;
-		auth = authorized(p, conn, w);
-		/* never written here while pending: the checker owns the answer then */
 		if (auth == WEB_AUTH_PENDING)
 			return MHD_YES;  /* suspended: called again once checked, as the whole request */
-		w->answer = auth;
 	} else if (p->web.nusers) {
-		struct auth_wait *w = *req_cls;
-
-		/* resumed (the checker answered before it resumed), or the request is whole */
-		pthread_mutex_lock(&w->lock);
-		auth = w->answered || !w->suspended ? w->answer : WEB_AUTH_PENDING;
-		pthread_mutex_unlock(&w->lock);
+		auth = prometheus_auth_answer(*req_cls);  /* resumed, or the request is whole */
 	}
 	if (p->web.nusers) {
 		switch (auth) {
@@ -510,7 +427,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
 	(void)toe;
 	if (*req_cls && *req_cls != &headers_seen)
-		auth_wait_free(*req_cls);
+		prometheus_auth_free(*req_cls);
 	*req_cls = NULL;
 	conn_enter(cls, conn, CONN_KEPT_ALIVE);
 }
@@ -562,79 +479,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("prometheus: http: %s", line);
 }
 
-int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_text;
-	bool v6 = text[0] == '[';
-	unsigned long port;
-	size_t hostlen;
-	char *end;
-
-	memset(ss, 0, sizeof(*ss));
-	if (v6) {
-		const char *close = strchr(text, ']');
-
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		hostlen = (size_t)(close - text - 1);
-		port_text = close + 2;
-		text++;
-	} else {
-		const char *colon = strchr(text, ':');
-
-		if (!colon || strchr(colon + 1, ':'))
-			return -EINVAL;  /* an IPv6 address needs its brackets */
-		hostlen = (size_t)(colon - text);
-		port_text = colon + 1;
-	}
-	if (hostlen == 0 || hostlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, text, hostlen);
-	host[hostlen] = '\0';
-	if (*port_text < '0' || *port_text > '9')
-		return -EINVAL;
-	errno = 0;
-	port = strtoul(port_text, &end, 10);
-	if (errno || *end || port > 65535)
-		return -EINVAL;
-	if (v6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return -EINVAL;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		*sslen = sizeof(*sin6);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return -EINVAL;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		*sslen = sizeof(*sin);
-	}
-	return 0;
-}
-
-static void format_address(const struct sockaddr_storage *ss, char *buf, size_t size)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(buf, size, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	} else {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
-	}
-}
-
 /* Bind @text and start a server on it. */
 static int listen_on(struct prometheus *p, const char *text)
 {
@@ -662,7 +506,7 @@ static int listen_on(struct prometheus *p, const char *text)
 	}
 	sslen = sizeof(ss);
 	getsockname(fd, (struct sockaddr *)&ss, &sslen);
-	format_address(&ss, where, sizeof(where));
+	prometheus_format_address(&ss, where, sizeof(where));
 
 	p->mhd[p->nmhd] = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |

@@ -13,7 +13,6 @@
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
@@ -38,6 +37,7 @@
 #include "common/version.h"
 #include "fuse/channel_server.h"
 #include "fuse/feed.h"
+#include "fuse/feed_socket.h"
 #include "fuse/fusefs.h"
 #include "fuse/tree.h"
 
@@ -67,14 +67,12 @@ struct pending {
 };
 
 struct server {
-	const char *mountpoint, *feed_path, *control_path, *user;
+	const char *mountpoint, *control_path, *user;
 	struct publisher tree;
 	struct fusefs *fs;
-	int feed_fd, control_fd, sig_fd;
-	uint64_t feed_checked_ns;    /* when the feed socket's file was last seen there */
-	struct complaint feed_lost;
+	struct feed_socket feed;     /* where daemons connect; feed.dir: the daemon's state directory */
+	int control_fd, sig_fd;
 	struct channel_server chan;  /* chan.fd -1: no channel socket */
-	char state_dir[PATH_MAX];    /* where the feed socket is: the daemon's */
 	struct pollfd *pfd;          /* the loop's, grown with the channels */
 	int *owner;
 	size_t pfd_alloc, owner_alloc;
@@ -191,12 +189,12 @@ static void load_source(struct server *sv)
 
 	if (sv->chan.fd < 0)
 		return;
-	ret = channel_source_load(sv->state_dir, host, &epoch);
+	ret = channel_source_load(sv->feed.dir, host, &epoch);
 	if (ret == 0)
 		channel_server_set_source(&sv->chan, host, epoch);
 	else if (!sv->chan.have_source)
 		log_warning("channel: no usable '%s/" CHANNEL_SOURCE_FILE "' (a daemon older than this server?): "
-			    "no frames until a daemon writes it", sv->state_dir);
+			    "no frames until a daemon writes it", sv->feed.dir);
 }
 
 static void on_hello(struct server *sv, int i, const void *payload, size_t len)
@@ -426,7 +424,7 @@ static void on_readable(struct server *sv, int i)
 
 static void on_connection(struct server *sv)
 {
-	int fd = accept4(sv->feed_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int fd = accept4(sv->feed.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return;
@@ -514,25 +512,6 @@ static void expire(struct server *sv)
 			client_close(sv, i, "said no hello in time");
 }
 
-/* Listen on the feed socket, unless a live server already does. */
-static int feed_listen(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) < sizeof(addr.sun_path)) {
-		strcpy(addr.sun_path, path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
-			close(fd);
-			return log_error(-EADDRINUSE, "a tree server already listens on '%s'", path);
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	return unix_listen(path, "feed");
-}
-
 /* Owners of the loop's descriptors, besides the feed's clients (>= 0). */
 enum {
 	OWNER_SIGNAL = -1,
@@ -542,40 +521,6 @@ enum {
 	OWNER_CHANNEL_CONN = -5,  /* and below: connection OWNER_CHANNEL_CONN - owner */
 	OWNER_CONTROL_CONN = CLIENTS_MAX,  /* and above: control connection owner - OWNER_CONTROL_CONN */
 };
-
-/*
- * Once a second: the feed socket's file is still there. When it was
- * removed (an emptied state directory), listen there again, so that the
- * next daemon finds this server, and the counters its guests read, rather
- * than starting another; a file another put there is left alone.
- */
-static void feed_recheck(struct server *sv)
-{
-	uint64_t now = clock_mono_ns();
-	struct stat st;
-	int fd;
-
-	if (now - sv->feed_checked_ns < 1000000000ull)
-		return;
-	sv->feed_checked_ns = now;
-	if (lstat(sv->feed_path, &st) == 0 || errno != ENOENT)
-		return;  /* there (ours, or another's: not ours to take) */
-	if (stat(sv->state_dir, &st) < 0) {
-		complain(&sv->feed_lost, LOG_LEVEL_ERROR, "the state directory '%s' is gone: no daemon can reach "
-			 "this tree until it is back", sv->state_dir);
-		return;
-	}
-	fd = unix_listen(sv->feed_path, "feed");
-	if (fd < 0) {
-		complain(&sv->feed_lost, LOG_LEVEL_ERROR, "the feed socket '%s' was removed and cannot be made "
-			 "again: no daemon can reach this tree", sv->feed_path);
-		return;
-	}
-	close(sv->feed_fd);
-	sv->feed_fd = fd;
-	complaint_release(&sv->feed_lost, "listening on '%s' again", sv->feed_path);
-	log_warning("the feed socket '%s' was removed: listening there again", sv->feed_path);
-}
 
 static void serve(struct server *sv)
 {
@@ -594,7 +539,7 @@ static void serve(struct server *sv)
 		owner = sv->owner;
 		pfd[n] = (struct pollfd){ .fd = sv->sig_fd, .events = POLLIN };
 		owner[n++] = OWNER_SIGNAL;
-		pfd[n] = (struct pollfd){ .fd = sv->feed_fd, .events = POLLIN };
+		pfd[n] = (struct pollfd){ .fd = sv->feed.fd, .events = POLLIN };
 		owner[n++] = OWNER_FEED;
 		if (sv->control_fd >= 0) {
 			pfd[n] = (struct pollfd){ .fd = sv->control_fd, .events = POLLIN };
@@ -631,7 +576,7 @@ static void serve(struct server *sv)
 			log_error(-errno, "poll: %s", strerror(errno));
 			return;
 		}
-		feed_recheck(sv);
+		feed_socket_recheck(&sv->feed);
 		expire(sv);
 		/* channel connections last, and from the end: closing one moves the last into its place */
 		for (nfds_t k = 0; k < n && !sv->stop; k++) {
@@ -691,7 +636,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct server sv = { .feed_fd = -1, .control_fd = -1, .sig_fd = -1, .daemon = -1,
+	struct server sv = { .feed.fd = -1, .control_fd = -1, .sig_fd = -1, .daemon = -1,
 			     .shutdown_client = -1, .control_path = "" };
 	int ready_fd = -1, opt, ret = 1;
 	const char *reader_group = "", *channel_socket = "";
@@ -702,7 +647,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': sv.mountpoint = optarg; break;
-		case 'f': sv.feed_path = optarg; break;
+		case 'f': sv.feed.path = optarg; break;
 		case 'c': sv.control_path = optarg; break;
 		case 'u': sv.user = optarg; break;
 		case 'r': ready_fd = atoi(optarg); break;
@@ -713,7 +658,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!sv.mountpoint || !sv.feed_path || optind != argc) {
+	if (!sv.mountpoint || !sv.feed.path || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -732,12 +677,6 @@ int main(int argc, char **argv)
 	for (int j = 0; j < CONTROL_CONNS_MAX; j++)
 		sv.control[j].fd = -1;
 	sv.chan.fd = -1;
-	{
-		char feed[PATH_MAX];
-
-		snprintf(feed, sizeof(feed), "%s", sv.feed_path);
-		snprintf(sv.state_dir, sizeof(sv.state_dir), "%s", dirname(feed));
-	}
 
 	/* Signals come through a descriptor, and to no FUSE thread. */
 	sigemptyset(&mask);
@@ -749,9 +688,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sv.started_ns = clock_mono_ns();
 
-	sv.feed_fd = feed_listen(sv.feed_path);
-	sv.feed_checked_ns = clock_mono_ns();
-	if (sv.feed_fd < 0 || sv.sig_fd < 0 || tree_publisher_init(&sv.tree) < 0)
+	if (feed_socket_listen(&sv.feed) < 0 || sv.sig_fd < 0 || tree_publisher_init(&sv.tree) < 0)
 		goto out;
 	sv.fs = fusefs_start(sv.mountpoint, &sv.tree, reader_gid);
 	if (!sv.fs)
@@ -803,10 +740,6 @@ out_tree:
 		unlink(sv.control_path);
 	}
 out:
-	if (sv.feed_fd >= 0) {
-		close(sv.feed_fd);
-		if (ret == 0)
-			unlink(sv.feed_path);
-	}
+	feed_socket_close(&sv.feed, ret == 0);
 	return ret;
 }

@@ -54,15 +54,16 @@ int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_
 {
 	struct feed_writer *w = malloc(sizeof(*w));
 	uint64_t values[FEED_ZONES_MAX];
+	size_t nzones = guest_zones(v);
 	int ret;
 
 	if (!w)
 		return -ENOMEM;
-	if (guest_zones(v) > FEED_ZONES_MAX) {
+	if (nzones > FEED_ZONES_MAX) {
 		free(w);
 		return -EMSGSIZE;
 	}
-	feed_snapshot_begin(w, fd, guest_zones(v), v->nvms, announced_seq);
+	feed_snapshot_begin(w, fd, nzones, v->nvms, announced_seq);
 	for (size_t z = 0; z < v->nzones; z++) {
 		const struct ledger_zone *lz = ledger_view_zone(v, z);
 

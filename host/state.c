@@ -164,6 +164,22 @@ int state_save(const struct ledger *l, const char *dir, unsigned lease_ticks)
 	return 0;
 }
 
+int state_save_or_hold(struct ledger *l, const char *dir, unsigned lease_ticks, struct complaint *failing)
+{
+	int ret = state_save(l, dir, lease_ticks);
+
+	if (ret < 0) {
+		size_t held = ledger_hold_at_ceilings(l);
+
+		complain(failing, LOG_LEVEL_ERROR, "counters cannot be saved in '%s' (%s): %zu counters stand still "
+			 "at their saved value until saves work again", dir, strerror(-ret), held);
+		return ret;
+	}
+	ledger_renew_ceilings(l, lease_ticks);
+	complaint_release(failing, "counters saved in '%s' again: they move on", dir);
+	return 0;
+}
+
 /* Whether @uid is one the daemon may trust with its directory. */
 static bool trusted_owner(uid_t uid, const struct passwd *pw)
 {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "common/log.h"
 #include "host/ledger.h"
 
 /**
@@ -29,6 +30,15 @@ int state_dir_prepare(const char *dir, const char *user);
  * @lease_ticks) may raise the ceilings in memory, or -errno after logging.
  */
 int state_save(const struct ledger *l, const char *dir, unsigned lease_ticks);
+
+/**
+ * state_save(), then raise @l's ceilings in memory once that is on disk.
+ * While saves fail (a full disk, an I/O error), every counter is held at
+ * its saved ceiling instead: a guest is never shown more than a restart
+ * resumes at. @failing complains once (active while saves fail) and says
+ * when they work again. Returns state_save()'s result.
+ */
+int state_save_or_hold(struct ledger *l, const char *dir, unsigned lease_ticks, struct complaint *failing);
 
 /**
  * Load DIR/counters into an empty ledger @l, falling back to

@@ -444,6 +444,34 @@ int tree_link_check_mountpoint(const char *mountpoint, const char *state_dir)
 			 state_dir);
 }
 
+int tree_link_seed_ledger(struct ledger *l, const char *state_dir, bool trees, bool estimate, bool reset)
+{
+	struct tree_snapshot *served = NULL;
+	int ret;
+
+	if (trees && tree_link_served(state_dir, &served) < 0)
+		return -EPROTO;
+	if (!served) {
+		if (reset)
+			log_warning("state: no usable saved counters in '%s' and no tree server: starting from "
+				    "zero, as --reset-counters asks", state_dir);
+		else
+			log_info("state: no saved counters in '%s', starting from zero", state_dir);
+		return 0;
+	}
+	ret = share_seed_ledger(l, served, estimate);
+	tree_snapshot_free(served);
+	if (ret < 0)
+		return log_error(ret, "out of memory");
+	if (reset)
+		log_warning("state: no usable saved counters in '%s': as --reset-counters asks, %d VMs start at "
+			    "the values their guests read now, and the rest from zero", state_dir, ret);
+	else
+		log_warning("state: no saved counters in '%s', but its tree server serves %d VMs: they start at "
+			    "the values their guests read now, the rest from zero", state_dir, ret);
+	return 0;
+}
+
 int tree_link_served(const char *state_dir, struct tree_snapshot **served)
 {
 	struct feed_reader r = { 0 };

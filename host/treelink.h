@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "fuse/feed.h"
+#include "host/ledger.h"
 #include "fuse/tree.h"
 
 #define TREE_SERVER_FILE "vpowercap-fused"
@@ -87,6 +88,17 @@ int tree_link_admin(const char *state_dir, bool shutdown);
  * -errno after logging.
  */
 int tree_link_served(const char *state_dir, struct tree_snapshot **served);
+
+/**
+ * No saved counters in @state_dir (none yet, or none usable and @reset,
+ * --reset-counters): start each VM's counters in @l at what the running
+ * tree server serves its guest (tree_link_served), so that none goes
+ * back: a state directory emptied under a live tree is no new host. With
+ * no tree server (or no @trees at all), no guest holds a value, and zero
+ * is safe. @estimate: the sensor estimates. Returns 0 or -errno after
+ * logging.
+ */
+int tree_link_seed_ledger(struct ledger *l, const char *state_dir, bool trees, bool estimate, bool reset);
 
 /**
  * Before anything else uses @mountpoint: when a live tree server serves

@@ -100,9 +100,8 @@ struct daemon {
 	struct complaint source_complaint;
 	struct complaint stat_complaint;
 	struct complaint slow_complaint;
-	struct complaint save_complaint;
+	struct complaint save_complaint;  /* active while saves fail: counters stand at their ceilings */
 	bool amd;              /* AMD's CPUs: their 'core' zone is one core's, the host's alone */
-	bool save_failed;      /* the last save failed: counters stand at their ceilings */
 	int last_source_ret;
 	uint64_t late_since;   /* when the source began to answer late; 0: it is not */
 	double tick_s;         /* how long the last tick took, for the exporter */
@@ -128,30 +127,10 @@ static unsigned long save_ticks(const struct daemon *d)
 	return per_s > SAVE_TICKS ? per_s : SAVE_TICKS;
 }
 
-/*
- * Save the counters, each with a ceiling twice the time between saves
- * ahead, and raise the ceilings in memory once that is on disk. While
- * saves fail (a full disk, an I/O error), counters stand still at the
- * saved ceilings: a guest is never shown more than a restart resumes at.
- */
+/* Save the counters, each with a ceiling twice the time between saves ahead (state_save_or_hold). */
 static int save_state(struct daemon *d)
 {
-	unsigned lease = (unsigned)(2 * save_ticks(d));
-	int ret = state_save(&d->ledger, d->cfg.state_dir, lease);
-
-	if (ret < 0) {
-		size_t held = ledger_hold_at_ceilings(&d->ledger);
-
-		d->save_failed = true;
-		complain(&d->save_complaint, LOG_LEVEL_ERROR,
-			 "counters cannot be saved in '%s' (%s): %zu counters stand still at their saved value "
-			 "until saves work again", d->cfg.state_dir, strerror(-ret), held);
-		return ret;
-	}
-	ledger_renew_ceilings(&d->ledger, lease);
-	d->save_failed = false;
-	complaint_release(&d->save_complaint, "counters saved in '%s' again: they move on", d->cfg.state_dir);
-	return 0;
+	return state_save_or_hold(&d->ledger, d->cfg.state_dir, (unsigned)(2 * save_ticks(d)), &d->save_complaint);
 }
 
 /* Take the ledger's view once it changed: the trees and reports present it. */
@@ -203,7 +182,7 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 		.timestamp = read_wall,
 		.vm_source = d->source->ops->name,
 		.vm_source_up = d->last_source_ret >= 0,
-		.state_saved = !d->save_failed,
+		.state_saved = !complaint_active(&d->save_complaint),
 	};
 	int ret;
 
@@ -616,41 +595,6 @@ static int open_topology(struct daemon *d)
 	return 0;
 }
 
-/*
- * No saved counters (none yet, or none usable and --reset-counters): start
- * each VM's counters at what the running tree server serves its guests,
- * so that none goes back (a state directory emptied under a live tree is
- * no new host); with no tree server, no guest holds a value, and zero is
- * safe.
- */
-static int start_from_served(struct daemon *d, bool reset)
-{
-	struct tree_snapshot *served = NULL;
-	int ret;
-
-	if (d->cfg.mountpoint[0] && tree_link_served(d->cfg.state_dir, &served) < 0)
-		return -EPROTO;
-	if (!served) {
-		if (reset)
-			log_warning("state: no usable saved counters in '%s' and no tree server: starting from "
-				    "zero, as --reset-counters asks", d->cfg.state_dir);
-		else
-			log_info("state: no saved counters in '%s', starting from zero", d->cfg.state_dir);
-		return 0;
-	}
-	ret = share_seed_ledger(&d->ledger, served, sensor_is_estimate(d->sensor));
-	tree_snapshot_free(served);
-	if (ret < 0)
-		return log_error(ret, "out of memory");
-	if (reset)
-		log_warning("state: no usable saved counters in '%s': as --reset-counters asks, %d VMs start at "
-			    "the values their guests read now, and the rest from zero", d->cfg.state_dir, ret);
-	else
-		log_warning("state: no saved counters in '%s', but its tree server serves %d VMs: they start at "
-			    "the values their guests read now, the rest from zero", d->cfg.state_dir, ret);
-	return 0;
-}
-
 static int daemon_open(struct daemon *d)
 {
 	char host[CHANNEL_HOST_MAX];
@@ -717,7 +661,8 @@ static int daemon_open(struct daemon *d)
 	ret = state_load(&d->ledger, d->cfg.state_dir);
 	fresh = ret < 0;
 	if (ret == -ENOENT) {
-		ret = start_from_served(d, false);
+		ret = tree_link_seed_ledger(&d->ledger, d->cfg.state_dir, d->cfg.mountpoint[0],
+					    sensor_is_estimate(d->sensor), false);
 		if (ret < 0)
 			return ret;
 	} else if (ret < 0 && !d->reset_counters) {
@@ -727,7 +672,8 @@ static int daemon_open(struct daemon *d)
 				 "that every VM's counters start again from zero", d->cfg.state_dir,
 				 d->cfg.state_dir);
 	} else if (ret < 0) {
-		ret = start_from_served(d, true);
+		ret = tree_link_seed_ledger(&d->ledger, d->cfg.state_dir, d->cfg.mountpoint[0],
+					    sensor_is_estimate(d->sensor), true);
 		if (ret < 0)
 			return ret;
 	}
