@@ -24,6 +24,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$top/$BUILD" ;; esac
 export VPOWERCAP_TOP="$top"
+# a failed test leaves its files (its logs, a guest's consoles) in its directory
+export VPC_KEEP_FAILED=1
 
 jobs=${JOBS:-$(($(nproc) + 2))}
 while [ $# -gt 0 ]; do

@@ -14,19 +14,25 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vpowercap-test.XXXXXX")
 PIDS=()
 
 cleanup() {
-	local pid
+	local rc=$? pid
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	# KEEP=DIR keeps the test's files there, for a look after a failure
 	[ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && cp -a "$T" "$KEEP/" 2>/dev/null
+	# tests/run.sh keeps a failed test's files where it says they are
+	if [ -n "${VPC_KEEP_FAILED:-}" ] && { [ -n "${FAILED:-}" ] || { [ "$rc" != 0 ] && [ "$rc" != 77 ]; }; }; then
+		rm -f "$T"/*.img "$T"/*.qcow2 2>/dev/null
+		return 0
+	fi
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
 fail() {
 	echo "FAIL: $*" >&2
+	FAILED=1
 	exit 1
 }
 
