@@ -153,28 +153,36 @@ static struct sensor *sensor_try(enum sensor_kind kind, const struct sensor_conf
 
 struct sensor *sensor_open(enum sensor_kind kind, const struct sensor_config *cfg)
 {
+	enum log_level level;
+	const char *hint;
 	struct sensor *s;
 	int err;
 
-	if (kind == SENSOR_ESTIMATE)
+	if (kind == SENSOR_ESTIMATE) {
+		log_info("estimating power from CPU utilisation (%.1f W idle to %.1f W busy per CPU), "
+			 "as asked: every figure is an estimate", cfg->idle_watts_per_cpu, cfg->max_watts_per_cpu);
 		return sensor_try(SENSOR_ESTIMATE, cfg, &err);
+	}
+	/* a root the user named is read or is an error: a typo never becomes an estimate */
+	if (kind == SENSOR_AUTO && cfg->root_given)
+		kind = SENSOR_POWERCAP;
 	s = sensor_try(SENSOR_POWERCAP, cfg, &err);
 	if (s)
 		return s;
+	level = kind == SENSOR_AUTO ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR;
+	hint = cfg->root_given ? " (the powercap root given: give the right one, or --sensor estimate)" : "";
 	if (err == -EACCES)
-		log_msg(kind == SENSOR_AUTO ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR,
-			"cannot read energy_uj under '%s': it is root-only since Linux 5.10; "
+		log_msg(level, "cannot read energy_uj under '%s': it is root-only since Linux 5.10; "
 			"run as root or grant CAP_DAC_READ_SEARCH", cfg->powercap_root);
 	else if (err == -ENOENT || err == -ENOTDIR)
-		log_msg(kind == SENSOR_AUTO ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR,
-			"no powercap tree at '%s'", cfg->powercap_root);
+		log_msg(level, "no powercap tree at '%s'%s", cfg->powercap_root, hint);
 	else
-		log_msg(kind == SENSOR_AUTO ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR,
-			"no readable powercap zone under '%s': %s", cfg->powercap_root, strerror(-err));
+		log_msg(level, "no readable powercap zone under '%s': %s%s", cfg->powercap_root,
+			strerror(-err), hint);
 	if (kind == SENSOR_POWERCAP)
 		return NULL;
-	log_info("estimating power from CPU utilisation (%.1f W idle to %.1f W busy per CPU); "
-		 "every figure is an estimate", cfg->idle_watts_per_cpu, cfg->max_watts_per_cpu);
+	log_warning("estimating power from CPU utilisation (%.1f W idle to %.1f W busy per CPU); "
+		    "every figure is an estimate", cfg->idle_watts_per_cpu, cfg->max_watts_per_cpu);
 	return sensor_try(SENSOR_ESTIMATE, cfg, &err);
 }
 

@@ -26,6 +26,11 @@ extern const char *const sensor_kind_names[];
 struct sensor_config {
 	const char *powercap_root;
 	/*
+	 * Whether the user named @powercap_root: then "auto" reads it or
+	 * fails, and falls back to the estimate only from the default path.
+	 */
+	bool root_given;
+	/*
 	 * The estimate's linear model, per CPU: idle_watts at 0% busy rising
 	 * to max_watts at 100% busy.
 	 */

@@ -465,6 +465,7 @@ int main(int argc, char **argv)
 	}
 	sensor_cfg = (struct sensor_config){
 		.powercap_root = pick_root(&a.cfg),
+		.root_given = a.cfg.powercap_root[0] != '\0',
 		.idle_watts_per_cpu = a.cfg.idle_watts_per_cpu,
 		.max_watts_per_cpu = a.cfg.max_watts_per_cpu,
 	};

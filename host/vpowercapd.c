@@ -600,6 +600,7 @@ static int daemon_open(struct daemon *d)
 	char host[CHANNEL_HOST_MAX];
 	struct sensor_config sensor_cfg = {
 		.powercap_root = d->cfg.powercap_root,
+		.root_given = strcmp(d->cfg.powercap_root, daemon_defaults.powercap_root) != 0,
 		.idle_watts_per_cpu = d->cfg.idle_watts_per_cpu,
 		.max_watts_per_cpu = d->cfg.max_watts_per_cpu,
 	};

@@ -200,6 +200,25 @@ static void test_auto_falls_back(void **state)
 	free(missing);
 }
 
+/* A root the user named is read or is an error, missing or empty: no estimate. */
+static void test_auto_given_root_no_fallback(void **state)
+{
+	char *missing = fixture_path(*state, "no-powercap");
+	struct sensor_config cfg = { .root_given = true, .idle_watts_per_cpu = 1, .max_watts_per_cpu = 2 };
+
+	assert_non_null(missing);
+	cfg.powercap_root = missing;
+	assert_null(sensor_open(SENSOR_AUTO, &cfg));
+	cfg.powercap_root = *state;
+	assert_null(sensor_open(SENSOR_AUTO, &cfg));
+	/* asked for, the estimate needs no tree */
+	struct sensor *s = sensor_open(SENSOR_ESTIMATE, &cfg);
+	assert_non_null(s);
+	assert_true(sensor_is_estimate(s));
+	sensor_free(s);
+	free(missing);
+}
+
 static void test_auto_powercap(void **state)
 {
 	const char *root = *state;
@@ -265,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_estimate_skips),
 		T(test_powercap_missing_root),
 		T(test_auto_falls_back),
+		T(test_auto_given_root_no_fallback),
 		T(test_auto_powercap),
 		T(test_single_zone_not_estimate),
 		cmocka_unit_test(test_kind_names),
