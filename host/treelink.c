@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -23,6 +25,9 @@
 /* How long the server may take to mount, and to answer a hello. */
 #define SERVER_START_MS 10000
 #define ANSWER_MS 5000
+/* The tree server's own log, when the daemon's standard error is a terminal or a pipe. */
+#define TREE_SERVER_LOG_FILE "tree-server.log"
+#define TREE_SERVER_LOG_MAX (1024 * 1024)
 
 static int feed_path(const char *state_dir, struct sockaddr_un *addr)
 {
@@ -77,14 +82,59 @@ static void close_from(int from)
 		close((int)fd);
 }
 
+/* Whether our standard error is the journal's stream (systemd's JOURNAL_STREAM is "DEV:INO"). */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(2, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 /*
- * Start the tree server, detached (its own session, not our child), and
- * wait until it has mounted and listens. Returns 0 or -errno after logging.
+ * Where the tree server logs. It outlives whoever started the daemon, so it
+ * must not hold their terminal or pipe (`vpowercapd ... | tail` would never
+ * end): our standard error is kept when it is the journal or a file, else
+ * the server appends to STATE_DIR/tree-server.log (the previous one kept as
+ * .1 past 1 MiB). Returns the descriptor to give it, or -1 to keep ours;
+ * @where says which, for messages.
+ */
+static int server_log(const struct tree_link_config *cfg, char *where, size_t size)
+{
+	char path[PATH_MAX], old[PATH_MAX + 2];
+	struct stat st;
+	int fd;
+
+	if (stderr_is_journal() || (fstat(2, &st) == 0 && S_ISREG(st.st_mode))) {
+		snprintf(where, size, "above");
+		return -1;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/" TREE_SERVER_LOG_FILE, cfg->state_dir) >= sizeof(path))
+		return log_error(-ENAMETOOLONG, "state directory path too long: '%s'", cfg->state_dir), -2;
+	if (stat(path, &st) == 0 && st.st_size > TREE_SERVER_LOG_MAX) {
+		snprintf(old, sizeof(old), "%s.1", path);
+		rename(path, old);
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0) {
+		snprintf(where, size, "nowhere: cannot open '%s': %s", path, strerror(errno));
+		return open("/dev/null", O_WRONLY | O_CLOEXEC);
+	}
+	snprintf(where, size, "in '%s'", path);
+	return fd;
+}
+
+/*
+ * Start the tree server, detached (its own session, not our child, holding
+ * none of our terminal or pipes), and wait until it has mounted and
+ * listens. Returns 0 or -errno after logging.
  */
 static int server_start(const struct tree_link_config *cfg, const char *feed)
 {
-	char exe[PATH_MAX + 64], buf[8] = "";
-	int pipefd[2], status;
+	char exe[PATH_MAX + 64], buf[8] = "", where[PATH_MAX + 64];
+	int pipefd[2], status, logfd;
 	struct pollfd pfd;
 	pid_t pid;
 	ssize_t n;
@@ -92,16 +142,24 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 	if (libexec_find(TREE_SERVER_FILE, exe, sizeof(exe)) < 0)
 		return log_error(-ENOENT, "cannot find the tree server " TREE_SERVER_FILE " in '%s' or '%s"
 				 LIBEXEC_INSTALLED_SUBDIR "' (install vpowercap with 'make install')", exe, exe);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
+	logfd = server_log(cfg, where, sizeof(where));
+	if (logfd == -2)
+		return -ENAMETOOLONG;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		if (logfd >= 0)
+			close(logfd);
 		return log_error(-errno, "cannot start the tree server: %s", strerror(errno));
+	}
 	pid = fork();
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
+		if (logfd >= 0)
+			close(logfd);
 		return log_error(-errno, "cannot start the tree server: %s", strerror(errno));
 	}
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
+		int devnull = open("/dev/null", O_RDWR);
 		char *argv[] = { exe, (char *)"--mountpoint", (char *)cfg->mountpoint, (char *)"--feed",
 				 (char *)feed, (char *)"--control", (char *)cfg->control_socket,
 				 (char *)"--user", (char *)cfg->user, (char *)"--reader-group",
@@ -113,8 +171,12 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 		setsid();
 		if (fork() != 0)
 			_exit(0);
-		if (devnull >= 0)
+		if (devnull >= 0) {
 			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		if (logfd >= 0)
+			dup2(logfd, 2);
 		if (dup2(pipefd[1], 3) < 0)
 			_exit(127);
 		close_from(4);
@@ -125,12 +187,16 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 		_exit(127);
 	}
 	close(pipefd[1]);
+	if (logfd >= 0)
+		close(logfd);
 	waitpid(pid, &status, 0);
 	pfd = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
 	n = poll(&pfd, 1, SERVER_START_MS) > 0 ? read(pipefd[0], buf, sizeof(buf) - 1) : -1;
 	close(pipefd[0]);
 	if (n != 3 || strncmp(buf, "ok\n", 3))
-		return log_error(-EIO, "the tree server did not start (see its messages above)");
+		return log_error(-EIO, "the tree server did not start (see its messages %s)", where);
+	if (strcmp(where, "above"))
+		log_info("the tree server logs %s", where);
 	return 0;
 }
 
