@@ -6,9 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/log.h"
 #include "common/outbox.h"
+#include "common/web_config.h"
 #include "common/utf8_i.h"
 
 const char *const exporter_kind_names[] = {
@@ -119,6 +121,65 @@ static bool exporter_list_has_before(const struct exporter_set *s, int kind)
 		if (s->members[i]->ops == exporter_backends[kind])
 			return true;
 	return false;
+}
+
+/* Each of the comma-separated listen addresses of @list parses. */
+static int check_listen(const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	int ret = copy ? 0 : log_error(-ENOMEM, "out of memory");
+	int n = 0;
+
+	for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; item && ret == 0;
+	     item = strtok_r(NULL, ",", &save)) {
+		struct sockaddr_storage ss;
+		socklen_t sslen;
+
+		while (*item == ' ' || *item == '\t')
+			item++;
+		for (size_t len = strlen(item); len && (item[len - 1] == ' ' || item[len - 1] == '\t'); len--)
+			item[len - 1] = '\0';
+		if (!*item)
+			continue;
+		n++;
+		if (prometheus_parse_listen(item, &ss, &sslen) < 0)
+			ret = log_error(-EINVAL, "prometheus: bad listen address '%s' (want ADDR:PORT, "
+					"or [ADDR]:PORT for IPv6, e.g. 127.0.0.1:9811 or [::1]:9811)", item);
+	}
+	free(copy);
+	if (ret == 0 && n == 0)
+		ret = log_error(-EINVAL, "prometheus: no listen address in '%s'", list);
+	return ret;
+}
+
+int exporter_set_check(const char *names, const struct exporter_config *cfg)
+{
+	if (exporter_list_has(names, EXPORTER_STDOUT) && exporter_list_has(names, EXPORTER_JSON) &&
+	    !(cfg->file && cfg->file[0]))
+		return log_error(-EINVAL, "stdout and json would both write to standard output: "
+				 "give json a --file");
+	for (const char *item = names; *item; ) {
+		size_t n = strcspn(item, ",");
+		char name[32];
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, item);
+		item += n + (item[n] == ',');
+		if (n && exporter_kind_of(name) < 0)
+			return log_error(-EINVAL, "unknown exporter '%s'", name);
+	}
+	if (!exporter_list_has(names, EXPORTER_PROMETHEUS))
+		return 0;
+	if (cfg->listen && cfg->listen[0] && check_listen(cfg->listen) < 0)
+		return -EINVAL;
+	if (cfg->web_config && cfg->web_config[0]) {
+		struct web_config wc;
+		int ret = web_config_load(&wc, cfg->web_config);
+
+		if (ret < 0)
+			return -EINVAL;
+		web_config_release(&wc);
+	}
+	return 0;
 }
 
 int exporter_set_open(struct exporter_set *s, const char *names, const struct exporter_config *cfg)

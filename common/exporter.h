@@ -136,6 +136,14 @@ struct exporter_set {
 };
 
 /**
+ * Check what can be checked of the exporters of @names before anything
+ * starts: known names, outputs that do not clash, the Prometheus listen
+ * addresses and web configuration. Returns 0, or -EINVAL after logging (a
+ * usage error).
+ */
+int exporter_set_check(const char *names, const struct exporter_config *cfg);
+
+/**
  * Open the exporters of the comma-separated @names into @s (zeroed or
  * released). Returns 0, or -errno after logging, with none left open.
  */

@@ -211,6 +211,14 @@ int web_config_load(struct web_config *wc, const char *path)
 			continue;
 		}
 		eq = strchr(s, '=');
+		if (!eq && (strchr(s, ':') || !strcmp(s, "---"))) {
+			snprintf(why, sizeof(why), "not a '[section]', 'key = value' or comment line: this looks "
+				 "like node_exporter's YAML, and the web config is INI: 'tls_server_config:' "
+				 "becomes '[tls_server_config]', 'cert_file: F' becomes 'cert_file = F' "
+				 "(see docs/metrics.md)");
+			ret = -EINVAL;
+			continue;
+		}
 		if (!eq) {
 			snprintf(why, sizeof(why), "not a '[section]', 'key = value' or comment line");
 			ret = -EINVAL;

@@ -441,6 +441,11 @@ int main(int argc, char **argv)
 	}
 	if (!agent_set_filter(&a, &a.cfg))
 		return 2;
+	exporter_cfg = (struct exporter_config){ .file = a.cfg.file, .listen = a.cfg.listen,
+						  .web_config = a.cfg.web_config, .net = &a.cfg.net,
+						  .step = a.cfg.step };
+	if (exporter_set_check(a.cfg.exporter, &exporter_cfg) < 0)
+		return 2;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -491,9 +496,6 @@ int main(int argc, char **argv)
 		ret = log_error(-ENOMEM, "out of memory");
 		goto out;
 	}
-	exporter_cfg = (struct exporter_config){ .file = a.cfg.file, .listen = a.cfg.listen,
-						  .web_config = a.cfg.web_config, .net = &a.cfg.net,
-						  .step = a.cfg.step };
 	ret = exporter_set_open(&a.exporters, a.cfg.exporter, &exporter_cfg);
 	if (ret < 0)
 		goto out;

@@ -681,6 +681,20 @@ static int daemon_open(struct daemon *d)
 	ret = state_write_source(d->cfg.state_dir, daemon_config_host_id(&d->cfg, "/etc", host), fresh);
 	if (ret < 0)
 		return ret;
+	/*
+	 * Opened as root, like a log: its file may live where only root
+	 * writes. Before the tree server is started or mounted, so that a port
+	 * in use leaves nothing behind.
+	 */
+	if (d->cfg.exporter[0]) {
+		struct exporter_config ec = { .file = d->cfg.file, .listen = d->cfg.listen,
+					      .web_config = d->cfg.web_config, .net = &d->cfg.net,
+					      .step = d->cfg.step };
+
+		ret = exporter_set_open(&d->exporters, d->cfg.exporter, &ec);
+		if (ret < 0)
+			return ret;
+	}
 	if (d->cfg.mountpoint[0]) {
 		char channel[108];
 		struct tree_link_config tc = {
@@ -696,16 +710,6 @@ static int daemon_open(struct daemon *d)
 			return log_error(-ENOENT, "reader group '%s' does not exist (create it, name another "
 					 "with --reader-group, or leave it empty for root only)", tc.reader_group);
 		ret = tree_link_open(&d->tree, &tc);
-		if (ret < 0)
-			return ret;
-	}
-	/* Opened as root, like a log: its file may live where only root writes. */
-	if (d->cfg.exporter[0]) {
-		struct exporter_config ec = { .file = d->cfg.file, .listen = d->cfg.listen,
-					      .web_config = d->cfg.web_config, .net = &d->cfg.net,
-					      .step = d->cfg.step };
-
-		ret = exporter_set_open(&d->exporters, d->cfg.exporter, &ec);
 		if (ret < 0)
 			return ret;
 	}
@@ -764,6 +768,14 @@ int main(int argc, char **argv)
 	}
 	if (daemon_config_check(&d.cfg) < 0)
 		return 2;
+	if (d.cfg.exporter[0]) {
+		struct exporter_config ec = { .file = d.cfg.file, .listen = d.cfg.listen,
+					      .web_config = d.cfg.web_config, .net = &d.cfg.net,
+					      .step = d.cfg.step };
+
+		if (exporter_set_check(d.cfg.exporter, &ec) < 0)
+			return 2;
+	}
 
 	sigaction(SIGINT, &sa_stop, NULL);
 	sigaction(SIGTERM, &sa_stop, NULL);
