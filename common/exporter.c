@@ -132,8 +132,8 @@ static int check_listen(const char *list)
 
 	for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; item && ret == 0;
 	     item = strtok_r(NULL, ",", &save)) {
-		struct sockaddr_storage ss;
-		socklen_t sslen;
+		struct listen_address addrs[16];
+		int got;
 
 		while (*item == ' ' || *item == '\t')
 			item++;
@@ -142,9 +142,13 @@ static int check_listen(const char *list)
 		if (!*item)
 			continue;
 		n++;
-		if (prometheus_parse_listen(item, &ss, &sslen) < 0)
-			ret = log_error(-EINVAL, "prometheus: bad listen address '%s' (want ADDR:PORT, "
-					"or [ADDR]:PORT for IPv6, e.g. 127.0.0.1:9811 or [::1]:9811)", item);
+		got = prometheus_resolve_listen(item, addrs, 16);
+		if (got == -ENOENT)
+			ret = log_error(-EINVAL, "prometheus: listen address '%s': the name does not resolve", item);
+		else if (got < 0)
+			ret = log_error(-EINVAL, "prometheus: bad listen address '%s' (want ADDR:PORT, [ADDR]:PORT "
+					"for IPv6, NAME:PORT or :PORT, e.g. 127.0.0.1:9811, [::1]:9811, "
+					"localhost:9811 or :9811)", item);
 	}
 	free(copy);
 	if (ret == 0 && n == 0)

@@ -27,6 +27,20 @@ void json_write_number(FILE *out, double v, int decimals);
  */
 int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen);
 
+struct listen_address {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/**
+ * The addresses to listen on for @text (at most @max, at least 2): an
+ * address as prometheus_parse_listen() takes it, ":PORT" for every address
+ * (0.0.0.0 and [::]), or "NAME:PORT" for each address of host name NAME.
+ * Returns how many, -EINVAL for a bad syntax, or -ENOENT for a name that
+ * does not resolve.
+ */
+int prometheus_resolve_listen(const char *text, struct listen_address *out, int max);
+
 /** @ss as "ADDR:PORT" or "[ADDR6]:PORT" into @buf. */
 void prometheus_format_address(const struct sockaddr_storage *ss, char *buf, size_t size);
 

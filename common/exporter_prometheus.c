@@ -479,19 +479,14 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("prometheus: http: %s", line);
 }
 
-/* Bind @text and start a server on it. */
-static int listen_on(struct prometheus *p, const char *text)
+/* Bind address @ss of @text and start a server on it. */
+static int listen_at(struct prometheus *p, const char *text, struct sockaddr_storage ss, socklen_t sslen)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen;
 	char where[INET6_ADDRSTRLEN + 16];
 	int fd, one = 1, err;
 
 	if (p->nmhd == LISTEN_MAX)
 		return log_error(-EINVAL, "prometheus: at most %d listen addresses", LISTEN_MAX);
-	if (prometheus_parse_listen(text, &ss, &sslen) < 0)
-		return log_error(-EINVAL, "prometheus: bad listen address '%s' (want ADDR:PORT, "
-				 "or [ADDR]:PORT for IPv6, e.g. 127.0.0.1:9811 or [::1]:9811)", text);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return log_error(-errno, "prometheus: cannot open a socket for '%s': %s", text, strerror(errno));
@@ -533,6 +528,38 @@ static int listen_on(struct prometheus *p, const char *text)
 	p->nmhd++;
 	log_info("prometheus: serving http%s://%s/metrics%s", p->web.tls_cert ? "s" : "", where,
 		 p->web.nusers ? " (basic auth)" : "");
+	return 0;
+}
+
+/*
+ * Bind every address of @text and start a server on each. For ":PORT", a
+ * host without IPv6 listens on IPv4 alone.
+ */
+static int listen_on(struct prometheus *p, const char *text)
+{
+	struct listen_address addrs[LISTEN_MAX];
+	int n = prometheus_resolve_listen(text, addrs, LISTEN_MAX);
+
+	if (n == -ENOENT)
+		return log_error(-EINVAL, "prometheus: listen address '%s': the name does not resolve", text);
+	if (n < 0)
+		return log_error(-EINVAL, "prometheus: bad listen address '%s' (want ADDR:PORT, [ADDR]:PORT "
+				 "for IPv6, NAME:PORT or :PORT, e.g. 127.0.0.1:9811, [::1]:9811, "
+				 "localhost:9811 or :9811)", text);
+	for (int i = 0; i < n; i++) {
+		int fd, ret;
+
+		if (text[0] == ':' && addrs[i].ss.ss_family == AF_INET6) {
+			fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd < 0 && errno == EAFNOSUPPORT)
+				continue;
+			if (fd >= 0)
+				close(fd);
+		}
+		ret = listen_at(p, text, addrs[i].ss, addrs[i].len);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 

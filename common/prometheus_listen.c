@@ -2,6 +2,7 @@
 /* The Prometheus endpoint's listen addresses: parsed from text, and told back (common/exporter_i.h). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,6 +67,77 @@ int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, sockl
 		*sslen = sizeof(*sin);
 	}
 	return 0;
+}
+
+/* Whether @host is a host name's syntax: letters, digits, '-' and '.'. */
+static bool host_name_syntax(const char *host, size_t len)
+{
+	if (len == 0 || len > 253 || host[0] == '-' || host[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((host[i] >= 'a' && host[i] <= 'z') || (host[i] >= 'A' && host[i] <= 'Z') ||
+		      (host[i] >= '0' && host[i] <= '9') || host[i] == '-' || host[i] == '.'))
+			return false;
+	return true;
+}
+
+static bool same_address(const struct listen_address *a, const struct sockaddr *sa, socklen_t len)
+{
+	return a->len == len && !memcmp(&a->ss, sa, len);
+}
+
+int prometheus_resolve_listen(const char *text, struct listen_address *out, int max)
+{
+	const char *colon = strrchr(text, ':');
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	char host[256], literal[300];
+	int n = 0, err;
+
+	if (max < 2)
+		return -EINVAL;
+	if (prometheus_parse_listen(text, &out[0].ss, &out[0].len) == 0)
+		return 1;
+	if (!colon || text[0] == '[')
+		return -EINVAL;
+	/* ":PORT": every address, IPv4 and IPv6, as node_exporter takes it */
+	if (colon == text) {
+		snprintf(literal, sizeof(literal), "0.0.0.0%s", text);
+		if (prometheus_parse_listen(literal, &out[0].ss, &out[0].len) < 0)
+			return -EINVAL;
+		snprintf(literal, sizeof(literal), "[::]%s", text);
+		if (prometheus_parse_listen(literal, &out[1].ss, &out[1].len) < 0)
+			return -EINVAL;
+		return 2;
+	}
+	/* "NAME:PORT": each address the name has */
+	if (!host_name_syntax(text, (size_t)(colon - text)) || (size_t)(colon - text) >= sizeof(host))
+		return -EINVAL;
+	snprintf(literal, sizeof(literal), "127.0.0.1%s", colon);
+	if (prometheus_parse_listen(literal, &out[0].ss, &out[0].len) < 0)
+		return -EINVAL;  /* the port's syntax */
+	memcpy(host, text, (size_t)(colon - text));
+	host[colon - text] = '\0';
+	err = getaddrinfo(host, colon + 1, &hints, &res);
+	if (err)
+		return -ENOENT;
+	for (const struct addrinfo *ai = res; ai && n < max; ai = ai->ai_next) {
+		bool seen = false;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(out[0].ss))
+			continue;
+		for (int i = 0; i < n; i++)
+			seen = seen || same_address(&out[i], ai->ai_addr, ai->ai_addrlen);
+		if (seen)
+			continue;
+		memset(&out[n].ss, 0, sizeof(out[n].ss));
+		memcpy(&out[n].ss, ai->ai_addr, ai->ai_addrlen);
+		out[n].len = ai->ai_addrlen;
+		n++;
+	}
+	freeaddrinfo(res);
+	return n ? n : -ENOENT;
 }
 
 void prometheus_format_address(const struct sockaddr_storage *ss, char *buf, size_t size)

@@ -28,6 +28,7 @@
 #include "common/sensor.h"
 #include "host/daemon_config.h"
 #include "host/ledger.h"
+#include "host/notify.h"
 #include "host/libvirt_module.h"
 #include "host/share.h"
 #include "host/share_command.h"
@@ -480,6 +481,8 @@ static int daemon_run(struct daemon *d)
 	take_view(d);
 	save_state(d);
 	publish(d);
+	/* the trees are mounted and hold the VMs found: libvirt may start domains */
+	notify_ready();
 	step_start = (double)start / 1e9;
 	next = start;
 	cpu_start = process_cpu_s();

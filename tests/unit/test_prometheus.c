@@ -557,6 +557,45 @@ static void test_parse_listen(void **state)
 			fail_msg("'%s' was accepted", bad[i]);
 }
 
+/* ":PORT" is every address, "NAME:PORT" each of the name's; bad syntax stays bad. */
+static void test_resolve_listen(void **state)
+{
+	struct listen_address a[16];
+	static const char *const bad[] = {
+		"", "127.0.0.1", ":", ":x", ":65536", "localhost:", "localhost:x", "-bad:80",
+		"a b:80", "[::1]9811", "::1:9811", "under_score:80",
+	};
+	int n;
+
+	(void)state;
+	assert_int_equal(prometheus_resolve_listen("127.0.0.1:9810", a, 16), 1);
+	assert_int_equal(a[0].ss.ss_family, AF_INET);
+	n = prometheus_resolve_listen(":9811", a, 16);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].ss.ss_family, AF_INET);
+	assert_int_equal(((struct sockaddr_in *)&a[0].ss)->sin_addr.s_addr, htonl(INADDR_ANY));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&a[0].ss)->sin_port), 9811);
+	assert_int_equal(a[1].ss.ss_family, AF_INET6);
+	assert_true(IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&a[1].ss)->sin6_addr));
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&a[1].ss)->sin6_port), 9811);
+	/* localhost is in /etc/hosts: a loopback address, at least one */
+	n = prometheus_resolve_listen("localhost:9812", a, 16);
+	assert_true(n >= 1);
+	for (int i = 0; i < n; i++) {
+		if (a[i].ss.ss_family == AF_INET)
+			assert_int_equal(ntohl(((struct sockaddr_in *)&a[i].ss)->sin_addr.s_addr) >> 24, 127);
+		else
+			assert_true(IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&a[i].ss)->sin6_addr));
+		for (int j = 0; j < i; j++)
+			assert_false(a[j].len == a[i].len && !memcmp(&a[j].ss, &a[i].ss, a[i].len));
+	}
+	/* .invalid never resolves (RFC 6761) */
+	assert_int_equal(prometheus_resolve_listen("no-such-host.invalid:80", a, 16), -ENOENT);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (prometheus_resolve_listen(bad[i], a, 16) != -EINVAL)
+			fail_msg("'%s' was accepted", bad[i]);
+}
+
 /* --listen: the first flag replaces the file's value, repeats append. */
 struct listen_config {
 	char listen[64];
@@ -653,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_families_grouped),
 		cmocka_unit_test(test_parse_listen),
+		cmocka_unit_test(test_resolve_listen),
 		cmocka_unit_test(test_listen_flags),
 	};
 
