@@ -398,7 +398,8 @@ static int attach_channel(struct session *s, const char *domain, const struct sh
 	return plugged < 0 ? plugged : 1;
 }
 
-static int attach_session(struct session *s, const char *domain, const struct share_request *req)
+/* @asked: the operator named this domain (not --all, not auto_attach). */
+static int attach_session(struct session *s, const char *domain, const struct share_request *req, bool asked)
 {
 	char source[4096], meta[256], uuid[VIR_UUID_STRING_BUFLEN];
 	enum share_transport transport = req->transport;
@@ -417,11 +418,14 @@ static int attach_session(struct session *s, const char *domain, const struct sh
 		bool is_virtiofs = type && !xmlStrcmp(type, (const xmlChar *)"virtiofs");
 
 		xmlFree(type);
+		/* asked for this domain, the other transport is an error; for --all or auto_attach, a note */
 		if (is_virtiofs != (transport == SHARE_VIRTIOFS)) {
-			log_warning("domain '%s' has the vpowercap share over %s, not %s: to change it, run "
-				    "'vpowercapd detach %s', then attach again", domain, is_virtiofs ? "virtiofs" : "9p",
-				    transport_names[transport], domain);
-			return 0;
+			log_msg(asked ? LOG_LEVEL_ERROR : LOG_LEVEL_WARNING,
+				"domain '%s' has the vpowercap share over %s, not %s: nothing changed; to "
+				"change it, run 'vpowercapd detach %s', then 'vpowercapd attach --%s %s'", domain,
+				is_virtiofs ? "virtiofs" : "9p", transport_names[transport], domain,
+				transport_names[transport], domain);
+			return asked ? -EEXIST : 0;
 		}
 		log_info("domain '%s' already has the vpowercap share; nothing to do", domain);
 		return 0;
@@ -478,7 +482,7 @@ int share_attach(const char *uri, const char *domain, const struct share_request
 	ret = session_open(&s, uri, domain, req->live_only);
 	if (ret < 0)
 		return ret;
-	ret = attach_session(&s, domain, req);
+	ret = attach_session(&s, domain, req, true);
 	session_close(&s);
 	return ret < 0 ? ret : 0;
 }
@@ -494,7 +498,7 @@ int share_attach_domain(virConnectPtr conn, virDomainPtr dom, const struct share
 	ret = session_take(&s, conn, dom, name, req->live_only);
 	if (ret < 0)
 		return ret;
-	ret = attach_session(&s, name, req);
+	ret = attach_session(&s, name, req, false);
 	session_close(&s);
 	return ret;
 }

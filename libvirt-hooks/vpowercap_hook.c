@@ -164,6 +164,20 @@ out:
 	return ret;
 }
 
+static const char usage[] =
+	"Usage: vpowercap-hook NAME OPERATION SUB-OPERATION EXTRA   (run by libvirt)\n"
+	"       vpowercap-hook --help | --version\n"
+	"\n"
+	"The libvirt qemu hook of vpowercap, installed as /etc/libvirt/hooks/qemu.d/vpowercap.\n"
+	"libvirt runs it with the domain's XML on standard input. At 'prepare' it asks\n"
+	"vpowercapd's tree server to make the domain's share directory before qemu opens\n"
+	"it; at 'release' it says the domain has ended. It never fails a domain: it\n"
+	"always exits 0, and says on standard error what went wrong.\n"
+	"\n"
+	"The control socket: $VPOWERCAP_HOOK_SOCKET, else the path in " SOCKET_OVERRIDE "\n"
+	"when that file exists, else " DEFAULT_SOCKET ".\n"
+	"See vpowercapd(8) and docs/daemon.md.\n";
+
 int main(int argc, char **argv)
 {
 	/* a name of 255 bytes, each encoded, and room to spare */
@@ -171,8 +185,19 @@ int main(int argc, char **argv)
 	const char *op;
 	char *xml;
 
-	if (argc < 3)
+	/* libvirt always passes four arguments: one alone is a person asking */
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage, stdout);
 		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		puts("vpowercap-hook " VPOWERCAP_VERSION);
+		return 0;
+	}
+	if (argc < 3) {
+		fputs(usage, stderr);
+		return 0;
+	}
 	op = argv[2];
 	/* libvirt waits for the hook to read its input: always drain it. */
 	xml = read_stdin();

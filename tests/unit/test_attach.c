@@ -86,9 +86,11 @@ static void test_attach_detach(void **state)
 	assert_int_equal(count_in_xml("a-one", "<source dir='" MNT "/0a000000-0000-4000-8000-000000000001'/>"), 1);
 	assert_int_equal(count_in_xml("a-one", "<access mode='shared'/>"), 1);
 	assert_int_equal(count_in_xml("a-one", "urn:vpowercap:attach:1"), 1);
-	/* twice is once */
-	assert_int_equal(share_attach(TEST_URI, "a-one", NINE_P), 0);
+	/* twice is once; asked over 9p, an error that changes nothing */
+	assert_int_equal(share_attach(TEST_URI, "a-one", VIRTIOFS), 0);
+	assert_int_equal(share_attach(TEST_URI, "a-one", NINE_P), -EEXIST);
 	assert_int_equal(count_in_xml("a-one", "<target dir='" SHARE_TAG "'/>"), 1);
+	assert_int_equal(count_in_xml("a-one", "<driver type='virtiofs'/>"), 1);
 	assert_int_equal(share_detach(TEST_URI, "a-one"), 0);
 	assert_int_equal(count_in_xml("a-one", "<filesystem"), 0);
 	assert_int_equal(count_in_xml("a-one", "<memoryBacking"), 0);
@@ -119,7 +121,7 @@ static void test_attach_channel(void **state)
 	assert_int_equal(count_in_xml("c-one", "<filesystem"), 0);
 	/* a share over 9p is not changed to virtiofs behind the operator's back */
 	assert_int_equal(share_attach(TEST_URI, "c-one", NINE_P), 0);
-	assert_int_equal(share_attach(TEST_URI, "c-one", VIRTIOFS), 0);
+	assert_int_equal(share_attach(TEST_URI, "c-one", VIRTIOFS), -EEXIST);
 	assert_int_equal(count_in_xml("c-one", "<driver type='path'/>"), 1);
 	assert_int_equal(count_in_xml("c-one", "<memoryBacking"), 0);
 	undefine("c-one");
