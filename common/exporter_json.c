@@ -133,6 +133,13 @@ static int json_write(struct exporter *e, const struct report *r)
 	json_write_string(out, r->source);
 	fputs(",\"interval_seconds\":", out);
 	json_write_number(out, r->interval_s, 3);
+	fputs(",\"machine\":", out);
+	json_write_string(out, r->guest ? "guest" : "host");
+	/* in a guest, host_power_watts (the same figure) is kept for one release: deprecated */
+	if (r->guest) {
+		fputs(",\"guest_power_watts\":", out);
+		json_write_number(out, r->host_valid ? r->host_power_w : NAN, 3);
+	}
 	fputs(",\"host_power_watts\":", out);
 	json_write_number(out, r->host_valid ? r->host_power_w : NAN, 3);
 	fputs(",\"zones\":[", out);

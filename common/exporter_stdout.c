@@ -96,7 +96,7 @@ static int stdout_write(struct exporter *e, const struct report *r)
 			when, r->interval_s);
 	else
 		fprintf(out, "%s  source: powercap (%s)  interval %.2f s\n", when, r->root, r->interval_s);
-	fprintf(out, "Host power%s", estimate ? " (estimate)" : "");
+	fprintf(out, "%s%s", r->guest ? "VM power (this guest's)" : "Host power", estimate ? " (estimate)" : "");
 	print_watts(out, r->host_valid, r->host_power_w);
 	fputs("\n\n", out);
 

@@ -322,8 +322,22 @@ static void render_zones(struct render *rd, const char *energy, const char *powe
 	for (size_t i = 0; i < r->nzones; i++)
 		if (r->zones[i].valid)
 			sample(&rd->b, power, rd->zl[i], rd->src, NULL, r->zones[i].power_w);
+	/*
+	 * A guest's agent measures its VM, not a machine: its own name, so
+	 * that a sum over the host's and its guests' jobs counts nothing
+	 * twice. The old name stays for one release there, deprecated.
+	 */
+	if (r->guest) {
+		family(&rd->b, "vpowercap_guest_power_watts", "gauge",
+		       "Power of this virtual machine as its host attributes it (psys, or packages plus DRAM), "
+		       "in watts.");
+		if (r->host_valid)
+			sample(&rd->b, "vpowercap_guest_power_watts", rd->src, NULL, NULL, r->host_power_w);
+	}
 	family(&rd->b, "vpowercap_machine_power_watts", "gauge",
-	       "Power of the whole machine (psys, or packages plus DRAM), in watts.");
+	       r->guest ? "Deprecated in a guest, to be removed in 0.2: vpowercap_guest_power_watts, "
+			  "the same figure."
+			: "Power of the whole machine (psys, or packages plus DRAM), in watts.");
 	if (r->host_valid)
 		sample(&rd->b, "vpowercap_machine_power_watts", rd->src, NULL, NULL, r->host_power_w);
 }

@@ -98,7 +98,8 @@ struct report {
 	const char *source;    /* "powercap" or "estimate" */
 	const char *root;      /* the powercap root read, or "estimate" */
 	bool host_valid;
-	double host_power_w;
+	double host_power_w;   /* the machine measured: the host, or the VM (guest) */
+	bool guest;            /* agent: the machine measured is a VM, from inside */
 	const struct report_zone *zones;
 	size_t nzones;
 	const struct report_process *processes; /* agent: top N, by power */

@@ -124,6 +124,9 @@ static int walk_zones(struct walk *w, const char *energy, const char *power)
 				     "zone", z->id, "name", z->name);
 		}
 	}
+	/* a guest's own name, and the old one for one release (see prometheus_text.c) */
+	if (r->host_valid && r->guest)
+		EMIT(w, "vpowercap_guest_power_watts", "gauge", r->host_power_w, NULL);
 	if (r->host_valid)
 		EMIT(w, "vpowercap_machine_power_watts", "gauge", r->host_power_w, NULL);
 	return 0;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 
 #include "common/alloc.h"
@@ -34,6 +36,7 @@ struct agent_config {
 	char powercap_root[PATH_MAX];  /* empty: the first of default_roots found */
 	char proc_root[PATH_MAX];
 	int sensor;
+	int machine;                   /* MACHINE_AUTO, MACHINE_HOST, MACHINE_GUEST */
 	char exporter[128];            /* "prometheus,riemann"; empty: none chosen */
 	double step;
 	double timeout;                /* 0: run until signalled */
@@ -51,12 +54,18 @@ struct agent_config {
 	struct exporter_net_options net; /* prometheus-push, riemann, warp10 */
 };
 
+enum { MACHINE_AUTO, MACHINE_HOST, MACHINE_GUEST };
+static const char *const machine_names[] = { "auto", "host", "guest", NULL };
+
 #define OPTIONS_STRUCT struct agent_config
 static const struct option_spec agent_specs[] = {
 	OPT_STRING("agent", "powercap_root", 0, powercap_root, "DIR",
 		   "powercap tree to read (default: /run/vpowercap-guest, else /sys/class/powercap)"),
 	OPT_STRING("agent", "proc_root", 0, proc_root, "DIR", "proc filesystem to read"),
 	OPT_CHOICE("agent", "sensor", 0, sensor, sensor_kind_names, "where power comes from"),
+	OPT_CHOICE("agent", "machine", 0, machine, machine_names,
+		   "what the agent measures: a host (bare metal), or a guest (a VM, from its share); "
+		   "auto: a guest unless the tree read is sysfs (or, estimating, the CPU has no hypervisor)"),
 	OPT_LIST_CHOICES("agent", "exporter", 0, exporter, exporter_kind_names,
 			 "exporters when none is named on the command line, comma-separated"),
 	OPT_OUTPUT_STEP(step, 0.01, "seconds between measurements"),
@@ -144,8 +153,28 @@ static const char *pick_root(const struct agent_config *cfg)
 	return default_roots[sizeof(default_roots) / sizeof(default_roots[0]) - 1];
 }
 
+/* Whether @proc_root/cpuinfo says the CPU runs under a hypervisor. */
+static bool cpu_has_hypervisor(const char *proc_root)
+{
+	char path[PATH_MAX + 16], *line = NULL;
+	size_t size = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cpuinfo", proc_root);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && getline(&line, &size, f) >= 0)
+		found = !strncmp(line, "flags", 5) && strstr(line, " hypervisor");
+	free(line);
+	fclose(f);
+	return found;
+}
+
 struct agent {
 	struct agent_config cfg;
+	bool guest;            /* the machine measured is a VM (see measures_guest) */
 	int argc;              /* the command line, read again on SIGHUP */
 	char **argv;
 	int exporters_at;      /* argv index of the first exporter's name, or 0 */
@@ -168,6 +197,23 @@ struct agent {
 };
 
 /*
+ * Whether the agent measures a VM from inside. --machine auto decides by
+ * the tree read: sysfs is a host's, anything else (a share over 9p or
+ * virtiofs, the channel's tree) a VM's; estimating, by the CPU's
+ * hypervisor flag.
+ */
+static bool measures_guest(const struct agent *a)
+{
+	struct statfs sf;
+
+	if (a->cfg.machine != MACHINE_AUTO)
+		return a->cfg.machine == MACHINE_GUEST;
+	if (sensor_is_estimate(a->sensor))
+		return cpu_has_hypervisor(a->cfg.proc_root);
+	return statfs(a->sensor->zones->root, &sf) == 0 && sf.f_type != SYSFS_MAGIC;
+}
+
+/*
  * Report the interval that ended at the reads stamped @read_wall (Unix
  * time); @tick_start is when those reads began on the monotonic clock.
  */
@@ -181,6 +227,7 @@ static int agent_step(struct agent *a, const struct cpu_times *prev_cpu,
 		.interval_s = interval,
 		.source = sensor_source(a->sensor),
 		.root = pc->root,
+		.guest = a->guest,
 	};
 	struct process_select sel = {
 		.comm = a->have_filter ? &a->filter : NULL,
@@ -482,6 +529,9 @@ int main(int argc, char **argv)
 	if (!sensor_is_estimate(a.sensor))
 		log_info("reading powercap tree '%s' (%zu zones)", a.sensor->zones->root,
 			 a.sensor->zones->nzones);
+	a.guest = measures_guest(&a);
+	log_info("measuring %s", a.guest ? "a guest: the VM's power, as its host attributes it"
+					 : "a host: the machine's power");
 	a.top = calloc(a.cfg.processes ? a.cfg.processes : 1, sizeof(*a.top));
 	/* Only the Prometheus exporters show cgroups: others skip reading them. */
 	if ((exporter_list_has(a.cfg.exporter, EXPORTER_PROMETHEUS) ||

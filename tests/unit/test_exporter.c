@@ -295,7 +295,7 @@ static struct report agent_report(void)
 
 static const char agent_json[] =
 	"{\"timestamp\":1700000000.250,\"source\":\"powercap\",\"interval_seconds\":1.000,"
-	"\"host_power_watts\":20.000,\"zones\":["
+	"\"machine\":\"host\",\"host_power_watts\":20.000,\"zones\":["
 	"{\"zone\":\"intel-rapl:0\",\"name\":\"package-0\",\"power_watts\":12.250,\"energy_joules\":100.500000},"
 	"{\"zone\":\"intel-rapl:0:0\",\"name\":\"core\",\"power_watts\":null,\"energy_joules\":2.000000},"
 	"{\"zone\":\"intel-rapl:1\",\"name\":\"psys\",\"power_watts\":20.000,\"energy_joules\":0.000001}],"
@@ -326,6 +326,23 @@ static void test_json_exporter(void **state)
 	text = fixture_read(path, NULL);
 	assert_non_null(text);
 	assert_string_equal(text, agent_json);
+	assert_true(json_line_valid(strtok(text, "\n")));
+	free(text);
+	free(path);
+}
+
+/* A guest's agent names its figure for what it is, and keeps the old name for one release. */
+static void test_json_guest(void **state)
+{
+	struct report r = agent_report();
+	char *path = fixture_path(*state, "out.json"), *text;
+
+	assert_non_null(path);
+	r.guest = true;
+	json_to_file(path, &r);
+	text = fixture_read(path, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, ",\"machine\":\"guest\",\"guest_power_watts\":20.000,\"host_power_watts\":20.000,"));
 	assert_true(json_line_valid(strtok(text, "\n")));
 	free(text);
 	free(path);
@@ -528,6 +545,18 @@ static void test_json_to_stdout(void **state)
 	free(text);
 }
 
+static void test_stdout_guest(void **state)
+{
+	struct report r = agent_report();
+	char *text;
+
+	r.guest = true;
+	text = to_stdout(*state, EXPORTER_STDOUT, &r, 1);
+	assert_non_null(strstr(text, "VM power (this guest's)"));
+	assert_null(strstr(text, "Host power"));
+	free(text);
+}
+
 static void test_stdout_exporter(void **state)
 {
 	struct report r = agent_report();
@@ -724,6 +753,8 @@ int main(void)
 		cmocka_unit_test(test_json_write_string),
 		cmocka_unit_test(test_json_write_number),
 		T(test_json_exporter),
+		T(test_json_guest),
+		T(test_stdout_guest),
 		T(test_json_appends),
 		T(test_json_non_finite),
 		T(test_json_host_report),

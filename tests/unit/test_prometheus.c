@@ -150,6 +150,25 @@ static void test_agent_text(void **state)
 	free(text);
 }
 
+/* A guest's agent: its VM's power under its own name, the old name deprecated beside it. */
+static void test_agent_guest(void **state)
+{
+	struct report r = agent_report();
+	char *text;
+
+	(void)state;
+	r.guest = true;
+	text = render(&r, 2);
+	assert_non_null(strstr(text, "# TYPE vpowercap_guest_power_watts gauge\nvpowercap_guest_power_watts 20\n"));
+	assert_non_null(strstr(text, "# HELP vpowercap_machine_power_watts Deprecated in a guest"));
+	assert_non_null(strstr(text, "\nvpowercap_machine_power_watts 20\n"));
+	free(text);
+	r.guest = false;
+	text = render(&r, 2);
+	assert_null(strstr(text, "vpowercap_guest_power_watts"));
+	free(text);
+}
+
 /* The estimate is labelled on every figure that comes from it. */
 static void test_agent_estimate(void **state)
 {
@@ -686,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_agent_text),
 		cmocka_unit_test(test_agent_containers),
 		cmocka_unit_test(test_agent_estimate),
+		cmocka_unit_test(test_agent_guest),
 		cmocka_unit_test(test_host_text),
 		cmocka_unit_test(test_host_labels),
 		cmocka_unit_test(test_no_report),
