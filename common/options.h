@@ -135,10 +135,10 @@ struct option_spec {
 		   "estimate: power of one fully busy CPU")
 #define OPT_PROMETHEUS(listen_field, web_config_field) \
 	OPT_LIST("prometheus", "listen", 0, listen_field, "ADDR:PORT", \
-		 "prometheus: address to serve /metrics on, [ADDR]:PORT for IPv6; " \
+		 "prometheus: address to serve /metrics on, [ADDR]:PORT for IPv6, :PORT for every address, NAME:PORT for a name's; " \
 		 "repeat or comma-separate for several"), \
 	OPT_STRING("prometheus", "web_config", 0, web_config_field, "FILE", \
-		   "prometheus: TLS and basic auth from this file (see vpowercap's metrics.md)")
+		   "prometheus: TLS and basic auth from this file (see metrics.md in /usr/share/doc/vpowercap-*)")
 
 /** "no", "yes", NULL: the choices of a yes-or-no option (0 or 1). */
 extern const char *const options_no_yes[];
