@@ -33,7 +33,7 @@ start_host() {
 	local dir=$T/$1
 	start_exporter "$dir/daemon.log" 1 "$DAEMON" --powercap-root "$dir/powercap" --proc-root "$dir/proc" \
 		--vm-source proc --mountpoint "" --control-socket "" --state-dir "$dir/state" --user "$TEST_USER" \
-		--interval 0.1 --policy split --idle-watts "package-0=20,dram=4" --labels project \
+		--interval 0.1 --policy split --idle-watts "package-0=20,dram=4" --labels "${HOST_LABELS-project}" \
 		--label-file "$dir/labels.conf" prometheus -s 0.1 --listen 127.0.0.1:0
 	eval "HOST_PORT_$1=$PORT4 HOST_PID_$1=$EXPORTER_PID"
 }
