@@ -554,6 +554,27 @@ static void render_self(struct render *rd, unsigned long reports)
 		       "Whether the last save of the counters worked (1); 0: they stand still until saves work again.");
 		sample(&rd->b, "vpowercap_state_saved", NULL, NULL, NULL, r->state_saved);
 	}
+	if (r->host) {
+		char *cur = r->currency && r->currency[0] ? label_pair("currency", r->currency, NULL, NULL) : NULL;
+
+		family(&rd->b, "vpowercap_wall_factor", "gauge",
+		       "Wall (and building) energy per RAPL energy at this host, as configured ([billing] wall_factor): "
+		       "what the billing rules multiply RAPL energy by.");
+		sample(&rd->b, "vpowercap_wall_factor", NULL, NULL, NULL, r->wall_factor);
+		if (r->price_per_kwh > 0) {
+			family(&rd->b, "vpowercap_energy_price_per_kwh", "gauge",
+			       "The site's energy price per kWh, as configured ([billing] price_per_kwh).");
+			sample(&rd->b, "vpowercap_energy_price_per_kwh", cur ? cur : "", NULL, NULL, r->price_per_kwh);
+		}
+		if (r->carbon_grams_per_kwh > 0) {
+			family(&rd->b, "vpowercap_carbon_intensity_grams_per_kwh", "gauge",
+			       "The site's carbon intensity, grams of CO2e per kWh, as configured "
+			       "([billing] carbon_grams_per_kwh).");
+			sample(&rd->b, "vpowercap_carbon_intensity_grams_per_kwh", NULL, NULL, NULL,
+			       r->carbon_grams_per_kwh);
+		}
+		free(cur);
+	}
 	if (r->host && r->vm_source) {
 		char *src = label_pair("vm_source", r->vm_source, NULL, NULL);
 

@@ -122,6 +122,10 @@ struct report {
 	size_t nexporters;
 	const char *vm_source; /* daemon: "libvirt" or "proc" */
 	bool vm_source_up;     /* daemon: the VM source answered for this report */
+	double wall_factor;    /* daemon: wall energy per RAPL energy, from the config */
+	double price_per_kwh;  /* daemon: the site's price per kWh; 0: none given */
+	const char *currency;  /* daemon: the price's currency; "" or NULL: none */
+	double carbon_grams_per_kwh; /* daemon: the site's carbon intensity; 0: none given */
 	bool state_saved;      /* daemon: the last save of the counters worked */
 };
 

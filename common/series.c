@@ -219,6 +219,13 @@ static int walk_host(struct walk *w)
 	if (r->vm_source) {
 		w->source = (struct series_label){ NULL, NULL };
 		EMIT(w, "vpowercap_vm_source_up", "gauge", r->vm_source_up, "vm_source", r->vm_source);
+		EMIT(w, "vpowercap_wall_factor", "gauge", r->wall_factor, NULL);
+		if (r->price_per_kwh > 0 && r->currency && r->currency[0])
+			EMIT(w, "vpowercap_energy_price_per_kwh", "gauge", r->price_per_kwh, "currency", r->currency);
+		else if (r->price_per_kwh > 0)
+			EMIT(w, "vpowercap_energy_price_per_kwh", "gauge", r->price_per_kwh, NULL);
+		if (r->carbon_grams_per_kwh > 0)
+			EMIT(w, "vpowercap_carbon_intensity_grams_per_kwh", "gauge", r->carbon_grams_per_kwh, NULL);
 	}
 	if (r->host) {
 		w->source = (struct series_label){ NULL, NULL };

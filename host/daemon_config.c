@@ -68,6 +68,15 @@ static const struct option_spec daemon_specs[] = {
 		   "how a zone's energy is split between VMs"),
 	OPT_STRING("attribution", "idle_watts", 0, idle_watts, "W|ZONE=W,...",
 		   "split: idle power, for every zone or by zone name (default: learned)"),
+	OPT_DOUBLE("billing", "wall_factor", 0, wall_factor, 1.0, 10.0, "FACTOR",
+		   "wall energy per RAPL energy at this host (PSU losses, fans, disks, NICs; times PUE for "
+		   "the building), exported for the billing rules"),
+	OPT_DOUBLE("billing", "price_per_kwh", 0, price_per_kwh, 0.0, 1000.0, "PRICE",
+		   "the site's energy price per kWh, exported for the billing rules (0: none)"),
+	OPT_STRING("billing", "currency", 0, currency, "CODE",
+		   "the price's currency, its metric's label: EUR, USD..."),
+	OPT_DOUBLE("billing", "carbon_grams_per_kwh", 0, carbon_grams_per_kwh, 0.0, 5000.0, "GRAMS",
+		   "the site's carbon intensity, grams of CO2e per kWh, exported for the billing rules (0: none)"),
 	OPT_OUTPUT_STEP(step, 0.05, "exporter: seconds between reports (whole ticks)"),
 	OPT_OUTPUT_TIMEOUT(timeout, "exporter: "),
 	OPT_OUTPUT_FILE(file),
@@ -80,6 +89,7 @@ static const struct option_spec daemon_specs[] = {
 
 const struct daemon_config daemon_defaults = {
 	.powercap_root = "/sys/class/powercap",
+	.wall_factor = 1.0,
 	.proc_root = "/proc",
 	.sysfs_root = "/sys",
 	.qemu_users = VM_SOURCE_QEMU_USERS_DEFAULT,
@@ -148,6 +158,9 @@ int daemon_config_check(const struct daemon_config *cfg)
 	if (cfg->auto_attach >= AUTO_ATTACH_CHANNEL && !cfg->channel_socket[0])
 		return log_error(-EINVAL, "auto_attach = %s needs a channel socket (channel_socket)",
 				 auto_attach_names[cfg->auto_attach]);
+	for (const char *c = cfg->currency; *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z')) || c - cfg->currency >= 8)
+			return log_error(-EINVAL, "currency '%s': 1 to 8 letters (EUR, USD...)", cfg->currency);
 	if (cfg->host_id[0] && !channel_host_valid(cfg->host_id))
 		return log_error(-EINVAL, "host_id '%s': 1 to 64 letters, digits, '.', '_', ':' or '-'",
 				 cfg->host_id);

@@ -42,6 +42,10 @@ struct daemon_config {
 	struct exporter_net_options net; /* prometheus-push, riemann, warp10 */
 	char labels[512];      /* the VM labels exported: "project,flavor"; empty: none */
 	char label_file[PATH_MAX]; /* labels by UUID, read at start; empty: none */
+	double wall_factor;    /* billing: wall (and building) energy per RAPL energy */
+	double price_per_kwh;  /* billing: the site's energy price; 0: none given */
+	char currency[16];     /* billing: the price's currency, a label; "" none */
+	double carbon_grams_per_kwh; /* billing: the site's carbon intensity; 0: none given */
 };
 
 enum auto_attach_kind {

@@ -184,6 +184,10 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 		.vm_source = d->source->ops->name,
 		.vm_source_up = d->last_source_ret >= 0,
 		.state_saved = !complaint_active(&d->save_complaint),
+		.wall_factor = d->cfg.wall_factor,
+		.price_per_kwh = d->cfg.price_per_kwh,
+		.currency = d->cfg.currency,
+		.carbon_grams_per_kwh = d->cfg.carbon_grams_per_kwh,
 	};
 	int ret;
 
@@ -430,6 +434,11 @@ static void daemon_reload(struct daemon *d)
 	d->cfg.policy = cfg.policy;
 	memcpy(d->cfg.idle_watts, cfg.idle_watts, sizeof(cfg.idle_watts));
 	d->cfg.interval = cfg.interval;
+	/* prices and intensities change: they follow a reload */
+	d->cfg.wall_factor = cfg.wall_factor;
+	d->cfg.price_per_kwh = cfg.price_per_kwh;
+	memcpy(d->cfg.currency, cfg.currency, sizeof(cfg.currency));
+	d->cfg.carbon_grams_per_kwh = cfg.carbon_grams_per_kwh;
 	{
 		struct ledger_config lc = ledger_config_of(d);
 

@@ -34,6 +34,7 @@ start_host() {
 	start_exporter "$dir/daemon.log" 1 "$DAEMON" --powercap-root "$dir/powercap" --proc-root "$dir/proc" \
 		--vm-source proc --mountpoint "" --control-socket "" --state-dir "$dir/state" --user "$TEST_USER" \
 		--interval 0.1 --policy split --idle-watts "package-0=20,dram=4" --labels "${HOST_LABELS-project}" \
-		--label-file "$dir/labels.conf" prometheus -s 0.1 --listen 127.0.0.1:0
+		--label-file "$dir/labels.conf" --wall-factor 1.25 --price-per-kwh 0.2 --currency EUR \
+		--carbon-grams-per-kwh 50 prometheus -s 0.1 --listen 127.0.0.1:0
 	eval "HOST_PORT_$1=$PORT4 HOST_PID_$1=$EXPORTER_PID"
 }

@@ -268,6 +268,15 @@ static const char host_text[] =
 	"# HELP vpowercap_state_saved Whether the last save of the counters worked (1); 0: they stand still until saves work again.\n"
 	"# TYPE vpowercap_state_saved gauge\n"
 	"vpowercap_state_saved 1\n"
+	"# HELP vpowercap_wall_factor Wall (and building) energy per RAPL energy at this host, as configured ([billing] wall_factor): what the billing rules multiply RAPL energy by.\n"
+	"# TYPE vpowercap_wall_factor gauge\n"
+	"vpowercap_wall_factor 1.35\n"
+	"# HELP vpowercap_energy_price_per_kwh The site's energy price per kWh, as configured ([billing] price_per_kwh).\n"
+	"# TYPE vpowercap_energy_price_per_kwh gauge\n"
+	"vpowercap_energy_price_per_kwh{currency=\"EUR\"} 0.2\n"
+	"# HELP vpowercap_carbon_intensity_grams_per_kwh The site's carbon intensity, grams of CO2e per kWh, as configured ([billing] carbon_grams_per_kwh).\n"
+	"# TYPE vpowercap_carbon_intensity_grams_per_kwh gauge\n"
+	"vpowercap_carbon_intensity_grams_per_kwh 56\n"
 	"# HELP vpowercap_report_interval_seconds The interval the last report's power figures are averaged over, in seconds.\n"
 	"# TYPE vpowercap_report_interval_seconds gauge\n"
 	"vpowercap_report_interval_seconds 2\n"
@@ -377,6 +386,10 @@ static void test_host_text(void **state)
 		.unattributed_w = 6,
 		.tick_s = 0.0015,
 		.state_saved = true,
+		.wall_factor = 1.35,
+		.price_per_kwh = 0.2,
+		.currency = "EUR",
+		.carbon_grams_per_kwh = 56,
 	};
 	char *text = render(&r, 12);
 
@@ -539,8 +552,8 @@ static void test_families_grouped(void **state)
 		samples++;
 	}
 	/* zones x (host energy, power, remainder energy, power) + machine, VMs x zones x 2, VMs x 2,
-	 * self (build, reports, tick, state saved, interval, timestamp) */
-	assert_int_equal(samples, NZONES * 4 + 1 + NVMS * NZONES * 2 + NVMS * 2 + 6);
+	 * self (build, reports, tick, state saved, wall factor, interval, timestamp) */
+	assert_int_equal(samples, NZONES * 4 + 1 + NVMS * NZONES * 2 + NVMS * 2 + 7);
 	free(text);
 }
 
