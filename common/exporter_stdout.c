@@ -91,7 +91,10 @@ static int stdout_write(struct exporter *e, const struct report *r)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	if (e->steps)
 		putc('\n', out);
-	if (estimate)
+	if (estimate && r->root && strcmp(r->root, "estimate"))
+		fprintf(out, "%s  source: ESTIMATE, the host's, from its CPU use (%s)  interval %.2f s\n",
+			when, r->root, r->interval_s);
+	else if (estimate)
 		fprintf(out, "%s  source: ESTIMATE from CPU utilisation (no powercap tree)  interval %.2f s\n",
 			when, r->interval_s);
 	else

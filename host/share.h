@@ -10,9 +10,13 @@
 #include "fuse/tree.h"
 #include "host/ledger.h"
 
-/* How a host's estimate (a host without RAPL) appears in the VMs' trees. */
+/*
+ * How a host's estimate (a host without RAPL) appears in the VMs' trees: a
+ * package zone, where powercap readers look for one (a name beginning
+ * "package-"), whose name says it is an estimate, for the guest to tell.
+ */
 #define SHARE_ESTIMATE_ZONE_ID "intel-rapl:0"
-#define SHARE_ESTIMATE_ZONE_NAME "package-0"
+#define SHARE_ESTIMATE_ZONE_NAME "package-0-estimate"
 
 /**
  * Build the snapshot of @v: every VM presented, every zone presented,

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/powercap_i.h"
 #include "common/sensor.h"
 #include "fuse/feed.h"
 #include "host/share.h"
@@ -208,7 +209,9 @@ static void test_estimate_served_as_package(void **state)
 	assert_string_equal(s->zones[0].id, SHARE_ESTIMATE_ZONE_ID);
 	assert_string_equal(s->zones[0].id, "intel-rapl:0");
 	assert_string_equal(s->zones[0].name, SHARE_ESTIMATE_ZONE_NAME);
-	assert_string_equal(s->zones[0].name, "package-0");
+	/* a package to powercap readers, an estimate by its name */
+	assert_string_equal(s->zones[0].name, "package-0-estimate");
+	assert_int_equal(zone_kind_of(s->zones[0].name), ZONE_PACKAGE);
 	assert_int_equal(s->zones[0].max_energy_range_uj, 5000000);
 	assert_int_equal(s->zones[0].parent, -1);
 	assert_int_equal(tree_find_zone(s, "intel-rapl:0", 12), 0);
