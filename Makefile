@@ -55,11 +55,15 @@ PKGS := $(AGENT_PKGS) libvirt fuse3 libxml-2.0
 pkg_flags = $(foreach p,$(2),$(shell $(PKG_CONFIG) $(1) $(p) 2>/dev/null))
 PKG_CFLAGS := $(call pkg_flags,--cflags,$(PKGS))
 PKG_LIBS := $(call pkg_flags,--libs,$(PKGS))
-AGENT_PKG_LIBS := $(call pkg_flags,--libs,$(AGENT_PKGS))
+# The network exporters (libcurl, the Riemann client) are a module of their
+# own (common/exporter_module_i.h), loaded when one is named.
+NET_PKGS := libcurl riemann-client
+NET_PKG_LIBS := $(call pkg_flags,--libs,$(NET_PKGS))
+AGENT_PKG_LIBS := $(call pkg_flags,--libs,$(filter-out $(NET_PKGS),$(AGENT_PKGS)))
 # The daemon loads what needs libvirt as a module (host/libvirt_module.h);
 # FUSE is the tree server's alone (fuse/fused.c).
 LIBVIRT_PKGS := libvirt libxml-2.0
-DAEMON_PKG_LIBS := $(call pkg_flags,--libs,$(filter-out $(LIBVIRT_PKGS) fuse3,$(PKGS)))
+DAEMON_PKG_LIBS := $(call pkg_flags,--libs,$(filter-out $(LIBVIRT_PKGS) $(NET_PKGS) fuse3,$(PKGS)))
 FUSED_PKG_LIBS := $(call pkg_flags,--libs,fuse3)
 LIBVIRT_PKG_LIBS := $(call pkg_flags,--libs,$(LIBVIRT_PKGS))
 # riemann-sink, a test tool, speaks TLS with GnuTLS, as the Riemann client does.
@@ -80,7 +84,9 @@ Q :=
 quiet =
 endif
 
-COMMON_SRCS := $(wildcard common/*.c)
+NET_MOD_SRCS := common/exporter_push.c common/exporter_riemann.c common/exporter_warp10.c \
+	common/exporter_net.c common/exporter_module_entry.c
+COMMON_SRCS := $(filter-out $(NET_MOD_SRCS),$(wildcard common/*.c))
 GUEST_LIB_SRCS := guest/process_power.c guest/channel_tree.c
 AGENT_SRCS := guest/agent.c
 CHANNEL_SRCS := guest/channel_main.c
@@ -99,6 +105,7 @@ CHANNEL_OBJS := $(CHANNEL_SRCS:%.c=$(BUILD)/%.o)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_MAIN_SRCS:%.c=$(BUILD)/%.o)
 LIBVIRT_MOD_OBJS := $(LIBVIRT_MOD_SRCS:%.c=$(BUILD)/%.pic.o)
+NET_MOD_OBJS := $(NET_MOD_SRCS:%.c=$(BUILD)/%.pic.o)
 FUSED_OBJS := $(FUSED_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/fuse/tree.o $(BUILD)/fuse/feed.o
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -108,6 +115,7 @@ AGENT := $(BUILD)/vpowercap-agent
 CHANNEL := $(BUILD)/vpowercap-channel
 DAEMON := $(BUILD)/vpowercapd
 LIBVIRT_MOD := $(BUILD)/vpowercapd-libvirt.so
+NET_MOD := $(BUILD)/vpowercap-exporters.so
 HOOK := $(BUILD)/vpowercap-hook
 FUSED := $(BUILD)/vpowercap-fused
 AGENT_MAN := $(BUILD)/man/vpowercap-agent.8 $(BUILD)/man/vpowercap-agent.conf.5
@@ -118,7 +126,8 @@ MAN_PAGES := $(AGENT_MAN) $(DAEMON_MAN)
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/layers.ok $(BUILD)/version-$(VERSION).ok $(LIB) $(AGENT) $(CHANNEL) $(DAEMON) $(LIBVIRT_MOD) $(HOOK) $(FUSED) \
+all: $(BUILD)/layers.ok $(BUILD)/version-$(VERSION).ok $(LIB) $(AGENT) $(CHANNEL) $(DAEMON) $(LIBVIRT_MOD) $(NET_MOD) \
+	$(HOOK) $(FUSED) \
 	$(MAN_PAGES)
 
 # Layers run one way (tests/check_layers.sh); a wrong-way include fails the build.
@@ -158,8 +167,11 @@ $(LIB): $(COMMON_OBJS) $(GUEST_LIB_OBJS)
 $(HOST_LIB): $(HOST_LIB_OBJS)
 	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
+# The agent exports its symbols and holds the whole library, as the daemon
+# does, for the network exporters' module it may load.
 $(AGENT): $(AGENT_OBJS) $(LIB)
-	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $(AGENT_OBJS) $(LIB) $(AGENT_PKG_LIBS) -lm -o $@
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -rdynamic $(AGENT_OBJS) \
+		-Wl,--whole-archive $(LIB) -Wl,--no-whole-archive $(AGENT_PKG_LIBS) -ldl -lm -lpthread -o $@
 
 # The guest's channel reader: libc and the library alone.
 $(CHANNEL): $(CHANNEL_OBJS) $(LIB)
@@ -190,8 +202,11 @@ $(FUSED): $(FUSED_OBJS) $(LIB)
 $(LIBVIRT_MOD): $(LIBVIRT_MOD_OBJS)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -shared $^ $(LIBVIRT_PKG_LIBS) -o $@
 
-# Tests and tools link the module's objects in rather than load it.
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(LIBVIRT_MOD_OBJS) $(HOST_LIB) $(LIB)
+$(NET_MOD): $(NET_MOD_OBJS)
+	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -shared $^ $(NET_PKG_LIBS) -o $@
+
+# Tests and tools link the modules' objects in rather than load them.
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(LIBVIRT_MOD_OBJS) $(NET_MOD_OBJS) $(HOST_LIB) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -lpthread -o $@
 
 # tests/tools/foo_bar.c builds build/tests/foo-bar, linked with the libraries.
@@ -199,9 +214,9 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(subst _,-,$(TOOL_SRCS)))
 
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/tools/$$(subst -,_,%).c $(LIBVIRT_MOD_OBJS) $(HOST_LIB) $(LIB)
+$(BUILD)/tests/%: tests/tools/$$(subst -,_,%).c $(LIBVIRT_MOD_OBJS) $(NET_MOD_OBJS) $(HOST_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) $< $(LIBVIRT_MOD_OBJS) \
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) $< $(LIBVIRT_MOD_OBJS) $(NET_MOD_OBJS) \
 		$(HOST_LIB) $(LIB) $(PKG_LIBS) $(TOOL_PKG_LIBS) -lm -lpthread -o $@
 
 unit-tests: $(UNIT_BINS) $(TOOLS)
@@ -313,7 +328,9 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 # What a guest needs: the agent, its config example and the guest's units.
 MANDIR ?= $(PREFIX)/share/man
-install-agent: $(AGENT) $(CHANNEL) $(AGENT_MAN)
+install-agent: $(AGENT) $(CHANNEL) $(NET_MOD) $(AGENT_MAN)
+	install -d $(DESTDIR)$(PREFIX)/lib/vpowercap
+	install -m 0644 $(NET_MOD) $(DESTDIR)$(PREFIX)/lib/vpowercap/
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/vpowercap \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/vpowercap \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5

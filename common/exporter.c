@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/exporter_module_i.h"
 #include "common/log.h"
 #include "common/outbox.h"
 #include "common/web_config.h"
@@ -72,13 +73,11 @@ bool exporter_list_has(const char *names, enum exporter_kind kind)
 	return false;
 }
 
+/* The network exporters come from their module (exporter_module_i.h). */
 static const struct exporter_ops *const exporter_backends[] = {
 	[EXPORTER_STDOUT] = &stdout_exporter_ops,
 	[EXPORTER_JSON] = &json_exporter_ops,
 	[EXPORTER_PROMETHEUS] = &prometheus_exporter_ops,
-	[EXPORTER_PROMETHEUS_PUSH] = &push_exporter_ops,
-	[EXPORTER_RIEMANN] = &riemann_exporter_ops,
-	[EXPORTER_WARP10] = &warp10_exporter_ops,
 };
 
 struct exporter *exporter_open(enum exporter_kind kind, const struct exporter_config *cfg)
@@ -87,7 +86,13 @@ struct exporter *exporter_open(enum exporter_kind kind, const struct exporter_co
 
 	if (!e)
 		return NULL;
-	e->ops = exporter_backends[kind];
+	e->kind = kind;
+	e->ops = (size_t)kind < sizeof(exporter_backends) / sizeof(exporter_backends[0]) &&
+		 exporter_backends[kind] ? exporter_backends[kind] : exporter_module_ops(kind);
+	if (!e->ops) {
+		free(e);
+		return NULL;
+	}
 	e->out = stdout;
 	if (e->ops->open && e->ops->open(e, cfg) < 0) {
 		free(e);
@@ -118,7 +123,7 @@ void exporter_free(struct exporter *e)
 static bool exporter_list_has_before(const struct exporter_set *s, int kind)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->members[i]->ops == exporter_backends[kind])
+		if ((int)s->members[i]->kind == kind)
 			return true;
 	return false;
 }

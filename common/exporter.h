@@ -94,6 +94,7 @@ struct exporter_ops {
 };
 
 struct exporter {
+	enum exporter_kind kind;
 	const struct exporter_ops *ops;
 	FILE *out;
 	bool own_out;

@@ -12,7 +12,7 @@
 
 #include "common/log.h"
 #include "common/version.h"
-#include "host/libexec.h"
+#include "common/libexec.h"
 
 /* Present when the program was linked with the module's objects. */
 extern const struct libvirt_module vpowercap_libvirt_module __attribute__((weak));

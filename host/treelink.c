@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "host/libexec.h"
+#include "common/libexec.h"
 #include "host/share.h"
 
 /* How long the server may take to mount, and to answer a hello. */

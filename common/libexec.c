@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Finding the daemon's companions, relative to the executable. */
-#include "host/libexec.h"
+/* Finding the programs' companions (modules, the tree server), relative to the executable. */
+#include "common/libexec.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Finding the daemon's companions (its libvirt module, the tree server). */
+/* Finding the programs' companions (the modules, the tree server) beside them. */
 #ifndef VPOWERCAP_LIBEXEC_H
 #define VPOWERCAP_LIBEXEC_H
 
