@@ -69,16 +69,26 @@ int prometheus_parse_listen(const char *text, struct sockaddr_storage *ss, sockl
 	return 0;
 }
 
-/* Whether @host is a host name's syntax: letters, digits, '-' and '.'. */
+/*
+ * Whether @host is a host name's syntax: letters, digits, '-' and '.', its
+ * last label not all digits (that is an address, "300.1.1.1", not a name).
+ */
 static bool host_name_syntax(const char *host, size_t len)
 {
+	bool last_digits = true;
+
 	if (len == 0 || len > 253 || host[0] == '-' || host[0] == '.')
 		return false;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len; i++) {
 		if (!((host[i] >= 'a' && host[i] <= 'z') || (host[i] >= 'A' && host[i] <= 'Z') ||
 		      (host[i] >= '0' && host[i] <= '9') || host[i] == '-' || host[i] == '.'))
 			return false;
-	return true;
+		if (host[i] == '.')
+			last_digits = true;
+		else if (host[i] < '0' || host[i] > '9')
+			last_digits = false;
+	}
+	return !last_digits;
 }
 
 static bool same_address(const struct listen_address *a, const struct sockaddr *sa, socklen_t len)

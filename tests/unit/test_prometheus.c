@@ -595,7 +595,7 @@ static void test_resolve_listen(void **state)
 	struct listen_address a[16];
 	static const char *const bad[] = {
 		"", "127.0.0.1", ":", ":x", ":65536", "localhost:", "localhost:x", "-bad:80",
-		"a b:80", "[::1]9811", "::1:9811", "under_score:80",
+		"a b:80", "[::1]9811", "::1:9811", "under_score:80", "300.1.1.1:80", "10.0.0:80",
 	};
 	int n;
 
