@@ -98,32 +98,33 @@ static bool stderr_is_journal(void)
  * must not hold their terminal or pipe (`vpowercapd ... | tail` would never
  * end): our standard error is kept when it is the journal or a file, else
  * the server appends to STATE_DIR/tree-server.log (the previous one kept as
- * .1 past 1 MiB). Returns the descriptor to give it, or -1 to keep ours;
- * @where says which, for messages.
+ * .1 past 1 MiB). Sets *@fd to the descriptor to give it, or -1 to keep
+ * ours; @where says which, for messages. Returns 0 or -errno after logging.
  */
-static int server_log(const struct tree_link_config *cfg, char *where, size_t size)
+static int server_log(const struct tree_link_config *cfg, int *fd, char *where, size_t size)
 {
 	char path[PATH_MAX], old[PATH_MAX + 2];
 	struct stat st;
-	int fd;
 
+	*fd = -1;
 	if (stderr_is_journal() || (fstat(2, &st) == 0 && S_ISREG(st.st_mode))) {
 		snprintf(where, size, "above");
-		return -1;
+		return 0;
 	}
 	if ((size_t)snprintf(path, sizeof(path), "%s/" TREE_SERVER_LOG_FILE, cfg->state_dir) >= sizeof(path))
-		return log_error(-ENAMETOOLONG, "state directory path too long: '%s'", cfg->state_dir), -2;
+		return log_error(-ENAMETOOLONG, "state directory path too long: '%s'", cfg->state_dir);
 	if (stat(path, &st) == 0 && st.st_size > TREE_SERVER_LOG_MAX) {
 		snprintf(old, sizeof(old), "%s.1", path);
 		rename(path, old);
 	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0) {
+	*fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (*fd < 0) {
 		snprintf(where, size, "nowhere: cannot open '%s': %s", path, strerror(errno));
-		return open("/dev/null", O_WRONLY | O_CLOEXEC);
+		*fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		return 0;
 	}
 	snprintf(where, size, "in '%s'", path);
-	return fd;
+	return 0;
 }
 
 /*
@@ -142,8 +143,7 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 	if (libexec_find(TREE_SERVER_FILE, exe, sizeof(exe)) < 0)
 		return log_error(-ENOENT, "cannot find the tree server " TREE_SERVER_FILE " in '%s' or '%s"
 				 LIBEXEC_INSTALLED_SUBDIR "' (install vpowercap with 'make install')", exe, exe);
-	logfd = server_log(cfg, where, sizeof(where));
-	if (logfd == -2)
+	if (server_log(cfg, &logfd, where, sizeof(where)) < 0)
 		return -ENAMETOOLONG;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		if (logfd >= 0)
