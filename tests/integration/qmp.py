@@ -6,6 +6,7 @@
     qmp.py SOCKET migrate PORT [BPS] migrate to 127.0.0.1:PORT (BPS: bandwidth
                                      limit), wait; prints completed or failed
     qmp.py SOCKET status             the VM's run state
+    qmp.py SOCKET stop | cont        pause the VM, or run it on
     qmp.py SOCKET quit
 """
 import json, socket, sys, time
@@ -63,6 +64,8 @@ def main():
         raise SystemExit("the migration did not end")
     if what == "status":
         print(m.run("query-status")["status"])
+    elif what in ("stop", "cont"):
+        m.run(what)
     elif what == "quit":
         try:
             m.run("quit")
