@@ -161,7 +161,14 @@ static int check_listen(const char *list)
 	return ret;
 }
 
-int exporter_set_check(const char *names, const struct exporter_config *cfg)
+/*
+ * The comma-separated @names: call @fn with each one's kind, in order,
+ * until it returns non-zero (returned). An unknown name is -EINVAL, logged;
+ * stdout and json together need json's --file (their lines would
+ * interleave).
+ */
+static int each_exporter(const char *names, const struct exporter_config *cfg,
+			 int (*fn)(int kind, void *arg), void *arg)
 {
 	if (exporter_list_has(names, EXPORTER_STDOUT) && exporter_list_has(names, EXPORTER_JSON) &&
 	    !(cfg->file && cfg->file[0]))
@@ -170,12 +177,25 @@ int exporter_set_check(const char *names, const struct exporter_config *cfg)
 	for (const char *item = names; *item; ) {
 		size_t n = strcspn(item, ",");
 		char name[32];
+		int kind, ret;
 
 		snprintf(name, sizeof(name), "%.*s", (int)n, item);
 		item += n + (item[n] == ',');
-		if (n && exporter_kind_of(name) < 0)
+		if (!n)
+			continue;
+		kind = exporter_kind_of(name);
+		if (kind < 0)
 			return log_error(-EINVAL, "unknown exporter '%s'", name);
+		if (fn && (ret = fn(kind, arg)) != 0)
+			return ret;
 	}
+	return 0;
+}
+
+int exporter_set_check(const char *names, const struct exporter_config *cfg)
+{
+	if (each_exporter(names, cfg, NULL, NULL) < 0)
+		return -EINVAL;
 	if (!exporter_list_has(names, EXPORTER_PROMETHEUS))
 		return 0;
 	if (cfg->listen && cfg->listen[0] && check_listen(cfg->listen) < 0)
@@ -191,38 +211,34 @@ int exporter_set_check(const char *names, const struct exporter_config *cfg)
 	return 0;
 }
 
+struct set_open {
+	struct exporter_set *s;
+	const struct exporter_config *cfg;
+};
+
+static int open_one(int kind, void *arg)
+{
+	struct set_open *o = arg;
+
+	if (exporter_list_has_before(o->s, kind))
+		return 0;
+	o->s->members[o->s->n] = exporter_open(kind, o->cfg);
+	if (!o->s->members[o->s->n])
+		return -EINVAL;
+	o->s->n++;
+	return 0;
+}
+
 int exporter_set_open(struct exporter_set *s, const char *names, const struct exporter_config *cfg)
 {
-	memset(s, 0, sizeof(*s));
-	/* their lines would interleave */
-	if (exporter_list_has(names, EXPORTER_STDOUT) && exporter_list_has(names, EXPORTER_JSON) &&
-	    !(cfg->file && cfg->file[0]))
-		return log_error(-EINVAL, "stdout and json would both write to standard output: "
-				 "give json a --file");
-	for (const char *item = names; *item; ) {
-		size_t n = strcspn(item, ",");
-		char name[32];
-		int kind;
+	struct set_open o = { .s = s, .cfg = cfg };
+	int ret;
 
-		snprintf(name, sizeof(name), "%.*s", (int)n, item);
-		item += n + (item[n] == ',');
-		if (!n)
-			continue;
-		kind = exporter_kind_of(name);
-		if (kind < 0) {
-			exporter_set_release(s);
-			return log_error(-EINVAL, "unknown exporter '%s'", name);
-		}
-		if (exporter_list_has_before(s, kind))
-			continue;
-		s->members[s->n] = exporter_open(kind, cfg);
-		if (!s->members[s->n]) {
-			exporter_set_release(s);
-			return -EINVAL;
-		}
-		s->n++;
-	}
-	return 0;
+	memset(s, 0, sizeof(*s));
+	ret = each_exporter(names, cfg, open_one, &o);
+	if (ret < 0)
+		exporter_set_release(s);
+	return ret;
 }
 
 int exporter_set_write(struct exporter_set *s, const struct report *r)
