@@ -6,8 +6,7 @@
 
 __attribute__((visibility("default")))
 const struct exporter_module vpowercap_exporter_module = {
-	.size = sizeof(struct exporter_module),
-	.version = VPOWERCAP_VERSION,
+	.head = { .version = VPOWERCAP_VERSION, .size = sizeof(struct exporter_module) },
 	.push = &push_exporter_ops,
 	.riemann = &riemann_exporter_ops,
 	.warp10 = &warp10_exporter_ops,

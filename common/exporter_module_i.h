@@ -11,13 +11,13 @@
 #include <stddef.h>
 
 #include "common/exporter.h"
+#include "common/module.h"
 
 #define EXPORTER_MODULE_FILE "vpowercap-exporters.so"
 
 /* What the module exports, as the symbol vpowercap_exporter_module. */
 struct exporter_module {
-	size_t size;          /* sizeof(struct exporter_module) of its build */
-	const char *version;  /* VPOWERCAP_VERSION of its build */
+	struct module_head head;  /* its build's version, sizeof(struct exporter_module) */
 	const struct exporter_ops *push, *riemann, *warp10;
 };
 

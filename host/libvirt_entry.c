@@ -5,8 +5,7 @@
 #include "host/vmsource_i.h"
 
 const struct libvirt_module vpowercap_libvirt_module = {
-	.version = VPOWERCAP_VERSION,
-	.size = sizeof(struct libvirt_module),
+	.head = { .version = VPOWERCAP_VERSION, .size = sizeof(struct libvirt_module) },
 	.vm_source = &libvirt_vm_source_ops,
 	.attach = share_attach,
 	.detach = share_detach,

@@ -18,14 +18,14 @@
 
 #include <stddef.h>
 
+#include "common/module.h"
 #include "host/attach.h"
 #include "host/vmsource.h"
 
 #define LIBVIRT_MODULE_FILE "vpowercapd-libvirt.so"
 
 struct libvirt_module {
-	const char *version;                     /* VPOWERCAP_VERSION it was built as */
-	size_t size;                             /* sizeof(struct libvirt_module) */
+	struct module_head head;                 /* its build's version, sizeof(struct libvirt_module) */
 	const struct vm_source_ops *vm_source;
 	int (*attach)(const char *uri, const char *domain, const struct share_request *req);
 	int (*detach)(const char *uri, const char *domain);
