@@ -17,13 +17,25 @@
 . "$(dirname "$0")/../integration/lib.sh"
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# A run that stops early (a failure, Ctrl-C) still prints the rows it
+# measured, then cleans up as the tests do.
+ROWS=()
+UNMEASURED=0
+TABLE_PRINTED=0
+bench_exit() {
+	local rc=$?
+	if [ "$TABLE_PRINTED" = 0 ] && [ "${#ROWS[@]}" -gt 0 ]; then
+		echo "bench: stopped early (exit $rc); the rows measured before:" >&2
+		print_table
+	fi
+	cleanup_mount
+}
+trap bench_exit EXIT
 
 REPEATS=${BENCH_REPEATS:-3}
 LATE_TICKS=${BENCH_LATE_TICKS:-60}
 BENCH=$BUILD/bench
 READER=$BUILD/tests/fuse-reader
-ROWS=()
-UNMEASURED=0
 
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
 	echo "bench: needs root and /dev/fuse (the daemon's FUSE tree, the reference server)" >&2
@@ -53,6 +65,7 @@ row() {
 	if [ -z "$fig" ] || { [ "$ref" != - ] && [ -z "$ref" ]; }; then
 		UNMEASURED=1
 		ROWS+=("$measure|${fig:-n/a}|${ref:-n/a}|n/a|-|NOT MEASURED")
+		say "row: ${ROWS[-1]//|/ | }"
 		return
 	fi
 	line=$(awk -v m="$measure" -v u="$unit" -v f="$fig" -v r="$ref" -v gr="$goal_ratio" -v ga="$goal_abs" 'BEGIN {
@@ -65,6 +78,8 @@ row() {
 		if (goal == "") goal = "-"
 		printf "%s|%s %s|%s|%s|%s|%s", m, f, u, r == "-" ? "-" : r " " u, ratio, goal, goal == "-" ? "-" : ok ? "ok" : "MISS" }')
 	ROWS+=("$line")
+	# each row as it is measured: a run that stops later loses nothing
+	say "row: ${line//|/ | }"
 }
 
 print_table() {
@@ -421,6 +436,7 @@ row "agent peak RSS private (RssAnon), 1,000 processes" MB \
 row "agent peak RSS shared (RssFile), 1,000 processes" MB \
 	"$(sed -n 's/.*file_kb=\([0-9]*\).*/\1/p' "$T/agent-mem" | awk '{ printf "%.2f\n", $1 / 1024 }' | median)" - -
 
+TABLE_PRINTED=1
 print_table
 if [ "$UNMEASURED" != 0 ]; then
 	echo "bench: some figures could not be taken (NOT MEASURED above)" >&2
