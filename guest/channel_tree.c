@@ -110,7 +110,7 @@ static int write_layout(const struct channel_tree *t)
 	for (size_t i = 0; i < t->nzones; i++) {
 		const struct channel_tree_zone *z = &t->zones[i];
 		char dir[ZONE_PATH_MAX], type[CHANNEL_ID_MAX], rel[ZONE_PATH_MAX + 32];
-		char link[PATH_MAX + CHANNEL_ID_MAX], target[CHANNEL_ZONE_NAME_MAX + 2];
+		char target[CHANNEL_ZONE_NAME_MAX + 2];
 		int ret;
 
 		control_type(z->id, type, sizeof(type));
@@ -128,7 +128,19 @@ static int write_layout(const struct channel_tree *t)
 		snprintf(rel, sizeof(rel), "%s/enabled", dir);
 		if ((ret = write_file(t, rel, "1\n", MODE_ENABLED)) < 0)
 			return ret;
-		/* the flat link, as /sys/class/powercap has it */
+	}
+	/*
+	 * The flat links, as /sys/class/powercap has them, once every zone is
+	 * whole, subzones first: a reader that finds a package's link finds
+	 * every zone of the tree.
+	 */
+	for (size_t i = t->nzones; i-- > 0; ) {
+		const struct channel_tree_zone *z = &t->zones[i];
+		char dir[ZONE_PATH_MAX], link[PATH_MAX + CHANNEL_ID_MAX];
+		int ret;
+
+		if ((ret = zone_path(z->id, dir, sizeof(dir))) < 0)
+			return ret;
 		snprintf(link, sizeof(link), "%s/%s", t->dir, z->id);
 		unlink(link);
 		if (symlink(dir, link) < 0)
