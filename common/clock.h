@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+
 /** CLOCK_MONOTONIC now, in nanoseconds. */
 uint64_t clock_mono_ns(void);
 
@@ -25,8 +28,8 @@ static inline double clock_mono_s(void)
 static inline struct timespec clock_timespec(uint64_t ns)
 {
 	return (struct timespec){
-		.tv_sec = (time_t)(ns / 1000000000ULL),
-		.tv_nsec = (long)(ns % 1000000000ULL),
+		.tv_sec = (time_t)(ns / NSEC_PER_SEC),
+		.tv_nsec = (long)(ns % NSEC_PER_SEC),
 	};
 }
 

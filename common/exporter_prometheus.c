@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The Prometheus exporter: each report is rendered once, in the text
- * exposition format (common/prometheus_text.h), into a reference-counted
- * snapshot; an HTTP server (libmicrohttpd, on threads of its own) serves
- * the latest snapshot, so a scrape never waits for a tick, nor a tick for
- * a scrape.
+ * The Prometheus exporter: each report is kept, copied, in a
+ * reference-counted snapshot, and rendered in the text exposition format
+ * (common/prometheus_text.h) at most once: when a scrape first asks for
+ * it, or ahead, by the tick, when a scrape is due before the next report.
+ * An HTTP server (libmicrohttpd, on threads of its own) serves the latest
+ * snapshot, so a scrape never waits for a tick, nor a tick for a scrape.
+ * A report no scrape asks for costs its copy, not its rendering: with a
+ * scrape every 15 s and a report a second, 14 of 15 are never rendered.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,9 +83,13 @@ struct prometheus {
 	struct publisher reports;
 	bool publishing;               /* reports is set up */
 	unsigned long scrapes;         /* atomic */
+	unsigned long renders_asked;   /* atomic: reports rendered for a scrape that asked */
+	unsigned long renders_foreseen; /* atomic: reports rendered ahead, a scrape due */
+	uint64_t first_ns[SCRAPE_TIMES]; /* atomic: when reports were first scraped, a ring */
+	unsigned long nfirst;          /* atomic: entries ever put in first_ns */
 	struct MHD_Daemon *mhd[LISTEN_MAX];
 	size_t nmhd;
-	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized, *busy, *bad_request;
+	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized, *busy, *bad_request, *no_memory;
 	struct web_config web;         /* TLS and basic auth, from --web-config */
 	pthread_mutex_t conns_lock;
 	pthread_cond_t wake;           /* the reaper's sleep, cut short to stop */
@@ -108,7 +115,7 @@ struct scrape {
 	struct prometheus *p;
 	struct snapshot *snap;
 	size_t tail_len;
-	char tail[256];
+	char tail[512];
 	unsigned char end[5 + 8];  /* stored block header; CRC-32 and length */
 	bool inflating;
 	z_stream z;
@@ -192,6 +199,24 @@ static bool accepts_gzip(const char *value)
 	return false;
 }
 
+/* A report's first scrape, now: kept to foresee the next ones. */
+static void scrape_seen(struct prometheus *p)
+{
+	unsigned long i = __atomic_fetch_add(&p->nfirst, 1, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&p->first_ns[i % SCRAPE_TIMES], clock_mono_ns(), __ATOMIC_RELAXED);
+}
+
+/* Whether a scrape is due between @now and @period_ns later (scrape_foreseen()). */
+static bool scrape_due(struct prometheus *p, uint64_t now, uint64_t period_ns)
+{
+	uint64_t t[SCRAPE_TIMES];
+
+	for (size_t i = 0; i < SCRAPE_TIMES; i++)
+		t[i] = __atomic_load_n(&p->first_ns[i], __ATOMIC_RELAXED);
+	return scrape_foreseen(t, SCRAPE_TIMES, now, period_ns);
+}
+
 static enum MHD_Result serve_metrics(struct prometheus *p, struct MHD_Connection *conn)
 {
 	struct scrape *sc = calloc(1, sizeof(*sc));
@@ -206,11 +231,27 @@ static enum MHD_Result serve_metrics(struct prometheus *p, struct MHD_Connection
 		return MHD_NO;
 	sc->p = p;
 	sc->snap = (struct snapshot *)publisher_get(&p->reports);
+	if (!__atomic_exchange_n(&sc->snap->served, 1, __ATOMIC_RELAXED))
+		scrape_seen(p);
+	if (!__atomic_load_n(&sc->snap->ready, __ATOMIC_ACQUIRE)) {
+		if (snapshot_render(sc->snap) < 0) {
+			scrape_free(sc);
+			return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, p->no_memory);
+		}
+		__atomic_add_fetch(&p->renders_asked, 1, __ATOMIC_RELAXED);
+	}
 	n = __atomic_add_fetch(&p->scrapes, 1, __ATOMIC_RELAXED);
 	len = snprintf(sc->tail, sizeof(sc->tail),
 		       "# HELP vpowercap_scrapes_total Requests for /metrics answered since start, this one included.\n"
 		       "# TYPE vpowercap_scrapes_total counter\n"
-		       "vpowercap_scrapes_total %lu\n", n);
+		       "vpowercap_scrapes_total %lu\n"
+		       "# HELP vpowercap_prometheus_renders_total Reports rendered for /metrics since start: "
+		       "when a scrape asked for one, or ahead, a scrape foreseen.\n"
+		       "# TYPE vpowercap_prometheus_renders_total counter\n"
+		       "vpowercap_prometheus_renders_total{when=\"asked\"} %lu\n"
+		       "vpowercap_prometheus_renders_total{when=\"foreseen\"} %lu\n",
+		       n, __atomic_load_n(&p->renders_asked, __ATOMIC_RELAXED),
+		       __atomic_load_n(&p->renders_foreseen, __ATOMIC_RELAXED));
 	sc->tail_len = (size_t)len;
 	if (gzip) {
 		struct MHD_IoVec iov[4];
@@ -643,6 +684,8 @@ static void prometheus_close(struct exporter *e)
 		MHD_destroy_response(p->busy);
 	if (p->bad_request)
 		MHD_destroy_response(p->bad_request);
+	if (p->no_memory)
+		MHD_destroy_response(p->no_memory);
 	/* The servers are stopped: no scrape holds anything now. */
 	if (p->publishing)
 		publisher_release(&p->reports);
@@ -679,8 +722,10 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	}
 
 	/* Until the first report, a scrape gets the build and a zero count. */
-	first = snapshot_render(NULL, 0);
-	if (!first) {
+	first = snapshot_new(NULL, 0);
+	if (!first || snapshot_render(first) < 0) {
+		if (first)
+			snapshot_free(&first->pub);
 		ret = log_error(-ENOMEM, "prometheus: out of memory");
 		goto fail;
 	}
@@ -692,8 +737,11 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 	p->unauthorized = static_response("unauthorized\n", "text/plain; charset=utf-8");
 	p->busy = static_response("busy checking other passwords: try again\n", "text/plain; charset=utf-8");
 	p->bad_request = static_response("bad request: a GET or HEAD has no body\n", "text/plain; charset=utf-8");
+	p->no_memory = static_response("out of memory: try again\n", "text/plain; charset=utf-8");
 	if (!p->index || !p->not_found || !p->not_allowed || !p->unauthorized || !p->busy || !p->bad_request ||
+	    !p->no_memory ||
 	    MHD_add_response_header(p->busy, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES ||
+	    MHD_add_response_header(p->no_memory, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES ||
 	    MHD_add_response_header(p->unauthorized, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 				    "Basic realm=\"vpowercap\", charset=\"UTF-8\"") != MHD_YES ||
 	    MHD_add_response_header(p->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) {
@@ -726,12 +774,24 @@ fail:
 	return ret;
 }
 
+/*
+ * Publish @r as a copy; rendered now only when a scrape is due before the
+ * next report. Out of memory, scrapes keep the previous report.
+ */
 static int prometheus_write(struct exporter *e, const struct report *r)
 {
 	struct prometheus *p = e->priv;
-	struct snapshot *s = snapshot_render(r, e->steps + 1);
+	struct snapshot *s = snapshot_new(r, e->steps + 1);
+	uint64_t period_ns = r->interval_s > 0 ? (uint64_t)(r->interval_s * NSEC_PER_SEC) : NSEC_PER_SEC;
 
-	/* Out of memory: scrapes keep the previous report, the program goes on. */
+	if (s && scrape_due(p, clock_mono_ns(), period_ns)) {
+		if (snapshot_render(s) < 0) {
+			snapshot_free(&s->pub);
+			s = NULL;
+		} else {
+			__atomic_add_fetch(&p->renders_foreseen, 1, __ATOMIC_RELAXED);
+		}
+	}
 	if (!s) {
 		complain(&p->render_complaint, LOG_LEVEL_WARNING,
 			 "prometheus: out of memory: scrapes get the previous report");

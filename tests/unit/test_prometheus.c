@@ -2,7 +2,8 @@
 /*
  * Tests of the Prometheus exporter's text: whole outputs for an agent's and
  * a daemon's report, label escaping, numbers, family grouping, listen
- * addresses and the --listen flag.
+ * addresses and the --listen flag; a report's copy, rendered when asked
+ * for, and the scrapes foreseen.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,10 +19,15 @@
 
 #include <cmocka.h>
 
+#include <zlib.h>
+
+#include "common/clock.h"
 #include "common/exporter_i.h"
 #include "common/options.h"
 #include "common/prometheus_text.h"
 #include "common/prometheus_text_i.h"
+#include "common/prometheus_body_i.h"
+#include "common/report_copy.h"
 
 static char *render(const struct report *r, unsigned long reports)
 {
@@ -427,6 +433,189 @@ static void test_host_labels(void **state)
 	free(text);
 }
 
+/* A report's copy renders as the report does, and points into none of it. */
+static void check_copy(const struct report *r)
+{
+	struct report *c = report_copy(r);
+	char *want = render(r, 5), *got;
+
+	assert_non_null(c);
+	got = render(c, 5);
+	assert_string_equal(got, want);
+	for (size_t i = 0; i < r->nzones; i++)
+		assert_ptr_not_equal(c->zones[i].id, r->zones[i].id);
+	for (size_t i = 0; i < r->nvms; i++) {
+		assert_ptr_not_equal(c->vms[i].domain, r->vms[i].domain);
+		assert_ptr_not_equal(c->vms[i].zones, r->vms[i].zones);
+		for (size_t l = 0; l < r->vms[i].nlabels; l++)
+			assert_ptr_not_equal(c->vms[i].labels[l].value, r->vms[i].labels[l].value);
+	}
+	for (size_t i = 0; i < r->nprocesses; i++) {
+		assert_ptr_not_equal(c->processes[i].comm, r->processes[i].comm);
+		if (r->processes[i].container)
+			assert_ptr_not_equal(c->processes[i].container, r->processes[i].container);
+	}
+	for (size_t i = 0; i < r->ncontainers; i++)
+		assert_ptr_not_equal(c->container_list[i].labels, r->container_list[i].labels);
+	for (size_t i = 0; i < r->npods; i++)
+		assert_ptr_not_equal(c->pods[i].uid, r->pods[i].uid);
+	for (size_t i = 0; i < r->ncgroups; i++)
+		assert_ptr_not_equal(c->cgroups[i].path, r->cgroups[i].path);
+	free(got);
+	free(want);
+	free(c);
+}
+
+static void test_report_copy(void **state)
+{
+	static const struct container_labels web = {
+		.runtime = CONTAINER_DOCKER, .id = "3f4a9c0e1d2b", .unit = "docker-3f4a9c0e1d2b.scope",
+		.slice = "system.slice",
+	};
+	static const struct report_process procs[] = {
+		{ .pid = 100, .comm = "nginx", .power_w = 3, .container = &web, .container_name = "we\"b" },
+		{ .pid = 300, .comm = "sshd", .power_w = 1 },
+	};
+	static const struct report_container cs[] = {
+		{ .labels = &web, .name = "we\"b", .nprocesses = 1, .power_w = 3, .energy_j = 30 },
+	};
+	static const struct report_pod pods[] = {
+		{ .uid = "8d1e7c52-3b4a-4f6e-9a0b-1c2d3e4f5a6b", .qos = "besteffort", .ncontainers = 1 },
+	};
+	static const struct report_label labels[] = {
+		{ .name = "project", .value = "acme" }, { .name = "flavor", .value = "m1" },
+	};
+	static const struct report_exporter ex[] = { { .name = "riemann", .dropped = 3, .sent = 9 } };
+	struct report_vm vms[2] = { host_vms[0], host_vms[1] };
+	struct report agent = agent_report();
+	struct report host = {
+		.timestamp = 1795000001, .interval_s = 2, .source = "powercap", .root = "/sys/class/powercap",
+		.host_valid = true, .host_power_w = 60, .zones = host_zones, .nzones = 2, .host = true,
+		.vms = vms, .nvms = 2, .vm_source = "libvirt", .vm_source_up = true, .currency = "EUR",
+		.price_per_kwh = 0.2, .exporters = ex, .nexporters = 1,
+	};
+	struct report empty = { .interval_s = 1 };
+
+	(void)state;
+	vms[1].labels = labels;
+	vms[1].nlabels = 2;
+	agent.processes = procs;
+	agent.nprocesses = 2;
+	agent.containers = true;
+	agent.container_list = cs;
+	agent.ncontainers = 1;
+	agent.pods = pods;
+	agent.npods = 1;
+	check_copy(&agent);
+	check_copy(&host);
+	check_copy(&empty);
+}
+
+/* The compressed body of @s, inflated. */
+static char *inflated(const struct snapshot *s)
+{
+	z_stream z = { 0 };
+	char *text = malloc(s->len + 1);
+
+	assert_non_null(text);
+	assert_int_equal(inflateInit2(&z, -MAX_WBITS), Z_OK);
+	z.next_in = s->gz + GZIP_HEADER_LEN;
+	z.avail_in = (uInt)(s->gz_len - GZIP_HEADER_LEN);
+	z.next_out = (Bytef *)text;
+	z.avail_out = (uInt)s->len;
+	assert_true(inflate(&z, Z_SYNC_FLUSH) == Z_OK || z.avail_out == 0);
+	assert_int_equal(z.avail_out, 0);
+	inflateEnd(&z);
+	text[s->len] = '\0';
+	return text;
+}
+
+/* A snapshot holds its report's copy until rendered, then only the body. */
+static void test_snapshot_rendered_once(void **state)
+{
+	struct report r = agent_report();
+	struct snapshot *s = snapshot_new(&r, 7);
+	char *text;
+
+	(void)state;
+	assert_non_null(s);
+	assert_false(s->ready);
+	assert_non_null(s->report);
+	assert_null(s->gz);
+	/* the report changes after publishing: the snapshot keeps what it was */
+	r.host_power_w = 99;
+	assert_int_equal(snapshot_render(s), 0);
+	assert_true(s->ready);
+	assert_null(s->report);
+	text = inflated(s);
+	assert_string_equal(text, agent_text);
+	free(text);
+	/* rendered once: a second call changes nothing */
+	{
+		const unsigned char *gz = s->gz;
+
+		assert_int_equal(snapshot_render(s), 0);
+		assert_ptr_equal(s->gz, gz);
+	}
+	snapshot_free(&s->pub);
+}
+
+/* Scrapes foreseen from the times of past reports' first scrapes. */
+static void test_scrape_foreseen(void **state)
+{
+	const uint64_t S = NSEC_PER_SEC, MS = NSEC_PER_MSEC, tick = NSEC_PER_SEC;
+	uint64_t t[16] = { 0 };
+
+	(void)state;
+	/* none, one or two: no period yet */
+	assert_false(scrape_foreseen(t, 16, 1000 * S, tick));
+	t[0] = 1000 * S;
+	assert_false(scrape_foreseen(t, 16, 1014 * S + S / 2, tick));
+	t[1] = 1015 * S;
+	assert_false(scrape_foreseen(t, 16, 1029 * S + S / 2, tick));
+	/* a third, 15 s on (20 ms late): due in the report before each scrape to come, not in the others */
+	t[2] = 1030 * S + 20 * MS;
+	assert_true(scrape_foreseen(t, 16, 1044 * S + S / 2, tick));
+	assert_true(scrape_foreseen(t, 16, 1044 * S + 950 * MS, tick));
+	for (uint64_t now = 1031; now < 1044; now++)
+		assert_false(scrape_foreseen(t, 16, now * S, tick));
+	/* one scrape lost (a failed scrape): the next foreseen still */
+	assert_true(scrape_foreseen(t, 16, 1059 * S + S / 2, tick));
+	/* the times in any order */
+	t[0] = 1030 * S + 20 * MS;
+	t[2] = 1000 * S;
+	assert_true(scrape_foreseen(t, 16, 1044 * S + S / 2, tick));
+	/* not evenly spaced (beyond 50 ms): no period */
+	t[0] = 1030 * S + 80 * MS;
+	for (uint64_t now = 1031; now < 1070; now++)
+		assert_false(scrape_foreseen(t, 16, now * S, tick));
+	/* scrapes of one moment, either side of reports (10 ms apart): no period */
+	memset(t, 0, sizeof(t));
+	t[0] = 2000 * S;
+	t[1] = 2000 * S + 10 * MS;
+	t[2] = 2000 * S + 20 * MS;
+	for (uint64_t now = 2000; now < 2010; now++)
+		assert_false(scrape_foreseen(t, 16, now * S, tick));
+	/* times from the future and too old ones count for nothing */
+	memset(t, 0, sizeof(t));
+	t[0] = 5000 * S;
+	t[1] = 5015 * S;
+	t[2] = 5030 * S;
+	assert_false(scrape_foreseen(t, 16, 4014 * S + S / 2, tick));
+	assert_false(scrape_foreseen(t, 16, 6000 * S + S / 2, tick));
+	/* two scrapers, 15 s apart each, 3 s out of phase: each foreseen, nothing between */
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 3; i++) {
+		t[2 * i] = (3000 + 15 * i) * S;
+		t[2 * i + 1] = (3003 + 15 * i) * S;
+	}
+	assert_true(scrape_foreseen(t, 16, 3044 * S + S / 2, tick));
+	assert_true(scrape_foreseen(t, 16, 3047 * S + S / 2, tick));
+	for (uint64_t now = 3034; now < 3044; now++)
+		assert_false(scrape_foreseen(t, 16, now * S, tick));
+	assert_false(scrape_foreseen(t, 16, 3045 * S + S / 2, tick));
+}
+
 /* Before the first report: the build, and no report yet. */
 static void test_no_report(void **state)
 {
@@ -724,6 +913,9 @@ int main(void)
 		cmocka_unit_test(test_no_report),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_families_grouped),
+		cmocka_unit_test(test_report_copy),
+		cmocka_unit_test(test_snapshot_rendered_once),
+		cmocka_unit_test(test_scrape_foreseen),
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_resolve_listen),
 		cmocka_unit_test(test_listen_flags),
