@@ -22,6 +22,62 @@ static struct feed_header header_of(enum feed_type type, size_t len)
 	};
 }
 
+/* ---- the shape's hash: 64-bit words mixed as MurmurHash3's are ---------- */
+
+static uint64_t rotl(uint64_t v, int r)
+{
+	return (v << r) | (v >> (64 - r));
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	v *= 0x87c37b91114253d5ull;
+	v = rotl(v, 31);
+	v *= 0x4cf5ad432745937full;
+	h ^= v;
+	return rotl(h, 27) * 5 + 0x52dce729;
+}
+
+/* @s as the feed carries it in a field of @size bytes: cut, then its length. */
+static uint64_t mix_string(uint64_t h, const char *s, size_t size)
+{
+	size_t n = strnlen(s, size - 1), i;
+	uint64_t w;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = mix(h, w);
+	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	return mix(mix(h, w), n);
+}
+
+uint64_t feed_shape_begin(size_t nzones, size_t nvms)
+{
+	return mix(mix(0x9e3779b97f4a7c15ull, nzones), nvms);
+}
+
+uint64_t feed_shape_zone(uint64_t h, const char *id, const char *name, uint64_t max_energy_range_uj)
+{
+	return mix(mix_string(mix_string(h, id, TREE_ID_MAX), name, TREE_NAME_MAX), max_energy_range_uj);
+}
+
+uint64_t feed_shape_vm(uint64_t h, const char *dir, const char *uuid)
+{
+	return mix_string(mix_string(h, dir, TREE_DIR_MAX), uuid, TREE_UUID_MAX);
+}
+
+uint64_t feed_shape_end(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
 char *feed_frame(enum feed_type type, const void *payload, size_t len, size_t *size)
 {
 	struct feed_header h = header_of(type, len);
@@ -38,11 +94,17 @@ char *feed_frame(enum feed_type type, const void *payload, size_t len, size_t *s
 
 int feed_send(int fd, enum feed_type type, const void *payload, size_t len)
 {
+	return feed_send_flags(fd, type, 0, payload, len);
+}
+
+int feed_send_flags(int fd, enum feed_type type, uint32_t flags, const void *payload, size_t len)
+{
 	struct feed_header h = header_of(type, len);
 	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)payload, len } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
 	size_t left = sizeof(h) + len;
 
+	h.flags = flags;
 	if (len > FEED_PAYLOAD_MAX)
 		return -EMSGSIZE;
 	while (left) {
@@ -85,6 +147,7 @@ int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **
 				return -EPROTO;
 			if (r->len >= sizeof(h) + h.length) {
 				*type = (enum feed_type)h.type;
+				r->flags = h.flags;
 				*payload = r->buf + sizeof(h);
 				*len = h.length;
 				r->used = sizeof(h) + h.length;
@@ -130,6 +193,18 @@ struct feed_vm {
 	/* followed by nzones uint64_t values */
 };
 
+/* The encoded values alone: a head, then each VM's values, in the snapshot's order. */
+struct feed_counters_head {
+	uint32_t nzones, nvms;
+	uint64_t announced_seq;
+	uint64_t shape;
+};
+
+static size_t counters_size(size_t nzones, size_t nvms)
+{
+	return sizeof(struct feed_counters_head) + nvms * nzones * sizeof(uint64_t);
+}
+
 static size_t snapshot_size(size_t nzones, size_t nvms)
 {
 	return sizeof(struct feed_snapshot_head) + nzones * sizeof(struct feed_zone) +
@@ -165,7 +240,7 @@ int feed_encode_snapshot(const struct tree_snapshot *s, uint64_t announced_seq, 
 		memcpy(fv.uuid, s->vms[i].uuid, sizeof(fv.uuid));
 		memcpy(q, &fv, sizeof(fv));
 		q += sizeof(fv);
-		memcpy(q, s->vms[i].energy_uj, s->nzones * sizeof(uint64_t));
+		memcpy(q, tree_vm_energy(s, &s->vms[i]), s->nzones * sizeof(uint64_t));
 		q += s->nzones * sizeof(uint64_t);
 	}
 	*buf = p;
@@ -216,6 +291,20 @@ static unsigned char *writer_room(struct feed_writer *w, size_t len)
 	w->len += len;
 	w->left -= len;
 	return p;
+}
+
+/* @n bytes of values, in pieces when they outgrow what is left of the buffer. */
+static void writer_values(struct feed_writer *w, const uint64_t *energy_uj, size_t n)
+{
+	for (size_t done = 0; done < n; ) {
+		size_t k = n - done < sizeof(w->buf) ? n - done : sizeof(w->buf);
+		unsigned char *p = writer_room(w, k);
+
+		if (!p)
+			return;
+		memcpy(p, (const char *)energy_uj + done, k);
+		done += k;
+	}
 }
 
 /* @s into a field of @size bytes, cut and NUL-padded as the decoder expects. */
@@ -274,16 +363,36 @@ void feed_snapshot_vm(struct feed_writer *w, const char *dir, const char *uuid, 
 		return;
 	put_string(fv->dir, sizeof(fv->dir), dir);
 	put_string(fv->uuid, sizeof(fv->uuid), uuid);
-	/* a VM's values may outgrow what is left of the buffer: in pieces */
-	for (size_t done = 0; done < values; ) {
-		size_t n = values - done < sizeof(w->buf) ? values - done : sizeof(w->buf);
+	writer_values(w, energy_uj, values);
+}
 
-		p = writer_room(w, n);
-		if (!p)
-			return;
-		memcpy(p, (const char *)energy_uj + done, n);
-		done += n;
-	}
+void feed_counters_begin(struct feed_writer *w, int fd, size_t nzones, size_t nvms, uint64_t announced_seq,
+			 uint64_t shape)
+{
+	size_t size = counters_size(nzones, nvms);
+	struct feed_header h = header_of(FEED_COUNTERS, size);
+	struct feed_counters_head head = {
+		.nzones = (uint32_t)nzones,
+		.nvms = (uint32_t)nvms,
+		.announced_seq = announced_seq,
+		.shape = shape,
+	};
+	unsigned char *p;
+
+	w->fd = fd;
+	w->err = size > FEED_PAYLOAD_MAX ? -EMSGSIZE : 0;
+	w->len = 0;
+	w->nzones = nzones;
+	w->left = sizeof(h) + size;
+	if ((p = writer_room(w, sizeof(h))))
+		memcpy(p, &h, sizeof(h));
+	if ((p = writer_room(w, sizeof(head))))
+		memcpy(p, &head, sizeof(head));
+}
+
+void feed_counters_vm(struct feed_writer *w, const uint64_t *energy_uj)
+{
+	writer_values(w, energy_uj, w->nzones * sizeof(uint64_t));
 }
 
 int feed_snapshot_end(struct feed_writer *w)
@@ -304,6 +413,7 @@ struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t
 {
 	struct feed_snapshot_head head;
 	struct tree_snapshot *s;
+	uint64_t shape;
 	const char *q;
 
 	if (len < sizeof(head)) {
@@ -323,6 +433,7 @@ struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t
 		return NULL;
 	}
 	q = (const char *)buf + sizeof(head);
+	shape = feed_shape_begin(head.nzones, head.nvms);
 	for (size_t z = 0; z < head.nzones; z++) {
 		struct feed_zone fz;
 
@@ -334,6 +445,7 @@ struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t
 			goto fail;
 		}
 		tree_snapshot_add_zone(s, fz.id, fz.name, fz.max_energy_range_uj);
+		shape = feed_shape_zone(shape, fz.id, fz.name, fz.max_energy_range_uj);
 	}
 	for (size_t i = 0; i < head.nvms; i++) {
 		struct feed_vm fv;
@@ -346,6 +458,7 @@ struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t
 			goto fail;
 		}
 		values = tree_snapshot_add_vm(s, fv.dir, fv.uuid);
+		shape = feed_shape_vm(shape, fv.dir, fv.uuid);
 		memcpy(values, q, head.nzones * sizeof(uint64_t));
 		q += head.nzones * sizeof(uint64_t);
 	}
@@ -360,9 +473,42 @@ struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t
 			goto fail;
 		}
 	}
+	s->shape_hash = feed_shape_end(shape);
 	*announced_seq = head.announced_seq;
 	return s;
 fail:
 	tree_snapshot_free(s);
 	return NULL;
+}
+
+struct tree_snapshot *feed_decode_counters(const struct tree_snapshot *base, const void *buf, size_t len,
+					   uint64_t *announced_seq, char *why, size_t whylen)
+{
+	struct feed_counters_head head;
+	struct tree_snapshot *s;
+
+	if (len < sizeof(head)) {
+		snprintf(why, whylen, "counters of %zu bytes: too short", len);
+		return NULL;
+	}
+	memcpy(&head, buf, sizeof(head));
+	if (!base || !base->shape_hash) {
+		snprintf(why, whylen, "counters before any snapshot");
+		return NULL;
+	}
+	if (head.nzones != base->nzones || head.nvms != base->nvms || head.shape != base->shape_hash ||
+	    base->zones_alloc != base->nzones || len != counters_size(head.nzones, head.nvms)) {
+		snprintf(why, whylen, "counters of %u zones and %u VMs (%zu bytes) for another tree than the "
+			 "last snapshot's", head.nzones, head.nvms, len);
+		return NULL;
+	}
+	s = tree_snapshot_same_shape(base);
+	if (!s) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	/* rows in the order VMs came in the snapshot, as the counters are */
+	memcpy(s->values, (const char *)buf + sizeof(head), (size_t)head.nvms * head.nzones * sizeof(uint64_t));
+	*announced_seq = head.announced_seq;
+	return s;
 }

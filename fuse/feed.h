@@ -13,6 +13,11 @@
  *
  *   client -> server  HELLO {role, pid}; the server answers WELCOME or REFUSED
  *   daemon -> server  SNAPSHOT (feed_snapshot_begin() ... feed_snapshot_end())
+ *   daemon -> server  COUNTERS (feed_counters_begin() ... feed_snapshot_end()):
+ *                     the values alone, in the order of the last SNAPSHOT
+ *                     of this connection, whose shape they name by its
+ *                     hash; only to a server whose WELCOME carries
+ *                     FEED_FLAG_COUNTERS (older servers take SNAPSHOT only)
  *   server -> daemon  ANNOUNCE {seq, prepare, name, uuid}
  *   admin  -> server  STATUS (answered with STATUS, text) or SHUTDOWN
  *   admin  -> server  VALUES: answered with SNAPSHOT, the last one a daemon
@@ -42,7 +47,11 @@ enum feed_type {
 	FEED_STATUS,        /* admin's: empty; server's: text */
 	FEED_SHUTDOWN,
 	FEED_VALUES,        /* admin's: empty */
+	FEED_COUNTERS,
 };
+
+/* Header flags. */
+#define FEED_FLAG_COUNTERS 1u  /* WELCOME: the server takes COUNTERS */
 
 enum feed_role {
 	FEED_ROLE_DAEMON = 1,
@@ -54,7 +63,7 @@ struct feed_header {
 	uint16_t version;
 	uint16_t type;
 	uint32_t length;    /* of the payload */
-	uint32_t reserved;
+	uint32_t flags;     /* FEED_FLAG_*; 0 from a server before COUNTERS */
 };
 
 struct feed_hello {
@@ -87,6 +96,9 @@ struct feed_announce {
  */
 int feed_send(int fd, enum feed_type type, const void *payload, size_t len);
 
+/** feed_send() with header flags @flags. */
+int feed_send_flags(int fd, enum feed_type type, uint32_t flags, const void *payload, size_t len);
+
 /**
  * One message, header and payload, in a buffer of its own (*@size bytes)
  * to send bit by bit from a non-blocking loop; NULL when out of memory or
@@ -99,6 +111,7 @@ struct feed_reader {
 	char *buf;
 	size_t len, alloc;
 	size_t used;        /* the last message returned, consumed at the next read */
+	uint32_t flags;     /* the last message's header flags */
 };
 
 /**
@@ -144,6 +157,18 @@ void feed_snapshot_zone(struct feed_writer *w, const char *id, const char *name,
 void feed_snapshot_vm(struct feed_writer *w, const char *dir, const char *uuid, const uint64_t *energy_uj);
 
 /**
+ * Start the values alone of @nvms VMs in @nzones zones on @fd: the shape
+ * of the last snapshot sent on @fd, whose hash is @shape (feed_shape_*()).
+ * Then feed_counters_vm() for each VM, in that snapshot's order, and
+ * feed_snapshot_end().
+ */
+void feed_counters_begin(struct feed_writer *w, int fd, size_t nzones, size_t nvms, uint64_t announced_seq,
+			 uint64_t shape);
+
+/** Add a VM's values, one per zone. */
+void feed_counters_vm(struct feed_writer *w, const uint64_t *energy_uj);
+
+/**
  * Send what is left. Returns 0, or -errno of the first error (-EPROTO when
  * the counts added are not the ones begun with).
  */
@@ -156,5 +181,27 @@ int feed_snapshot_end(struct feed_writer *w);
  */
 struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t *announced_seq,
 					   char *why, size_t whylen);
+
+/**
+ * The values of COUNTERS message @buf applied to @base (a decoded
+ * snapshot, with its shape hash): a new snapshot sharing @base's shape,
+ * unpublished. NULL with the reason in @why when the message is not of
+ * that shape, or out of memory.
+ */
+struct tree_snapshot *feed_decode_counters(const struct tree_snapshot *base, const void *buf, size_t len,
+					   uint64_t *announced_seq, char *why, size_t whylen);
+
+/*
+ * The shape's hash, which COUNTERS carry and the server checks against
+ * the snapshot it holds: over the counts, then each zone's id, name and
+ * range and each VM's name and UUID, in the order sent, as the feed
+ * carries them (cut to their fields). feed_decode_snapshot() sets it in
+ * the snapshot; the daemon computes it from what it would send.
+ */
+uint64_t feed_shape_begin(size_t nzones, size_t nvms);
+uint64_t feed_shape_zone(uint64_t h, const char *id, const char *name, uint64_t max_energy_range_uj);
+uint64_t feed_shape_vm(uint64_t h, const char *dir, const char *uuid);
+/** The hash to send and compare: never 0. */
+uint64_t feed_shape_end(uint64_t h);
 
 #endif

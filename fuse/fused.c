@@ -56,6 +56,7 @@ struct client {
 	char *out;                   /* a reply too large for the socket at once: the rest, */
 	size_t out_len, out_off;     /* sent as the client reads (POLLOUT) */
 	uint64_t since_ns;           /* connected: until its hello, HELLO_WAIT_NS to say it */
+	bool fed;                    /* the base is a snapshot it sent: COUNTERS apply to it */
 };
 
 /* An announcement of the hook that no daemon has taken in yet. */
@@ -84,11 +85,21 @@ struct server {
 	size_t npending, pending_alloc;
 	uint64_t next_seq;
 	uint64_t started_ns, last_snapshot_ns, daemon_left_ns, longest_stall_ns, snapshots;
+	uint64_t values_alone;        /* snapshots that came as COUNTERS */
 	unsigned daemons;
 	bool stop;
 	int shutdown_client;         /* the admin that asked to stop, -1: none */
 	struct complaint bad_snapshot;
 };
+
+/* Whether the base holds the VM of @uuid. */
+static bool base_holds(const struct tree_snapshot *b, const char *uuid)
+{
+	for (size_t k = 0; b && k < b->nvms; k++)
+		if (!strcmp(b->vms[k].uuid, uuid))
+			return true;
+	return false;
+}
 
 /*
  * Publish the daemon's last snapshot with a placeholder for each domain the
@@ -102,25 +113,26 @@ static int republish(struct server *sv)
 	struct tree_snapshot *s, *old;
 
 	for (size_t i = 0; i < sv->npending; i++)
-		extra += sv->pending[i].prepare;
-	s = tree_snapshot_new(nz, nv + extra);
+		extra += sv->pending[i].prepare && !base_holds(b, sv->pending[i].uuid);
+	/* no placeholder: the base's shape, laid out once, and its values */
+	s = b && !extra ? tree_snapshot_same_shape(b) : tree_snapshot_new(nz, nv + extra);
 	if (!s)
 		return log_error(-ENOMEM, "out of memory: guests keep the previous values");
+	if (b && !extra)
+		goto publish;
 	for (size_t z = 0; z < nz; z++)
 		tree_snapshot_add_zone(s, b->zones[z].id, b->zones[z].name, b->zones[z].max_energy_range_uj);
 	for (size_t i = 0; i < nv; i++)
-		memcpy(tree_snapshot_add_vm(s, b->vms[i].dir, b->vms[i].uuid), b->vms[i].energy_uj,
+		memcpy(tree_snapshot_add_vm(s, b->vms[i].dir, b->vms[i].uuid), tree_vm_energy(b, &b->vms[i]),
 		       nz * sizeof(uint64_t));
 	for (size_t i = 0; i < sv->npending; i++) {
 		const struct pending *p = &sv->pending[i];
-		bool held = false;
 
-		for (size_t k = 0; k < nv && !held; k++)
-			held = !strcmp(b->vms[k].uuid, p->uuid);
-		if (p->prepare && !held)
+		if (p->prepare && !base_holds(b, p->uuid))
 			tree_snapshot_add_vm(s, p->name, p->uuid);
 	}
 	tree_snapshot_finish(s);
+publish:
 	old = tree_get(&sv->tree);
 	publisher_publish(&sv->tree, &s->pub);
 	/* names that now lead elsewhere are dropped after the new tree is out */
@@ -170,7 +182,7 @@ static void welcome(struct server *sv, int i)
 	};
 
 	snprintf(w.mountpoint, sizeof(w.mountpoint), "%s", sv->mountpoint);
-	if (feed_send(sv->clients[i].fd, FEED_WELCOME, &w, sizeof(w)) < 0)
+	if (feed_send_flags(sv->clients[i].fd, FEED_WELCOME, FEED_FLAG_COUNTERS, &w, sizeof(w)) < 0)
 		client_close(sv, i, "left before the welcome");
 }
 
@@ -241,23 +253,16 @@ static void on_hello(struct server *sv, int i, const void *payload, size_t len)
 			client_close(sv, i, "did not take the announcements");
 }
 
-static void on_snapshot(struct server *sv, int i, const void *payload, size_t len)
+/* Snapshot @s (from a SNAPSHOT or COUNTERS of client @i) is the base now: guests read it. */
+static void take_base(struct server *sv, int i, struct tree_snapshot *s, uint64_t seq)
 {
-	struct tree_snapshot *s;
-	uint64_t seq, now;
+	uint64_t now;
 	size_t kept = 0;
-	char why[160];
 
-	s = feed_decode_snapshot(payload, len, &seq, why, sizeof(why));
-	if (!s) {
-		complain(&sv->bad_snapshot, LOG_LEVEL_ERROR, "refused a snapshot from pid %u: %s",
-			 sv->clients[i].pid, why);
-		client_close(sv, i, "sent a bad snapshot");
-		return;
-	}
 	complaint_release(&sv->bad_snapshot, "snapshots are sound again");
 	tree_snapshot_free(sv->base);
 	sv->base = s;
+	sv->clients[i].fed = true;
 	/* Announcements the daemon has taken in are in its snapshot now. */
 	for (size_t k = 0; k < sv->npending; k++)
 		if (sv->pending[k].seq > seq)
@@ -271,6 +276,28 @@ static void on_snapshot(struct server *sv, int i, const void *payload, size_t le
 	republish(sv);
 	/* the daemon's VMs only: a placeholder's zeros are no VM's counters */
 	channel_server_send(&sv->chan, sv->base);
+}
+
+static void on_snapshot(struct server *sv, int i, enum feed_type type, const void *payload, size_t len)
+{
+	struct tree_snapshot *s;
+	uint64_t seq;
+	char why[160];
+
+	if (type == FEED_COUNTERS)
+		s = sv->clients[i].fed ? feed_decode_counters(sv->base, payload, len, &seq, why, sizeof(why)) : NULL;
+	else
+		s = feed_decode_snapshot(payload, len, &seq, why, sizeof(why));
+	if (!s) {
+		if (type == FEED_COUNTERS && !sv->clients[i].fed)
+			snprintf(why, sizeof(why), "counters before its snapshot");
+		complain(&sv->bad_snapshot, LOG_LEVEL_ERROR, "refused a snapshot from pid %u: %s",
+			 sv->clients[i].pid, why);
+		client_close(sv, i, "sent a bad snapshot");
+		return;
+	}
+	sv->values_alone += type == FEED_COUNTERS;
+	take_base(sv, i, s, seq);
 }
 
 static void on_status(struct server *sv, int i)
@@ -290,9 +317,10 @@ static void on_status(struct server *sv, int i)
 			      (double)(now - (sv->daemon_left_ns ? sv->daemon_left_ns : sv->started_ns)) / 1e9);
 	if (sv->last_snapshot_ns)
 		n += snprintf(text + n, sizeof(text) - (size_t)n,
-			      "last snapshot %.1f s ago, %" PRIu64 " received: %zu VMs, %zu zones\n",
-			      (double)(now - sv->last_snapshot_ns) / 1e9, sv->snapshots, sv->base->nvms,
-			      sv->base->nzones);
+			      "last snapshot %.1f s ago, %" PRIu64 " received (%" PRIu64 " of them values alone): "
+			      "%zu VMs, %zu zones\n",
+			      (double)(now - sv->last_snapshot_ns) / 1e9, sv->snapshots, sv->values_alone,
+			      sv->base->nvms, sv->base->nzones);
 	else
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "last snapshot none yet\n");
 	n += snprintf(text + n, sizeof(text) - (size_t)n, "longest stall %.1f s\nannouncements waiting %zu\n",
@@ -379,8 +407,8 @@ static void on_message(struct server *sv, int i, enum feed_type type, const void
 			client_close(sv, i, "spoke before its hello");
 		return;
 	}
-	if (c->role == FEED_ROLE_DAEMON && type == FEED_SNAPSHOT) {
-		on_snapshot(sv, i, payload, len);
+	if (c->role == FEED_ROLE_DAEMON && (type == FEED_SNAPSHOT || type == FEED_COUNTERS)) {
+		on_snapshot(sv, i, type, payload, len);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_STATUS) {
 		on_status(sv, i);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_VALUES) {

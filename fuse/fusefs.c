@@ -216,7 +216,7 @@ static size_t attr_value(const struct tree_snapshot *s, const struct node *n, ch
 		len = snprintf(buf, size, "%s\n", s->zones[n->zone].name);
 		break;
 	case ATTR_ENERGY:
-		len = snprintf(buf, size, "%" PRIu64 "\n", n->vm->energy_uj[n->zone]);
+		len = snprintf(buf, size, "%" PRIu64 "\n", tree_vm_energy(s, n->vm)[n->zone]);
 		break;
 	case ATTR_MAX_RANGE:
 		len = snprintf(buf, size, "%" PRIu64 "\n", s->zones[n->zone].max_energy_range_uj);
@@ -635,8 +635,8 @@ void fusefs_changed(struct fusefs *fs, const struct tree_snapshot *old, const st
 {
 	bool zones_same;
 
-	if (!fs || !fs->running || !old || old == now)
-		return;
+	if (!fs || !fs->running || !old || old == now || old->shape == now->shape)
+		return;  /* the same names, or values alone changed */
 	zones_same = same_zones(old, now);
 	for (size_t i = 0; i < old->nvms; i++) {
 		const struct tree_vm *was = &old->vms[i], *is;

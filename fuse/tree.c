@@ -8,13 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void shape_put(struct tree_shape *sh)
+{
+	if (!sh || --sh->refs)
+		return;
+	free(sh->zones);
+	free(sh->vms);
+	free(sh->by_uuid);
+	free(sh);
+}
+
 void tree_snapshot_free(struct tree_snapshot *s)
 {
 	if (!s)
 		return;
-	free(s->zones);
-	free(s->vms);
-	free(s->by_uuid);
+	shape_put(s->shape);
 	free(s->values);
 	free(s);
 }
@@ -22,19 +30,44 @@ void tree_snapshot_free(struct tree_snapshot *s)
 struct tree_snapshot *tree_snapshot_new(size_t nzones, size_t nvms)
 {
 	struct tree_snapshot *s = calloc(1, sizeof(*s));
+	struct tree_shape *sh = calloc(1, sizeof(*sh));
 
-	if (!s)
+	if (!s || !sh) {
+		free(s);
+		free(sh);
 		return NULL;
+	}
+	sh->refs = 1;
+	s->shape = sh;
 	s->zones_alloc = nzones;
 	s->vms_alloc = nvms;
-	s->zones = calloc(nzones ? nzones : 1, sizeof(*s->zones));
-	s->vms = calloc(nvms ? nvms : 1, sizeof(*s->vms));
-	s->by_uuid = calloc(nvms ? nvms : 1, sizeof(*s->by_uuid));
+	s->zones = sh->zones = calloc(nzones ? nzones : 1, sizeof(*s->zones));
+	s->vms = sh->vms = calloc(nvms ? nvms : 1, sizeof(*s->vms));
+	s->by_uuid = sh->by_uuid = calloc(nvms ? nvms : 1, sizeof(*s->by_uuid));
 	s->values = calloc(nzones && nvms ? nzones * nvms : 1, sizeof(*s->values));
 	if (!s->zones || !s->vms || !s->by_uuid || !s->values) {
 		tree_snapshot_free(s);
 		return NULL;
 	}
+	return s;
+}
+
+struct tree_snapshot *tree_snapshot_same_shape(const struct tree_snapshot *like)
+{
+	size_t n = like->zones_alloc && like->vms_alloc ? like->zones_alloc * like->vms_alloc : 1;
+	struct tree_snapshot *s = malloc(sizeof(*s));
+
+	if (!s)
+		return NULL;
+	*s = *like;
+	s->pub = (struct published){ 0 };
+	s->values = malloc(n * sizeof(*s->values));
+	if (!s->values) {
+		free(s);
+		return NULL;
+	}
+	memcpy(s->values, like->values, n * sizeof(*s->values));
+	s->shape->refs++;
 	return s;
 }
 
@@ -62,9 +95,8 @@ uint64_t *tree_snapshot_add_vm(struct tree_snapshot *s, const char *name, const 
 	vm = &s->vms[s->nvms];
 	snprintf(vm->dir, sizeof(vm->dir), "%s", name);
 	snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);
-	vm->energy_uj = &s->values[s->nvms * s->zones_alloc];
-	s->nvms++;
-	return vm->energy_uj;
+	vm->row = s->nvms++;
+	return tree_vm_energy(s, vm);
 }
 
 static int vm_by_dir(const void *a, const void *b)

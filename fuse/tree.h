@@ -8,6 +8,11 @@
  * ledger); the tree only lays it out: zone parents from their ids, VM
  * directories made usable and unique. A VM's directory is named by its
  * UUID, which a rename does not change; its name is a link to that.
+ *
+ * A snapshot is its shape (zones and VMs, laid out) and its values. When
+ * only the values change (a tick in which no VM came, went or was
+ * renamed), the next snapshot shares its shape (tree_snapshot_same_shape()),
+ * laid out once, and has values of its own.
  */
 #ifndef VPOWERCAP_TREE_H
 #define VPOWERCAP_TREE_H
@@ -33,17 +38,31 @@ struct tree_vm {
 	char dir[TREE_DIR_MAX];  /* its link's name: the domain's name */
 	char uuid[TREE_UUID_MAX];
 	char uuid_dir[TREE_UUID_MAX]; /* its directory's name: the UUID, made a usable name */
-	uint64_t *energy_uj;     /* per zone: what the guest reads */
+	size_t row;              /* its values' row: the order VMs were added in */
+};
+
+/*
+ * Zones and VMs, shared by the snapshots of one shape. Its count is
+ * changed by the thread that builds and frees snapshots only (the tree
+ * server's loop: snapshots retire there too).
+ */
+struct tree_shape {
+	unsigned long refs;
+	struct tree_zone *zones;
+	struct tree_vm *vms;
+	struct tree_vm **by_uuid;
 };
 
 struct tree_snapshot {
 	struct published pub;
+	struct tree_shape *shape; /* what the three arrays below belong to */
 	size_t nzones, zones_alloc;
 	struct tree_zone *zones;
 	size_t nvms, vms_alloc;
 	struct tree_vm *vms;     /* sorted by dir once finished */
 	struct tree_vm **by_uuid; /* the same, sorted by uuid_dir once finished */
-	uint64_t *values;        /* vms_alloc * zones_alloc, behind vms[].energy_uj */
+	uint64_t *values;        /* its own: vms_alloc rows of zones_alloc */
+	uint64_t shape_hash;     /* the feed's hash of the shape (feed_shape_*()); 0: none */
 };
 
 /**
@@ -53,6 +72,18 @@ struct tree_snapshot {
 struct tree_snapshot *tree_snapshot_new(size_t nzones, size_t nvms);
 
 void tree_snapshot_free(struct tree_snapshot *s);
+
+/**
+ * A snapshot of @like's shape (finished), which it shares, with a copy of
+ * its values; NULL when out of memory.
+ */
+struct tree_snapshot *tree_snapshot_same_shape(const struct tree_snapshot *like);
+
+/** VM @vm's values in @s, one per zone: what the guest reads. */
+static inline uint64_t *tree_vm_energy(const struct tree_snapshot *s, const struct tree_vm *vm)
+{
+	return &s->values[vm->row * s->zones_alloc];
+}
 
 /** Add zone @id (a powercap zone id, "intel-rapl:0:1"); -ENOSPC when full. */
 int tree_snapshot_add_zone(struct tree_snapshot *s, const char *id, const char *name,

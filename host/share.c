@@ -3,6 +3,7 @@
 #include "host/share.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,15 @@ static size_t guest_zones(const struct ledger_view *v)
 	return n;
 }
 
+/* The zone @lz as the guests' trees show it: the estimate's as a package. */
+static void shown_zone(const struct ledger_zone *lz, const char **id, const char **name)
+{
+	bool estimate = !strcmp(lz->id, SENSOR_ESTIMATE_ZONE_ID);
+
+	*id = estimate ? SHARE_ESTIMATE_ZONE_ID : lz->id;
+	*name = estimate ? SHARE_ESTIMATE_ZONE_NAME : lz->name;
+}
+
 struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 {
 	struct tree_snapshot *s = tree_snapshot_new(guest_zones(v), v->nvms);
@@ -29,13 +39,12 @@ struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 	for (size_t z = 0; z < v->nzones; z++) {
 		const struct ledger_zone *lz = ledger_view_zone(v, z);
 
+		const char *id, *name;
+
 		if (lz->host_only)
 			continue;
-		if (!strcmp(lz->id, SENSOR_ESTIMATE_ZONE_ID))
-			tree_snapshot_add_zone(s, SHARE_ESTIMATE_ZONE_ID, SHARE_ESTIMATE_ZONE_NAME,
-					       lz->max_energy_range_uj);
-		else
-			tree_snapshot_add_zone(s, lz->id, lz->name, lz->max_energy_range_uj);
+		shown_zone(lz, &id, &name);
+		tree_snapshot_add_zone(s, id, name, lz->max_energy_range_uj);
 	}
 	for (size_t i = 0; i < v->nvms; i++) {
 		const struct ledger_vm *vm = ledger_view_vm(v, i);
@@ -50,30 +59,58 @@ struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 	return s;
 }
 
-int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_seq)
+/* The feed's hash of the shape share_snapshot_send() would send of @v. */
+static uint64_t shape_hash(const struct ledger_view *v, size_t nzones)
 {
-	struct feed_writer *w = malloc(sizeof(*w));
-	uint64_t values[FEED_ZONES_MAX];
-	size_t nzones = guest_zones(v);
-	int ret;
+	uint64_t h = feed_shape_begin(nzones, v->nvms);
 
-	if (!w)
-		return -ENOMEM;
-	if (nzones > FEED_ZONES_MAX) {
-		free(w);
-		return -EMSGSIZE;
-	}
-	feed_snapshot_begin(w, fd, nzones, v->nvms, announced_seq);
 	for (size_t z = 0; z < v->nzones; z++) {
 		const struct ledger_zone *lz = ledger_view_zone(v, z);
+		const char *id, *name;
 
 		if (lz->host_only)
 			continue;
-		if (!strcmp(lz->id, SENSOR_ESTIMATE_ZONE_ID))
-			feed_snapshot_zone(w, SHARE_ESTIMATE_ZONE_ID, SHARE_ESTIMATE_ZONE_NAME,
-					   lz->max_energy_range_uj);
-		else
-			feed_snapshot_zone(w, lz->id, lz->name, lz->max_energy_range_uj);
+		shown_zone(lz, &id, &name);
+		h = feed_shape_zone(h, id, name, lz->max_energy_range_uj);
+	}
+	for (size_t i = 0; i < v->nvms; i++) {
+		const struct ledger_vm *vm = ledger_view_vm(v, i);
+
+		h = feed_shape_vm(h, vm->info.name, vm->info.uuid);
+	}
+	return feed_shape_end(h);
+}
+
+int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_seq, uint64_t *shape_sent)
+{
+	struct feed_writer *w;
+	uint64_t values[FEED_ZONES_MAX];
+	size_t nzones = guest_zones(v);
+	uint64_t shape = 0;
+	bool counters;
+	int ret;
+
+	if (nzones > FEED_ZONES_MAX)
+		return -EMSGSIZE;
+	if (shape_sent)
+		shape = shape_hash(v, nzones);
+	counters = shape_sent && *shape_sent == shape;
+	w = malloc(sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	if (counters) {
+		feed_counters_begin(w, fd, nzones, v->nvms, announced_seq, shape);
+	} else {
+		feed_snapshot_begin(w, fd, nzones, v->nvms, announced_seq);
+		for (size_t z = 0; z < v->nzones; z++) {
+			const struct ledger_zone *lz = ledger_view_zone(v, z);
+			const char *id, *name;
+
+			if (lz->host_only)
+				continue;
+			shown_zone(lz, &id, &name);
+			feed_snapshot_zone(w, id, name, lz->max_energy_range_uj);
+		}
 	}
 	for (size_t i = 0; i < v->nvms; i++) {
 		const struct ledger_vm *vm = ledger_view_vm(v, i);
@@ -82,10 +119,15 @@ int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_
 		for (size_t z = 0; z < v->nzones; z++)
 			if (!ledger_view_zone(v, z)->host_only)
 				values[k++] = ledger_view_shown_uj(v, i, z);
-		feed_snapshot_vm(w, vm->info.name, vm->info.uuid, values);
+		if (counters)
+			feed_counters_vm(w, values);
+		else
+			feed_snapshot_vm(w, vm->info.name, vm->info.uuid, values);
 	}
 	ret = feed_snapshot_end(w);
 	free(w);
+	if (shape_sent)
+		*shape_sent = ret == 0 ? shape : 0;
 	return ret;
 }
 
@@ -112,7 +154,7 @@ int share_seed_ledger(struct ledger *l, const struct tree_snapshot *s, bool esti
 		if (!vm->info.name[0] && ledger_vm_set_name(vm, s->vms[i].dir) < 0)
 			goto nomem;
 		for (size_t z = 0; z < s->nzones; z++)
-			vm->shares[zone[z]].energy_uj = vm->ceilings[zone[z]] = s->vms[i].energy_uj[z];
+			vm->shares[zone[z]].energy_uj = vm->ceilings[zone[z]] = tree_vm_energy(s, &s->vms[i])[z];
 	}
 	free(zone);
 	return (int)s->nvms;

@@ -31,9 +31,16 @@ struct tree_snapshot *share_snapshot_build(const struct ledger_view *v);
  * socket @fd (blocking), as the feed's SNAPSHOT message with the last
  * announcement taken in, @announced_seq: encoded as it is sent, never held
  * whole, and laid out (tree_snapshot_finish()) by the tree server alone.
+ *
+ * With @shape_sent (a server that takes COUNTERS): when *@shape_sent is
+ * the hash of @v's shape (the last SNAPSHOT sent on @fd was of this
+ * shape), only the values go, as COUNTERS; otherwise a SNAPSHOT, and
+ * *@shape_sent becomes its shape's hash (0 after an error: the next is
+ * whole). NULL: a SNAPSHOT every time.
+ *
  * Returns 0 or -errno (the connection is then unusable).
  */
-int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_seq);
+int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_seq, uint64_t *shape_sent);
 
 /**
  * The inverse, for a start without saved counters: set each VM's counter

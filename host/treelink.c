@@ -249,6 +249,7 @@ int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg)
 	}
 	memcpy(&w, payload, sizeof(w));
 	w.mountpoint[sizeof(w.mountpoint) - 1] = '\0';
+	t->counters = t->r.flags & FEED_FLAG_COUNTERS;
 	if (strcmp(w.mountpoint, cfg->mountpoint)) {
 		ret = log_error(-EBUSY, "the tree server of '%s' serves '%s', not '%s': take it down with "
 				"'vpowercapd unmount --state-dir %s' first", cfg->state_dir, w.mountpoint,
@@ -281,7 +282,7 @@ int tree_link_publish_view(struct tree_link *t, const struct ledger_view *v)
 	if (t->fd < 0)
 		return -ENOTCONN;
 	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) & ~O_NONBLOCK);
-	ret = share_snapshot_send(v, t->fd, t->announced_seq);
+	ret = share_snapshot_send(v, t->fd, t->announced_seq, t->counters ? &t->shape_sent : NULL);
 	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
 	return ret;
 }

@@ -32,6 +32,8 @@ struct tree_link {
 	uint64_t announced_seq;      /* the last announcement taken in */
 	unsigned server_pid;
 	double stall_s;              /* how long the trees stood still before we began */
+	bool counters;               /* the server takes the values alone (FEED_COUNTERS) */
+	uint64_t shape_sent;         /* the hash of the last snapshot's shape sent; 0: none */
 };
 
 /**

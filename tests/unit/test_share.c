@@ -95,16 +95,18 @@ static void host_tick(struct host *h, uint64_t cpu_ns)
 /*
  * The snapshot of the ledger now, as the tree server gets it: sent as it
  * is encoded (share_snapshot_send()) and decoded, which must be what
- * share_snapshot_build() builds. The caller frees it.
+ * share_snapshot_build() builds; then sent again, the shape unchanged, as
+ * the values alone (COUNTERS), which applied to the first give the same.
+ * The caller frees it.
  */
 static struct tree_snapshot *host_snapshot(const struct host *h)
 {
 	struct ledger_view v = { 0 };
-	struct tree_snapshot *built, *s;
+	struct tree_snapshot *built, *s, *c;
 	struct feed_reader r = { 0 };
 	enum feed_type type;
 	const void *payload;
-	uint64_t seq = 0;
+	uint64_t seq = 0, shape = 0;
 	char why[128] = "";
 	size_t len;
 	int sv[2];
@@ -113,13 +115,30 @@ static struct tree_snapshot *host_snapshot(const struct host *h)
 	built = share_snapshot_build(&v);
 	assert_non_null(built);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(share_snapshot_send(&v, sv[0], 77), 0);
+	assert_int_equal(share_snapshot_send(&v, sv[0], 77, &shape), 0);
 	assert_int_equal(feed_read(sv[1], &r, &type, &payload, &len), 1);
 	assert_int_equal(type, FEED_SNAPSHOT);
 	s = feed_decode_snapshot(payload, len, &seq, why, sizeof(why));
 	if (!s)
 		fail_msg("the snapshot sent does not decode: %s", why);
 	assert_int_equal(seq, 77);
+	/* both ends hash the shape alike */
+	assert_int_not_equal(shape, 0);
+	assert_int_equal(s->shape_hash, shape);
+	/* again, the shape unchanged: the values alone, applied to the snapshot */
+	assert_int_equal(share_snapshot_send(&v, sv[0], 78, &shape), 0);
+	assert_int_equal(feed_read(sv[1], &r, &type, &payload, &len), 1);
+	assert_int_equal(type, FEED_COUNTERS);
+	assert_true(len < 64 + s->nvms * s->nzones * sizeof(uint64_t));
+	c = feed_decode_counters(s, payload, len, &seq, why, sizeof(why));
+	if (!c)
+		fail_msg("the counters sent do not apply: %s", why);
+	assert_int_equal(seq, 78);
+	assert_ptr_equal(c->shape, s->shape);
+	assert_ptr_equal(c->vms, s->vms);
+	assert_ptr_not_equal(c->values, s->values);
+	tree_snapshot_free(s);
+	s = c;
 	assert_int_equal(s->nzones, built->nzones);
 	for (size_t z = 0; z < s->nzones; z++) {
 		assert_string_equal(s->zones[z].id, built->zones[z].id);
@@ -132,7 +151,7 @@ static struct tree_snapshot *host_snapshot(const struct host *h)
 		assert_string_equal(s->vms[i].dir, built->vms[i].dir);
 		assert_string_equal(s->vms[i].uuid, built->vms[i].uuid);
 		assert_string_equal(s->vms[i].uuid_dir, built->vms[i].uuid_dir);
-		assert_memory_equal(s->vms[i].energy_uj, built->vms[i].energy_uj, s->nzones * sizeof(uint64_t));
+		assert_memory_equal(tree_vm_energy(s, &s->vms[i]), tree_vm_energy(built, &built->vms[i]), s->nzones * sizeof(uint64_t));
 	}
 	feed_reader_release(&r);
 	close(sv[0]);
@@ -186,7 +205,7 @@ static void test_zones_and_values(void **state)
 			uint64_t energy = lv->shares[z].energy_uj, range = h->zones[z].max_energy_range_uj;
 
 			assert_true(energy > 0);
-			assert_int_equal(vm->energy_uj[z], range ? energy % range : energy);
+			assert_int_equal(tree_vm_energy(s, vm)[z], range ? energy % range : energy);
 			wrapped |= range && energy >= range;
 		}
 	}
@@ -217,8 +236,8 @@ static void test_estimate_served_as_package(void **state)
 	assert_int_equal(tree_find_zone(s, "intel-rapl:0", 12), 0);
 	assert_int_equal(tree_find_zone(s, "estimate", 8), -1);
 	assert_non_null(find_vm(s, "web"));
-	assert_int_equal(find_vm(s, "web")->energy_uj[0], h->ledger.vms[0].shares[0].energy_uj);
-	assert_true(find_vm(s, "web")->energy_uj[0] > 0);
+	assert_int_equal(tree_vm_energy(s, find_vm(s, "web"))[0], h->ledger.vms[0].shares[0].energy_uj);
+	assert_true(tree_vm_energy(s, find_vm(s, "web"))[0] > 0);
 	tree_snapshot_free(s);
 }
 
@@ -239,7 +258,7 @@ static void test_seed_reads_on(void **state)
 	for (int i = 0; i < 9; i++)  /* past the range: the served value has wrapped */
 		host_tick(h, 100000000);
 	s = host_snapshot(h);
-	served = find_vm(s, "web")->energy_uj[0];
+	served = tree_vm_energy(s, find_vm(s, "web"))[0];
 	assert_true(h->ledger.vms[0].shares[0].energy_uj > 5000000);
 	assert_int_equal(served, h->ledger.vms[0].shares[0].energy_uj % 5000000);
 
@@ -255,9 +274,9 @@ static void test_seed_reads_on(void **state)
 		host_tick(h, 100000000);
 		after = host_snapshot(h);
 		/* never back; moving again once the VM's CPU time has a base */
-		assert_true(find_vm(after, "web")->energy_uj[0] >= served);
+		assert_true(tree_vm_energy(after, find_vm(after, "web"))[0] >= served);
 		if (i == 2)
-			assert_true(find_vm(after, "web")->energy_uj[0] > served);
+			assert_true(tree_vm_energy(after, find_vm(after, "web"))[0] > served);
 		tree_snapshot_free(after);
 	}
 	tree_snapshot_free(s);
@@ -292,8 +311,8 @@ static void test_presented_only(void **state)
 	assert_null(find_vm(s, "gone"));
 	assert_non_null(find_vm(s, "new"));
 	assert_string_equal(find_vm(s, "new")->uuid, "cccccccc-0000-0000-0000-000000000003");
-	assert_int_equal(find_vm(s, "new")->energy_uj[0], 0);
-	assert_true(find_vm(s, "web")->energy_uj[0] > 0);
+	assert_int_equal(tree_vm_energy(s, find_vm(s, "new"))[0], 0);
+	assert_true(tree_vm_energy(s, find_vm(s, "web"))[0] > 0);
 	tree_snapshot_free(s);
 
 	/* nothing present: an empty tree, still a tree */
@@ -306,6 +325,87 @@ static void test_presented_only(void **state)
 	assert_int_equal(s->nvms, 0);
 	assert_null(find_vm(s, "web"));
 	tree_snapshot_free(s);
+}
+
+/* The next message share_snapshot_send() sends of the ledger now: its type; the payload in *@buf. */
+static enum feed_type send_next(const struct host *h, int sv[2], struct feed_reader *r, uint64_t *shape,
+				const void **buf, size_t *len)
+{
+	struct ledger_view v = { 0 };
+	enum feed_type type;
+
+	assert_int_equal(ledger_view_update(&v, &h->ledger), 0);
+	assert_int_equal(share_snapshot_send(&v, sv[0], 1, shape), 0);
+	assert_int_equal(feed_read(sv[1], r, &type, buf, len), 1);
+	ledger_view_release(&v);
+	return type;
+}
+
+/*
+ * The values alone go only while the shape is the one last sent whole: a
+ * VM that comes, goes or is renamed, or a zone that changes, sends the
+ * whole snapshot again; counters of another shape are refused.
+ */
+static void test_counters_follow_shape(void **state)
+{
+	struct host *h = *state;
+	struct feed_reader r = { 0 };
+	struct tree_snapshot *base, *c;
+	uint64_t shape = 0, seq, old_shape;
+	const void *buf;
+	char why[160];
+	size_t len;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	host_add_zone(h, "intel-rapl:0", "package-0", ZONE_PACKAGE, 0, 1000);
+	host_add_vm(h, "aaaaaaaa-0000-0000-0000-000000000001", "web");
+	host_add_vm(h, "bbbbbbbb-0000-0000-0000-000000000002", "db");
+	host_tick(h, 1000);
+	assert_int_equal(send_next(h, sv, &r, &shape, &buf, &len), FEED_SNAPSHOT);
+	base = feed_decode_snapshot(buf, len, &seq, why, sizeof(why));
+	assert_non_null(base);
+	host_tick(h, 1000);
+	assert_int_equal(send_next(h, sv, &r, &shape, &buf, &len), FEED_COUNTERS);
+	c = feed_decode_counters(base, buf, len, &seq, why, sizeof(why));
+	assert_non_null(c);
+	assert_true(tree_vm_energy(c, find_vm(c, "web"))[0] > tree_vm_energy(base, find_vm(base, "web"))[0]);
+	tree_snapshot_free(c);
+
+	/* renamed: whole again, of another shape; the old shape's counters no longer apply */
+	old_shape = shape;
+	assert_int_equal(vm_list_set_name(&h->vms, &h->vms.vms[1], "db2"), 0);
+	host_tick(h, 1000);
+	assert_int_equal(send_next(h, sv, &r, &shape, &buf, &len), FEED_SNAPSHOT);
+	assert_int_not_equal(shape, old_shape);
+	c = feed_decode_snapshot(buf, len, &seq, why, sizeof(why));
+	assert_non_null(c);
+	assert_int_equal(c->shape_hash, shape);
+	assert_int_equal(send_next(h, sv, &r, &shape, &buf, &len), FEED_COUNTERS);
+	assert_null(feed_decode_counters(base, buf, len, &seq, why, sizeof(why)));
+	assert_non_null(strstr(why, "another tree"));
+	tree_snapshot_free(base);
+	base = c;
+
+	/* a VM gone: whole again */
+	h->vms.n = 1;
+	host_tick(h, 1000);
+	assert_int_equal(send_next(h, sv, &r, &shape, &buf, &len), FEED_SNAPSHOT);
+	/* the zone's range changes: whole again */
+	h->zones[0].max_energy_range_uj = 262143328850;
+	host_tick(h, 1000);
+	assert_int_equal(send_next(h, sv, &r, &shape, &buf, &len), FEED_SNAPSHOT);
+	/* a server that does not take COUNTERS: whole every time */
+	assert_int_equal(send_next(h, sv, &r, NULL, &buf, &len), FEED_SNAPSHOT);
+	/* counters cut short, or before any snapshot */
+	assert_int_equal(send_next(h, sv, &r, &shape, &buf, &len), FEED_COUNTERS);
+	assert_null(feed_decode_counters(base, buf, len - 8, &seq, why, sizeof(why)));
+	assert_null(feed_decode_counters(NULL, buf, len, &seq, why, sizeof(why)));
+	assert_null(feed_decode_counters(base, buf, 4, &seq, why, sizeof(why)));
+	tree_snapshot_free(base);
+	feed_reader_release(&r);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /* Two domains of one name: one directory each, told apart by a UUID. */
@@ -329,8 +429,8 @@ static void test_duplicate_names(void **state)
 	assert_non_null(b);
 	assert_string_not_equal(a->uuid, b->uuid);
 	/* each keeps its own counters */
-	assert_int_equal(a->energy_uj[0], ledger_find_vm(&h->ledger, a->uuid)->shares[0].energy_uj);
-	assert_int_equal(b->energy_uj[0], ledger_find_vm(&h->ledger, b->uuid)->shares[0].energy_uj);
+	assert_int_equal(tree_vm_energy(s, a)[0], ledger_find_vm(&h->ledger, a->uuid)->shares[0].energy_uj);
+	assert_int_equal(tree_vm_energy(s, b)[0], ledger_find_vm(&h->ledger, b->uuid)->shares[0].energy_uj);
 	assert_string_equal(find_vm(s, "db")->uuid, "uuid-3");
 	tree_snapshot_free(s);
 }
@@ -369,6 +469,7 @@ int main(void)
 		T(test_presented_only),
 		T(test_duplicate_names),
 		T(test_unusable_names),
+		T(test_counters_follow_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -125,8 +125,8 @@ static void test_values_follow_their_vm(void **state)
 		assert_non_null(vm);
 		snprintf(uuid, sizeof(uuid), "uuid-%d", i);
 		assert_string_equal(vm->uuid, uuid);
-		assert_int_equal(vm->energy_uj[0], 100 + (uint64_t)i);
-		assert_int_equal(vm->energy_uj[1], 200 + (uint64_t)i);
+		assert_int_equal(tree_vm_energy(s, vm)[0], 100 + (uint64_t)i);
+		assert_int_equal(tree_vm_energy(s, vm)[1], 200 + (uint64_t)i);
 	}
 	tree_snapshot_free(s);
 }
@@ -202,18 +202,18 @@ static void test_duplicate_names(void **state)
 	suffixed = find_vm(s, strcmp(plain->uuid, "uuid-1") ? "web-uuid-1" : "web-uuid-3");
 	assert_non_null(suffixed);
 	assert_ptr_not_equal(plain, suffixed);
-	assert_int_equal(plain->energy_uj[0] + suffixed->energy_uj[0], 4);
-	assert_int_equal(plain->energy_uj[0], plain->uuid[5] - '0');
-	assert_int_equal(suffixed->energy_uj[0], suffixed->uuid[5] - '0');
+	assert_int_equal(tree_vm_energy(s, plain)[0] + tree_vm_energy(s, suffixed)[0], 4);
+	assert_int_equal(tree_vm_energy(s, plain)[0], plain->uuid[5] - '0');
+	assert_int_equal(tree_vm_energy(s, suffixed)[0], suffixed->uuid[5] - '0');
 
 	plain = find_vm(s, "vm");
 	assert_non_null(plain);
 	suffixed = find_vm(s, strcmp(plain->uuid, "uuid-4") ? "vm-uuid-4" : "vm-uuid-5");
 	assert_non_null(suffixed);
-	assert_int_equal(plain->energy_uj[0] + suffixed->energy_uj[0], 9);
+	assert_int_equal(tree_vm_energy(s, plain)[0] + tree_vm_energy(s, suffixed)[0], 9);
 
 	assert_non_null(find_vm(s, "db"));
-	assert_int_equal(find_vm(s, "db")->energy_uj[0], 2);
+	assert_int_equal(tree_vm_energy(s, find_vm(s, "db"))[0], 2);
 	tree_snapshot_free(s);
 }
 
@@ -243,7 +243,7 @@ static void test_triplicate_names(void **state)
 		snprintf(dir, sizeof(dir), "web-%s", uuids[i]);
 		assert_true(!strcmp(vm->dir, "web") || !strcmp(vm->dir, dir));
 		assert_ptr_equal(find_vm(s, vm->dir), vm);
-		assert_int_equal(vm->energy_uj[0], i + 1);
+		assert_int_equal(tree_vm_energy(s, vm)[0], i + 1);
 	}
 	tree_snapshot_free(s);
 }
