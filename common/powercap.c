@@ -305,13 +305,21 @@ static bool is_mmio_duplicate(const struct zone *zones, size_t n, const struct z
  * that replaces energy_uj whole at each update (written aside and renamed
  * over, as vpowercap-channel keeps the guest's) leaves the open file
  * unlinked: the new one is opened in its place, the same counter going on.
+ *
+ * Not @full (every sample): only the open file is looked at (fstat, no
+ * path walked); while it is linked the zone is taken as there. A zone
+ * removed or replaced unlinks it; sysfs fails its reads when the device
+ * goes, which brings a rescan. A directory moved away whole is found by
+ * the full check that every rescan makes (every RESCAN_SAMPLES samples).
  */
-static bool zone_still_there(struct zone *z)
+static bool zone_still_there(struct zone *z, bool full)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	int fd;
 
+	if (!full && fstat(z->fd, &st) == 0 && st.st_nlink > 0)
+		return true;
 	if (stat(z->path, &st) < 0)
 		return errno == EACCES;  /* cannot tell: keep what is open */
 	if (st.st_dev != z->dev || st.st_ino != z->ino)
@@ -363,7 +371,7 @@ static int powercap_rescan(struct powercap *pc)
 	for (size_t i = 0; i < sc.n; i++) {
 		struct zone *old = find_zone(pc, sc.items[i].id);
 
-		if (old && old->present && zone_still_there(old)) {
+		if (old && old->present && zone_still_there(old, true)) {
 			next[n++] = *old;
 			old->present = false;  /* moved: not closed below */
 			continue;
@@ -503,14 +511,24 @@ size_t powercap_sample(struct powercap *pc)
 
 	for (size_t i = 0; i < pc->nzones; i++) {
 		struct zone *z = &pc->zones[i];
+		bool primed;
+		int ret;
 
 		z->valid = false;
 		z->delta_uj = 0;
-		if (!zone_still_there(z)) {
+		if (!zone_still_there(z, false)) {
 			rescan = true;
 			continue;
 		}
-		zone_sample(z);
+		/*
+		 * A read that starts failing (a device gone), not a bad value,
+		 * looks at the tree again at once; one that goes on failing
+		 * waits for the next rescan.
+		 */
+		primed = z->primed;
+		ret = zone_sample(z);
+		if (ret < 0 && ret != -EINVAL && ret != -ERANGE && primed)
+			rescan = true;
 		valid += z->valid;
 	}
 	if (rescan) {

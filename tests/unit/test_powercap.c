@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1009,19 +1010,27 @@ static void test_zone_replaced(void **state)
 	assert_int_equal(z->delta_uj, 600);
 	assert_int_equal(z->energy_uj, 4600);
 
-	/* The zone's directory replaced (a driver reloaded): another counter. */
+	/*
+	 * The zone's directory replaced (a driver reloaded): another counter.
+	 * sysfs removes the old one's files, which the next sample sees.
+	 */
 	OK(fixture_zone(root, "new-0", "package-0", 100, 262143328850));
 	from = fixture_path(root, "new-0");
 	to = fixture_path(root, "intel-rapl:0");
-	old = fixture_path(root, "old-0");
 	assert_non_null(from);
 	assert_non_null(to);
-	assert_non_null(old);
-	OK(rename(to, old));
+	for (const char *const *f = (const char *const[]){ "name", "energy_uj", "max_energy_range_uj", "enabled", NULL }; *f; f++) {
+		char *file = fixture_path(root, "intel-rapl:0");
+		char path[PATH_MAX];
+
+		assert_non_null(file);
+		snprintf(path, sizeof(path), "%s/%s", file, *f);
+		unlink(path);
+		free(file);
+	}
 	OK(rename(from, to));
 	free(from);
 	free(to);
-	free(old);
 	OK(fixture_capture_start(&cap, STDERR_FILENO, root));
 	assert_int_equal(powercap_sample(pc), 1);
 	err = fixture_capture_end(&cap);
@@ -1043,6 +1052,41 @@ static void test_zone_replaced(void **state)
 	assert_true(z->valid);
 	assert_int_equal(z->delta_uj, 250);
 	assert_int_equal(z->energy_uj, 4850);
+
+	/*
+	 * Moved away whole, its files still linked, and another put in its
+	 * place: found by the next rescan, within RESCAN_SAMPLES samples; the
+	 * moved counter (which stands still) is read meanwhile, nothing of
+	 * the new one counted before it is found.
+	 */
+	OK(fixture_zone(root, "new-0", "package-0", 10, 262143328850));
+	from = fixture_path(root, "new-0");
+	to = fixture_path(root, "intel-rapl:0");
+	old = fixture_path(root, "old-0");
+	assert_non_null(from);
+	assert_non_null(to);
+	assert_non_null(old);
+	OK(rename(to, old));
+	OK(rename(from, to));
+	free(from);
+	free(to);
+	free(old);
+	{
+		int samples = 0;
+
+		OK(fixture_capture_start(&cap, STDERR_FILENO, root));
+		do {
+			OK(fixture_zone_set(root, "intel-rapl:0", 10 + 5 * (uint64_t)samples));
+			powercap_sample(pc);
+			samples++;
+		} while (zone_of(pc, "intel-rapl:0")->valid && samples <= RESCAN_SAMPLES);
+		err = fixture_capture_end(&cap);
+		assert_non_null(err);
+		assert_true(samples <= RESCAN_SAMPLES);
+		assert_non_null(strstr(err, "zone 'intel-rapl:0' (package-0) was replaced"));
+		free(err);
+		assert_int_equal(zone_of(pc, "intel-rapl:0")->energy_uj, 4850);
+	}
 	powercap_free(pc);
 }
 
