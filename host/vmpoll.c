@@ -45,6 +45,9 @@ int vm_poller_start(struct vm_poller *p, struct vm_source *src)
 
 	memset(p, 0, sizeof(*p));
 	p->src = src;
+	p->threaded = !src->ops->waits_on_nobody;
+	if (!p->threaded)
+		return 0;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -61,6 +64,8 @@ int vm_poller_start(struct vm_poller *p, struct vm_source *src)
 
 void vm_poller_stop(struct vm_poller *p)
 {
+	if (!p->threaded)
+		return;
 	pthread_mutex_lock(&p->lock);
 	p->stop = true;
 	pthread_cond_broadcast(&p->cond);
@@ -74,9 +79,12 @@ void vm_poller_stop(struct vm_poller *p)
 
 int vm_poller_get(struct vm_poller *p, struct vm_list *out, uint64_t wait_ns)
 {
-	struct timespec deadline = clock_timespec(clock_mono_ns() + wait_ns);
+	struct timespec deadline;
 	int ret = -EAGAIN;
 
+	if (!p->threaded)
+		return vm_source_list(p->src, out);
+	deadline = clock_timespec(clock_mono_ns() + wait_ns);
 	pthread_mutex_lock(&p->lock);
 	/* A request still running is not asked again: it answers for now. */
 	if (p->asked == p->answered) {

@@ -4,7 +4,9 @@
  * (libvirtd busy probing, a domain starting) never holds a tick up. Each
  * tick asks for a fresh listing and waits for it a short while; when it is
  * late the tick goes on with the last one, and the late listing is used by
- * the next tick.
+ * the next tick. A source that waits on no other process (the proc
+ * source: reads of /proc) needs no thread, nor the two wake-ups a tick
+ * that hand-off costs: the tick lists it itself.
  */
 #ifndef VPOWERCAP_VMPOLL_H
 #define VPOWERCAP_VMPOLL_H
@@ -17,6 +19,7 @@
 
 struct vm_poller {
 	struct vm_source *src;
+	bool threaded;                  /* the source is asked from the thread */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

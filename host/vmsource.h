@@ -115,6 +115,12 @@ struct vm_source_ops {
 	 */
 	int (*list)(struct vm_source *src, struct vm_list *out);
 	void (*close)(struct vm_source *src);
+	/*
+	 * list() reads what this process can read at once (/proc), waiting
+	 * on no other process: asked on the tick's own thread. Otherwise (a
+	 * daemon to ask, libvirtd) from a thread of its own (host/vmpoll.h).
+	 */
+	bool waits_on_nobody;
 };
 
 struct vm_source {

@@ -572,4 +572,5 @@ const struct vm_source_ops proc_vm_source_ops = {
 	.open = proc_open,
 	.list = proc_list,
 	.close = proc_close,
+	.waits_on_nobody = true,
 };
