@@ -178,6 +178,16 @@ tick_figures() {
 	sed -n 's/.* \([0-9]*\) ticks: \([0-9.]*\) ms of CPU per tick, the latest started \([0-9.]*\) ms late.*/\2 \3/p' "$1" | tail -n 1
 }
 
+# peak_rss PID MOUNTPOINT: the daemon's peak RSS and its tree server's,
+# added (each its own peak: at least the peak of the two), in MB.
+peak_rss() {
+	local server want=1
+	server=$(tree_servers "$2" | head -n 1)
+	[ -n "$server" ] && want=2
+	cat "/proc/$1/status" ${server:+"/proc/$server/status"} 2>/dev/null |
+		awk -v want="$want" '/^VmHWM:/ { kb += $2; n++ } END { if (n == want) printf "%.1f", kb / 1024 }'
+}
+
 # scrape PORT: one scrape as Prometheus asks, gzip accepted; prints the
 # body's size, compressed and not.
 scrape() {
@@ -188,6 +198,29 @@ with urllib.request.urlopen(req, timeout=10) as r:
     body = r.read()
     plain = gzip.decompress(body) if r.headers.get("Content-Encoding") == "gzip" else body
 print(len(body), len(plain))
+EOF
+}
+
+# spaced_latency PORT N PERIOD: N scrapes with gzip, PERIOD seconds apart
+# (a fresh connection each, as Prometheus's after an idle interval), the
+# milliseconds each took to its last byte, a line each.
+spaced_latency() {
+	python3 - "$@" <<'EOF'
+import http.client, sys, time
+port, n, period = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+start = time.monotonic()
+for i in range(n):
+    time.sleep(max(0, start + i * period - time.monotonic()))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.connect()
+    t0 = time.perf_counter()
+    conn.request("GET", "/metrics", headers={"Accept-Encoding": "gzip"})
+    resp = conn.getresponse()
+    resp.read()
+    t1 = time.perf_counter()
+    conn.close()
+    if resp.status == 200:
+        print(f"{(t1 - t0) * 1000:.3f}")
 EOF
 }
 
@@ -272,12 +305,77 @@ for n in 10 1000 5000; do
 	ours=$(median <"$T/tick-ours") ref=$(median <"$T/tick-ref")
 	row "daemon CPU per tick, $n VMs" us "$ours" "$ref" 1.3
 	case $n in 1000) tick_1000=$ours ;; 5000) tick_5000=$ours ;; esac
+	eval "loop_ref_$n=\$ref"
 	stop "$WRITER"
 done
 # linear: a VM costs at 5,000 VMs what it costs at 1,000
 per5k=$(awk -v t="$tick_5000" 'BEGIN { if (t != "") printf "%.3f", t / 5000 }')
 per1k=$(awk -v t="$tick_1000" 'BEGIN { if (t != "") printf "%.3f", t / 1000 }')
 row "daemon CPU per VM per tick, 5,000 VMs (ref: at 1,000)" us "$per5k" "$per1k" 1.2
+
+# --- as deployed: 1 s ticks, FUSE tree and Prometheus on, the tree server's
+# CPU counted with the daemon's, a scrape every 15 s -----------------------
+# deployed_run N TICKS: the CPU (us) of a daemon that serves N VMs for TICKS
+# reports and its tree server (stopped after it, by bench-run-measured, its
+# subreaper), and its tick count; appends "CPU TICKS" to $T/dep-N-TICKS.
+deployed_run() {
+	local n=$1 ticks=$2 log=$T/dep.log out=$T/dep.out port="" started measured=""
+	( exec "$BENCH/bench-run-measured" --descendants "$DAEMON" --powercap-root "$T/pc" --vm-source proc \
+		--control-socket "" --state-dir "$T/state.$RANDOM" --user "$TEST_USER" --proc-root "$T/vmproc$n" \
+		--mountpoint "$T/mnt-dep" --interval 1 prometheus -s 1 -t "$ticks" --listen 127.0.0.1:0 ) >"$out" 2>"$log" &
+	measured=$!
+	PIDS+=("$measured")
+	for _ in $(seq 300); do
+		port=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
+		[ -n "$port" ] && break
+		kill -0 "$measured" 2>/dev/null || break
+		sleep 0.1
+	done
+	# a scrape 2 s in, then every 15 s, as long as it runs
+	started=$(date +%s.%N)
+	for ((k = 0; ; k++)); do
+		while kill -0 "$measured" 2>/dev/null &&
+			awk -v s="$started" -v k="$k" -v now="$(date +%s.%N)" 'BEGIN { exit !(now < s + 2 + 15 * k) }'; do
+			sleep 0.1
+		done
+		kill -0 "$measured" 2>/dev/null || break
+		[ -n "$port" ] && { scrape "$port" >/dev/null 2>&1 || true; }
+	done
+	wait "$measured" || true
+	stop_tree_servers "$T/mnt-dep"
+	mountpoint -q "$T/mnt-dep" 2>/dev/null && umount -l "$T/mnt-dep"
+	local cpu t
+	cpu=$(sed -n 's/.*cpu_us=\([0-9]*\).*/\1/p' "$out")
+	t=$(sed -n 's/.* \([0-9]*\) ticks: .*/\1/p' "$log" | tail -n 1)
+	if [ -n "$cpu" ] && [ -n "$t" ]; then
+		echo "$cpu $t" >>"$T/dep-$n-$ticks"
+	else
+		cat "$log" >&2
+		echo "bench: a deployed run of $n VMs gave no figure" >&2
+		UNMEASURED=1
+	fi
+}
+for n in 10 1000 5000; do
+	say "as deployed, $n VMs: daemon and tree server CPU per tick (1 s ticks, FUSE, Prometheus scraped every 15 s)"
+	vm_fixture "$n"
+	vm_writer "$n"
+	: >"$T/dep-ours"
+	for ((r = 0; r < REPEATS; r++)); do
+		# the difference of a 5-tick and a 35-tick run: start-up cancels out
+		: >"$T/dep-$n-5" && : >"$T/dep-$n-35"
+		deployed_run "$n" 5
+		deployed_run "$n" 35
+		[ -s "$T/dep-$n-5" ] && [ -s "$T/dep-$n-35" ] &&
+			paste -d' ' "$T/dep-$n-5" "$T/dep-$n-35" |
+			awk '$4 > $2 { printf "%.1f\n", ($3 - $1) / ($4 - $2) }' >>"$T/dep-ours"
+	done
+	ref_var=loop_ref_$n
+	goal=1.5
+	[ "$n" = 10 ] && goal=2
+	row "as deployed: daemon + tree server CPU per tick, $n VMs (ref: the bare loop)" us \
+		"$(median <"$T/dep-ours")" "${!ref_var:-}" "$goal"
+	stop "$WRITER"
+done
 
 # --- /metrics at 1,000 VMs against node_exporter's rapl collector ----------
 say "/metrics, 1000 VMs, gzip: the daemon against node_exporter (rapl only)"
@@ -306,8 +404,20 @@ for ((r = 0; r < REPEATS; r++)); do
 done
 row "daemon /metrics, 1,000 VMs, gzip, p50" ms "$(col prom-ours 1)" "$(col prom-ref 1)" 0.5
 row "daemon /metrics, 1,000 VMs, gzip, p99" ms "$(col prom-ours 2)" "$(col prom-ref 2)" 0.5 2
-rss1000=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$VPD_PID/status")
-row "daemon peak RSS, 1,000 VMs, FUSE + Prometheus" MB "$rss1000" - - 10
+# As Prometheus scrapes: each scrape the first of its report (the body
+# rendered for it, or ahead when the scrape is foreseen), one every 1.1 s.
+: >"$T/spaced-ours" && : >"$T/spaced-ref"
+for ((r = 0; r < REPEATS; r++)); do
+	spaced_latency "$VPD_PORT" 15 1.1 >>"$T/spaced-ours"
+	spaced_latency "$ne_port" 15 1.1 >>"$T/spaced-ref"
+done
+pct() { sort -g "$1" | awk -v q="$2" '{ v[NR] = $1 } END { if (NR) { i = int(q * NR + 0.999); if (i < 1) i = 1; print v[i] } }'; }
+row "daemon /metrics, 1,000 VMs, gzip, one scrape a report (every 1.1 s), p50" ms \
+	"$(pct "$T/spaced-ours" 0.5)" "$(pct "$T/spaced-ref" 0.5)" 0.5
+row "daemon /metrics, 1,000 VMs, gzip, one scrape a report (every 1.1 s), p99" ms \
+	"$(pct "$T/spaced-ours" 0.99)" "$(pct "$T/spaced-ref" 0.99)" 0.5 2
+rss1000=$(peak_rss "$VPD_PID" "$mnt")
+row "daemon + tree server peak RSS, 1,000 VMs, FUSE + Prometheus" MB "$rss1000" - - 10
 stop "$NE_PID"
 daemon_stop "$mnt"
 stop "$WRITER"
@@ -321,14 +431,14 @@ if daemon "$T/late.log" --proc-root "$T/vmproc5000" --mountpoint "$mnt" --interv
 	# a few scrapes, then the peak as long as it runs
 	for ((i = 0; ; i++)); do
 		[ "$i" -lt 5 ] && { scrape "$VPD_PORT" >/dev/null 2>&1 || true; }
-		hwm=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$VPD_PID/status" 2>/dev/null || true)
-		[ -n "$hwm" ] && rss5000=$hwm
 		kill -0 "$VPD_PID" 2>/dev/null || break
+		hwm=$(peak_rss "$VPD_PID" "$mnt")
+		[ -n "$hwm" ] && rss5000=$hwm  # peaks: they only grow
 		sleep 0.5
 	done
 	daemon_stop "$mnt"
 fi
-row "daemon peak RSS, 5,000 VMs, FUSE + Prometheus" MB "${rss5000:-}" - - 12
+row "daemon + tree server peak RSS, 5,000 VMs, FUSE + Prometheus" MB "${rss5000:-}" - - 14
 row "tick lateness, 1 s ticks, 5,000 VMs, max of $LATE_TICKS" ms "$(tick_figures "$T/late.log" | awk '{ print $2 }')" - - 50
 stop "$WRITER"
 
