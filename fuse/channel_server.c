@@ -23,7 +23,6 @@
 int channel_server_listen(struct channel_server *cs, const char *path, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct rlimit rl;
 	mode_t old;
 	int fd;
 
@@ -57,13 +56,24 @@ int channel_server_listen(struct channel_server *cs, const char *path, uid_t uid
 		unlink(path);
 		return log_error(err, "cannot listen on '%s': %s", path, strerror(-err));
 	}
+	channel_server_adopt(cs, path, fd);
+	return 0;
+}
+
+void channel_server_adopt(struct channel_server *cs, const char *path, int fd)
+{
+	struct rlimit rl;
+
+	if (cs->fd != fd)
+		*cs = (struct channel_server){ .fd = -1, .proc_root = "/proc" };
+	snprintf(cs->path, sizeof(cs->path), "%s", path);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	/* a connection per VM: as many as the hard limit allows */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	cs->fd = fd;
-	return 0;
 }
 
 void channel_server_set_source(struct channel_server *cs, const char *host, uint64_t epoch)
@@ -281,7 +291,7 @@ void channel_server_send(struct channel_server *cs, const struct tree_snapshot *
 	}
 }
 
-void channel_server_release(struct channel_server *cs)
+void channel_server_release(struct channel_server *cs, bool keep_socket)
 {
 	while (cs->nconns)
 		conn_close(cs, cs->nconns - 1, "closed: the tree server stops");
@@ -290,7 +300,8 @@ void channel_server_release(struct channel_server *cs)
 	cs->alloc = 0;
 	if (cs->fd >= 0) {
 		close(cs->fd);
-		unlink(cs->path);
+		if (!keep_socket)  /* handed on: the next server listens there */
+			unlink(cs->path);
 		cs->fd = -1;
 	}
 }

@@ -67,6 +67,9 @@ struct channel_server {
  */
 int channel_server_listen(struct channel_server *cs, const char *path, uid_t uid, gid_t gid);
 
+/** Serve on @fd, the listening socket at @path a server before made and handed on. */
+void channel_server_adopt(struct channel_server *cs, const char *path, int fd);
+
 /** Who sends from now on (read from the daemon's state directory). */
 void channel_server_set_source(struct channel_server *cs, const char *host, uint64_t epoch);
 
@@ -83,7 +86,7 @@ void channel_server_event(struct channel_server *cs, size_t i, short revents);
 /** Write each connection's VM's frame from snapshot @s. */
 void channel_server_send(struct channel_server *cs, const struct tree_snapshot *s);
 
-/** Close everything (the socket file is removed). */
-void channel_server_release(struct channel_server *cs);
+/** Close everything; the socket file is removed unless @keep_socket (handed on to the next server). */
+void channel_server_release(struct channel_server *cs, bool keep_socket);
 
 #endif

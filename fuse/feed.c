@@ -99,12 +99,36 @@ int feed_send(int fd, enum feed_type type, const void *payload, size_t len)
 
 int feed_send_flags(int fd, enum feed_type type, uint32_t flags, const void *payload, size_t len)
 {
+	return feed_send_fds(fd, type, flags, payload, len, NULL, 0);
+}
+
+int feed_send_fds(int fd, enum feed_type type, uint32_t flags, const void *payload, size_t len, const int *pass,
+		  size_t npass)
+{
 	struct feed_header h = header_of(type, len);
 	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)payload, len } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	union {
+		char buf[CMSG_SPACE(FEED_HOLD_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} control;
 	size_t left = sizeof(h) + len;
 
 	h.flags = flags;
+	if (npass > FEED_HOLD_FDS)
+		return -EINVAL;
+	if (npass) {
+		struct cmsghdr *c;
+
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(npass * sizeof(int));
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(npass * sizeof(int));
+		memcpy(CMSG_DATA(c), pass, npass * sizeof(int));
+	}
 	if (len > FEED_PAYLOAD_MAX)
 		return -EMSGSIZE;
 	while (left) {
@@ -114,6 +138,8 @@ int feed_send_flags(int fd, enum feed_type type, uint32_t flags, const void *pay
 			continue;
 		if (n < 0)
 			return -errno;
+		msg.msg_control = NULL;  /* the descriptor went with the first bytes */
+		msg.msg_controllen = 0;
 		left -= (size_t)n;
 		while (n > 0 && msg.msg_iovlen) {
 			if ((size_t)n >= msg.msg_iov->iov_len) {
@@ -128,6 +154,54 @@ int feed_send_flags(int fd, enum feed_type type, uint32_t flags, const void *pay
 		}
 	}
 	return 0;
+}
+
+/*
+ * read() that keeps the descriptors sent along (SCM_RIGHTS) in @r, up to
+ * FEED_HOLD_FDS: any beyond are closed (a client cannot make the reader
+ * hold descriptors).
+ */
+static ssize_t read_fds(int fd, struct feed_reader *r, void *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t nfds;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (r->nfds < FEED_HOLD_FDS)
+				r->fds[r->nfds++] = got;
+			else
+				close(got);
+		}
+	}
+	return n;
+}
+
+size_t feed_reader_take_fds(struct feed_reader *r, int *fds, size_t max)
+{
+	size_t n = r->nfds < max ? r->nfds : max;
+
+	memcpy(fds, r->fds, n * sizeof(int));
+	for (size_t i = n; i < r->nfds; i++)
+		close(r->fds[i]);
+	r->nfds = 0;
+	return n;
 }
 
 int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **payload, size_t *len)
@@ -158,7 +232,7 @@ int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **
 		} else if (ALLOC_GROW(r->buf, 4096, r->alloc) < 0) {
 			return -ENOMEM;
 		}
-		n = read(fd, r->buf + r->len, r->alloc - r->len);
+		n = read_fds(fd, r, r->buf + r->len, r->alloc - r->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -171,6 +245,8 @@ int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **
 
 void feed_reader_release(struct feed_reader *r)
 {
+	for (size_t i = 0; i < r->nfds; i++)
+		close(r->fds[i]);
 	free(r->buf);
 	*r = (struct feed_reader){ 0 };
 }

@@ -22,10 +22,26 @@
  *   admin  -> server  STATUS (answered with STATUS, text) or SHUTDOWN
  *   admin  -> server  VALUES: answered with SNAPSHOT, the last one a daemon
  *                     fed (what guests read now; no VMs when none yet)
+ *   admin  -> server  HANDOVER: stop serving and leave the connection to the
+ *                     daemon that holds it, which starts the next server
+ *                     (answered with STATUS, or REFUSED when no daemon
+ *                     holds it)
+ *   server -> daemon  HANDOVER: this server stops now; take over
+ *   server -> daemon  SHUTDOWN: the tree is taken down (SIGTERM): no next server
+ *
+ * A daemon whose HELLO carries FEED_FLAG_HOLD is sent, with its WELCOME,
+ * the descriptors a next server needs to take the trees over (SCM_RIGHTS):
+ * the FUSE connection's /dev/fuse descriptor and the listening sockets
+ * (feed, the hook's control, the channels'), and after the welcome a
+ * struct feed_hold saying which came, then the kernel's FUSE_INIT. The
+ * daemon holds them while the server lives, so that a next server can
+ * take them over (fuse/fusefs.h): guests keep their trees, the hook its
+ * socket, whatever becomes of the server.
  */
 #ifndef VPOWERCAP_FEED_H
 #define VPOWERCAP_FEED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,10 +64,27 @@ enum feed_type {
 	FEED_SHUTDOWN,
 	FEED_VALUES,        /* admin's: empty */
 	FEED_COUNTERS,
+	FEED_HANDOVER,
 };
 
 /* Header flags. */
 #define FEED_FLAG_COUNTERS 1u  /* WELCOME: the server takes COUNTERS */
+#define FEED_FLAG_HOLD 2u      /* HELLO: the daemon holds the server's descriptors; WELCOME: here they are */
+
+/* The descriptors a WELCOME hands on, in this order; each bit: it came. */
+enum feed_hold_fd {
+	FEED_HOLD_FUSE,
+	FEED_HOLD_FEED,
+	FEED_HOLD_CONTROL,
+	FEED_HOLD_CHANNEL,
+	FEED_HOLD_FDS,
+};
+
+/* After a WELCOME with FEED_FLAG_HOLD: which descriptors came, then init_len bytes of FUSE_INIT. */
+struct feed_hold {
+	uint32_t fds;        /* 1 << enum feed_hold_fd for each */
+	uint32_t init_len;
+};
 
 enum feed_role {
 	FEED_ROLE_DAEMON = 1,
@@ -99,6 +132,10 @@ int feed_send(int fd, enum feed_type type, const void *payload, size_t len);
 /** feed_send() with header flags @flags. */
 int feed_send_flags(int fd, enum feed_type type, uint32_t flags, const void *payload, size_t len);
 
+/** feed_send_flags() with the @npass descriptors of @pass sent along (SCM_RIGHTS). */
+int feed_send_fds(int fd, enum feed_type type, uint32_t flags, const void *payload, size_t len, const int *pass,
+		  size_t npass);
+
 /**
  * One message, header and payload, in a buffer of its own (*@size bytes)
  * to send bit by bit from a non-blocking loop; NULL when out of memory or
@@ -112,6 +149,8 @@ struct feed_reader {
 	size_t len, alloc;
 	size_t used;        /* the last message returned, consumed at the next read */
 	uint32_t flags;     /* the last message's header flags */
+	int fds[FEED_HOLD_FDS]; /* descriptors that came (SCM_RIGHTS), the reader's to close */
+	size_t nfds;
 };
 
 /**
@@ -122,7 +161,11 @@ struct feed_reader {
  */
 int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **payload, size_t *len);
 
+/** Free @r's buffer and close a descriptor it holds. */
 void feed_reader_release(struct feed_reader *r);
+
+/** The descriptors that came with the messages read so far, now the caller's: how many, into @fds. */
+size_t feed_reader_take_fds(struct feed_reader *r, int *fds, size_t max);
 
 /**
  * Encode finished snapshot @s with the last announcement the daemon has

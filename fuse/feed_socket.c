@@ -3,6 +3,7 @@
 #include "fuse/feed_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,17 @@ int feed_socket_listen(struct feed_socket *fs)
 			close(fd);
 	}
 	return fs->fd = unix_listen(fs->path, "feed");
+}
+
+int feed_socket_adopt(struct feed_socket *fs, int fd)
+{
+	char copy[PATH_MAX];
+
+	snprintf(copy, sizeof(copy), "%s", fs->path);
+	snprintf(fs->dir, sizeof(fs->dir), "%s", dirname(copy));
+	fs->checked_ns = clock_mono_ns();
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fs->fd = fd;
 }
 
 void feed_socket_recheck(struct feed_socket *fs)

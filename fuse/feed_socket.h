@@ -26,6 +26,9 @@ struct feed_socket {
 /** Listen on @fs->path. Returns the descriptor, or -errno after logging. */
 int feed_socket_listen(struct feed_socket *fs);
 
+/** Listen on @fd, @fs->path's listening socket handed on by a server before. Returns @fd. */
+int feed_socket_adopt(struct feed_socket *fs, int fd);
+
 /** Once a second at most: listen again when the socket's file is gone. */
 void feed_socket_recheck(struct feed_socket *fs);
 

@@ -57,6 +57,7 @@ struct client {
 	size_t out_len, out_off;     /* sent as the client reads (POLLOUT) */
 	uint64_t since_ns;           /* connected: until its hello, HELLO_WAIT_NS to say it */
 	bool fed;                    /* the base is a snapshot it sent: COUNTERS apply to it */
+	bool holds;                  /* it was given the FUSE connection to hold */
 };
 
 /* An announcement of the hook that no daemon has taken in yet. */
@@ -86,6 +87,9 @@ struct server {
 	uint64_t next_seq;
 	uint64_t started_ns, last_snapshot_ns, daemon_left_ns, longest_stall_ns, snapshots;
 	uint64_t values_alone;        /* snapshots that came as COUNTERS */
+	unsigned takeovers;           /* servers that took this connection over, this one included */
+	time_t started_at;
+	bool handed_over;             /* stopped for the next server: leave the mount as it is */
 	unsigned daemons;
 	bool stop;
 	int shutdown_client;         /* the admin that asked to stop, -1: none */
@@ -169,7 +173,23 @@ static int send_announce(struct server *sv, const struct pending *p)
 	return feed_send(sv->clients[sv->daemon].fd, FEED_ANNOUNCE, &a, sizeof(a));
 }
 
-static void welcome(struct server *sv, int i)
+/* Whether the peer of client @i runs as root or as this server: may hold the FUSE connection. */
+static bool peer_trusted(const struct server *sv, int i)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(sv->clients[i].fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == 0 || cred.uid == geteuid();
+}
+
+/*
+ * Welcome client @i. A daemon that asked to hold the FUSE connection
+ * (FEED_FLAG_HOLD) gets its descriptor with the welcome, and the kernel's
+ * FUSE_INIT after it, once the kernel has sent it.
+ */
+static void welcome(struct server *sv, int i, bool hold)
 {
 	uint64_t now = clock_mono_ns();
 	struct feed_welcome w = {
@@ -180,9 +200,33 @@ static void welcome(struct server *sv, int i)
 		.longest_stall_ns = sv->longest_stall_ns,
 		.snapshots = sv->snapshots,
 	};
+	unsigned char msg[sizeof(w) + sizeof(struct feed_hold) + FUSEFS_INIT_MAX];
+	struct fusefs_takeover conn;
+	int ret;
 
 	snprintf(w.mountpoint, sizeof(w.mountpoint), "%s", sv->mountpoint);
-	if (feed_send_flags(sv->clients[i].fd, FEED_WELCOME, FEED_FLAG_COUNTERS, &w, sizeof(w)) < 0)
+	memcpy(msg, &w, sizeof(w));
+	if (hold && peer_trusted(sv, i) && fusefs_connection(sv->fs, &conn) == 0) {
+		const int mine[FEED_HOLD_FDS] = { conn.fd, sv->feed.fd, sv->control_fd, sv->chan.fd };
+		struct feed_hold h = { .init_len = (uint32_t)conn.init_len };
+		int fds[FEED_HOLD_FDS];
+		size_t n = 0;
+
+		for (int k = 0; k < FEED_HOLD_FDS; k++) {
+			if (mine[k] >= 0) {
+				h.fds |= 1u << k;
+				fds[n++] = mine[k];
+			}
+		}
+		memcpy(msg + sizeof(w), &h, sizeof(h));
+		memcpy(msg + sizeof(w) + sizeof(h), conn.init, conn.init_len);
+		ret = feed_send_fds(sv->clients[i].fd, FEED_WELCOME, FEED_FLAG_COUNTERS | FEED_FLAG_HOLD, msg,
+				    sizeof(w) + sizeof(h) + conn.init_len, fds, n);
+		sv->clients[i].holds = ret == 0;
+	} else {
+		ret = feed_send_flags(sv->clients[i].fd, FEED_WELCOME, FEED_FLAG_COUNTERS, &w, sizeof(w));
+	}
+	if (ret < 0)
 		client_close(sv, i, "left before the welcome");
 }
 
@@ -223,7 +267,7 @@ static void on_hello(struct server *sv, int i, const void *payload, size_t len)
 	c->pid = h.pid;
 	if (h.role == FEED_ROLE_ADMIN) {
 		c->role = FEED_ROLE_ADMIN;
-		welcome(sv, i);
+		welcome(sv, i, false);
 		return;
 	}
 	if (h.role != FEED_ROLE_DAEMON) {
@@ -239,7 +283,7 @@ static void on_hello(struct server *sv, int i, const void *payload, size_t len)
 	c->role = FEED_ROLE_DAEMON;
 	sv->daemon = i;
 	load_source(sv);
-	welcome(sv, i);
+	welcome(sv, i, c->r.flags & FEED_FLAG_HOLD);
 	if (sv->clients[i].fd < 0)
 		return;
 	if (sv->last_snapshot_ns)
@@ -276,6 +320,12 @@ static void take_base(struct server *sv, int i, struct tree_snapshot *s, uint64_
 	republish(sv);
 	/* the daemon's VMs only: a placeholder's zeros are no VM's counters */
 	channel_server_send(&sv->chan, sv->base);
+	/* a server that took over answers once it has the daemon's tree */
+	if (!fusefs_serving(sv->fs)) {
+		fusefs_serve(sv->fs);
+		log_info("answering requests again, %.2f s after this server started",
+			 (double)(clock_mono_ns() - sv->started_ns) / 1e9);
+	}
 }
 
 static void on_snapshot(struct server *sv, int i, enum feed_type type, const void *payload, size_t len)
@@ -306,9 +356,16 @@ static void on_status(struct server *sv, int i)
 	char text[8192];
 	int n;
 
-	n = snprintf(text, sizeof(text), "mountpoint %s\nserver pid %d, version %s, up %.1f s, %u daemons served\n",
-		     sv->mountpoint, (int)getpid(), VPOWERCAP_VERSION, (double)(now - sv->started_ns) / 1e9,
-		     sv->daemons);
+	struct tm tm;
+	char started[32] = "?";
+
+	if (localtime_r(&sv->started_at, &tm))
+		strftime(started, sizeof(started), "%Y-%m-%d %H:%M:%S", &tm);
+	n = snprintf(text, sizeof(text), "mountpoint %s\nserver pid %d, version %s, started %s, up %.1f s, "
+		     "%u daemons served\nconnection taken over %u times%s\n",
+		     sv->mountpoint, (int)getpid(), VPOWERCAP_VERSION, started, (double)(now - sv->started_ns) / 1e9,
+		     sv->daemons, sv->takeovers,
+		     fusefs_resend_refused(sv->fs) ? " (this kernel did not send the dead server's requests again)" : "");
 	if (sv->daemon >= 0)
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "daemon pid %u, feeding\n",
 			      sv->clients[sv->daemon].pid);
@@ -396,6 +453,33 @@ static void on_values(struct server *sv, int i)
 	client_flush(sv, i);
 }
 
+/*
+ * An admin asks this server to hand the connection over (an upgrade): the
+ * daemon that holds it starts the next server, which takes the requests
+ * this one no longer reads. Refused when no daemon holds it: nothing would
+ * serve the trees.
+ */
+static void on_handover(struct server *sv, int i)
+{
+	char text[256];
+
+	if (sv->daemon < 0 || !sv->clients[sv->daemon].holds) {
+		refuse(sv, i, "no vpowercapd holds the tree's connection to start the next server: "
+			      "start vpowercapd first");
+		return;
+	}
+	fusefs_hand_over(sv->fs);
+	sv->handed_over = true;
+	log_info("handing the tree over to the next server, which daemon pid %u starts",
+		 sv->clients[sv->daemon].pid);
+	if (feed_send(sv->clients[sv->daemon].fd, FEED_HANDOVER, NULL, 0) < 0)
+		log_warning("the daemon went away as the tree was handed over: the connection ends with it");
+	snprintf(text, sizeof(text), "handed over: daemon pid %u starts the next server\n",
+		 sv->clients[sv->daemon].pid);
+	feed_send(sv->clients[i].fd, FEED_STATUS, text, strlen(text));
+	sv->stop = true;
+}
+
 static void on_message(struct server *sv, int i, enum feed_type type, const void *payload, size_t len)
 {
 	struct client *c = &sv->clients[i];
@@ -413,6 +497,8 @@ static void on_message(struct server *sv, int i, enum feed_type type, const void
 		on_status(sv, i);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_VALUES) {
 		on_values(sv, i);
+	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_HANDOVER) {
+		on_handover(sv, i);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_SHUTDOWN) {
 		if (sv->daemon >= 0) {
 			char why[160];
@@ -550,9 +636,16 @@ enum {
 	OWNER_CONTROL_CONN = CLIENTS_MAX,  /* and above: control connection owner - OWNER_CONTROL_CONN */
 };
 
+/* A server that took over and got no tree within this long answers with what it has. */
+#define TAKEOVER_WAIT_NS (10 * NSEC_PER_SEC)
+
 static void serve(struct server *sv)
 {
 	while (!sv->stop) {
+		if (!fusefs_serving(sv->fs) && clock_mono_ns() - sv->started_ns > TAKEOVER_WAIT_NS) {
+			log_warning("no daemon fed this server within 10 s of its takeover: answering with an empty tree");
+			fusefs_serve(sv->fs);
+		}
 		size_t want = 4 + CLIENTS_MAX + CONTROL_CONNS_MAX + sv->chan.nconns;
 		bool waiting = false;  /* someone has a deadline: look at the clock often */
 		struct pollfd *pfd;
@@ -647,6 +740,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: vpowercap-fused --mountpoint DIR --feed PATH [--control PATH] [--user NAME]\n"
 		   "                       [--reader-group GROUP] [--channel-socket PATH] [--ready-fd N]\n"
+		   "                       [--fuse-fd N --init HEX [--feed-fd N] [--control-fd N]\n"
+		   "                        [--channel-fd N] [--takeovers N]]\n"
 		   "The tree server of vpowercapd, which starts it: see vpowercapd(8).\n");
 }
 
@@ -660,6 +755,12 @@ int main(int argc, char **argv)
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "reader-group", required_argument, NULL, 'g' },
 		{ "channel-socket", required_argument, NULL, 'C' },
+		{ "fuse-fd", required_argument, NULL, 'T' },
+		{ "feed-fd", required_argument, NULL, 'F' },
+		{ "control-fd", required_argument, NULL, 'K' },
+		{ "channel-fd", required_argument, NULL, 'H' },
+		{ "init", required_argument, NULL, 'I' },
+		{ "takeovers", required_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -667,7 +768,10 @@ int main(int argc, char **argv)
 	struct server sv = { .feed.fd = -1, .control_fd = -1, .sig_fd = -1, .daemon = -1,
 			     .shutdown_client = -1, .control_path = "" };
 	int ready_fd = -1, opt, ret = 1;
-	const char *reader_group = "", *channel_socket = "";
+	const char *reader_group = "", *channel_socket = "", *init_hex = "";
+	struct fusefs_takeover take = { .fd = -1 };
+	int feed_fd = -1, control_fd = -1, channel_fd = -1;
+	unsigned char init[FUSEFS_INIT_MAX];
 	gid_t reader_gid = FUSEFS_NO_GROUP;
 	sigset_t mask;
 
@@ -681,6 +785,12 @@ int main(int argc, char **argv)
 		case 'r': ready_fd = atoi(optarg); break;
 		case 'g': reader_group = optarg; break;
 		case 'C': channel_socket = optarg; break;
+		case 'T': take.fd = atoi(optarg); break;
+		case 'F': feed_fd = atoi(optarg); break;
+		case 'K': control_fd = atoi(optarg); break;
+		case 'H': channel_fd = atoi(optarg); break;
+		case 'I': init_hex = optarg; break;
+		case 'N': sv.takeovers = (unsigned)atoi(optarg); break;
 		case 'V': printf("vpowercap-fused %s\n", VPOWERCAP_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -690,6 +800,23 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (take.fd >= 0) {
+		size_t n = strlen(init_hex) / 2;
+
+		for (size_t k = 0; k < n && k < sizeof(init); k++)
+			if (sscanf(init_hex + 2 * k, "%2hhx", &init[k]) != 1)
+				n = 0;
+		if (!n || n > sizeof(init) || strlen(init_hex) % 2) {
+			log_error(-EINVAL, "--fuse-fd needs --init, the connection's FUSE_INIT in hex");
+			return 2;
+		}
+		take.init = init;
+		take.init_len = n;
+	}
+	/* handed on by the daemon: ours, and none of a child's */
+	for (int *fd = (int[]){ take.fd, feed_fd, control_fd, channel_fd, -2 }; *fd != -2; fd++)
+		if (*fd >= 0)
+			fcntl(*fd, F_SETFD, FD_CLOEXEC);
 	if (reader_group[0]) {
 		const struct group *gr = getgrnam(reader_group);
 
@@ -715,21 +842,38 @@ int main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	sv.started_ns = clock_mono_ns();
+	sv.started_at = time(NULL);
 
-	if (feed_socket_listen(&sv.feed) < 0 || sv.sig_fd < 0 || tree_publisher_init(&sv.tree) < 0)
+	if ((feed_fd >= 0 ? feed_socket_adopt(&sv.feed, feed_fd) : feed_socket_listen(&sv.feed)) < 0 ||
+	    sv.sig_fd < 0 || tree_publisher_init(&sv.tree) < 0)
 		goto out;
-	sv.fs = fusefs_start(sv.mountpoint, &sv.tree, reader_gid);
+	sv.fs = fusefs_start(sv.mountpoint, &sv.tree, reader_gid, take.fd >= 0 ? &take : NULL);
 	if (!sv.fs)
 		goto out_tree;
-	if (sv.control_path[0] && (sv.control_fd = control_listen(sv.control_path)) < 0)
+	if (control_fd >= 0)
+		sv.control_fd = control_fd;
+	else if (sv.control_path[0] && (sv.control_fd = control_listen(sv.control_path)) < 0)
 		goto out_fs;
 	if (channel_socket[0]) {
 		const struct passwd *pw = sv.user ? getpwnam(sv.user) : NULL;
 
-		if (channel_server_listen(&sv.chan, channel_socket, pw ? pw->pw_uid : (uid_t)-1,
-					  reader_gid != FUSEFS_NO_GROUP ? reader_gid : (gid_t)-1) < 0)
+		if (channel_fd >= 0)
+			channel_server_adopt(&sv.chan, channel_socket, channel_fd);
+		else if (channel_server_listen(&sv.chan, channel_socket, pw ? pw->pw_uid : (uid_t)-1,
+					       reader_gid != FUSEFS_NO_GROUP ? reader_gid : (gid_t)-1) < 0)
 			goto out_fs;
 		load_source(&sv);
+	}
+	/*
+	 * The feed socket is the daemon's user's, who reaches it again after
+	 * dropping root when a next server takes over; root's only otherwise.
+	 */
+	if (feed_fd < 0 && sv.user && geteuid() == 0) {
+		const struct passwd *pw = getpwnam(sv.user);
+
+		if (pw && fchownat(AT_FDCWD, sv.feed.path, pw->pw_uid, pw->pw_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			log_warning("cannot give the feed socket '%s' to user '%s': %s", sv.feed.path, sv.user,
+				    strerror(errno));
 	}
 	if (sv.user && privs_drop(sv.user, true) < 0)
 		goto out_fs;
@@ -740,8 +884,16 @@ int main(int argc, char **argv)
 	}
 	serve(&sv);
 	ret = 0;
+	/* taken down on purpose: the daemon is told, and starts no next server */
+	if (!sv.handed_over && sv.daemon >= 0)
+		feed_send(sv.clients[sv.daemon].fd, FEED_SHUTDOWN, NULL, 0);
+	if (!sv.handed_over)
+		fusefs_stop(sv.fs);
+	goto out_tree;
 out_fs:
-	fusefs_stop(sv.fs);
+	/* one that failed to take over leaves the connection to its holder */
+	if (take.fd < 0)
+		fusefs_stop(sv.fs);
 out_tree:
 	sv.daemon = -1;  /* told below, like every client */
 	for (int i = 0; i < CLIENTS_MAX; i++)
@@ -754,7 +906,7 @@ out_tree:
 		feed_send(sv.clients[sv.shutdown_client].fd, FEED_STATUS, text, strlen(text));
 		client_close(&sv, sv.shutdown_client, "asked the tree down");
 	}
-	channel_server_release(&sv.chan);
+	channel_server_release(&sv.chan, sv.handed_over);
 	for (int j = 0; j < CONTROL_CONNS_MAX; j++)
 		control_conn_close(&sv.control[j]);
 	free(sv.pfd);
@@ -764,10 +916,11 @@ out_tree:
 	free(sv.pending);
 	if (sv.control_fd >= 0) {
 		close(sv.control_fd);
-		/* the hook then says at once that nothing answers (where we may) */
-		unlink(sv.control_path);
+		/* the hook then says at once that nothing answers (where we may); not when handed on */
+		if (!sv.handed_over)
+			unlink(sv.control_path);
 	}
 out:
-	feed_socket_close(&sv.feed, ret == 0);
+	feed_socket_close(&sv.feed, ret == 0 && !sv.handed_over);
 	return ret;
 }

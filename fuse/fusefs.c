@@ -25,34 +25,49 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fuse.h>
 #include <fuse_lowlevel.h>
+#include <linux/fuse.h>
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "common/log.h"
 
 #define CONTROL_TYPE "intel-rapl"
 
+/*
+ * FUSE node ids are made of what a node is, not of the order the kernel
+ * met it: another server given the same tree gives every node the same id
+ * (a server that takes a connection over answers for the ids the kernel
+ * holds), and no table maps them, so lookups take no lock.
+ *
+ *   bits 63..16  the VM's key (tree.h), from its UUID directory
+ *   bits 15..4   the zone's slot (1 + rank by id), 0 for none
+ *   bits  3..0   the kind of node
+ *
+ * The root is FUSE_ROOT_ID (1); every other id has a key, so is above it.
+ */
 enum node_kind {
 	NODE_ROOT,
 	NODE_VM,        /* a VM's share root, named by its UUID */
 	NODE_VM_LINK,   /* a VM's name, a link to its share root */
-	NODE_CONTROL,   /* DOMAIN/intel-rapl */
+	NODE_CONTROL,   /* UUID/intel-rapl */
 	NODE_ZONE,      /* a zone directory */
 	NODE_LINK,      /* a flat link at the share root */
-	NODE_ATTR,      /* a file */
+	NODE_ATTR,      /* a file: NODE_ATTR + its attr_kind in the id */
 };
 
 enum attr_kind {
@@ -62,6 +77,10 @@ enum attr_kind {
 	ATTR_ENABLED,
 	ATTR_COUNT,
 };
+
+#define ID_KIND_BITS 4
+#define ID_SLOT_BITS 12
+#define ID_SLOT_MAX ((1u << ID_SLOT_BITS) - 1)
 
 /* The files of a zone, with sysfs's modes (energy_uj is root-only since 5.10). */
 static const struct attr_file {
@@ -77,18 +96,49 @@ static const struct attr_file {
 struct node {
 	enum node_kind kind;
 	const struct tree_vm *vm;
-	int zone;              /* -1 for the control type's own files */
+	int zone;              /* -1 for the control type and above */
 	enum attr_kind attr;
 };
 
+/*
+ * Open files' and directories' handles. The kernel keeps a handle for as
+ * long as the file is open, across servers: one this server did not make
+ * (a previous server's, before a takeover) must never be taken for a
+ * pointer. A handle is this server's instance, then a slot of its table;
+ * a handle of another instance is served without state (handle_get()
+ * returns NULL). Slots are taken and given back under the lock; a read
+ * finds its slot without it.
+ */
+#define HANDLE_CHUNK 1024
+#define HANDLE_CHUNKS 4096       /* 4 Mi handles open at once */
+
+struct handles {
+	pthread_mutex_t lock;
+	void **chunks[HANDLE_CHUNKS]; /* atomic: set once, never freed while serving */
+	uint32_t nslots;
+	uint32_t *free;
+	size_t nfree, free_alloc;
+	uint64_t instance;           /* random, never 0, in the handles' top 32 bits */
+};
+
+#define WORKERS 8          /* threads reading requests */
+
 struct fusefs {
-	struct fuse *fuse;
+	struct fuse_session *se;
 	struct publisher *tree;
 	char *mountpoint;
-	pthread_t thread;
+	pthread_t workers[WORKERS];
+	size_t nworkers;
 	bool running;
+	bool draining;         /* atomic: handing over, workers stop */
+	bool resend_refused;
 	time_t mounted_at;
 	gid_t reader_gid;      /* FUSEFS_NO_GROUP: root only */
+	int fd;                /* the connection's /dev/fuse descriptor */
+	pthread_mutex_t init_lock;
+	unsigned char init[FUSEFS_INIT_MAX];
+	size_t init_len;       /* under init_lock; 0 until FUSE_INIT came */
+	struct handles handles;
 };
 
 /*
@@ -98,113 +148,198 @@ struct fusefs {
  */
 struct open_file {
 	pthread_mutex_t lock;
-	struct node node;
 	char value[32];
 	size_t len;
 	bool filled;
 };
 
-static struct fusefs *fs_of_context(void)
+/* A directory's listing, made whole at opendir and handed out in pieces. */
+struct listing {
+	char *buf;
+	size_t len, alloc;
+};
+
+
+/* ---- handles -------------------------------------------------------------- */
+
+/* A handle for @p; 0 when out of memory (or handles). */
+static uint64_t handle_put(struct handles *h, void *p)
 {
-	return fuse_get_context()->private_data;
+	uint32_t slot;
+	void **chunk;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->nfree) {
+		slot = h->free[--h->nfree];
+	} else if (h->nslots < (uint32_t)HANDLE_CHUNK * HANDLE_CHUNKS) {
+		slot = h->nslots;
+		if (!h->chunks[slot / HANDLE_CHUNK]) {
+			chunk = calloc(HANDLE_CHUNK, sizeof(*chunk));
+			if (!chunk) {
+				pthread_mutex_unlock(&h->lock);
+				return 0;
+			}
+			__atomic_store_n(&h->chunks[slot / HANDLE_CHUNK], chunk, __ATOMIC_RELEASE);
+		}
+		h->nslots++;
+	} else {
+		pthread_mutex_unlock(&h->lock);
+		return 0;
+	}
+	__atomic_store_n(&h->chunks[slot / HANDLE_CHUNK][slot % HANDLE_CHUNK], p, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&h->lock);
+	return h->instance << 32 | slot;
 }
 
-/*
- * Whether the caller may look into the tree: root, or a member of the
- * reader group (primary or supplementary). The mount is allow_other and
- * the kernel checks no modes, so this is where the tree's privacy is kept.
- */
-static bool caller_may_read(const struct fusefs *fs)
+/* What handle @fh holds; NULL for a handle another server made. */
+static void *handle_get(struct handles *h, uint64_t fh)
 {
-	const struct fuse_context *ctx = fuse_get_context();
-	gid_t groups[256];
-	int n;
+	uint32_t slot = (uint32_t)fh;
+	void **chunk;
 
-	if (ctx->uid == 0)
-		return true;
-	if (fs->reader_gid == FUSEFS_NO_GROUP)
-		return false;
-	if (ctx->gid == fs->reader_gid)
-		return true;
-	/* reads /proc/PID/task/TID/status's Groups: of the caller */
-	n = fuse_getgroups((int)(sizeof(groups) / sizeof(groups[0])), groups);
-	if (n > (int)(sizeof(groups) / sizeof(groups[0])))
-		n = (int)(sizeof(groups) / sizeof(groups[0]));
-	for (int i = 0; i < n; i++)
-		if (groups[i] == fs->reader_gid)
-			return true;
-	return false;
+	if (fh >> 32 != h->instance || slot >= (uint32_t)HANDLE_CHUNK * HANDLE_CHUNKS)
+		return NULL;
+	chunk = __atomic_load_n(&h->chunks[slot / HANDLE_CHUNK], __ATOMIC_ACQUIRE);
+	return chunk ? __atomic_load_n(&chunk[slot % HANDLE_CHUNK], __ATOMIC_ACQUIRE) : NULL;
 }
 
-/* Next path component of *@p: its start and length; false at the end. */
-static bool next_component(const char **p, const char **start, size_t *len)
+/* Give handle @fh back: what it held (NULL: another server's). */
+static void *handle_drop(struct handles *h, uint64_t fh)
 {
-	while (**p == '/')
-		(*p)++;
-	if (!**p)
-		return false;
-	*start = *p;
-	*len = strcspn(*p, "/");
-	*p += *len;
-	return true;
+	void *p = handle_get(h, fh);
+	uint32_t slot = (uint32_t)fh;
+
+	if (!p)
+		return NULL;
+	pthread_mutex_lock(&h->lock);
+	if (ALLOC_GROW(h->free, h->nfree + 1, h->free_alloc) == 0) {
+		__atomic_store_n(&h->chunks[slot / HANDLE_CHUNK][slot % HANDLE_CHUNK], NULL, __ATOMIC_RELEASE);
+		h->free[h->nfree++] = slot;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return p;
 }
 
-static bool component_is(const char *c, size_t len, const char *word)
+static void handles_init(struct handles *h)
 {
-	return strlen(word) == len && !strncmp(c, word, len);
+	uint32_t r = 0;
+
+	pthread_mutex_init(&h->lock, NULL);
+	while (!r && getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint32_t)(time(NULL) ^ (getpid() << 16));
+	h->instance = r ? r : 1;
 }
 
-/* Resolve @path in @s. Returns 0 or -ENOENT. */
-static int resolve(const struct tree_snapshot *s, const char *path, struct node *n)
+static void handles_release(struct handles *h)
 {
-	const char *p = path, *c;
-	size_t len;
+	for (size_t c = 0; c < HANDLE_CHUNKS && h->chunks[c]; c++)
+		free(h->chunks[c]);
+	free(h->free);
+	pthread_mutex_destroy(&h->lock);
+}
+
+/* ---- node ids ------------------------------------------------------------- */
+
+static fuse_ino_t node_id(const struct tree_snapshot *s, const struct node *n)
+{
+	unsigned kind = n->kind == NODE_ATTR ? NODE_ATTR + n->attr : n->kind;
+	unsigned slot = n->zone >= 0 ? s->zones[n->zone].slot : 0;
+
+	if (n->kind == NODE_ROOT)
+		return FUSE_ROOT_ID;
+	if (slot > ID_SLOT_MAX)
+		slot = 0;  /* past 4,095 zones: not reachable */
+	return (fuse_ino_t)(n->vm->key << (ID_SLOT_BITS + ID_KIND_BITS) | (uint64_t)slot << ID_KIND_BITS | kind);
+}
+
+/* The node of id @ino in @s: 0, or -ENOENT (a VM or zone gone, or no such id). */
+static int node_of(const struct tree_snapshot *s, fuse_ino_t ino, struct node *n)
+{
+	uint64_t key = (uint64_t)ino >> (ID_SLOT_BITS + ID_KIND_BITS);
+	unsigned slot = (unsigned)(ino >> ID_KIND_BITS) & ID_SLOT_MAX, kind = (unsigned)ino & ((1u << ID_KIND_BITS) - 1);
 
 	memset(n, 0, sizeof(*n));
-	n->kind = NODE_ROOT;
 	n->zone = -1;
-	if (!next_component(&p, &c, &len))
-		return 0;
-	n->vm = tree_find_vm_dir(s, c, len);
-	if (!n->vm) {
-		/* the kernel follows the link itself: nothing is looked up below it */
-		n->vm = tree_find_vm(s, c, len);
-		n->kind = NODE_VM_LINK;
-		if (!n->vm)
-			return -ENOENT;
-		return next_component(&p, &c, &len) ? -ENOTDIR : 0;
-	}
-	n->kind = NODE_VM;
-	if (!next_component(&p, &c, &len))
-		return 0;
-	if (!component_is(c, len, CONTROL_TYPE)) {
-		n->zone = tree_find_zone(s, c, len);
-		if (n->zone < 0 || next_component(&p, &c, &len))
-			return -ENOENT;
-		n->kind = NODE_LINK;
+	if (ino == FUSE_ROOT_ID) {
+		n->kind = NODE_ROOT;
 		return 0;
 	}
-	n->kind = NODE_CONTROL;
-	while (next_component(&p, &c, &len)) {
-		int zone = tree_find_zone(s, c, len);
+	if (kind == NODE_ROOT || kind >= NODE_ATTR + ATTR_COUNT || !(n->vm = tree_find_vm_key(s, key)))
+		return -ENOENT;
+	if (kind >= NODE_ATTR) {
+		n->kind = NODE_ATTR;
+		n->attr = (enum attr_kind)(kind - NODE_ATTR);
+	} else {
+		n->kind = (enum node_kind)kind;
+	}
+	if (slot && (n->zone = tree_find_zone_slot(s, slot)) < 0)
+		return -ENOENT;
+	/* which kinds have a zone: all of a zone's, and no other */
+	switch (n->kind) {
+	case NODE_ZONE:
+	case NODE_LINK:
+		return n->zone >= 0 ? 0 : -ENOENT;
+	case NODE_ATTR:
+		return n->zone >= 0 || n->attr == ATTR_ENABLED ? 0 : -ENOENT;
+	default:
+		return n->zone < 0 ? 0 : -ENOENT;
+	}
+}
 
-		if (zone >= 0 && s->zones[zone].parent == n->zone) {
+static bool name_is(const char *name, const char *word)
+{
+	return !strcmp(name, word);
+}
+
+/* The child @name of directory @dir in @s: 0, -ENOENT or -ENOTDIR. */
+static int child_of(const struct tree_snapshot *s, const struct node *dir, const char *name, struct node *n)
+{
+	size_t len = strlen(name);
+
+	*n = (struct node){ .vm = dir->vm, .zone = -1 };
+	switch (dir->kind) {
+	case NODE_ROOT:
+		/* a name that is some VM's UUID directory is that directory */
+		if ((n->vm = tree_find_vm_dir(s, name, len))) {
+			n->kind = NODE_VM;
+			return 0;
+		}
+		n->kind = NODE_VM_LINK;
+		return (n->vm = tree_find_vm(s, name, len)) ? 0 : -ENOENT;
+	case NODE_VM:
+		if (name_is(name, CONTROL_TYPE)) {
+			n->kind = NODE_CONTROL;
+			return 0;
+		}
+		n->kind = NODE_LINK;
+		n->zone = tree_find_zone(s, name, len);
+		return n->zone >= 0 ? 0 : -ENOENT;
+	case NODE_CONTROL:
+	case NODE_ZONE: {
+		int zone = tree_find_zone(s, name, len);
+
+		if (zone >= 0 && s->zones[zone].parent == dir->zone) {
 			n->kind = NODE_ZONE;
 			n->zone = zone;
-			continue;
+			return 0;
 		}
 		for (int a = 0; a < ATTR_COUNT; a++) {
 			/* the control type has only "enabled" */
-			if ((n->kind == NODE_ZONE || a == ATTR_ENABLED) && component_is(c, len, attr_files[a].file)) {
+			if ((dir->kind == NODE_ZONE || a == ATTR_ENABLED) && name_is(name, attr_files[a].file)) {
 				n->kind = NODE_ATTR;
 				n->attr = (enum attr_kind)a;
-				return next_component(&p, &c, &len) ? -ENOENT : 0;
+				n->zone = dir->kind == NODE_ZONE ? dir->zone : -1;
+				return 0;
 			}
 		}
 		return -ENOENT;
 	}
-	return 0;
+	default:
+		return -ENOTDIR;
+	}
 }
+
+/* ---- what the nodes hold -------------------------------------------------- */
 
 /* The text of a file, as sysfs produces it. */
 static size_t attr_value(const struct tree_snapshot *s, const struct node *n, char *buf, size_t size)
@@ -251,294 +386,646 @@ static void node_link_target(const struct tree_snapshot *s, const struct node *n
 		link_target(s, n->zone, buf, size);
 }
 
-static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+static void node_stat(const struct fusefs *fs, const struct tree_snapshot *s, const struct node *n,
+		      struct stat *st)
 {
-	struct fusefs *fs = fs_of_context();
-	struct tree_snapshot *s = tree_get(fs->tree);
-	struct node n;
 	char target[256];
-	int ret;
 
-	(void)fi;
-	ret = resolve(s, path, &n);
-	if (ret == 0 && n.kind != NODE_ROOT && !caller_may_read(fs))
-		ret = -EACCES;
-	if (ret == 0) {
-		memset(st, 0, sizeof(*st));
-		st->st_atime = st->st_mtime = st->st_ctime = fs->mounted_at;
-		st->st_blksize = 4096;
-		switch (n.kind) {
-		case NODE_ATTR:
-			st->st_mode = S_IFREG | attr_files[n.attr].mode;
-			st->st_nlink = 1;
-			st->st_size = 4096;  /* as sysfs says of its attributes */
-			break;
-		case NODE_LINK:
-		case NODE_VM_LINK:
-			node_link_target(s, &n, target, sizeof(target));
-			st->st_mode = S_IFLNK | 0777;
-			st->st_nlink = 1;
-			st->st_size = (off_t)strlen(target);
-			break;
-		default:
-			st->st_mode = S_IFDIR | 0755;
-			st->st_nlink = 2;
-			break;
-		}
-	}
-	tree_put(fs->tree, s);
-	return ret;
-}
-
-static int fs_readlink(const char *path, char *buf, size_t size)
-{
-	struct fusefs *fs = fs_of_context();
-	struct tree_snapshot *s = tree_get(fs->tree);
-	struct node n;
-	int ret = resolve(s, path, &n);
-
-	if (ret == 0 && !caller_may_read(fs))
-		ret = -EACCES;
-	if (ret == 0 && n.kind != NODE_LINK && n.kind != NODE_VM_LINK)
-		ret = -EINVAL;
-	if (ret == 0)
-		node_link_target(s, &n, buf, size);
-	tree_put(fs->tree, s);
-	return ret;
-}
-
-static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset,
-		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
-{
-	struct fusefs *fs = fs_of_context();
-	struct tree_snapshot *s = tree_get(fs->tree);
-	struct node n;
-	int ret = resolve(s, path, &n);
-
-	(void)offset;
-	(void)fi;
-	(void)flags;
-	if (ret == 0 && !caller_may_read(fs))
-		ret = -EACCES;
-	if (ret == 0 && (n.kind == NODE_ATTR || n.kind == NODE_LINK || n.kind == NODE_VM_LINK))
-		ret = -ENOTDIR;
-	if (ret < 0)
-		goto out;
-	fill(buf, ".", NULL, 0, 0);
-	fill(buf, "..", NULL, 0, 0);
-	switch (n.kind) {
-	case NODE_ROOT:
-		for (size_t i = 0; i < s->nvms; i++) {
-			fill(buf, s->vms[i].uuid_dir, NULL, 0, 0);
-			/* a name that is some VM's UUID resolves to that directory: no link */
-			if (!tree_find_vm_dir(s, s->vms[i].dir, strlen(s->vms[i].dir)))
-				fill(buf, s->vms[i].dir, NULL, 0, 0);
-		}
+	memset(st, 0, sizeof(*st));
+	st->st_ino = node_id(s, n);
+	st->st_atime = st->st_mtime = st->st_ctime = fs->mounted_at;
+	st->st_blksize = 4096;
+	switch (n->kind) {
+	case NODE_ATTR:
+		st->st_mode = S_IFREG | attr_files[n->attr].mode;
+		st->st_nlink = 1;
+		st->st_size = 4096;  /* as sysfs says of its attributes */
 		break;
-	case NODE_VM:
-		fill(buf, CONTROL_TYPE, NULL, 0, 0);
-		for (size_t z = 0; z < s->nzones; z++)
-			fill(buf, s->zones[z].id, NULL, 0, 0);
-		break;
-	case NODE_CONTROL:
-	case NODE_ZONE:
-		if (n.kind == NODE_ZONE) {
-			for (int a = 0; a < ATTR_COUNT; a++)
-				fill(buf, attr_files[a].file, NULL, 0, 0);
-		} else {
-			fill(buf, attr_files[ATTR_ENABLED].file, NULL, 0, 0);
-		}
-		for (size_t z = 0; z < s->nzones; z++)
-			if (s->zones[z].parent == n.zone)
-				fill(buf, s->zones[z].id, NULL, 0, 0);
+	case NODE_LINK:
+	case NODE_VM_LINK:
+		node_link_target(s, n, target, sizeof(target));
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+		st->st_size = (off_t)strlen(target);
 		break;
 	default:
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
 		break;
 	}
-out:
-	tree_put(fs->tree, s);
-	return ret;
 }
 
-static int fs_open(const char *path, struct fuse_file_info *fi)
+/* ---- who may look --------------------------------------------------------- */
+
+/*
+ * Whether the caller may look into the tree: root, or a member of the
+ * reader group (primary or supplementary). The mount is allow_other and
+ * the kernel checks no modes, so this is where the tree's privacy is kept.
+ */
+static bool caller_may_read(const struct fusefs *fs, fuse_req_t req)
 {
-	struct fusefs *fs = fs_of_context();
-	struct tree_snapshot *s;
-	struct open_file *of;
-	struct node n;
-	int ret;
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	gid_t groups[256];
+	int n;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC) || !caller_may_read(fs))
-		return -EACCES;
-	s = tree_get(fs->tree);
-	ret = resolve(s, path, &n);
-	tree_put(fs->tree, s);
-	if (ret < 0)
-		return ret;
-	if (n.kind != NODE_ATTR)
-		return -EISDIR;
-	of = calloc(1, sizeof(*of));
-	if (!of)
-		return -ENOMEM;
-	pthread_mutex_init(&of->lock, NULL);
-	of->node = n;
-	of->node.vm = NULL;  /* snapshots come and go: looked up again at read */
-	fi->fh = (uint64_t)(uintptr_t)of;
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
-	return 0;
+	if (ctx->uid == 0)
+		return true;
+	if (fs->reader_gid == FUSEFS_NO_GROUP)
+		return false;
+	if (ctx->gid == fs->reader_gid)
+		return true;
+	/* reads /proc/PID/task/TID/status's Groups: of the caller */
+	n = fuse_req_getgroups(req, (int)(sizeof(groups) / sizeof(groups[0])), groups);
+	if (n > (int)(sizeof(groups) / sizeof(groups[0])))
+		n = (int)(sizeof(groups) / sizeof(groups[0]));
+	for (int i = 0; i < n; i++)
+		if (groups[i] == fs->reader_gid)
+			return true;
+	return false;
 }
 
-static int fs_read(const char *path, char *buf, size_t size, off_t offset, struct fuse_file_info *fi)
-{
-	struct fusefs *fs = fs_of_context();
-	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
-	int ret = 0;
-
-	pthread_mutex_lock(&of->lock);
-	if (offset == 0 || !of->filled) {
-		struct tree_snapshot *s = tree_get(fs->tree);
-		struct node n;
-
-		ret = resolve(s, path, &n);
-		if (ret == 0)
-			of->len = attr_value(s, &n, of->value, sizeof(of->value));
-		tree_put(fs->tree, s);
-		if (ret < 0) {
-			ret = -ENODEV;  /* the VM or zone went away, as sysfs says */
-			goto out;
-		}
-		of->filled = true;
-	}
-	if ((size_t)offset >= of->len)
-		goto out;
-	if (size > of->len - (size_t)offset)
-		size = of->len - (size_t)offset;
-	memcpy(buf, of->value + offset, size);
-	ret = (int)size;
-out:
-	pthread_mutex_unlock(&of->lock);
-	return ret;
-}
-
-static int fs_release(const char *path, struct fuse_file_info *fi)
-{
-	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
-
-	(void)path;
-	pthread_mutex_destroy(&of->lock);
-	free(of);
-	return 0;
-}
-
-static int fs_opendir(const char *path, struct fuse_file_info *fi)
-{
-	struct fusefs *fs = fs_of_context();
-	struct tree_snapshot *s = tree_get(fs->tree);
-	struct node n;
-	int ret = resolve(s, path, &n);
-
-	(void)fi;
-	tree_put(fs->tree, s);
-	if (ret == 0 && !caller_may_read(fs))
-		ret = -EACCES;
-	if (ret == 0 && (n.kind == NODE_ATTR || n.kind == NODE_LINK || n.kind == NODE_VM_LINK))
-		ret = -ENOTDIR;
-	return ret;
-}
-
-static int fs_readonly(void)
-{
-	return -EROFS;
-}
-
-static int fs_mknod(const char *p, mode_t m, dev_t d) { (void)p; (void)m; (void)d; return fs_readonly(); }
-static int fs_mkdir(const char *p, mode_t m) { (void)p; (void)m; return fs_readonly(); }
-static int fs_unlink(const char *p) { (void)p; return fs_readonly(); }
-static int fs_rmdir(const char *p) { (void)p; return fs_readonly(); }
-static int fs_symlink(const char *a, const char *b) { (void)a; (void)b; return fs_readonly(); }
-static int fs_link(const char *a, const char *b) { (void)a; (void)b; return fs_readonly(); }
-static int fs_rename(const char *a, const char *b, unsigned f) { (void)a; (void)b; (void)f; return fs_readonly(); }
-static int fs_chmod(const char *p, mode_t m, struct fuse_file_info *fi)
-{ (void)p; (void)m; (void)fi; return fs_readonly(); }
-static int fs_chown(const char *p, uid_t u, gid_t g, struct fuse_file_info *fi)
-{ (void)p; (void)u; (void)g; (void)fi; return fs_readonly(); }
-static int fs_truncate(const char *p, off_t o, struct fuse_file_info *fi)
-{ (void)p; (void)o; (void)fi; return fs_readonly(); }
-static int fs_create(const char *p, mode_t m, struct fuse_file_info *fi)
-{ (void)p; (void)m; (void)fi; return fs_readonly(); }
-static int fs_setxattr(const char *p, const char *n, const char *v, size_t s, int f)
-{ (void)p; (void)n; (void)v; (void)s; (void)f; return fs_readonly(); }
-static int fs_removexattr(const char *p, const char *n) { (void)p; (void)n; return fs_readonly(); }
-static int fs_utimens(const char *p, const struct timespec tv[2], struct fuse_file_info *fi)
-{ (void)p; (void)tv; (void)fi; return fs_readonly(); }
-static int fs_write(const char *p, const char *b, size_t s, off_t o, struct fuse_file_info *fi)
-{ (void)p; (void)b; (void)s; (void)o; (void)fi; return -EACCES; }
+/* ---- operations ----------------------------------------------------------- */
 
 /*
  * How long the kernel may keep a name it looked up. The tree's shape
  * changes only when VMs come, go or are renamed, and fusefs_changed()
  * drops those names at once; the timeout bounds what a missed change could
  * cost. A path a guest opens each time (4 levels deep) costs its lookups
- * once a second instead of at every open.
+ * once a second instead of at every open. Attributes are never kept: every
+ * stat and every read goes to the server, values move each tick; a missing
+ * name is not kept either, so a new VM's directory is there at once.
  */
 #define ENTRY_TIMEOUT_S 1.0
 
-static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	(void)conn;
-	/*
-	 * Every read and every stat goes to the tree server: values move each
-	 * tick. Names are kept (ENTRY_TIMEOUT_S); a missing one is not, so a
-	 * new VM's directory is there at once.
-	 */
-	cfg->entry_timeout = ENTRY_TIMEOUT_S;
-	cfg->negative_timeout = 0;
-	cfg->attr_timeout = 0;
-	cfg->direct_io = 1;
-	cfg->kernel_cache = 0;
-	cfg->use_ino = 0;
-	return fuse_get_context()->private_data;
+	struct fusefs *fs = fuse_req_userdata(req);
+	struct tree_snapshot *s;
+	struct fuse_entry_param e = { .entry_timeout = ENTRY_TIMEOUT_S };
+	struct node dir, n;
+	int ret;
+
+	if (!caller_may_read(fs, req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	s = tree_get(fs->tree);
+	ret = node_of(s, parent, &dir);
+	if (ret == 0)
+		ret = child_of(s, &dir, name, &n);
+	if (ret == 0) {
+		node_stat(fs, s, &n, &e.attr);
+		e.ino = e.attr.st_ino;
+	}
+	tree_put(fs->tree, s);
+	if (ret < 0)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_entry(req, &e);
 }
 
-static const struct fuse_operations fs_ops = {
-	.init = fs_init,
-	.getattr = fs_getattr,
-	.readlink = fs_readlink,
-	.opendir = fs_opendir,
-	.readdir = fs_readdir,
-	.open = fs_open,
-	.read = fs_read,
-	.release = fs_release,
-	.mknod = fs_mknod,
-	.mkdir = fs_mkdir,
-	.unlink = fs_unlink,
-	.rmdir = fs_rmdir,
-	.symlink = fs_symlink,
-	.link = fs_link,
-	.rename = fs_rename,
-	.chmod = fs_chmod,
-	.chown = fs_chown,
-	.truncate = fs_truncate,
-	.create = fs_create,
-	.write = fs_write,
-	.setxattr = fs_setxattr,
-	.removexattr = fs_removexattr,
-	.utimens = fs_utimens,
+static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	(void)ino;
+	(void)nlookup;
+	fuse_reply_none(req);  /* ids are made, not kept: nothing to forget */
+}
+
+static void ll_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	(void)count;
+	(void)forgets;
+	fuse_reply_none(req);
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fusefs *fs = fuse_req_userdata(req);
+	struct tree_snapshot *s;
+	struct stat st;
+	struct node n;
+	int ret;
+
+	(void)fi;
+	if (ino != FUSE_ROOT_ID && !caller_may_read(fs, req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	s = tree_get(fs->tree);
+	ret = node_of(s, ino, &n);
+	if (ret == 0)
+		node_stat(fs, s, &n, &st);
+	tree_put(fs->tree, s);
+	if (ret < 0)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_attr(req, &st, 0);
+}
+
+static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fusefs *fs = fuse_req_userdata(req);
+	struct tree_snapshot *s;
+	char target[256];
+	struct node n;
+	int ret;
+
+	if (!caller_may_read(fs, req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	s = tree_get(fs->tree);
+	ret = node_of(s, ino, &n);
+	if (ret == 0 && n.kind != NODE_LINK && n.kind != NODE_VM_LINK)
+		ret = -EINVAL;
+	if (ret == 0)
+		node_link_target(s, &n, target, sizeof(target));
+	tree_put(fs->tree, s);
+	if (ret < 0)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_readlink(req, target);
+}
+
+/* Add @name (of node @n) to @l; false when out of memory. */
+static bool list_add(fuse_req_t req, struct listing *l, const struct tree_snapshot *s, const char *name,
+		     const struct node *n, mode_t type)
+{
+	struct stat st = { .st_ino = n ? node_id(s, n) : FUSE_ROOT_ID, .st_mode = type };
+	size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
+
+	if (l->alloc - l->len < need) {
+		size_t alloc = l->alloc ? l->alloc * 2 : 4096;
+		char *buf;
+
+		while (alloc - l->len < need)
+			alloc *= 2;
+		if (!(buf = realloc(l->buf, alloc)))
+			return false;
+		l->buf = buf;
+		l->alloc = alloc;
+	}
+	/* each entry's offset is where the next one starts */
+	fuse_add_direntry(req, l->buf + l->len, need, name, &st, (off_t)(l->len + need));
+	l->len += need;
+	return true;
+}
+
+/* The listing of directory @dir, made whole; false when out of memory. */
+static bool list_dir(fuse_req_t req, struct listing *l, const struct tree_snapshot *s, const struct node *dir)
+{
+	bool ok = list_add(req, l, s, ".", dir, S_IFDIR) && list_add(req, l, s, "..", NULL, S_IFDIR);
+	struct node n;
+
+	switch (dir->kind) {
+	case NODE_ROOT:
+		for (size_t i = 0; ok && i < s->nvms; i++) {
+			n = (struct node){ .kind = NODE_VM, .vm = &s->vms[i], .zone = -1 };
+			ok = list_add(req, l, s, s->vms[i].uuid_dir, &n, S_IFDIR);
+			/* a name that is some VM's UUID resolves to that directory: no link */
+			n.kind = NODE_VM_LINK;
+			if (ok && !tree_find_vm_dir(s, s->vms[i].dir, strlen(s->vms[i].dir)))
+				ok = list_add(req, l, s, s->vms[i].dir, &n, S_IFLNK);
+		}
+		break;
+	case NODE_VM:
+		n = (struct node){ .kind = NODE_CONTROL, .vm = dir->vm, .zone = -1 };
+		ok = ok && list_add(req, l, s, CONTROL_TYPE, &n, S_IFDIR);
+		for (size_t z = 0; ok && z < s->nzones; z++) {
+			n = (struct node){ .kind = NODE_LINK, .vm = dir->vm, .zone = (int)z };
+			ok = list_add(req, l, s, s->zones[z].id, &n, S_IFLNK);
+		}
+		break;
+	case NODE_CONTROL:
+	case NODE_ZONE:
+		for (int a = 0; ok && a < ATTR_COUNT; a++) {
+			if (dir->kind != NODE_ZONE && a != ATTR_ENABLED)
+				continue;
+			n = (struct node){ .kind = NODE_ATTR, .vm = dir->vm, .zone = dir->zone, .attr = (enum attr_kind)a };
+			ok = list_add(req, l, s, attr_files[a].file, &n, S_IFREG);
+		}
+		for (size_t z = 0; ok && z < s->nzones; z++) {
+			if (s->zones[z].parent != dir->zone)
+				continue;
+			n = (struct node){ .kind = NODE_ZONE, .vm = dir->vm, .zone = (int)z };
+			ok = list_add(req, l, s, s->zones[z].id, &n, S_IFDIR);
+		}
+		break;
+	default:
+		break;
+	}
+	return ok;
+}
+
+static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fusefs *fs = fuse_req_userdata(req);
+	struct listing *l;
+	struct tree_snapshot *s;
+	struct node n;
+	int ret;
+
+	if (!caller_may_read(fs, req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (!(l = calloc(1, sizeof(*l)))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	s = tree_get(fs->tree);
+	ret = node_of(s, ino, &n);
+	if (ret == 0 && (n.kind == NODE_ATTR || n.kind == NODE_LINK || n.kind == NODE_VM_LINK))
+		ret = -ENOTDIR;
+	if (ret == 0 && !list_dir(req, l, s, &n))
+		ret = -ENOMEM;
+	tree_put(fs->tree, s);
+	if (ret < 0) {
+		free(l->buf);
+		free(l);
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	fi->fh = handle_put(&fs->handles, l);
+	if (!fi->fh) {
+		free(l->buf);
+		free(l);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		/* the opener was interrupted: no release will come */
+		handle_drop(&fs->handles, fi->fh);
+		free(l->buf);
+		free(l);
+	}
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct fusefs *fs = fuse_req_userdata(req);
+	struct listing *l = handle_get(&fs->handles, fi->fh), made = { 0 };
+
+	if (!l) {
+		/* opened under the server before: listed again (the same tree lists alike) */
+		struct tree_snapshot *s = tree_get(fs->tree);
+		struct node n;
+		int ret = node_of(s, ino, &n);
+
+		if (ret == 0 && !list_dir(req, &made, s, &n))
+			ret = -ENOMEM;
+		tree_put(fs->tree, s);
+		if (ret < 0) {
+			free(made.buf);
+			fuse_reply_err(req, -ret);
+			return;
+		}
+		l = &made;
+	}
+	if (off < 0 || (size_t)off >= l->len)
+		fuse_reply_buf(req, NULL, 0);
+	else  /* an entry cut at the end is left for the next call, from its offset */
+		fuse_reply_buf(req, l->buf + off, l->len - (size_t)off < size ? l->len - (size_t)off : size);
+	free(made.buf);
+}
+
+static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fusefs *fs = fuse_req_userdata(req);
+	struct listing *l = handle_drop(&fs->handles, fi->fh);
+
+	(void)ino;
+	if (l) {
+		free(l->buf);
+		free(l);
+	}
+	fuse_reply_err(req, 0);
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fusefs *fs = fuse_req_userdata(req);
+	struct tree_snapshot *s;
+	struct open_file *of = NULL;
+	struct node n;
+	int ret;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC) || !caller_may_read(fs, req)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	s = tree_get(fs->tree);
+	ret = node_of(s, ino, &n);
+	tree_put(fs->tree, s);
+	if (ret == 0 && n.kind != NODE_ATTR)
+		ret = -EISDIR;
+	if (ret == 0 && !(of = calloc(1, sizeof(*of))))
+		ret = -ENOMEM;
+	if (ret < 0) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	pthread_mutex_init(&of->lock, NULL);
+	fi->fh = handle_put(&fs->handles, of);
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	if (!fi->fh) {
+		pthread_mutex_destroy(&of->lock);
+		free(of);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		/* the opener was interrupted: no release will come */
+		handle_drop(&fs->handles, fi->fh);
+		pthread_mutex_destroy(&of->lock);
+		free(of);
+	}
+}
+
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct fusefs *fs = fuse_req_userdata(req);
+	struct open_file *of = handle_get(&fs->handles, fi->fh), mine = { .filled = false };
+	char out[sizeof(of->value)];
+	size_t n = 0;
+	int ret = 0;
+
+	/*
+	 * A file opened under the server before a takeover keeps no value
+	 * here: each read is made at once, as at offset 0.
+	 */
+	if (!of) {
+		of = &mine;
+		pthread_mutex_init(&of->lock, NULL);
+	}
+	pthread_mutex_lock(&of->lock);
+	if (off == 0 || !of->filled) {
+		struct tree_snapshot *s = tree_get(fs->tree);
+		struct node node;
+
+		/* looked up again: snapshots come and go */
+		ret = node_of(s, ino, &node);
+		if (ret == 0)
+			of->len = attr_value(s, &node, of->value, sizeof(of->value));
+		tree_put(fs->tree, s);
+		if (ret == 0)
+			of->filled = true;
+	}
+	if (ret == 0 && off >= 0 && (size_t)off < of->len) {
+		n = of->len - (size_t)off < size ? of->len - (size_t)off : size;
+		memcpy(out, of->value + off, n);
+	}
+	pthread_mutex_unlock(&of->lock);
+	if (of == &mine)
+		pthread_mutex_destroy(&mine.lock);
+	if (ret < 0)
+		fuse_reply_err(req, ENODEV);  /* the VM or zone went away, as sysfs says */
+	else
+		fuse_reply_buf(req, out, n);
+}
+
+static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fusefs *fs = fuse_req_userdata(req);
+	struct open_file *of = handle_drop(&fs->handles, fi->fh);
+
+	(void)ino;
+	if (of) {
+		pthread_mutex_destroy(&of->lock);
+		free(of);
+	}
+	fuse_reply_err(req, 0);
+}
+
+/* Everything that would change the tree: it is read-only. */
+static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
+{ (void)ino; (void)attr; (void)to_set; (void)fi; fuse_reply_err(req, EROFS); }
+static void ll_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, dev_t d)
+{ (void)p; (void)n; (void)m; (void)d; fuse_reply_err(req, EROFS); }
+static void ll_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m)
+{ (void)p; (void)n; (void)m; fuse_reply_err(req, EROFS); }
+static void ll_unlink(fuse_req_t req, fuse_ino_t p, const char *n) { (void)p; (void)n; fuse_reply_err(req, EROFS); }
+static void ll_rmdir(fuse_req_t req, fuse_ino_t p, const char *n) { (void)p; (void)n; fuse_reply_err(req, EROFS); }
+static void ll_symlink(fuse_req_t req, const char *l, fuse_ino_t p, const char *n)
+{ (void)l; (void)p; (void)n; fuse_reply_err(req, EROFS); }
+static void ll_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np, const char *nn, unsigned f)
+{ (void)p; (void)n; (void)np; (void)nn; (void)f; fuse_reply_err(req, EROFS); }
+static void ll_link(fuse_req_t req, fuse_ino_t i, fuse_ino_t np, const char *nn)
+{ (void)i; (void)np; (void)nn; fuse_reply_err(req, EROFS); }
+static void ll_write(fuse_req_t req, fuse_ino_t i, const char *b, size_t s, off_t o, struct fuse_file_info *fi)
+{ (void)i; (void)b; (void)s; (void)o; (void)fi; fuse_reply_err(req, EACCES); }
+static void ll_create(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, struct fuse_file_info *fi)
+{ (void)p; (void)n; (void)m; (void)fi; fuse_reply_err(req, EROFS); }
+static void ll_setxattr(fuse_req_t req, fuse_ino_t i, const char *n, const char *v, size_t s, int f)
+{ (void)i; (void)n; (void)v; (void)s; (void)f; fuse_reply_err(req, EROFS); }
+static void ll_removexattr(fuse_req_t req, fuse_ino_t i, const char *n)
+{ (void)i; (void)n; fuse_reply_err(req, EROFS); }
+
+static const struct fuse_lowlevel_ops ll_ops = {
+	.lookup = ll_lookup,
+	.forget = ll_forget,
+	.forget_multi = ll_forget_multi,
+	.getattr = ll_getattr,
+	.readlink = ll_readlink,
+	.opendir = ll_opendir,
+	.readdir = ll_readdir,
+	.releasedir = ll_releasedir,
+	.open = ll_open,
+	.read = ll_read,
+	.release = ll_release,
+	.setattr = ll_setattr,
+	.mknod = ll_mknod,
+	.mkdir = ll_mkdir,
+	.unlink = ll_unlink,
+	.rmdir = ll_rmdir,
+	.symlink = ll_symlink,
+	.rename = ll_rename,
+	.link = ll_link,
+	.write = ll_write,
+	.create = ll_create,
+	.setxattr = ll_setxattr,
+	.removexattr = ll_removexattr,
 };
 
-static void *fs_thread(void *arg)
+/* Keep the kernel's FUSE_INIT, for a server that takes the connection over. */
+static void note_init(struct fusefs *fs, const struct fuse_buf *buf)
+{
+	const struct fuse_in_header *in = buf->mem;
+
+	if (buf->size < sizeof(*in) || in->opcode != FUSE_INIT || buf->size > FUSEFS_INIT_MAX)
+		return;
+	pthread_mutex_lock(&fs->init_lock);
+	if (!fs->init_len) {
+		memcpy(fs->init, buf->mem, buf->size);
+		fs->init_len = buf->size;
+	}
+	pthread_mutex_unlock(&fs->init_lock);
+}
+
+static void on_wake(int sig)
+{
+	(void)sig;  /* only to cut a worker's read short */
+}
+
+/*
+ * A worker: reads requests and answers them, until the connection ends
+ * (unmounted) or the server hands it over. A worker blocked in its read is
+ * cut short by SIGUSR2 (no request is taken then); one that took a request
+ * answers it first.
+ */
+static void *worker(void *arg)
 {
 	struct fusefs *fs = arg;
-	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	struct fuse_buf buf = { 0 };
+	sigset_t wake;
 
-	if (cfg) {
-		fuse_loop_cfg_set_max_threads(cfg, 16);
-		fuse_loop_cfg_set_idle_threads(cfg, 8);
+	sigemptyset(&wake);
+	sigaddset(&wake, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	while (!__atomic_load_n(&fs->draining, __ATOMIC_ACQUIRE) && !fuse_session_exited(fs->se)) {
+		int res = fuse_session_receive_buf(fs->se, &buf);
+
+		if (res == -EINTR)
+			continue;
+		if (res <= 0)
+			break;
+		if (!fs->init_len)
+			note_init(fs, &buf);
+		fuse_session_process_buf(fs->se, &buf);
 	}
-	fuse_loop_mt(fs->fuse, cfg);
-	fuse_loop_cfg_destroy(cfg);
+	free(buf.mem);
 	return NULL;
+}
+
+static int start_workers(struct fusefs *fs)
+{
+	struct sigaction sa = { .sa_handler = on_wake };  /* no SA_RESTART: a read ends with EINTR */
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	for (; fs->nworkers < WORKERS; fs->nworkers++)
+		if (pthread_create(&fs->workers[fs->nworkers], NULL, worker, fs) != 0)
+			break;
+	return fs->nworkers ? 0 : -EAGAIN;
+}
+
+/* Stop the workers: each ends once its request, if any, is answered. */
+static void stop_workers(struct fusefs *fs)
+{
+	__atomic_store_n(&fs->draining, true, __ATOMIC_RELEASE);
+	for (size_t i = 0; i < fs->nworkers; i++) {
+		/* a worker between its check and its read misses one wake: wake it again */
+		while (pthread_kill(fs->workers[i], SIGUSR2) == 0) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 20 * 1000 * 1000;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			if (pthread_timedjoin_np(fs->workers[i], NULL, &until) == 0)
+				break;
+		}
+	}
+	fs->nworkers = 0;
+}
+
+int fusefs_connection(struct fusefs *fs, struct fusefs_takeover *out)
+{
+	int ret = -EAGAIN;
+
+	pthread_mutex_lock(&fs->init_lock);
+	if (fs->init_len) {
+		*out = (struct fusefs_takeover){ .fd = fs->fd, .init = fs->init, .init_len = fs->init_len };
+		ret = 0;
+	}
+	pthread_mutex_unlock(&fs->init_lock);
+	return ret;
+}
+
+void fusefs_serve(struct fusefs *fs)
+{
+	if (fs && fs->running && !fs->nworkers && start_workers(fs) < 0)
+		log_error(-EAGAIN, "cannot start a thread to answer requests at '%s'", fs->mountpoint);
+}
+
+bool fusefs_serving(const struct fusefs *fs)
+{
+	return fs && fs->nworkers;
+}
+
+/* A mount's FUSE_INIT, which the kernel sends as it mounts: there within 5 s. */
+static int wait_init(struct fusefs *fs)
+{
+	for (int i = 0; i < 500; i++) {
+		size_t len;
+
+		pthread_mutex_lock(&fs->init_lock);
+		len = fs->init_len;
+		pthread_mutex_unlock(&fs->init_lock);
+		if (len)
+			return 0;
+		usleep(10000);
+	}
+	return log_error(-ETIMEDOUT, "the kernel sent no FUSE_INIT for '%s' within 5 s", fs->mountpoint);
+}
+
+void fusefs_hand_over(struct fusefs *fs)
+{
+	if (!fs || !fs->running)
+		return;
+	stop_workers(fs);
+	fs->running = false;
+	log_info("stopped taking requests at '%s': the next server takes them", fs->mountpoint);
+}
+
+bool fusefs_resend_refused(const struct fusefs *fs)
+{
+	return fs && fs->resend_refused;
+}
+
+/* A unique no request of the kernel's has (its ids grow from 0, by 2). */
+#define REPLAY_UNIQUE 0x7ffffffffffffff0ull
+
+#ifndef FUSE_NOTIFY_RESEND
+#define FUSE_NOTIFY_RESEND 7  /* Linux 6.9 */
+#endif
+
+/*
+ * Take connection @take over: the session reads and writes its descriptor
+ * (libfuse takes "/dev/fd/N" as a connection already mounted), is told the
+ * kernel's FUSE_INIT again (its answer goes to no request of the kernel's,
+ * which drops it), and the kernel is asked to send again what a dead
+ * server had read but not answered.
+ */
+static int take_over(struct fusefs *fs, const struct fusefs_takeover *take)
+{
+	unsigned char init[FUSEFS_INIT_MAX];
+	struct fuse_in_header *in = (struct fuse_in_header *)init;
+	struct fuse_out_header resend = { .len = sizeof(resend), .error = FUSE_NOTIFY_RESEND };
+	struct fuse_buf buf = { .mem = init, .size = take->init_len };
+	char dev[32];
+
+	if (take->init_len < sizeof(*in) + sizeof(struct fuse_init_in) || take->init_len > sizeof(init) ||
+	    ((const struct fuse_in_header *)take->init)->opcode != FUSE_INIT)
+		return log_error(-EINVAL, "the connection to take over comes without its FUSE_INIT");
+	snprintf(dev, sizeof(dev), "/dev/fd/%d", take->fd);
+	if (fuse_session_mount(fs->se, dev) != 0)
+		return log_error(-EBADF, "cannot take the FUSE connection (descriptor %d) over", take->fd);
+	fs->fd = take->fd;
+	memcpy(init, take->init, take->init_len);
+	in->unique = REPLAY_UNIQUE;
+	fuse_session_process_buf(fs->se, &buf);
+	memcpy(fs->init, take->init, take->init_len);
+	fs->init_len = take->init_len;
+	if (write(fs->fd, &resend, sizeof(resend)) != (ssize_t)sizeof(resend)) {
+		fs->resend_refused = true;
+		log_warning("this kernel does not send again the requests a dead server had read (FUSE_NOTIFY_RESEND, "
+			    "Linux 6.9): their readers wait until interrupted");
+	}
+	return 0;
 }
 
 /* Raise or drop CAP_SYS_ADMIN in the effective set (kept in the permitted one). */
@@ -569,7 +1056,8 @@ static int clear_dead_mount(const char *mountpoint)
 	return 0;
 }
 
-struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree, gid_t reader_gid)
+struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree, gid_t reader_gid,
+			    const struct fusefs_takeover *take)
 {
 	char *argv[] = { (char *)"vpowercapd", (char *)"-o",
 			 (char *)"allow_other,fsname=vpowercap,subtype=vpowercap,noatime", NULL };
@@ -581,33 +1069,45 @@ struct fusefs *fusefs_start(const char *mountpoint, struct publisher *tree, gid_
 	fs->tree = tree;
 	fs->reader_gid = reader_gid;
 	fs->mounted_at = time(NULL);
+	fs->fd = -1;
+	pthread_mutex_init(&fs->init_lock, NULL);
+	handles_init(&fs->handles);
 	fs->mountpoint = strdup(mountpoint);
-	if (!fs->mountpoint || clear_dead_mount(mountpoint) < 0)
+	if (!fs->mountpoint || (!take && clear_dead_mount(mountpoint) < 0))
 		goto fail;
-	if (mkdir(mountpoint, 0755) < 0 && errno != EEXIST) {
+	if (!take && mkdir(mountpoint, 0755) < 0 && errno != EEXIST) {
 		log_error(-errno, "cannot create mount point '%s': %s", mountpoint, strerror(errno));
 		goto fail;
 	}
-	fs->fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), fs);
+	fs->se = fuse_session_new(&args, &ll_ops, sizeof(ll_ops), fs);
 	fuse_opt_free_args(&args);
-	if (!fs->fuse) {
+	if (!fs->se) {
 		log_error(-EINVAL, "cannot set up the FUSE filesystem");
 		goto fail;
 	}
-	if (fuse_mount(fs->fuse, mountpoint) != 0) {
+	if (take) {
+		if (take_over(fs, take) < 0)
+			goto fail;
+	} else if (fuse_session_mount(fs->se, mountpoint) != 0) {
 		log_error(-EIO, "cannot mount the FUSE filesystem at '%s' (is /dev/fuse there?)", mountpoint);
 		goto fail;
+	} else {
+		fs->fd = fuse_session_fd(fs->se);
 	}
-	if (pthread_create(&fs->thread, NULL, fs_thread, fs) != 0) {
-		fuse_unmount(fs->fuse);
+	if (!take && (start_workers(fs) < 0 || wait_init(fs) < 0)) {
+		stop_workers(fs);
+		fuse_session_unmount(fs->se);
 		goto fail;
 	}
 	fs->running = true;
-	log_info("serving per-VM powercap trees at '%s'", mountpoint);
+	if (take)
+		log_info("took over the per-VM powercap trees at '%s'", mountpoint);
+	else
+		log_info("serving per-VM powercap trees at '%s'", mountpoint);
 	return fs;
 fail:
-	if (fs->fuse)
-		fuse_destroy(fs->fuse);
+	if (fs->se)
+		fuse_session_destroy(fs->se);
 	free(fs->mountpoint);
 	free(fs);
 	return NULL;
@@ -617,7 +1117,7 @@ fail:
 static void forget_top_name(struct fusefs *fs, const char *name)
 {
 	/* -ENOENT: not cached; anything else: the entry times out anyway */
-	fuse_lowlevel_notify_inval_entry(fuse_get_session(fs->fuse), FUSE_ROOT_ID, name, strlen(name));
+	fuse_lowlevel_notify_inval_entry(fs->se, FUSE_ROOT_ID, name, strlen(name));
 }
 
 static bool same_zones(const struct tree_snapshot *a, const struct tree_snapshot *b)
@@ -660,7 +1160,8 @@ void fusefs_stop(struct fusefs *fs)
 
 	if (!fs)
 		return;
-	fuse_exit(fs->fuse);
+	fuse_session_exit(fs->se);
+	fs->running = false;
 	/*
 	 * Unmount ourselves: libfuse would hand a non-root caller to
 	 * fusermount3, which refuses a mount made by root. Unmounting ends
@@ -679,14 +1180,17 @@ void fusefs_stop(struct fusefs *fs)
 	 */
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 2;
-	if (pthread_timedjoin_np(fs->thread, NULL, &until) != 0) {
-		log_info("unmounted '%s'; its last users are cut off as the server exits", fs->mountpoint);
-		return;
+	for (size_t i = 0; i < fs->nworkers; i++) {
+		if (pthread_timedjoin_np(fs->workers[i], NULL, &until) != 0) {
+			log_info("unmounted '%s'; its last users are cut off as the server exits", fs->mountpoint);
+			return;
+		}
 	}
 	/* Now a no-op on the dead connection, but it frees the session's copy
 	 * of the mount point. */
-	fuse_unmount(fs->fuse);
-	fuse_destroy(fs->fuse);
+	fuse_session_unmount(fs->se);
+	fuse_session_destroy(fs->se);
+	handles_release(&fs->handles);
 	log_info("unmounted '%s'", fs->mountpoint);
 	free(fs->mountpoint);
 	free(fs);

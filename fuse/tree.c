@@ -15,6 +15,7 @@ static void shape_put(struct tree_shape *sh)
 	free(sh->zones);
 	free(sh->vms);
 	free(sh->by_uuid);
+	free(sh->by_key);
 	free(sh);
 }
 
@@ -44,8 +45,9 @@ struct tree_snapshot *tree_snapshot_new(size_t nzones, size_t nvms)
 	s->zones = sh->zones = calloc(nzones ? nzones : 1, sizeof(*s->zones));
 	s->vms = sh->vms = calloc(nvms ? nvms : 1, sizeof(*s->vms));
 	s->by_uuid = sh->by_uuid = calloc(nvms ? nvms : 1, sizeof(*s->by_uuid));
+	s->by_key = sh->by_key = calloc(nvms ? nvms : 1, sizeof(*s->by_key));
 	s->values = calloc(nzones && nvms ? nzones * nvms : 1, sizeof(*s->values));
-	if (!s->zones || !s->vms || !s->by_uuid || !s->values) {
+	if (!s->zones || !s->vms || !s->by_uuid || !s->by_key || !s->values) {
 		tree_snapshot_free(s);
 		return NULL;
 	}
@@ -109,6 +111,66 @@ static int vm_by_uuid_dir(const void *a, const void *b)
 	return strcmp((*(struct tree_vm *const *)a)->uuid_dir, (*(struct tree_vm *const *)b)->uuid_dir);
 }
 
+static int vm_by_key(const void *a, const void *b)
+{
+	uint64_t x = (*(struct tree_vm *const *)a)->key, y = (*(struct tree_vm *const *)b)->key;
+
+	return x < y ? -1 : x > y;
+}
+
+/* FNV-1a of @s, then @salt, folded to TREE_KEY_BITS bits; never 0. */
+static uint64_t key_of(const char *s, uint64_t salt)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	h = (h ^ salt) * 0x100000001b3ull;
+	h ^= h >> 29;
+	h &= (1ull << TREE_KEY_BITS) - 1;
+	return h ? h : 1;
+}
+
+/*
+ * Give each VM its key, from its UUID directory: the same key for the same
+ * directory whatever else the tree holds, but for a clash of two (one in
+ * 2^48 per pair), which the later directory by name settles with a salt.
+ */
+static void give_keys(struct tree_snapshot *s)
+{
+	for (size_t i = 0; i < s->nvms; i++) {
+		s->by_uuid[i]->key = key_of(s->by_uuid[i]->uuid_dir, 0);
+		s->by_key[i] = s->by_uuid[i];
+	}
+	for (uint64_t salt = 1; salt < 64; salt++) {
+		bool clash = false;
+
+		qsort(s->by_key, s->nvms, sizeof(*s->by_key), vm_by_key);
+		for (size_t i = 1; i < s->nvms; i++) {
+			struct tree_vm *a = s->by_key[i - 1], *b = s->by_key[i];
+
+			if (a->key != b->key)
+				continue;
+			if (strcmp(a->uuid_dir, b->uuid_dir) > 0)
+				a = b;
+			a->key = key_of(a->uuid_dir, salt);
+			clash = true;
+		}
+		if (!clash)
+			return;
+	}
+}
+
+/* Each zone's slot: 1 + its rank by id. */
+static void give_slots(struct tree_snapshot *s)
+{
+	for (size_t z = 0; z < s->nzones; z++) {
+		s->zones[z].slot = 1;
+		for (size_t o = 0; o < s->nzones; o++)
+			s->zones[z].slot += strcmp(s->zones[o].id, s->zones[z].id) < 0;
+	}
+}
+
 /*
  * A directory name must be a single usable path component, and one a
  * terminal or a log shows as it is: '/' and control characters (libvirt
@@ -162,6 +224,34 @@ void tree_snapshot_finish(struct tree_snapshot *s)
 	for (size_t i = 0; i < s->nvms; i++)
 		s->by_uuid[i] = &s->vms[i];
 	qsort(s->by_uuid, s->nvms, sizeof(*s->by_uuid), vm_by_uuid_dir);
+	give_keys(s);
+	give_slots(s);
+}
+
+const struct tree_vm *tree_find_vm_key(const struct tree_snapshot *s, uint64_t key)
+{
+	size_t lo = 0, hi = s->nvms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t k = s->by_key[mid]->key;
+
+		if (k == key)
+			return s->by_key[mid];
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int tree_find_zone_slot(const struct tree_snapshot *s, unsigned slot)
+{
+	for (size_t z = 0; z < s->nzones; z++)
+		if (s->zones[z].slot == slot)
+			return (int)z;
+	return -1;
 }
 
 /* The VM named @dir (length @len) among their links (names), or their directories (UUIDs). */

@@ -32,6 +32,7 @@ struct tree_zone {
 	char name[TREE_NAME_MAX];
 	uint64_t max_energy_range_uj;
 	int parent;              /* index in the snapshot, -1 at top */
+	unsigned slot;           /* 1 + its rank among the zones by id: the same for the same zones */
 };
 
 struct tree_vm {
@@ -39,7 +40,11 @@ struct tree_vm {
 	char uuid[TREE_UUID_MAX];
 	char uuid_dir[TREE_UUID_MAX]; /* its directory's name: the UUID, made a usable name */
 	size_t row;              /* its values' row: the order VMs were added in */
+	uint64_t key;            /* TREE_KEY_BITS, from its UUID directory: the same in every server */
 };
+
+/* A VM's key: this many bits, never 0 (tree_find_vm_key()). */
+#define TREE_KEY_BITS 48
 
 /*
  * Zones and VMs, shared by the snapshots of one shape. Its count is
@@ -51,6 +56,7 @@ struct tree_shape {
 	struct tree_zone *zones;
 	struct tree_vm *vms;
 	struct tree_vm **by_uuid;
+	struct tree_vm **by_key;
 };
 
 struct tree_snapshot {
@@ -61,6 +67,7 @@ struct tree_snapshot {
 	size_t nvms, vms_alloc;
 	struct tree_vm *vms;     /* sorted by dir once finished */
 	struct tree_vm **by_uuid; /* the same, sorted by uuid_dir once finished */
+	struct tree_vm **by_key; /* the same, sorted by key once finished */
 	uint64_t *values;        /* its own: vms_alloc rows of zones_alloc */
 	uint64_t shape_hash;     /* the feed's hash of the shape (feed_shape_*()); 0: none */
 };
@@ -99,7 +106,10 @@ uint64_t *tree_snapshot_add_vm(struct tree_snapshot *s, const char *name, const 
 /**
  * Lay the snapshot out: zones find their parents, each VM's directory is a
  * single usable path component, and two VMs of one name are told apart by
- * the later one's UUID. Call once, before publishing or looking up.
+ * the later one's UUID. Each VM gets its key and each zone its slot, which
+ * depend on the VMs and zones alone, not on their order: another server
+ * given the same tree numbers it alike (the FUSE node ids are made of
+ * them). Call once, before publishing or looking up.
  */
 void tree_snapshot_finish(struct tree_snapshot *s);
 
@@ -108,6 +118,12 @@ const struct tree_vm *tree_find_vm(const struct tree_snapshot *s, const char *di
 
 /** The VM whose directory (its UUID) is @dir (length @len), or NULL. */
 const struct tree_vm *tree_find_vm_dir(const struct tree_snapshot *s, const char *dir, size_t len);
+
+/** The VM of key @key, or NULL. */
+const struct tree_vm *tree_find_vm_key(const struct tree_snapshot *s, uint64_t key);
+
+/** The zone of slot @slot, or -1. */
+int tree_find_zone_slot(const struct tree_snapshot *s, unsigned slot);
 
 /** The zone @id (length @len), or -1. */
 int tree_find_zone(const struct tree_snapshot *s, const char *id, size_t len);

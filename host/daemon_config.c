@@ -119,6 +119,9 @@ const struct options_program daemon_program = {
 		    "       vpowercapd [options] detach DOMAIN\n"
 		    "       vpowercapd [options] status      the tree server's state\n"
 		    "       vpowercapd [options] unmount     take the per-VM trees down for good\n"
+		    "       vpowercapd [options] upgrade-tree-server\n"
+		    "                                        start the installed tree server in place of the\n"
+		    "                                        running one, guests reading on\n"
 		    "       vpowercapd --reset-counters ...  with no usable saved counters, start where the guests'\n"
 		    "                                        trees are (from zero with no tree server)",
 	.default_config = "/etc/vpowercap/vpowercapd.conf",

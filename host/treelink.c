@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,8 +133,9 @@ static int server_log(const struct tree_link_config *cfg, int *fd, char *where, 
  * none of our terminal or pipes), and wait until it has mounted and
  * listens. Returns 0 or -errno after logging.
  */
-static int server_start(const struct tree_link_config *cfg, const char *feed)
+static int server_start(const struct tree_link_config *cfg, const char *feed, const struct tree_link *take)
 {
+	char hex[2 * FUSEFS_INIT_MAX + 1] = "", takeovers[16] = "";
 	char exe[PATH_MAX + 64], buf[8] = "", where[PATH_MAX + 64];
 	int pipefd[2], status, logfd;
 	struct pollfd pfd;
@@ -145,6 +147,10 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 				 LIBEXEC_INSTALLED_SUBDIR "' (install vpowercap with 'make install')", exe, exe);
 	if (server_log(cfg, &logfd, where, sizeof(where)) < 0)
 		return -ENAMETOOLONG;
+	for (size_t k = 0; take && k < take->init_len; k++)
+		snprintf(hex + 2 * k, 3, "%02x", take->init[k]);
+	if (take)
+		snprintf(takeovers, sizeof(takeovers), "%u", take->takeovers + 1);
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		if (logfd >= 0)
 			close(logfd);
@@ -165,8 +171,17 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 				 (char *)"--user", (char *)cfg->user, (char *)"--reader-group",
 				 (char *)cfg->reader_group, (char *)"--channel-socket",
 				 (char *)(cfg->channel_socket ? cfg->channel_socket : ""), (char *)"--ready-fd",
-				 (char *)"3", NULL };
+				 (char *)"3", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+				 NULL };
+		static const char *const flag[FEED_HOLD_FDS] = { "--fuse-fd", "--feed-fd", "--control-fd",
+								 "--channel-fd" };
+		static const char *const num[FEED_HOLD_FDS] = { "4", "5", "6", "7" };
+		int a = 15, high[FEED_HOLD_FDS];
 		sigset_t none;
+
+		/* out of the way of the descriptors set below (0 to 7) first */
+		for (int k = 0; k < FEED_HOLD_FDS; k++)
+			high[k] = take && take->held[k] >= 0 ? fcntl(take->held[k], F_DUPFD, 64) : -1;
 
 		setsid();
 		if (fork() != 0)
@@ -177,9 +192,25 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 		}
 		if (logfd >= 0)
 			dup2(logfd, 2);
-		if (dup2(pipefd[1], 3) < 0)
+		/* dup2() onto itself keeps close-on-exec: the pipe may be 3 already */
+		if (pipefd[1] == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(pipefd[1], 3) < 0)
 			_exit(127);
-		close_from(4);
+		/* a takeover: the held descriptors as 4 to 7, said on the command line */
+		for (int k = 0; take && k < FEED_HOLD_FDS; k++) {
+			if (take->held[k] < 0)
+				continue;
+			if (high[k] < 0 || dup2(high[k], 4 + k) < 0)
+				_exit(127);
+			argv[a++] = (char *)flag[k];
+			argv[a++] = (char *)num[k];
+		}
+		if (take) {
+			argv[a++] = (char *)"--init";
+			argv[a++] = hex;
+			argv[a++] = (char *)"--takeovers";
+			argv[a++] = takeovers;
+		}
+		close_from(take ? 4 + FEED_HOLD_FDS : 4);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
@@ -200,6 +231,44 @@ static int server_start(const struct tree_link_config *cfg, const char *feed)
 	return 0;
 }
 
+/* Drop the descriptors held for a next server. */
+static void drop_held(struct tree_link *t)
+{
+	for (int k = 0; k < FEED_HOLD_FDS; k++) {
+		if (t->held[k] >= 0)
+			close(t->held[k]);
+		t->held[k] = -1;
+	}
+	t->init_len = 0;
+}
+
+/*
+ * Hold what the server handed on with its welcome (@rest, @len bytes after
+ * the welcome: a struct feed_hold and the FUSE_INIT), for a next server to
+ * take over should this one go. Anything amiss: none held.
+ */
+static void hold_descriptors(struct tree_link *t, const char *rest, size_t len)
+{
+	int fds[FEED_HOLD_FDS];
+	size_t n = feed_reader_take_fds(&t->r, fds, FEED_HOLD_FDS), used = 0;
+	struct feed_hold h;
+
+	drop_held(t);
+	if (len >= sizeof(h)) {
+		memcpy(&h, rest, sizeof(h));
+		if ((h.fds & 1u << FEED_HOLD_FUSE) && h.init_len <= FUSEFS_INIT_MAX && len == sizeof(h) + h.init_len &&
+		    (size_t)__builtin_popcount(h.fds & ((1u << FEED_HOLD_FDS) - 1)) == n) {
+			for (int k = 0; k < FEED_HOLD_FDS; k++)
+				if (h.fds & 1u << k)
+					t->held[k] = fds[used++];
+			memcpy(t->init, rest + sizeof(h), h.init_len);
+			t->init_len = h.init_len;
+		}
+	}
+	for (size_t i = used; i < n; i++)
+		close(fds[i]);
+}
+
 int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg)
 {
 	struct feed_hello hello = { .role = FEED_ROLE_DAEMON, .pid = (uint32_t)getpid() };
@@ -212,13 +281,13 @@ int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg)
 	size_t len;
 	int ret;
 
-	*t = (struct tree_link){ .fd = -1 };
+	*t = (struct tree_link){ .fd = -1, .held = { -1, -1, -1, -1 }, .cfg = *cfg };
 	ret = feed_path(cfg->state_dir, &addr);
 	if (ret < 0)
 		return ret;
 	t->fd = feed_connect(&addr);
 	if (t->fd == -ENOENT || t->fd == -ECONNREFUSED) {
-		ret = server_start(cfg, addr.sun_path);
+		ret = server_start(cfg, addr.sun_path, NULL);
 		if (ret < 0)
 			return ret;
 		started = true;
@@ -231,7 +300,8 @@ int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg)
 	}
 	/* A server that cannot take a snapshot within a second is gone. */
 	setsockopt(t->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	ret = feed_send(t->fd, FEED_HELLO, &hello, sizeof(hello));
+	/* ask to hold the trees' connection, for a next server should this one go */
+	ret = feed_send_flags(t->fd, FEED_HELLO, FEED_FLAG_HOLD, &hello, sizeof(hello));
 	if (ret == 0)
 		ret = feed_wait(t->fd, &t->r, &type, &payload, &len, ANSWER_MS);
 	if (ret < 0) {
@@ -242,7 +312,7 @@ int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg)
 		ret = log_error(-EBUSY, "the tree server refused this daemon: %.*s", (int)len, (const char *)payload);
 		goto fail;
 	}
-	if (type != FEED_WELCOME || len != sizeof(w)) {
+	if (type != FEED_WELCOME || len < sizeof(w) || len > sizeof(w) + FUSEFS_INIT_MAX) {
 		ret = log_error(-EPROTO, "the tree server at '%s' speaks another protocol: take it down with "
 				"'vpowercapd unmount' and start again", addr.sun_path);
 		goto fail;
@@ -250,6 +320,7 @@ int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg)
 	memcpy(&w, payload, sizeof(w));
 	w.mountpoint[sizeof(w.mountpoint) - 1] = '\0';
 	t->counters = t->r.flags & FEED_FLAG_COUNTERS;
+	hold_descriptors(t, (const char *)payload + sizeof(w), len - sizeof(w));
 	if (strcmp(w.mountpoint, cfg->mountpoint)) {
 		ret = log_error(-EBUSY, "the tree server of '%s' serves '%s', not '%s': take it down with "
 				"'vpowercapd unmount --state-dir %s' first", cfg->state_dir, w.mountpoint,
@@ -299,6 +370,13 @@ int tree_link_poll(struct tree_link *t, struct feed_announce *a)
 	ret = feed_read(t->fd, &t->r, &type, &payload, &len);
 	if (ret <= 0)
 		return ret;
+	if (type == FEED_HANDOVER)
+		return -ESHUTDOWN;  /* the server stops now, for the next one */
+	if (type == FEED_SHUTDOWN) {
+		/* taken down on purpose (SIGTERM): no next server */
+		drop_held(t);
+		return -ENODEV;
+	}
 	if (type != FEED_ANNOUNCE || len != sizeof(*a))
 		return -EPROTO;
 	memcpy(a, payload, sizeof(*a));
@@ -311,8 +389,83 @@ void tree_link_close(struct tree_link *t)
 {
 	if (t->fd >= 0)
 		close(t->fd);
+	drop_held(t);
 	feed_reader_release(&t->r);
 	t->fd = -1;
+}
+
+/* Whether process @pid is gone: no such process, or a zombie (its descriptors closed). */
+static bool process_gone(unsigned pid)
+{
+	char path[64], text[256], *paren;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	if (!(f = fopen(path, "re")))
+		return errno == ENOENT;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	paren = strrchr(text, ')');
+	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+/* Wait, up to 5 s, for server @pid to be gone: its sockets with it. */
+static void wait_gone(unsigned pid)
+{
+	for (int i = 0; pid && i < 500 && !process_gone(pid); i++)
+		usleep(10000);
+}
+
+int tree_link_take_over(struct tree_link *t)
+{
+	struct tree_link held = *t;
+	struct sockaddr_un addr;
+	int ret;
+
+	if (t->held[FEED_HOLD_FUSE] < 0)
+		return log_error(-ENOTCONN, "the tree server (pid %u) is gone and no connection of its is held: "
+				 "the guests' trees went with it", t->server_pid);
+	/* a connection the kernel ended (the tree unmounted) has nothing to take over */
+	{
+		struct pollfd pfd = { .fd = t->held[FEED_HOLD_FUSE], .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLERR | POLLHUP))) {
+			drop_held(t);
+			return log_error(-ENOTCONN, "the tree server (pid %u) is gone and its connection ended: "
+					 "the guests' trees went with it", t->server_pid);
+		}
+	}
+	/* ours alone now: the feed connection closed, the descriptors kept */
+	for (int k = 0; k < FEED_HOLD_FDS; k++)
+		t->held[k] = -1;
+	tree_link_close(t);
+	held.fd = -1;
+	held.r = (struct feed_reader){ 0 };
+	wait_gone(held.server_pid);
+	ret = feed_path(held.cfg.state_dir, &addr);
+	if (ret == 0)
+		ret = server_start(&held.cfg, addr.sun_path, &held);
+	if (ret == 0)
+		ret = tree_link_open(t, &held.cfg);
+	if (ret < 0) {
+		/* still ours: a later try may do */
+		drop_held(t);
+		memcpy(t->held, held.held, sizeof(t->held));
+		memcpy(t->init, held.init, held.init_len);
+		t->init_len = held.init_len;
+		t->takeovers = held.takeovers;
+		return log_error(ret, "could not start a tree server on the guests' connection: %s", strerror(-ret));
+	}
+	/* the new server handed the same ones on again */
+	for (int k = 0; k < FEED_HOLD_FDS; k++)
+		if (held.held[k] >= 0)
+			close(held.held[k]);
+	t->takeovers = held.takeovers + 1;
+	log_info("tree server pid %u took the guests' trees over from pid %u (%u takeovers)", t->server_pid,
+		 held.server_pid, t->takeovers);
+	return 0;
 }
 
 /*
@@ -345,8 +498,11 @@ static int admin_connect(const char *state_dir, struct feed_reader *r, struct so
 			 strerror(ret < 0 ? -ret : EPROTO));
 }
 
-int tree_link_admin(const char *state_dir, bool shutdown)
+int tree_link_admin(const char *state_dir, enum tree_admin what)
 {
+	static const enum feed_type ask[] = { [TREE_ADMIN_STATUS] = FEED_STATUS, [TREE_ADMIN_UNMOUNT] = FEED_SHUTDOWN,
+					      [TREE_ADMIN_HANDOVER] = FEED_HANDOVER };
+	bool shutdown = what == TREE_ADMIN_UNMOUNT;
 	struct feed_reader r = { 0 };
 	struct sockaddr_un addr;
 	enum feed_type type;
@@ -357,13 +513,13 @@ int tree_link_admin(const char *state_dir, bool shutdown)
 	fd = admin_connect(state_dir, &r, &addr);
 	if (fd == -ENOENT) {
 		printf("no tree server runs for '%s'\n", state_dir);
-		return shutdown ? 0 : 3;
+		return shutdown ? 0 : what == TREE_ADMIN_HANDOVER ? 1 : 3;
 	}
 	if (fd < 0) {
 		feed_reader_release(&r);
 		return 1;
 	}
-	ret = feed_send(fd, shutdown ? FEED_SHUTDOWN : FEED_STATUS, NULL, 0);
+	ret = feed_send(fd, ask[what], NULL, 0);
 	/* Taking the tree down waits for the unmount, which waits for its readers. */
 	if (ret == 0)
 		ret = feed_wait(fd, &r, &type, &payload, &len, shutdown ? 60000 : ANSWER_MS);

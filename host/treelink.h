@@ -13,6 +13,7 @@
 
 #include "fuse/feed.h"
 #include "host/ledger.h"
+#include "fuse/fusefs.h"
 #include "fuse/tree.h"
 
 #define TREE_SERVER_FILE "vpowercap-fused"
@@ -34,6 +35,11 @@ struct tree_link {
 	double stall_s;              /* how long the trees stood still before we began */
 	bool counters;               /* the server takes the values alone (FEED_COUNTERS) */
 	uint64_t shape_sent;         /* the hash of the last snapshot's shape sent; 0: none */
+	struct tree_link_config cfg; /* what it was opened with, to start a next server */
+	int held[FEED_HOLD_FDS];     /* the server's descriptors, held for a next one (fuse/feed.h); -1: none */
+	unsigned char init[FUSEFS_INIT_MAX]; /* its FUSE_INIT, as the kernel sent it */
+	size_t init_len;
+	unsigned takeovers;          /* servers started to take the connection over */
 };
 
 /**
@@ -43,6 +49,14 @@ struct tree_link {
  * logging what to do.
  */
 int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg);
+
+/**
+ * The tree server is gone (it died, or handed over for an upgrade): start
+ * the next one on the FUSE connection this daemon holds, so that guests
+ * keep their trees, and link to it. Returns 0, or -errno after logging
+ * (-ENOTCONN: no connection held, the trees are gone with the server).
+ */
+int tree_link_take_over(struct tree_link *t);
 
 /** The socket to poll for announcements, -1 when not linked. */
 static inline int tree_link_fd(const struct tree_link *t)
@@ -77,10 +91,17 @@ static inline void tree_link_taken(struct tree_link *t, const struct feed_announ
 void tree_link_close(struct tree_link *t);
 
 /**
- * The operator's commands: print the tree server's status (@shutdown
- * false), or take the tree down (true). Returns a process exit status.
+ * The operator's commands: print the tree server's status, take the tree
+ * down, or have the server hand the trees over to the next one, which the
+ * daemon starts (an upgrade of the server). Returns a process exit status.
  */
-int tree_link_admin(const char *state_dir, bool shutdown);
+enum tree_admin {
+	TREE_ADMIN_STATUS,
+	TREE_ADMIN_UNMOUNT,
+	TREE_ADMIN_HANDOVER,   /* upgrade-tree-server: the daemon starts the next server on the connection */
+};
+
+int tree_link_admin(const char *state_dir, enum tree_admin what);
 
 /**
  * The values the tree server of @state_dir serves its guests now (the last

@@ -87,6 +87,7 @@ struct daemon {
 	struct tree_link tree;     /* to the tree server; fd -1 when no tree is served */
 	bool source_ready;         /* the VM source has answered once: trees may be fed */
 	bool tree_lost;
+	char channel_path[108];    /* the channels' socket, for the tree servers */
 	bool reset_counters;   /* --reset-counters: start where the trees are when no state is usable */
 	char channel_socket[108]; /* where qemu connects the channels ("": none) */
 	struct vm_list vms;
@@ -142,6 +143,41 @@ static void take_view(struct daemon *d)
 		log_warning("out of memory: guests keep the previous tick's values");
 }
 
+static void publish(struct daemon *d);
+
+/*
+ * The tree server went away (@why: it died, or it handed over for an
+ * upgrade, -ESHUTDOWN): the next one takes over the guests' connection,
+ * which this daemon holds, and is fed at once. Without that connection,
+ * or when the next one does not start, the daemon stops, so that a new
+ * start starts the trees again.
+ */
+static void tree_server_gone(struct daemon *d, int why)
+{
+	static bool taking_over;  /* a takeover's own first feed failing: no second one from within */
+	unsigned pid = d->tree.server_pid;
+
+	if (taking_over) {
+		d->tree_lost = true;
+		return;
+	}
+
+	if (why == -ESHUTDOWN)
+		log_info("the tree server (pid %u) hands the trees over: starting the next one", pid);
+	else
+		log_warning("the tree server (pid %u) went away (%s): starting the next one on the guests' "
+			    "connection", pid, strerror(-why));
+	if (tree_link_take_over(&d->tree) == 0) {
+		taking_over = true;
+		publish(d);
+		taking_over = false;
+		if (!d->tree_lost)
+			return;
+	}
+	log_error(why, "the tree server (pid %u) went away: stopping, so that a new start starts it again", pid);
+	d->tree_lost = true;
+}
+
 /*
  * Show the guests this tick's counters, all at once. Not before the VM
  * source has answered once: until then the tree server keeps serving what
@@ -158,11 +194,8 @@ static void publish(struct daemon *d)
 		log_warning("out of memory: guests keep the previous tick's values");
 		return;
 	}
-	if (ret < 0) {
-		log_error(ret, "the tree server (pid %u) went away: %s; stopping, so that a new start "
-			  "starts it again", d->tree.server_pid, strerror(-ret));
-		d->tree_lost = true;
-	}
+	if (ret < 0)
+		tree_server_gone(d, ret);
 }
 
 /*
@@ -376,11 +409,8 @@ static void take_announcements(struct daemon *d)
 			publish(d);
 		}
 	}
-	if (ret < 0 && !d->tree_lost) {
-		log_error(ret, "the tree server (pid %u) went away: %s; stopping, so that a new start "
-			  "starts it again", d->tree.server_pid, strerror(-ret));
-		d->tree_lost = true;
-	}
+	if (ret < 0 && !d->tree_lost)
+		tree_server_gone(d, ret);
 }
 
 /*
@@ -708,14 +738,14 @@ static int daemon_open(struct daemon *d)
 			return ret;
 	}
 	if (d->cfg.mountpoint[0]) {
-		char channel[108];
+		char *channel = d->channel_path;  /* kept: a next tree server is started with it */
 		struct tree_link_config tc = {
 			.mountpoint = d->cfg.mountpoint,
 			.state_dir = d->cfg.state_dir,
 			.control_socket = d->cfg.control_socket,
 			.user = d->cfg.user,
 			.reader_group = daemon_config_reader_group(d->cfg.reader_group),
-			.channel_socket = daemon_config_channel_socket(&d->cfg, channel, sizeof(channel)),
+			.channel_socket = daemon_config_channel_socket(&d->cfg, channel, sizeof(d->channel_path)),
 		};
 
 		if (tc.reader_group[0] && !getgrnam(tc.reader_group))
@@ -762,11 +792,13 @@ int main(int argc, char **argv)
 		return 2;
 	if (next < argc && (!strcmp(argv[next], "attach") || !strcmp(argv[next], "detach")))
 		return share_command_run(&d.cfg, argc, argv, next);
-	if (next < argc && (!strcmp(argv[next], "status") || !strcmp(argv[next], "unmount"))) {
+	if (next < argc && (!strcmp(argv[next], "status") || !strcmp(argv[next], "unmount") ||
+			    !strcmp(argv[next], "upgrade-tree-server"))) {
 		ret = options_parse_tail(&parse, argc, argv, next + 1);
 		if (ret)
 			return ret > 0 ? 0 : 2;
-		return tree_link_admin(d.cfg.state_dir, !strcmp(argv[next], "unmount"));
+		return tree_link_admin(d.cfg.state_dir, !strcmp(argv[next], "status") ? TREE_ADMIN_STATUS :
+					!strcmp(argv[next], "unmount") ? TREE_ADMIN_UNMOUNT : TREE_ADMIN_HANDOVER);
 	}
 	if (next < argc) {
 		if (exporter_kind_of(argv[next]) < 0) {

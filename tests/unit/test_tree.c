@@ -386,6 +386,100 @@ static void test_publisher_starts_empty(void **state)
 	publisher_release(&p);
 }
 
+/* A tree of @n VMs (uuid-I, named vm-I) and zones @ids, added from VM @first on, round. */
+static struct tree_snapshot *keyed_tree(size_t n, size_t first, const char *const *ids, size_t nids)
+{
+	struct tree_snapshot *s = tree_snapshot_new(nids, n);
+
+	assert_non_null(s);
+	for (size_t z = 0; z < nids; z++)
+		assert_int_equal(tree_snapshot_add_zone(s, ids[z], "zone", 0), 0);
+	for (size_t k = 0; k < n; k++) {
+		char name[32], uuid[48];
+		size_t i = (first + k) % n;
+
+		snprintf(name, sizeof(name), "vm-%zu", i);
+		snprintf(uuid, sizeof(uuid), "uuid-%zu", i);
+		assert_non_null(tree_snapshot_add_vm(s, name, uuid));
+	}
+	tree_snapshot_finish(s);
+	return s;
+}
+
+/*
+ * Keys and slots depend on the VMs and zones, not on their order nor on
+ * the others there: another server given the tree numbers it alike (the
+ * FUSE node ids are made of them). Every key is found, none is 0 or
+ * shared, and the one of a VM no longer there finds nothing.
+ */
+static void test_keys_and_slots_stable(void **state)
+{
+	static const char *const ids[] = { "intel-rapl:1", "intel-rapl:0", "intel-rapl:0:0" };
+	static const char *const reordered[] = { "intel-rapl:0:0", "intel-rapl:1", "intel-rapl:0" };
+	struct tree_snapshot *a = keyed_tree(500, 0, ids, 3), *b = keyed_tree(500, 123, reordered, 3);
+	struct tree_snapshot *fewer = keyed_tree(400, 7, ids, 3);
+
+	(void)state;
+	for (size_t i = 0; i < a->nvms; i++) {
+		const struct tree_vm *va = &a->vms[i];
+		const struct tree_vm *vb = tree_find_vm_dir(b, va->uuid_dir, strlen(va->uuid_dir));
+		const struct tree_vm *vf = tree_find_vm_dir(fewer, va->uuid_dir, strlen(va->uuid_dir));
+
+		assert_non_null(vb);
+		assert_int_not_equal(va->key, 0);
+		assert_true(va->key < 1ull << TREE_KEY_BITS);
+		assert_int_equal(va->key, vb->key);
+		assert_ptr_equal(tree_find_vm_key(a, va->key), va);
+		assert_ptr_equal(tree_find_vm_key(b, va->key), vb);
+		if (vf)
+			assert_int_equal(vf->key, va->key);
+		else
+			assert_null(tree_find_vm_key(fewer, va->key));
+		if (i)
+			assert_int_not_equal(a->by_key[i]->key, a->by_key[i - 1]->key);
+	}
+	assert_null(tree_find_vm_key(a, 0));
+	for (size_t z = 0; z < a->nzones; z++) {
+		int zb = tree_find_zone(b, a->zones[z].id, strlen(a->zones[z].id));
+
+		assert_true(zb >= 0);
+		assert_int_equal(a->zones[z].slot, b->zones[zb].slot);
+		assert_int_equal(tree_find_zone_slot(a, a->zones[z].slot), (int)z);
+	}
+	/* slots by rank of id: intel-rapl:0, intel-rapl:0:0, intel-rapl:1 */
+	assert_int_equal(a->zones[1].slot, 1);
+	assert_int_equal(a->zones[2].slot, 2);
+	assert_int_equal(a->zones[0].slot, 3);
+	assert_int_equal(tree_find_zone_slot(a, 0), -1);
+	assert_int_equal(tree_find_zone_slot(a, 4), -1);
+	tree_snapshot_free(a);
+	tree_snapshot_free(b);
+	tree_snapshot_free(fewer);
+}
+
+/* A snapshot of the same shape shares it, with values of its own. */
+static void test_same_shape(void **state)
+{
+	static const char *const ids[] = { "intel-rapl:0" };
+	struct tree_snapshot *a = keyed_tree(3, 0, ids, 1), *b;
+
+	(void)state;
+	for (size_t i = 0; i < a->nvms; i++)
+		tree_vm_energy(a, &a->vms[i])[0] = 100 + a->vms[i].row;
+	b = tree_snapshot_same_shape(a);
+	assert_non_null(b);
+	assert_ptr_equal(b->shape, a->shape);
+	assert_ptr_equal(b->vms, a->vms);
+	assert_ptr_not_equal(b->values, a->values);
+	tree_vm_energy(b, &b->vms[0])[0] = 7;
+	assert_int_equal(tree_vm_energy(a, &a->vms[0])[0], 100 + a->vms[0].row);
+	/* the shape outlives the first snapshot freed */
+	tree_snapshot_free(a);
+	assert_int_equal(tree_vm_energy(b, &b->vms[0])[0], 7);
+	assert_non_null(tree_find_vm(b, "vm-1", 4));
+	tree_snapshot_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +493,8 @@ int main(void)
 		cmocka_unit_test(test_find_vm),
 		cmocka_unit_test(test_find_vm_dir),
 		cmocka_unit_test(test_publisher_starts_empty),
+		cmocka_unit_test(test_keys_and_slots_stable),
+		cmocka_unit_test(test_same_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
