@@ -345,7 +345,7 @@ deployed_run() {
 	stop_tree_servers "$T/mnt-dep"
 	mountpoint -q "$T/mnt-dep" 2>/dev/null && umount -l "$T/mnt-dep"
 	local cpu t
-	cpu=$(sed -n 's/.*cpu_us=\([0-9]*\).*/\1/p' "$out")
+	cpu=$(sed -n 's/^cpu_us=\([0-9]*\).*/\1/p' "$out")
 	t=$(sed -n 's/.* \([0-9]*\) ticks: .*/\1/p' "$log" | tail -n 1)
 	if [ -n "$cpu" ] && [ -n "$t" ]; then
 		echo "$cpu $t" >>"$T/dep-$n-$ticks"
