@@ -391,20 +391,11 @@ static void put_string(char *field, size_t size, const char *s)
 	memcpy(field, s, n);
 }
 
-void feed_snapshot_begin(struct feed_writer *w, int fd, size_t nzones, size_t nvms, uint64_t announced_seq)
+/* Start a message of @type, whose payload is @size bytes beginning with @head (@head_len). */
+static void writer_begin(struct feed_writer *w, int fd, enum feed_type type, size_t nzones, size_t size,
+			 const void *head, size_t head_len)
 {
-	size_t size = snapshot_size(nzones, nvms);
-	struct feed_header h = {
-		.magic = FEED_MAGIC,
-		.version = FEED_VERSION,
-		.type = FEED_SNAPSHOT,
-		.length = (uint32_t)size,
-	};
-	struct feed_snapshot_head head = {
-		.nzones = (uint32_t)nzones,
-		.nvms = (uint32_t)nvms,
-		.announced_seq = announced_seq,
-	};
+	struct feed_header h = header_of(type, size);
 	unsigned char *p;
 
 	w->fd = fd;
@@ -414,8 +405,19 @@ void feed_snapshot_begin(struct feed_writer *w, int fd, size_t nzones, size_t nv
 	w->left = sizeof(h) + size;
 	if ((p = writer_room(w, sizeof(h))))
 		memcpy(p, &h, sizeof(h));
-	if ((p = writer_room(w, sizeof(head))))
-		memcpy(p, &head, sizeof(head));
+	if ((p = writer_room(w, head_len)))
+		memcpy(p, head, head_len);
+}
+
+void feed_snapshot_begin(struct feed_writer *w, int fd, size_t nzones, size_t nvms, uint64_t announced_seq)
+{
+	struct feed_snapshot_head head = {
+		.nzones = (uint32_t)nzones,
+		.nvms = (uint32_t)nvms,
+		.announced_seq = announced_seq,
+	};
+
+	writer_begin(w, fd, FEED_SNAPSHOT, nzones, snapshot_size(nzones, nvms), &head, sizeof(head));
 }
 
 void feed_snapshot_zone(struct feed_writer *w, const char *id, const char *name, uint64_t max_energy_range_uj)
@@ -445,25 +447,14 @@ void feed_snapshot_vm(struct feed_writer *w, const char *dir, const char *uuid, 
 void feed_counters_begin(struct feed_writer *w, int fd, size_t nzones, size_t nvms, uint64_t announced_seq,
 			 uint64_t shape)
 {
-	size_t size = counters_size(nzones, nvms);
-	struct feed_header h = header_of(FEED_COUNTERS, size);
 	struct feed_counters_head head = {
 		.nzones = (uint32_t)nzones,
 		.nvms = (uint32_t)nvms,
 		.announced_seq = announced_seq,
 		.shape = shape,
 	};
-	unsigned char *p;
 
-	w->fd = fd;
-	w->err = size > FEED_PAYLOAD_MAX ? -EMSGSIZE : 0;
-	w->len = 0;
-	w->nzones = nzones;
-	w->left = sizeof(h) + size;
-	if ((p = writer_room(w, sizeof(h))))
-		memcpy(p, &h, sizeof(h));
-	if ((p = writer_room(w, sizeof(head))))
-		memcpy(p, &head, sizeof(head));
+	writer_begin(w, fd, FEED_COUNTERS, nzones, counters_size(nzones, nvms), &head, sizeof(head));
 }
 
 void feed_counters_vm(struct feed_writer *w, const uint64_t *energy_uj)

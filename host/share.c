@@ -21,13 +21,21 @@ static size_t guest_zones(const struct ledger_view *v)
 	return n;
 }
 
-/* The zone @lz as the guests' trees show it: the estimate's as a package. */
-static void shown_zone(const struct ledger_zone *lz, const char **id, const char **name)
+/*
+ * Zone @z of @v as the guests' trees show it (the estimate's as a
+ * package): its id and name; NULL for a zone the host keeps (AMD's core).
+ */
+static const struct ledger_zone *shown_zone(const struct ledger_view *v, size_t z, const char **id,
+					    const char **name)
 {
+	const struct ledger_zone *lz = ledger_view_zone(v, z);
 	bool estimate = !strcmp(lz->id, SENSOR_ESTIMATE_ZONE_ID);
 
+	if (lz->host_only)
+		return NULL;
 	*id = estimate ? SHARE_ESTIMATE_ZONE_ID : lz->id;
 	*name = estimate ? SHARE_ESTIMATE_ZONE_NAME : lz->name;
+	return lz;
 }
 
 struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
@@ -37,14 +45,11 @@ struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 	if (!s)
 		return NULL;
 	for (size_t z = 0; z < v->nzones; z++) {
-		const struct ledger_zone *lz = ledger_view_zone(v, z);
-
 		const char *id, *name;
+		const struct ledger_zone *lz = shown_zone(v, z, &id, &name);
 
-		if (lz->host_only)
-			continue;
-		shown_zone(lz, &id, &name);
-		tree_snapshot_add_zone(s, id, name, lz->max_energy_range_uj);
+		if (lz)
+			tree_snapshot_add_zone(s, id, name, lz->max_energy_range_uj);
 	}
 	for (size_t i = 0; i < v->nvms; i++) {
 		const struct ledger_vm *vm = ledger_view_vm(v, i);
@@ -65,13 +70,11 @@ static uint64_t shape_hash(const struct ledger_view *v, size_t nzones)
 	uint64_t h = feed_shape_begin(nzones, v->nvms);
 
 	for (size_t z = 0; z < v->nzones; z++) {
-		const struct ledger_zone *lz = ledger_view_zone(v, z);
 		const char *id, *name;
+		const struct ledger_zone *lz = shown_zone(v, z, &id, &name);
 
-		if (lz->host_only)
-			continue;
-		shown_zone(lz, &id, &name);
-		h = feed_shape_zone(h, id, name, lz->max_energy_range_uj);
+		if (lz)
+			h = feed_shape_zone(h, id, name, lz->max_energy_range_uj);
 	}
 	for (size_t i = 0; i < v->nvms; i++) {
 		const struct ledger_vm *vm = ledger_view_vm(v, i);
@@ -103,13 +106,11 @@ int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_
 	} else {
 		feed_snapshot_begin(w, fd, nzones, v->nvms, announced_seq);
 		for (size_t z = 0; z < v->nzones; z++) {
-			const struct ledger_zone *lz = ledger_view_zone(v, z);
 			const char *id, *name;
+			const struct ledger_zone *lz = shown_zone(v, z, &id, &name);
 
-			if (lz->host_only)
-				continue;
-			shown_zone(lz, &id, &name);
-			feed_snapshot_zone(w, id, name, lz->max_energy_range_uj);
+			if (lz)
+				feed_snapshot_zone(w, id, name, lz->max_energy_range_uj);
 		}
 	}
 	for (size_t i = 0; i < v->nvms; i++) {
