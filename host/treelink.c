@@ -444,11 +444,29 @@ int tree_link_take_over(struct tree_link *t)
 	held.fd = -1;
 	held.r = (struct feed_reader){ 0 };
 	wait_gone(held.server_pid);
+	if (!process_gone(held.server_pid)) {
+		/*
+		 * It ended the feed but runs on: never a second server on the
+		 * same connection. Back to this one, which hands the connection
+		 * on again with its welcome.
+		 */
+		log_warning("the tree server (pid %u) ended the feed but runs on: feeding it again", held.server_pid);
+		ret = tree_link_open(t, &held.cfg);
+		if (ret == 0) {
+			for (int k = 0; k < FEED_HOLD_FDS; k++)
+				if (held.held[k] >= 0)
+					close(held.held[k]);
+			t->takeovers = held.takeovers;
+			return 0;
+		}
+		goto failed;
+	}
 	ret = feed_path(held.cfg.state_dir, &addr);
 	if (ret == 0)
 		ret = server_start(&held.cfg, addr.sun_path, &held);
 	if (ret == 0)
 		ret = tree_link_open(t, &held.cfg);
+failed:
 	if (ret < 0) {
 		/* still ours: a later try may do */
 		drop_held(t);
