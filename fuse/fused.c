@@ -11,11 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,6 +32,7 @@
 #include "common/control.h"
 #include "common/log.h"
 #include "common/privs.h"
+#include "common/users.h"
 #include "common/version.h"
 #include "fuse/channel_server.h"
 #include "fuse/feed.h"
@@ -818,14 +817,11 @@ int main(int argc, char **argv)
 		if (*fd >= 0)
 			fcntl(*fd, F_SETFD, FD_CLOEXEC);
 	if (reader_group[0]) {
-		const struct group *gr = getgrnam(reader_group);
-
-		if (!gr) {
+		if (users_find_group(reader_group, &reader_gid) < 0) {
 			log_error(-ENOENT, "reader group '%s' does not exist (create it, or name another)",
 				  reader_group);
 			return 2;
 		}
-		reader_gid = gr->gr_gid;
 	}
 	for (int i = 0; i < CLIENTS_MAX; i++)
 		sv.clients[i].fd = -1;
@@ -855,11 +851,15 @@ int main(int argc, char **argv)
 	else if (sv.control_path[0] && (sv.control_fd = control_listen(sv.control_path)) < 0)
 		goto out_fs;
 	if (channel_socket[0]) {
-		const struct passwd *pw = sv.user ? getpwnam(sv.user) : NULL;
+		uid_t uid = (uid_t)-1;
+		gid_t gid;
+
+		if (sv.user && users_find(sv.user, &uid, &gid) < 0)
+			uid = (uid_t)-1;
 
 		if (channel_fd >= 0)
 			channel_server_adopt(&sv.chan, channel_socket, channel_fd);
-		else if (channel_server_listen(&sv.chan, channel_socket, pw ? pw->pw_uid : (uid_t)-1,
+		else if (channel_server_listen(&sv.chan, channel_socket, uid,
 					       reader_gid != FUSEFS_NO_GROUP ? reader_gid : (gid_t)-1) < 0)
 			goto out_fs;
 		load_source(&sv);
@@ -869,9 +869,10 @@ int main(int argc, char **argv)
 	 * dropping root when a next server takes over; root's only otherwise.
 	 */
 	if (feed_fd < 0 && sv.user && geteuid() == 0) {
-		const struct passwd *pw = getpwnam(sv.user);
+		uid_t uid;
+		gid_t gid;
 
-		if (pw && fchownat(AT_FDCWD, sv.feed.path, pw->pw_uid, pw->pw_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		if (users_find(sv.user, &uid, &gid) == 0 && fchownat(AT_FDCWD, sv.feed.path, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 			log_warning("cannot give the feed socket '%s' to user '%s': %s", sv.feed.path, sv.user,
 				    strerror(errno));
 	}

@@ -3,7 +3,6 @@
 #include "host/daemon_config.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "common/exporter.h"
 #include "common/log.h"
 #include "common/sensor.h"
+#include "common/users.h"
 #include "host/attribution.h"
 #include "host/idle_watts.h"
 #include "host/vmlabels.h"
@@ -218,11 +218,12 @@ const char *daemon_config_host_id(const struct daemon_config *cfg, const char *e
 const char *daemon_config_reader_group(const char *configured)
 {
 	static const char *const candidates[] = { "libvirt-qemu", "kvm" };
+	gid_t gid;
 
 	if (strcmp(configured, "auto"))
 		return configured;
 	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
-		if (getgrnam(candidates[i]))
+		if (users_find_group(candidates[i], &gid) == 0)
 			return candidates[i];
 	return "";
 }

@@ -19,7 +19,6 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,6 +31,7 @@
 
 #include "common/channel.h"
 #include "common/log.h"
+#include "common/users.h"
 #include "fuse/feed.h"
 
 #define STATE_FILE "counters"
@@ -181,23 +181,25 @@ int state_save_or_hold(struct ledger *l, const char *dir, unsigned lease_ticks, 
 }
 
 /* Whether @uid is one the daemon may trust with its directory. */
-static bool trusted_owner(uid_t uid, const struct passwd *pw)
+static bool trusted_owner(uid_t uid, bool has_user, uid_t user_uid)
 {
-	return uid == 0 || uid == geteuid() || (pw && uid == pw->pw_uid);
+	return uid == 0 || uid == geteuid() || (has_user && uid == user_uid);
 }
 
 int state_dir_prepare(const char *dir, const char *user)
 {
 	static const char *const files[] = { STATE_FILE, STATE_PREV, STATE_TEMP };
 	char parent[PATH_MAX], base[PATH_MAX];
-	const struct passwd *pw = NULL;
+	bool has_user = false;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	int pfd = -1, dfd = -1, ret = 0;
 	struct stat st;
 
 	if ((size_t)snprintf(parent, sizeof(parent), "%s", dir) >= sizeof(parent) ||
 	    (size_t)snprintf(base, sizeof(base), "%s", dir) >= sizeof(base))
 		return log_error(-ENAMETOOLONG, "state directory name too long '%s'", dir);
-	if (geteuid() == 0 && user && !(pw = getpwnam(user)))
+	if (geteuid() == 0 && user && !(has_user = users_find(user, &uid, &gid) == 0))
 		return log_error(-ENOENT, "user '%s' does not exist: create it ('make install' does) "
 				 "or name another with --user", user);
 	/* dirname and basename of a copy each: both may write into it */
@@ -220,7 +222,7 @@ int state_dir_prepare(const char *dir, const char *user)
 	 * (/tmp) lets only an entry's owner replace it, so it is safe for a
 	 * directory we or root own.
 	 */
-	if (!trusted_owner(st.st_uid, NULL) ||
+	if (!trusted_owner(st.st_uid, false, 0) ||
 	    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
 		ret = log_error(-EPERM, "refusing state directory '%s': its parent '%s' (owner uid %u, mode %04o) "
 				"is writable by others; use a directory under one only root writes to",
@@ -243,7 +245,7 @@ int state_dir_prepare(const char *dir, const char *user)
 			log_error(ret, "cannot open state directory '%s': %s", dir, strerror(-ret));
 		goto out;
 	}
-	if (fstat(dfd, &st) < 0 || !trusted_owner(st.st_uid, pw)) {
+	if (fstat(dfd, &st) < 0 || !trusted_owner(st.st_uid, has_user, uid)) {
 		ret = log_error(-EPERM, "refusing state directory '%s': it belongs to uid %u, not to root or '%s'",
 				dir, (unsigned)st.st_uid, user ? user : "us");
 		goto out;
@@ -260,8 +262,7 @@ int state_dir_prepare(const char *dir, const char *user)
 			goto out;
 		}
 	}
-	if (pw && (st.st_uid != pw->pw_uid || st.st_gid != pw->pw_gid) &&
-	    fchown(dfd, pw->pw_uid, pw->pw_gid) < 0)
+	if (has_user && (st.st_uid != uid || st.st_gid != gid) && fchown(dfd, uid, gid) < 0)
 		ret = log_error(-errno, "cannot hand '%s' to '%s': %s", dir, user, strerror(errno));
 out:
 	if (dfd >= 0)

@@ -22,7 +22,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/qemu_cmdline.h"
+#include "common/users.h"
 #include "host/placement.h"
 #include "host/vmlabels.h"
 #include "host/vmsource_i.h"
@@ -110,13 +110,14 @@ static int parse_qemu_users(struct proc_source *ps, const char *list)
 		p += len + (p[len] == ',');
 		uid = strtoul(name, &end, 10);
 		if (*end || !isdigit((unsigned char)name[0])) {
-			const struct passwd *pw = getpwnam(name);
+			uid_t found;
+			gid_t gid;
 
-			if (!pw) {
+			if (users_find(name, &found, &gid) < 0) {
 				log_info("proc source: qemu user '%s' does not exist here, skipped", name);
 				continue;
 			}
-			uid = pw->pw_uid;
+			uid = found;
 		}
 		if (ALLOC_GROW(ps->qemu_uids, ps->nqemu_uids + 1, ps->alloc_qemu_uids) < 0)
 			return -ENOMEM;

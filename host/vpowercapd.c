@@ -4,7 +4,6 @@
  * VMs every tick, and keeps per-VM counters that never go backwards.
  */
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -26,6 +25,7 @@
 #include "common/privs.h"
 #include "common/proc.h"
 #include "common/sensor.h"
+#include "common/users.h"
 #include "host/daemon_config.h"
 #include "host/ledger.h"
 #include "host/notify.h"
@@ -748,7 +748,9 @@ static int daemon_open(struct daemon *d)
 			.channel_socket = daemon_config_channel_socket(&d->cfg, channel, sizeof(d->channel_path)),
 		};
 
-		if (tc.reader_group[0] && !getgrnam(tc.reader_group))
+		gid_t gid;
+
+		if (tc.reader_group[0] && users_find_group(tc.reader_group, &gid) < 0)
 			return log_error(-ENOENT, "reader group '%s' does not exist (create it, name another "
 					 "with --reader-group, or leave it empty for root only)", tc.reader_group);
 		ret = tree_link_open(&d->tree, &tc);
