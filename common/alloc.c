@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Growing arrays. */
+/* Growing arrays, and the malloc arenas. */
 #include "common/alloc.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -24,4 +25,9 @@ int alloc_grow(void **p, size_t size, size_t need, size_t *alloc)
 	*p = q;
 	*alloc = n;
 	return 0;
+}
+
+void alloc_one_arena(void)
+{
+	mallopt(M_ARENA_MAX, 1);
 }

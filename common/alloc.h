@@ -16,4 +16,12 @@ int alloc_grow(void **p, size_t size, size_t need, size_t *alloc);
 /** ALLOC_GROW(array, need, alloc): alloc_grow() on a typed array. */
 #define ALLOC_GROW(p, need, alloc) alloc_grow((void **)&(p), sizeof(*(p)), (need), &(alloc))
 
+/**
+ * One malloc arena for every thread of this process, called first thing in
+ * main(). Our threads allocate little and seldom at once; an arena each
+ * would keep what each freed (a compressor's state, a scrape's buffers)
+ * apart and resident: 0.7 MB a thread under load.
+ */
+void alloc_one_arena(void);
+
 #endif

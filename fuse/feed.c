@@ -53,6 +53,14 @@ static uint64_t mix_string(uint64_t h, const char *s, size_t size)
 	return mix(mix(h, w), n);
 }
 
+/* @s into the zeroed fixed field @field of @size bytes, cut to leave its end. */
+static void put_string(char *field, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(field, s, n);
+}
+
 uint64_t feed_shape_begin(size_t nzones, size_t nvms)
 {
 	return mix(mix(0x9e3779b97f4a7c15ull, nzones), nvms);
@@ -310,10 +318,10 @@ int feed_encode_snapshot(const struct tree_snapshot *s, uint64_t announced_seq, 
 		q += sizeof(fz);
 	}
 	for (size_t i = 0; i < s->nvms; i++) {
-		struct feed_vm fv;
+		struct feed_vm fv = { 0 };
 
-		memcpy(fv.dir, s->vms[i].dir, sizeof(fv.dir));
-		memcpy(fv.uuid, s->vms[i].uuid, sizeof(fv.uuid));
+		put_string(fv.dir, sizeof(fv.dir), s->vms[i].dir);
+		put_string(fv.uuid, sizeof(fv.uuid), s->vms[i].uuid);
 		memcpy(q, &fv, sizeof(fv));
 		q += sizeof(fv);
 		memcpy(q, tree_vm_energy(s, &s->vms[i]), s->nzones * sizeof(uint64_t));
@@ -384,13 +392,6 @@ static void writer_values(struct feed_writer *w, const uint64_t *energy_uj, size
 }
 
 /* @s into a field of @size bytes, cut and NUL-padded as the decoder expects. */
-static void put_string(char *field, size_t size, const char *s)
-{
-	size_t n = strnlen(s, size - 1);
-
-	memcpy(field, s, n);
-}
-
 /* Start a message of @type, whose payload is @size bytes beginning with @head (@head_len). */
 static void writer_begin(struct feed_writer *w, int fd, enum feed_type type, size_t nzones, size_t size,
 			 const void *head, size_t head_len)
@@ -525,6 +526,10 @@ struct tree_snapshot *feed_decode_snapshot(const void *buf, size_t len, uint64_t
 			goto fail;
 		}
 		values = tree_snapshot_add_vm(s, fv.dir, fv.uuid);
+		if (!values) {
+			snprintf(why, whylen, "out of memory");
+			goto fail;
+		}
 		shape = feed_shape_vm(shape, fv.dir, fv.uuid);
 		memcpy(values, q, head.nzones * sizeof(uint64_t));
 		q += head.nzones * sizeof(uint64_t);

@@ -125,14 +125,18 @@ static int republish(struct server *sv)
 		goto publish;
 	for (size_t z = 0; z < nz; z++)
 		tree_snapshot_add_zone(s, b->zones[z].id, b->zones[z].name, b->zones[z].max_energy_range_uj);
-	for (size_t i = 0; i < nv; i++)
-		memcpy(tree_snapshot_add_vm(s, b->vms[i].dir, b->vms[i].uuid), tree_vm_energy(b, &b->vms[i]),
-		       nz * sizeof(uint64_t));
+	for (size_t i = 0; i < nv; i++) {
+		uint64_t *values = tree_snapshot_add_vm(s, b->vms[i].dir, b->vms[i].uuid);
+
+		if (!values)
+			goto oom;
+		memcpy(values, tree_vm_energy(b, &b->vms[i]), nz * sizeof(uint64_t));
+	}
 	for (size_t i = 0; i < sv->npending; i++) {
 		const struct pending *p = &sv->pending[i];
 
-		if (p->prepare && !base_holds(b, p->uuid))
-			tree_snapshot_add_vm(s, p->name, p->uuid);
+		if (p->prepare && !base_holds(b, p->uuid) && !tree_snapshot_add_vm(s, p->name, p->uuid))
+			goto oom;
 	}
 	tree_snapshot_finish(s);
 publish:
@@ -142,6 +146,9 @@ publish:
 	fusefs_changed(sv->fs, old, s);
 	tree_put(&sv->tree, old);
 	return 0;
+oom:
+	tree_snapshot_free(s);
+	return log_error(-ENOMEM, "out of memory: guests keep the previous values");
 }
 
 static void client_close(struct server *sv, int i, const char *why)
@@ -774,6 +781,7 @@ int main(int argc, char **argv)
 	gid_t reader_gid = FUSEFS_NO_GROUP;
 	sigset_t mask;
 
+	alloc_one_arena();
 	log_set_program("vpowercap-fused");
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {

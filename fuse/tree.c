@@ -8,10 +8,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Strings are laid in chunks of this many bytes (one longer string, a chunk of its own). */
+#define CHUNK_SIZE 16384
+
+struct tree_chunk {
+	struct tree_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+/* Room for @len bytes among @sh's strings; NULL when out of memory. */
+static char *shape_room(struct tree_shape *sh, size_t len)
+{
+	struct tree_chunk *c = sh->strings;
+
+	if (!c || c->size - c->used < len) {
+		size_t size = len > CHUNK_SIZE ? len : CHUNK_SIZE;
+
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->next = sh->strings;
+		c->used = 0;
+		c->size = size;
+		sh->strings = c;
+	}
+	c->used += len;
+	return c->data + c->used - len;
+}
+
 static void shape_put(struct tree_shape *sh)
 {
 	if (!sh || --sh->refs)
 		return;
+	while (sh->strings) {
+		struct tree_chunk *next = sh->strings->next;
+
+		free(sh->strings);
+		sh->strings = next;
+	}
 	free(sh->zones);
 	free(sh->vms);
 	free(sh->by_uuid);
@@ -88,15 +123,52 @@ int tree_snapshot_add_zone(struct tree_snapshot *s, const char *id, const char *
 	return 0;
 }
 
+/* Whether @name is not a usable directory name as it is (dir_name() would change it). */
+static bool needs_dir_name(const char *name)
+{
+	for (size_t i = 0; name[i]; i++)
+		if (name[i] == '/' || (unsigned char)name[i] < ' ' || name[i] == 0x7f)
+			return true;
+	return !name[0] || !strcmp(name, ".") || !strcmp(name, "..");
+}
+
+/* A copy of @src among @s's strings, cut to @max - 1 bytes, with room for @size bytes in all. */
+static char *copy_string(struct tree_snapshot *s, const char *src, size_t max, size_t size)
+{
+	size_t n = strnlen(src, max - 1);
+	char *p = shape_room(s->shape, n + 1 > size ? n + 1 : size);
+
+	if (p) {
+		memcpy(p, src, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* "vm.." and the like: what dir_name() may make of a name of 0 to 2 bytes */
+#define DIR_NAME_ROOM 6
+
 uint64_t *tree_snapshot_add_vm(struct tree_snapshot *s, const char *name, const char *uuid)
 {
 	struct tree_vm *vm;
+	size_t uuid_len = strnlen(uuid, TREE_UUID_MAX - 1);
 
 	if (s->nvms == s->vms_alloc)
 		return NULL;
 	vm = &s->vms[s->nvms];
-	snprintf(vm->dir, sizeof(vm->dir), "%s", name);
-	snprintf(vm->uuid, sizeof(vm->uuid), "%s", uuid);
+	/*
+	 * Room, as a VM of a name another has too, for the name (cut so the
+	 * whole fits TREE_DIR_MAX), '-' and the UUID (finish()).
+	 */
+	vm->dir = copy_string(s, name, TREE_DIR_MAX, strnlen(name, TREE_DIR_MAX - TREE_UUID_MAX - 2) + 2 + uuid_len +
+			      DIR_NAME_ROOM);
+	vm->uuid = copy_string(s, uuid, TREE_UUID_MAX, 1);
+	if (!vm->dir || !vm->uuid)
+		return NULL;
+	/* a UUID is a name already; a proc source's fallback id is made one */
+	vm->uuid_dir = needs_dir_name(vm->uuid) ? copy_string(s, uuid, TREE_UUID_MAX, DIR_NAME_ROOM) : vm->uuid;
+	if (!vm->uuid_dir)
+		return NULL;
 	vm->row = s->nvms++;
 	return tree_vm_energy(s, vm);
 }
@@ -176,7 +248,7 @@ static void give_slots(struct tree_snapshot *s)
  * terminal or a log shows as it is: '/' and control characters (libvirt
  * allows tabs and the like in names) become '_'. Spaces and UTF-8 stay.
  */
-static void dir_name(char *dir, size_t size)
+static void dir_name(char *dir)
 {
 	char name[4];
 
@@ -186,7 +258,7 @@ static void dir_name(char *dir, size_t size)
 	/* "", "." or "..": all of it fits in @name, whatever @size is */
 	if (!dir[0] || !strcmp(dir, ".") || !strcmp(dir, "..")) {
 		snprintf(name, sizeof(name), "%s", dir);
-		snprintf(dir, size, "vm%s", name);
+		snprintf(dir, DIR_NAME_ROOM, "vm%s", name);
 	}
 }
 
@@ -202,10 +274,9 @@ void tree_snapshot_finish(struct tree_snapshot *s)
 				s->zones[z].parent = (int)p;
 	}
 	for (size_t i = 0; i < s->nvms; i++) {
-		dir_name(s->vms[i].dir, sizeof(s->vms[i].dir));
-		/* a UUID is a name already; a proc source's fallback id is made one */
-		memcpy(s->vms[i].uuid_dir, s->vms[i].uuid, sizeof(s->vms[i].uuid_dir));
-		dir_name(s->vms[i].uuid_dir, sizeof(s->vms[i].uuid_dir));
+		dir_name(s->vms[i].dir);
+		if (s->vms[i].uuid_dir != s->vms[i].uuid)
+			dir_name(s->vms[i].uuid_dir);
 	}
 	qsort(s->vms, s->nvms, sizeof(*s->vms), vm_by_dir);
 	/* VMs of one name (proc source): all but the first get their UUID added. */
@@ -216,9 +287,10 @@ void tree_snapshot_finish(struct tree_snapshot *s)
 			first = i;
 			continue;
 		}
+		/* in the room tree_snapshot_add_vm() left */
 		snprintf(dir, sizeof(dir), "%.*s-%s", (int)(sizeof(dir) - TREE_UUID_MAX - 2),
 			 s->vms[i].dir, s->vms[i].uuid);
-		memcpy(s->vms[i].dir, dir, sizeof(dir));
+		strcpy(s->vms[i].dir, dir);
 	}
 	qsort(s->vms, s->nvms, sizeof(*s->vms), vm_by_dir);
 	for (size_t i = 0; i < s->nvms; i++)

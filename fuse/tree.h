@@ -35,13 +35,17 @@ struct tree_zone {
 	unsigned slot;           /* 1 + its rank among the zones by id: the same for the same zones */
 };
 
+/* A VM's names point into its shape's strings: shorter than TREE_DIR_MAX and TREE_UUID_MAX. */
 struct tree_vm {
-	char dir[TREE_DIR_MAX];  /* its link's name: the domain's name */
-	char uuid[TREE_UUID_MAX];
-	char uuid_dir[TREE_UUID_MAX]; /* its directory's name: the UUID, made a usable name */
+	char *dir;               /* its link's name: the domain's name */
+	char *uuid;
+	char *uuid_dir;          /* its directory's name: the UUID, made a usable name (often uuid itself) */
 	size_t row;              /* its values' row: the order VMs were added in */
 	uint64_t key;            /* TREE_KEY_BITS, from its UUID directory: the same in every server */
 };
+
+/* Strings of a shape, in chunks that never move. */
+struct tree_chunk;
 
 /* A VM's key: this many bits, never 0 (tree_find_vm_key()). */
 #define TREE_KEY_BITS 48
@@ -57,6 +61,7 @@ struct tree_shape {
 	struct tree_vm *vms;
 	struct tree_vm **by_uuid;
 	struct tree_vm **by_key;
+	struct tree_chunk *strings;
 };
 
 struct tree_snapshot {
@@ -99,7 +104,7 @@ int tree_snapshot_add_zone(struct tree_snapshot *s, const char *id, const char *
 /**
  * Add the VM @name (@uuid), once every zone is added. Returns its row of
  * energy_uj values, one per zone, all zero, for the caller to fill; NULL
- * when full.
+ * when full or out of memory.
  */
 uint64_t *tree_snapshot_add_vm(struct tree_snapshot *s, const char *name, const char *uuid);
 

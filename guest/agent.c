@@ -468,6 +468,7 @@ int main(int argc, char **argv)
 	struct options_parse parse;
 	int ret, next;
 
+	alloc_one_arena();
 	log_set_program("vpowercap-agent");
 	a.argc = argc;
 	a.argv = argv;

@@ -56,6 +56,10 @@ struct tree_snapshot *share_snapshot_build(const struct ledger_view *v)
 		uint64_t *values = tree_snapshot_add_vm(s, vm->info.name, vm->info.uuid);
 		size_t k = 0;
 
+		if (!values) {
+			tree_snapshot_free(s);
+			return NULL;
+		}
 		for (size_t z = 0; z < v->nzones; z++)
 			if (!ledger_view_zone(v, z)->host_only)
 				values[k++] = ledger_view_shown_uj(v, i, z);

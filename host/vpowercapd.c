@@ -772,6 +772,7 @@ int main(int argc, char **argv)
 	struct options_parse parse;
 	int ret, next;
 
+	alloc_one_arena();
 	log_set_program("vpowercapd");
 	/*
 	 * --reset-counters is for one start, after a look at the damaged
