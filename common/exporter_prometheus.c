@@ -58,7 +58,7 @@
 #define HTTP_MEMORY (32 * 1024)     /* per connection: request line and headers */
 #define HTTP_BACKLOG 4096         /* what the kernel allows (somaxconn) at most */
 #define LISTEN_MAX 16
-#define REAPER_PERIOD_MS 250
+#define REAPER_SLACK_MS 250        /* deadlines this close together are reaped in one wake-up */
 
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
@@ -92,7 +92,8 @@ struct prometheus {
 	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized, *busy, *bad_request, *no_memory;
 	struct web_config web;         /* TLS and basic auth, from --web-config */
 	pthread_mutex_t conns_lock;
-	pthread_cond_t wake;           /* the reaper's sleep, cut short to stop */
+	pthread_cond_t wake;           /* the reaper's sleep, cut short to stop or for a sooner deadline */
+	uint64_t reaper_wakes_ns;      /* when the reaper wakes next; 0: when woken */
 	struct http_conn conns;        /* list head */
 	unsigned int nlive;            /* tracked and not cut */
 	unsigned long evicted;         /* dropped to make room, for the log */
@@ -297,6 +298,21 @@ static enum MHD_Result serve_metrics(struct prometheus *p, struct MHD_Connection
 }
 
 /* Move @conn's tracking to @state, its timeout starting now. */
+static const uint64_t state_limit_ns[] = {
+	[CONN_NEW] = HTTP_REQUEST_TIMEOUT_S * 1000000000ULL,
+	[CONN_KEPT_ALIVE] = HTTP_KEEPALIVE_S * 1000000000ULL,
+	[CONN_BUSY] = HTTP_DEADLINE_S * 1000000000ULL,
+};
+
+/* Connection @c's state changed (conns_lock held): the reaper wakes in time for its deadline. */
+static void reaper_sooner(struct prometheus *p, const struct http_conn *c)
+{
+	uint64_t deadline = c->since_ns + state_limit_ns[c->state];
+
+	if (!p->reaper_wakes_ns || deadline < p->reaper_wakes_ns)
+		pthread_cond_signal(&p->wake);
+}
+
 static void conn_enter(struct prometheus *p, struct MHD_Connection *conn, enum http_conn_state state)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -308,6 +324,7 @@ static void conn_enter(struct prometheus *p, struct MHD_Connection *conn, enum h
 	if (c->state != state) {
 		c->state = state;
 		c->since_ns = clock_mono_ns();
+		reaper_sooner(p, c);
 	}
 	pthread_mutex_unlock(&p->conns_lock);
 }
@@ -444,6 +461,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		c->next->prev = c;
 		p->conns.next = c;
 		p->nlive++;
+		reaper_sooner(p, c);
 		conn_evict(p);
 		pthread_mutex_unlock(&p->conns_lock);
 		*socket_context = c;
@@ -479,27 +497,36 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
  * slowly. The reaper shuts down every connection that has been in its
  * state too long: new without a whole request for HTTP_REQUEST_TIMEOUT_S,
  * kept alive without one for HTTP_KEEPALIVE_S, being answered for
- * HTTP_DEADLINE_S.
+ * HTTP_DEADLINE_S. It sleeps until the next deadline (a little after,
+ * to reap those close to it in the same wake-up), and without one while
+ * no connection is open: an idle exporter costs no wake-up.
  */
 static void *reaper_main(void *arg)
 {
-	static const uint64_t limit_ns[] = {
-		[CONN_NEW] = HTTP_REQUEST_TIMEOUT_S * 1000000000ULL,
-		[CONN_KEPT_ALIVE] = HTTP_KEEPALIVE_S * 1000000000ULL,
-		[CONN_BUSY] = HTTP_DEADLINE_S * 1000000000ULL,
-	};
 	struct prometheus *p = arg;
 
 	pthread_mutex_lock(&p->conns_lock);
 	while (!p->stopping) {
-		uint64_t now = clock_mono_ns();
-		struct timespec ts;
+		uint64_t now = clock_mono_ns(), next = 0;
 
-		for (struct http_conn *c = p->conns.next; c != &p->conns; c = c->next)
-			if (!c->cut && now - c->since_ns > limit_ns[c->state])
+		for (struct http_conn *c = p->conns.next; c != &p->conns; c = c->next) {
+			uint64_t deadline = c->since_ns + state_limit_ns[c->state];
+
+			if (c->cut)
+				continue;
+			if (now > deadline)
 				conn_cut(p, c);
-		ts = clock_timespec(now + REAPER_PERIOD_MS * 1000000ULL);
-		pthread_cond_timedwait(&p->wake, &p->conns_lock, &ts);
+			else if (!next || deadline < next)
+				next = deadline;
+		}
+		p->reaper_wakes_ns = next ? next + REAPER_SLACK_MS * 1000000ULL : 0;
+		if (next) {
+			struct timespec ts = clock_timespec(p->reaper_wakes_ns);
+
+			pthread_cond_timedwait(&p->wake, &p->conns_lock, &ts);
+		} else {
+			pthread_cond_wait(&p->wake, &p->conns_lock);
+		}
 	}
 	pthread_mutex_unlock(&p->conns_lock);
 	return NULL;
