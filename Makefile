@@ -210,6 +210,9 @@ $(NET_MOD): $(NET_MOD_OBJS)
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB_OBJS) $(LIBVIRT_MOD_OBJS) $(NET_MOD_OBJS) $(HOST_LIB) $(LIB)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -lpthread -o $@
 
+# The tree server's handle table, tested on its own.
+$(BUILD)/tests/test_handles: $(BUILD)/fuse/fusefs_handles.o
+
 # tests/tools/foo_bar.c builds build/tests/foo-bar, linked with the libraries.
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(subst _,-,$(TOOL_SRCS)))
@@ -263,10 +266,10 @@ check: deps
 
 # ThreadSanitizer, in a tree of its own, on the unit tests of what threads
 # share (the snapshot publisher, the container names' thread, the network
-# exporters' outbox, the web config's password checkers). libtsan comes
-# with gcc, as libasan does.
+# exporters' outbox, the web config's password checkers, the tree server's
+# open file handles). libtsan comes with gcc, as libasan does.
 TSAN_BUILD := build/tsan
-TSAN_TESTS := test_publish test_container test_outbox test_web_config
+TSAN_TESTS := test_publish test_container test_outbox test_web_config test_handles
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=thread BUILD=$(TSAN_BUILD) \
 		$(TSAN_TESTS:%=$(TSAN_BUILD)/tests/%)

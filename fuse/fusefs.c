@@ -58,6 +58,22 @@ struct listing {
 	size_t len, alloc;
 };
 
+static void listing_free(void *p)
+{
+	struct listing *l = p;
+
+	free(l->buf);
+	free(l);
+}
+
+static void open_file_free(void *p)
+{
+	struct open_file *of = p;
+
+	pthread_mutex_destroy(&of->lock);
+	free(of);
+}
+
 
 /* ---- who may look --------------------------------------------------------- */
 
@@ -290,19 +306,15 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, -ret);
 		return;
 	}
-	fi->fh = handle_put(&fs->handles, l);
+	fi->fh = handle_put(&fs->handles, l, listing_free);
 	if (!fi->fh) {
-		free(l->buf);
-		free(l);
+		listing_free(l);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		/* the opener was interrupted: no release will come */
+	/* the opener was interrupted: no release will come */
+	if (fuse_reply_open(req, fi) == -ENOENT)
 		handle_drop(&fs->handles, fi->fh);
-		free(l->buf);
-		free(l);
-	}
 }
 
 static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -330,19 +342,18 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 		fuse_reply_buf(req, NULL, 0);
 	else  /* an entry cut at the end is left for the next call, from its offset */
 		fuse_reply_buf(req, l->buf + off, l->len - (size_t)off < size ? l->len - (size_t)off : size);
-	free(made.buf);
+	if (l == &made)
+		free(made.buf);
+	else
+		handle_unget(&fs->handles, fi->fh);
 }
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fusefs *fs = fuse_req_userdata(req);
-	struct listing *l = handle_drop(&fs->handles, fi->fh);
 
 	(void)ino;
-	if (l) {
-		free(l->buf);
-		free(l);
-	}
+	handle_drop(&fs->handles, fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -370,21 +381,17 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	pthread_mutex_init(&of->lock, NULL);
-	fi->fh = handle_put(&fs->handles, of);
+	fi->fh = handle_put(&fs->handles, of, open_file_free);
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	if (!fi->fh) {
-		pthread_mutex_destroy(&of->lock);
-		free(of);
+		open_file_free(of);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		/* the opener was interrupted: no release will come */
+	/* the opener was interrupted: no release will come */
+	if (fuse_reply_open(req, fi) == -ENOENT)
 		handle_drop(&fs->handles, fi->fh);
-		pthread_mutex_destroy(&of->lock);
-		free(of);
-	}
 }
 
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -423,6 +430,8 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	pthread_mutex_unlock(&of->lock);
 	if (of == &mine)
 		pthread_mutex_destroy(&mine.lock);
+	else
+		handle_unget(&fs->handles, fi->fh);
 	if (ret < 0)
 		fuse_reply_err(req, ENODEV);  /* the VM or zone went away, as sysfs says */
 	else
@@ -432,13 +441,9 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fusefs *fs = fuse_req_userdata(req);
-	struct open_file *of = handle_drop(&fs->handles, fi->fh);
 
 	(void)ino;
-	if (of) {
-		pthread_mutex_destroy(&of->lock);
-		free(of);
-	}
+	handle_drop(&fs->handles, fi->fh);
 	fuse_reply_err(req, 0);
 }
 

@@ -77,17 +77,33 @@ struct node {
  * Open files' and directories' handles. The kernel keeps a handle for as
  * long as the file is open, across servers: one this server did not make
  * (a previous server's, before a takeover) must never be taken for a
- * pointer. A handle is this server's instance, then a slot of its table;
- * a handle of another instance is served without state (handle_get()
- * returns NULL). Slots are taken and given back under the lock; a read
- * finds its slot without it.
+ * pointer. A handle is this server's instance (top 32 bits), then its
+ * slot's generation (10 bits) and the slot (22 bits); a handle of another
+ * instance, or of a slot given to another file since, is served without
+ * state (handle_get() returns NULL).
+ *
+ * A call that uses a handle's state holds a reference (handle_get() to
+ * handle_unget()); the release (handle_drop()) gives the open's own back,
+ * and the state is freed when the last goes. The kernel may send a
+ * release while a read or readdir of the same handle is still being
+ * answered (its reader was killed meanwhile): that read ends first.
  */
+#define HANDLE_SLOT_BITS 22
+#define HANDLE_GEN_BITS 10
 #define HANDLE_CHUNK 1024
-#define HANDLE_CHUNKS 4096       /* 4 Mi handles open at once */
+#define HANDLE_CHUNKS 4096       /* 4 Mi handles open at once: 2^HANDLE_SLOT_BITS */
+
+struct handle_slot {
+	void *p;
+	void (*release)(void *p);
+	uint32_t gen;                /* HANDLE_GEN_BITS, moved on each time the slot is taken */
+	uint32_t refs;               /* the open's (until dropped) and the calls' using it */
+	bool dropped;                /* released by the kernel: no new call uses it */
+};
 
 struct handles {
-	pthread_mutex_t lock;
-	void **chunks[HANDLE_CHUNKS]; /* atomic: set once, never freed while serving */
+	pthread_mutex_t lock;        /* every slot's fields */
+	struct handle_slot *chunks[HANDLE_CHUNKS];
 	uint32_t nslots;
 	uint32_t *free;
 	size_t nfree, free_alloc;
@@ -136,14 +152,20 @@ void node_stat(const struct fusefs *fs, const struct tree_snapshot *s, const str
 
 /* fusefs_handles.c */
 
-/** A handle for @p; 0 when out of memory (or handles). */
-uint64_t handle_put(struct handles *h, void *p);
+/** A handle for @p, freed with @release once dropped and unused; 0 when out of memory (or handles). */
+uint64_t handle_put(struct handles *h, void *p, void (*release)(void *p));
 
-/** What handle @fh holds; NULL for a handle another server made. */
+/**
+ * What handle @fh holds, with a reference for the caller to give back
+ * (handle_unget()); NULL for a handle another server made, or dropped.
+ */
 void *handle_get(struct handles *h, uint64_t fh);
 
-/** Give handle @fh back: what it held (NULL: another server's). */
-void *handle_drop(struct handles *h, uint64_t fh);
+/** Give back the reference handle_get() took. */
+void handle_unget(struct handles *h, uint64_t fh);
+
+/** The file's release: its state goes once no call uses it. */
+void handle_drop(struct handles *h, uint64_t fh);
 
 void handles_init(struct handles *h);
 void handles_release(struct handles *h);
