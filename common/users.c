@@ -47,13 +47,27 @@ int users_find(const char *name, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
-/*
- * Walk /etc/group: the gid of group @name (when @name), and the groups
- * that list user @member (when @member), into @list (up to @max). Returns
- * whether the file was read.
- */
-static bool group_file_walk(const char *name, gid_t *gid, bool *found, const char *member, gid_t *list,
-			    int *n, int max)
+/* Group @name in /etc/group: whether it is there. */
+static bool group_file_find(const char *name, gid_t *gid)
+{
+	FILE *f = fopen(GROUP_FILE, "re");
+	struct group *gr;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && (gr = fgetgrent(f))) {
+		if (!strcmp(gr->gr_name, name)) {
+			*gid = gr->gr_gid;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The groups /etc/group lists user @member in, added to @list (up to @max); false when unread. */
+static bool group_file_memberships(const char *member, gid_t *list, int *n, int max)
 {
 	FILE *f = fopen(GROUP_FILE, "re");
 	struct group *gr;
@@ -61,11 +75,7 @@ static bool group_file_walk(const char *name, gid_t *gid, bool *found, const cha
 	if (!f)
 		return false;
 	while ((gr = fgetgrent(f))) {
-		if (name && !*found && !strcmp(gr->gr_name, name)) {
-			*gid = gr->gr_gid;
-			*found = true;
-		}
-		for (char **m = member ? gr->gr_mem : NULL; m && *m; m++) {
+		for (char **m = gr->gr_mem; *m; m++) {
 			if (!strcmp(*m, member) && *n < max) {
 				list[(*n)++] = gr->gr_gid;
 				break;
@@ -79,9 +89,8 @@ static bool group_file_walk(const char *name, gid_t *gid, bool *found, const cha
 int users_find_group(const char *name, gid_t *gid)
 {
 	const struct group *gr;
-	bool found = false;
 
-	if (group_file_walk(name, gid, &found, NULL, NULL, NULL, 0) && found)
+	if (group_file_find(name, gid))
 		return 0;
 	gr = getgrnam(name);
 	if (!gr)
@@ -99,7 +108,7 @@ int users_become(const char *name, uid_t uid, gid_t gid)
 
 	list[n++] = gid;
 	if (passwd_file_find(name, &file_uid, &file_gid) && file_uid == uid &&
-	    group_file_walk(NULL, NULL, NULL, name, list, &n, GROUPS_MAX)) {
+	    group_file_memberships(name, list, &n, GROUPS_MAX)) {
 		if (setgroups((size_t)n, list) < 0)
 			return -errno;
 	} else if (initgroups(name, gid) < 0) {

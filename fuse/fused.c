@@ -37,63 +37,9 @@
 #include "fuse/channel_server.h"
 #include "fuse/feed.h"
 #include "fuse/feed_socket.h"
+#include "fuse/fused_i.h"
 #include "fuse/fusefs.h"
 #include "fuse/tree.h"
-
-#define CLIENTS_MAX 8
-#define CONTROL_CONNS_MAX 16
-/* A feed connection must say hello within this; a silent one frees its place. */
-#define HELLO_WAIT_NS 2000000000ull
-/* Announcements kept while no daemon takes them in; the oldest go first. */
-#define PENDING_MAX 4096
-
-struct client {
-	int fd;                      /* -1: free */
-	enum feed_role role;         /* 0 until its hello */
-	unsigned pid;
-	struct feed_reader r;
-	char *out;                   /* a reply too large for the socket at once: the rest, */
-	size_t out_len, out_off;     /* sent as the client reads (POLLOUT) */
-	uint64_t since_ns;           /* connected: until its hello, HELLO_WAIT_NS to say it */
-	bool fed;                    /* the base is a snapshot it sent: COUNTERS apply to it */
-	bool holds;                  /* it was given the FUSE connection to hold */
-};
-
-/* An announcement of the hook that no daemon has taken in yet. */
-struct pending {
-	uint64_t seq;
-	bool prepare;
-	char name[TREE_DIR_MAX];
-	char uuid[TREE_UUID_MAX];
-};
-
-struct server {
-	const char *mountpoint, *control_path, *user;
-	struct publisher tree;
-	struct fusefs *fs;
-	struct feed_socket feed;     /* where daemons connect; feed.dir: the daemon's state directory */
-	int control_fd, sig_fd;
-	struct channel_server chan;  /* chan.fd -1: no channel socket */
-	struct pollfd *pfd;          /* the loop's, grown with the channels */
-	int *owner;
-	size_t pfd_alloc, owner_alloc;
-	struct client clients[CLIENTS_MAX];
-	struct control_conn control[CONTROL_CONNS_MAX];  /* the hook's, their lines coming in */
-	int daemon;                  /* index in clients, -1: none */
-	struct tree_snapshot *base;  /* the daemon's last snapshot, not published itself */
-	struct pending *pending;
-	size_t npending, pending_alloc;
-	uint64_t next_seq;
-	uint64_t started_ns, last_snapshot_ns, daemon_left_ns, longest_stall_ns, snapshots;
-	uint64_t values_alone;        /* snapshots that came as COUNTERS */
-	unsigned takeovers;           /* servers that took this connection over, this one included */
-	time_t started_at;
-	bool handed_over;             /* stopped for the next server: leave the mount as it is */
-	unsigned daemons;
-	bool stop;
-	int shutdown_client;         /* the admin that asked to stop, -1: none */
-	struct complaint bad_snapshot;
-};
 
 /* Whether the base holds the VM of @uuid. */
 static bool base_holds(const struct tree_snapshot *b, const char *uuid)
@@ -151,7 +97,7 @@ oom:
 	return log_error(-ENOMEM, "out of memory: guests keep the previous values");
 }
 
-static void client_close(struct server *sv, int i, const char *why)
+void client_close(struct server *sv, int i, const char *why)
 {
 	struct client *c = &sv->clients[i];
 
@@ -236,7 +182,7 @@ static void welcome(struct server *sv, int i, bool hold)
 		client_close(sv, i, "left before the welcome");
 }
 
-static void refuse(struct server *sv, int i, const char *why)
+void refuse(struct server *sv, int i, const char *why)
 {
 	feed_send(sv->clients[i].fd, FEED_REFUSED, why, strlen(why));
 	client_close(sv, i, "refused");
@@ -354,136 +300,6 @@ static void on_snapshot(struct server *sv, int i, enum feed_type type, const voi
 	}
 	sv->values_alone += type == FEED_COUNTERS;
 	take_base(sv, i, s, seq);
-}
-
-static void on_status(struct server *sv, int i)
-{
-	uint64_t now = clock_mono_ns();
-	char text[8192];
-	int n;
-
-	struct tm tm;
-	char started[32] = "?";
-
-	if (localtime_r(&sv->started_at, &tm))
-		strftime(started, sizeof(started), "%Y-%m-%d %H:%M:%S", &tm);
-	n = snprintf(text, sizeof(text), "mountpoint %s\nserver pid %d, version %s, started %s, up %.1f s, "
-		     "%u daemons served\nconnection taken over %u times%s\n",
-		     sv->mountpoint, (int)getpid(), VPOWERCAP_VERSION, started, (double)(now - sv->started_ns) / 1e9,
-		     sv->daemons, sv->takeovers,
-		     fusefs_resend_refused(sv->fs) ? " (this kernel did not send the dead server's requests again)" : "");
-	if (sv->daemon >= 0)
-		n += snprintf(text + n, sizeof(text) - (size_t)n, "daemon pid %u, feeding\n",
-			      sv->clients[sv->daemon].pid);
-	else
-		n += snprintf(text + n, sizeof(text) - (size_t)n, "daemon none, for %.1f s\n",
-			      (double)(now - (sv->daemon_left_ns ? sv->daemon_left_ns : sv->started_ns)) / 1e9);
-	if (sv->last_snapshot_ns)
-		n += snprintf(text + n, sizeof(text) - (size_t)n,
-			      "last snapshot %.1f s ago, %" PRIu64 " received (%" PRIu64 " of them values alone): "
-			      "%zu VMs, %zu zones\n",
-			      (double)(now - sv->last_snapshot_ns) / 1e9, sv->snapshots, sv->values_alone,
-			      sv->base->nvms, sv->base->nzones);
-	else
-		n += snprintf(text + n, sizeof(text) - (size_t)n, "last snapshot none yet\n");
-	n += snprintf(text + n, sizeof(text) - (size_t)n, "longest stall %.1f s\nannouncements waiting %zu\n",
-		      (double)sv->longest_stall_ns / 1e9, sv->npending);
-	if (sv->chan.fd >= 0)
-		snprintf(text + n, sizeof(text) - (size_t)n,
-			 "channel %s: %zu VMs connected, %" PRIu64 " frames sent, %" PRIu64 " dropped, %" PRIu64
-			 " connections refused, %" PRIu64 " bytes from guests thrown away\n",
-			 sv->chan.path, sv->chan.nconns, sv->chan.frames, sv->chan.dropped, sv->chan.refused,
-			 sv->chan.drained);
-	if (feed_send(sv->clients[i].fd, FEED_STATUS, text, strlen(text)) < 0)
-		client_close(sv, i, "left before the status");
-}
-
-/* The values guests read now, for a daemon that starts without saved counters. */
-/*
- * Send what is left of client @i's reply, as much as its socket takes now;
- * the loop polls it for POLLOUT until all is out. False when it is gone.
- */
-static bool client_flush(struct server *sv, int i)
-{
-	struct client *c = &sv->clients[i];
-
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return true;
-		if (n <= 0) {
-			client_close(sv, i, "left before its reply was out");
-			return false;
-		}
-		c->out_off += (size_t)n;
-	}
-	free(c->out);
-	c->out = NULL;
-	c->out_len = c->out_off = 0;
-	return true;
-}
-
-/*
- * The values served now, to an admin (--reset-counters, a start with no
- * saved counters): a snapshot of thousands of VMs is more than a socket
- * holds, so it goes out as the client reads it, never blocking the loop.
- */
-static void on_values(struct server *sv, int i)
-{
-	struct tree_snapshot *empty = sv->base ? NULL : tree_snapshot_new(0, 0);
-	struct client *c = &sv->clients[i];
-	void *buf;
-	size_t len;
-
-	if (c->out) {
-		client_close(sv, i, "asked again before its reply was out");
-		return;
-	}
-	if (empty)
-		tree_snapshot_finish(empty);
-	if ((!sv->base && !empty) || feed_encode_snapshot(sv->base ? sv->base : empty, 0, &buf, &len) < 0) {
-		tree_snapshot_free(empty);
-		client_close(sv, i, "out of memory for the values");
-		return;
-	}
-	tree_snapshot_free(empty);
-	c->out = feed_frame(FEED_SNAPSHOT, buf, len, &c->out_len);
-	free(buf);
-	if (!c->out) {
-		client_close(sv, i, "out of memory for the values");
-		return;
-	}
-	client_flush(sv, i);
-}
-
-/*
- * An admin asks this server to hand the connection over (an upgrade): the
- * daemon that holds it starts the next server, which takes the requests
- * this one no longer reads. Refused when no daemon holds it: nothing would
- * serve the trees.
- */
-static void on_handover(struct server *sv, int i)
-{
-	char text[256];
-
-	if (sv->daemon < 0 || !sv->clients[sv->daemon].holds) {
-		refuse(sv, i, "no vpowercapd holds the tree's connection to start the next server: "
-			      "start vpowercapd first");
-		return;
-	}
-	fusefs_hand_over(sv->fs);
-	sv->handed_over = true;
-	log_info("handing the tree over to the next server, which daemon pid %u starts",
-		 sv->clients[sv->daemon].pid);
-	if (feed_send(sv->clients[sv->daemon].fd, FEED_HANDOVER, NULL, 0) < 0)
-		log_warning("the daemon went away as the tree was handed over: the connection ends with it");
-	snprintf(text, sizeof(text), "handed over: daemon pid %u starts the next server\n",
-		 sv->clients[sv->daemon].pid);
-	feed_send(sv->clients[i].fd, FEED_STATUS, text, strlen(text));
-	sv->stop = true;
 }
 
 static void on_message(struct server *sv, int i, enum feed_type type, const void *payload, size_t len)
