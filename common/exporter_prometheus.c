@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "common/prometheus_auth_i.h"
 #include "common/prometheus_body_i.h"
+#include "common/prometheus_conns_i.h"
 #include "common/prometheus_text.h"
 #include "common/publish.h"
 #include "common/web_config.h"
@@ -45,39 +46,19 @@
  * limit of its own: an attacker on the same host shares 127.0.0.1 (or any
  * 127.0.0.0/8 address) with a local scraper, so such a limit would lock the
  * scraper out. Instead, past HTTP_CONNECTIONS the connections that wait
- * for a request, oldest first, make room for the new one (conn_evict()):
+ * for a request, oldest first, make room for the new one (prometheus_conns.c):
  * a scraper that sends its request promptly is served, however many idle
  * connections others hold.
  */
 #define HTTP_THREADS 4              /* scrapes served in parallel */
-#define HTTP_CONNECTIONS 256        /* open connections in all, past which idle ones are dropped */
 #define HTTP_CONNECTIONS_MAX 512    /* per listen address, closing ones included: accepted no further */
-#define HTTP_REQUEST_TIMEOUT_S 2    /* a new connection's request line and headers arrive within this */
-#define HTTP_KEEPALIVE_S 30         /* a kept-alive connection's next request arrives within this */
-#define HTTP_DEADLINE_S 10          /* a request is answered within this */
 #define HTTP_MEMORY (32 * 1024)     /* per connection: request line and headers */
 #define HTTP_BACKLOG 4096         /* what the kernel allows (somaxconn) at most */
 #define LISTEN_MAX 16
-#define REAPER_SLACK_MS 250        /* deadlines this close together are reaped in one wake-up */
 
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
 /* ---- HTTP ---------------------------------------------------------------- */
-
-/*
- * A client connection, tracked to enforce the timeouts and the cap. Its
- * state says which timeout runs: a new connection waits for its first
- * request, a kept-alive one for its next, a busy one is being answered.
- */
-enum http_conn_state { CONN_NEW, CONN_KEPT_ALIVE, CONN_BUSY };
-
-struct http_conn {
-	struct http_conn *prev, *next;  /* newest first */
-	int fd;
-	enum http_conn_state state;
-	uint64_t since_ns;   /* entered its state */
-	bool cut;            /* shut down, waiting for the server to close it */
-};
 
 struct prometheus {
 	struct publisher reports;
@@ -91,14 +72,7 @@ struct prometheus {
 	size_t nmhd;
 	struct MHD_Response *index, *not_found, *not_allowed, *unauthorized, *busy, *bad_request, *no_memory;
 	struct web_config web;         /* TLS and basic auth, from --web-config */
-	pthread_mutex_t conns_lock;
-	pthread_cond_t wake;           /* the reaper's sleep, cut short to stop or for a sooner deadline */
-	uint64_t reaper_wakes_ns;      /* when the reaper wakes next; 0: when woken */
-	struct http_conn conns;        /* list head */
-	unsigned int nlive;            /* tracked and not cut */
-	unsigned long evicted;         /* dropped to make room, for the log */
-	pthread_t reaper;
-	bool reaper_started, stopping;
+	struct http_conns conns;       /* the clients', with their timeouts and cap */
 	struct complaint render_complaint;
 };
 
@@ -298,35 +272,12 @@ static enum MHD_Result serve_metrics(struct prometheus *p, struct MHD_Connection
 }
 
 /* Move @conn's tracking to @state, its timeout starting now. */
-static const uint64_t state_limit_ns[] = {
-	[CONN_NEW] = HTTP_REQUEST_TIMEOUT_S * 1000000000ULL,
-	[CONN_KEPT_ALIVE] = HTTP_KEEPALIVE_S * 1000000000ULL,
-	[CONN_BUSY] = HTTP_DEADLINE_S * 1000000000ULL,
-};
-
-/* Connection @c's state changed (conns_lock held): the reaper wakes in time for its deadline. */
-static void reaper_sooner(struct prometheus *p, const struct http_conn *c)
-{
-	uint64_t deadline = c->since_ns + state_limit_ns[c->state];
-
-	if (!p->reaper_wakes_ns || deadline < p->reaper_wakes_ns)
-		pthread_cond_signal(&p->wake);
-}
-
 static void conn_enter(struct prometheus *p, struct MHD_Connection *conn, enum http_conn_state state)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct http_conn *c;
 
-	if (!ci || !(c = ci->socket_context))
-		return;
-	pthread_mutex_lock(&p->conns_lock);
-	if (c->state != state) {
-		c->state = state;
-		c->since_ns = clock_mono_ns();
-		reaper_sooner(p, c);
-	}
-	pthread_mutex_unlock(&p->conns_lock);
+	if (ci && ci->socket_context)
+		http_conns_enter(&p->conns, ci->socket_context, state);
 }
 
 /* A request's context once its headers are in, when no check was waited for. */
@@ -406,40 +357,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return serve_metrics(p, conn);
 }
 
-/*
- * Shut down @c; the server sees the end of the stream and closes it. A
- * connection is unlinked, under conns_lock (held here), before its
- * descriptor is closed, so this never touches a descriptor that was reused.
- */
-static void conn_cut(struct prometheus *p, struct http_conn *c)
-{
-	shutdown(c->fd, SHUT_RDWR);
-	c->cut = true;
-	p->nlive--;
-}
-
-/*
- * Past HTTP_CONNECTIONS, drop connections that wait for a request down to
- * the cap: new ones that never sent one first, then kept-alive ones (a
- * scraper between scrapes), oldest first in each; the newest (a scraper
- * just connected) goes last. Connections being answered are left to their
- * deadline. Called with conns_lock held.
- */
-static void conn_evict(struct prometheus *p)
-{
-	static const enum http_conn_state order[] = { CONN_NEW, CONN_KEPT_ALIVE };
-
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		for (struct http_conn *c = p->conns.prev; c != &p->conns && p->nlive > HTTP_CONNECTIONS;
-		     c = c->prev)
-			if (!c->cut && c->state == order[i]) {
-				conn_cut(p, c);
-				if (p->evicted++ % 1000 == 0)
-					log_debug("prometheus: over %d connections: the oldest idle ones are "
-						  "dropped (%lu so far)", HTTP_CONNECTIONS, p->evicted);
-			}
-}
-
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
@@ -449,34 +366,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		c = ci ? calloc(1, sizeof(*c)) : NULL;
-		if (!c)
-			return;  /* untracked: the idle timeout still applies */
-		c->fd = ci->connect_fd;
-		c->state = CONN_NEW;
-		c->since_ns = clock_mono_ns();
-		pthread_mutex_lock(&p->conns_lock);
-		c->next = p->conns.next;
-		c->prev = &p->conns;
-		c->next->prev = c;
-		p->conns.next = c;
-		p->nlive++;
-		reaper_sooner(p, c);
-		conn_evict(p);
-		pthread_mutex_unlock(&p->conns_lock);
-		*socket_context = c;
+		/* untracked when out of memory: the idle timeout still applies */
+		*socket_context = ci ? http_conns_opened(&p->conns, ci->connect_fd) : NULL;
 		return;
 	}
 	/* Closed: libmicrohttpd closes the descriptor after this returns. */
-	if (!c)
-		return;
-	pthread_mutex_lock(&p->conns_lock);
-	c->prev->next = c->next;
-	c->next->prev = c->prev;
-	if (!c->cut)
-		p->nlive--;
-	pthread_mutex_unlock(&p->conns_lock);
-	free(c);
+	if (c)
+		http_conns_closed(&p->conns, c);
 	*socket_context = NULL;
 }
 
@@ -489,47 +385,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		prometheus_auth_free(*req_cls);
 	*req_cls = NULL;
 	conn_enter(cls, conn, CONN_KEPT_ALIVE);
-}
-
-/*
- * libmicrohttpd's idle timeout closes a silent connection, but not one
- * that trickles a byte now and then (slowloris) or reads its answer as
- * slowly. The reaper shuts down every connection that has been in its
- * state too long: new without a whole request for HTTP_REQUEST_TIMEOUT_S,
- * kept alive without one for HTTP_KEEPALIVE_S, being answered for
- * HTTP_DEADLINE_S. It sleeps until the next deadline (a little after,
- * to reap those close to it in the same wake-up), and without one while
- * no connection is open: an idle exporter costs no wake-up.
- */
-static void *reaper_main(void *arg)
-{
-	struct prometheus *p = arg;
-
-	pthread_mutex_lock(&p->conns_lock);
-	while (!p->stopping) {
-		uint64_t now = clock_mono_ns(), next = 0;
-
-		for (struct http_conn *c = p->conns.next; c != &p->conns; c = c->next) {
-			uint64_t deadline = c->since_ns + state_limit_ns[c->state];
-
-			if (c->cut)
-				continue;
-			if (now > deadline)
-				conn_cut(p, c);
-			else if (!next || deadline < next)
-				next = deadline;
-		}
-		p->reaper_wakes_ns = next ? next + REAPER_SLACK_MS * 1000000ULL : 0;
-		if (next) {
-			struct timespec ts = clock_timespec(p->reaper_wakes_ns);
-
-			pthread_cond_timedwait(&p->wake, &p->conns_lock, &ts);
-		} else {
-			pthread_cond_wait(&p->wake, &p->conns_lock);
-		}
-	}
-	pthread_mutex_unlock(&p->conns_lock);
-	return NULL;
 }
 
 __attribute__((format(printf, 2, 0)))
@@ -673,11 +528,9 @@ static void *start_servers(void *arg)
 	if (st->ret == 0 && p->nmhd == 0)
 		st->ret = log_error(-EINVAL, "prometheus: no listen address in '%s'", st->listen);
 	if (st->ret == 0) {
-		st->ret = -pthread_create(&p->reaper, NULL, reaper_main, p);
+		st->ret = http_conns_start_reaper(&p->conns);
 		if (st->ret < 0)
 			log_error(st->ret, "prometheus: cannot start a thread: %s", strerror(-st->ret));
-		else
-			p->reaper_started = true;
 	}
 	return NULL;
 }
@@ -688,13 +541,7 @@ static void prometheus_close(struct exporter *e)
 
 	if (!p)
 		return;
-	if (p->reaper_started) {
-		pthread_mutex_lock(&p->conns_lock);
-		p->stopping = true;
-		pthread_cond_signal(&p->wake);
-		pthread_mutex_unlock(&p->conns_lock);
-		pthread_join(p->reaper, NULL);
-	}
+	http_conns_stop_reaper(&p->conns);
 	/* every suspended connection resumed (answered, or denied) before its server stops */
 	web_config_stop_checks(&p->web);
 	for (size_t i = 0; i < p->nmhd; i++)
@@ -716,8 +563,7 @@ static void prometheus_close(struct exporter *e)
 	/* The servers are stopped: no scrape holds anything now. */
 	if (p->publishing)
 		publisher_release(&p->reports);
-	pthread_cond_destroy(&p->wake);
-	pthread_mutex_destroy(&p->conns_lock);
+	http_conns_release(&p->conns);
 	web_config_release(&p->web);
 	free(p);
 	e->priv = NULL;
@@ -727,7 +573,6 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 {
 	struct prometheus *p = calloc(1, sizeof(*p));
 	struct snapshot *first;
-	pthread_condattr_t ca;
 	struct server_start start = { 0 };
 	pthread_t starter;
 	sigset_t all, old;
@@ -735,12 +580,7 @@ static int prometheus_open(struct exporter *e, const struct exporter_config *cfg
 
 	if (!p)
 		return log_error(-ENOMEM, "prometheus: out of memory");
-	pthread_mutex_init(&p->conns_lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->wake, &ca);
-	pthread_condattr_destroy(&ca);
-	p->conns.next = p->conns.prev = &p->conns;
+	http_conns_init(&p->conns);
 	e->priv = p;
 	if (cfg->web_config && cfg->web_config[0]) {
 		ret = web_config_load(&p->web, cfg->web_config);
