@@ -29,6 +29,7 @@
 #include "host/daemon_config.h"
 #include "host/ledger.h"
 #include "host/notify.h"
+#include "host/report_build.h"
 #include "host/libvirt_module.h"
 #include "host/share.h"
 #include "host/share_command.h"
@@ -92,13 +93,8 @@ struct daemon {
 	char channel_socket[108]; /* where qemu connects the channels ("": none) */
 	struct vm_list vms;
 	struct exporter_set exporters;
-	struct report_zone *rzones;
-	struct report_vm *rvms;
-	struct report_vm_zone *rvm_zones;
-	size_t rzones_alloc, rvms_alloc, rvm_zones_alloc;
+	struct report_build report;    /* the last report's zones and VMs */
 	struct vm_label_book *labels;  /* NULL: no labels exported */
-	const struct vm_labels **rvm_labels;  /* held while a report is written */
-	size_t rvm_labels_alloc;
 	struct complaint source_complaint;
 	struct complaint stat_complaint;
 	struct complaint slow_complaint;
@@ -204,7 +200,6 @@ static void publish(struct daemon *d)
  */
 static int daemon_report(struct daemon *d, double step_s, double read_wall)
 {
-	const struct ledger_view *v = &d->view;
 	struct report r = {
 		.source = sensor_source(d->sensor),
 		.root = d->sensor->zones->root,
@@ -224,73 +219,13 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
 	};
 	int ret;
 
-	if (!d->view_ok || ALLOC_GROW(d->rzones, v->nzones + 1, d->rzones_alloc) < 0 ||
-	    (d->labels && ALLOC_GROW(d->rvm_labels, v->nvms + 1, d->rvm_labels_alloc) < 0) ||
-	    ALLOC_GROW(d->rvms, v->nvms + 1, d->rvms_alloc) < 0 ||
-	    ALLOC_GROW(d->rvm_zones, (v->nvms + 1) * (v->nzones + 1), d->rvm_zones_alloc) < 0)
+	if (!d->view_ok)
 		return -ENOMEM;
-
-	for (size_t z = 0; z < v->nzones; z++) {
-		const struct ledger_zone *lz = ledger_view_zone(v, z);
-
-		d->rzones[r.nzones] = (struct report_zone){
-			.id = lz->id,
-			.name = lz->name,
-			.depth = lz->depth,
-			.valid = lz->step_valid,
-			.power_w = (double)lz->host_step_uj / 1e6 / step_s,
-			.energy_j = (double)lz->host_energy_uj / 1e6,
-			.unattributed_w = (double)lz->remainder.step_uj / 1e6 / step_s,
-			.unattributed_j = (double)lz->remainder.energy_uj / 1e6,
-			.host_only = lz->host_only,
-		};
-		if (lz->in_total && lz->step_valid) {
-			r.host_valid = true;
-			r.host_power_w += d->rzones[r.nzones].power_w;
-			r.unattributed_w += d->rzones[r.nzones].unattributed_w;
-		}
-		r.nzones++;
-	}
-	for (size_t i = 0; i < v->nvms; i++) {
-		const struct ledger_vm *vm = ledger_view_vm(v, i);
-		struct report_vm_zone *vz = &d->rvm_zones[r.nvms * (v->nzones + 1)];
-		struct report_vm *rv = &d->rvms[r.nvms];
-
-		*rv = (struct report_vm){
-			.domain = vm->info.name,
-			.uuid = vm->info.uuid,
-			.vcpus = vm->info.vcpus,
-			.running = vm->info.running,
-			.cpu_percent = (double)vm->step_cpu_ns / 1e7 / step_s,
-			.zones = vz,
-		};
-		if (d->labels) {
-			const struct vm_labels *l = vm_label_book_get(d->labels, vm->info.uuid);
-
-			d->rvm_labels[r.nvms] = l;
-			if (l) {
-				rv->labels = l->labels;
-				rv->nlabels = l->n;
-			}
-		}
-		for (size_t z = 0; z < v->nzones; z++) {
-			const struct share *sh = ledger_view_share(v, i, z);
-
-			vz[z] = (struct report_vm_zone){
-				.power_w = (double)sh->step_uj / 1e6 / step_s,
-				.energy_j = (double)sh->energy_uj / 1e6,
-				.shown_uj = ledger_view_shown_uj(v, i, z),
-			};
-			if (ledger_view_zone(v, z)->in_total)
-				rv->power_w += vz[z].power_w;
-		}
-		r.nvms++;
-	}
-	r.zones = d->rzones;
-	r.vms = d->rvms;
+	ret = report_build_fill(&d->report, &r, &d->view, d->labels, step_s);
+	if (ret < 0)
+		return ret;
 	ret = exporter_set_write(&d->exporters, &r);
-	for (size_t i = 0; d->labels && i < r.nvms; i++)
-		vm_labels_put(d->rvm_labels[i]);
+	report_build_done(&d->report);
 	ledger_reset_step(&d->ledger);
 	return ret;
 }
@@ -597,10 +532,7 @@ static void daemon_release(struct daemon *d)
 	free(d->cpu_busy);
 	free(d->cpu_busy_next);
 	vm_list_release(&d->vms);
-	free(d->rzones);
-	free(d->rvms);
-	free(d->rvm_zones);
-	free(d->rvm_labels);
+	report_build_release(&d->report);
 	vm_label_book_free(d->labels);
 }
 
