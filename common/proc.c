@@ -333,14 +333,24 @@ static void free_cgroups(struct process *a, size_t n)
 	}
 }
 
+static void free_base_cgroups(struct process_base *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].cgroup);
+		a[i].cgroup = NULL;
+		free(a[i].labels);
+		a[i].labels = NULL;
+	}
+}
+
 void proc_table_release(struct proc_table *t)
 {
 	if (t->procfd >= 0)
 		close(t->procfd);
 	free_cgroups(t->cur, t->ncur);
-	free_cgroups(t->prev, t->nprev);
+	free_base_cgroups(t->base, t->nbase);
 	free(t->cur);
-	free(t->prev);
+	free(t->base);
 	memset(t, 0, sizeof(*t));
 	t->procfd = -1;
 }
@@ -360,29 +370,45 @@ static pid_t parse_pid(const char *name)
 	return (*name >= '1' && *name <= '9' && *end == '\0' && v > 0 && v <= INT32_MAX) ? (pid_t)v : 0;
 }
 
+/*
+ * The last scan becomes the base: what the merge needs of each process, its
+ * cgroup with it. Without room for it, the cgroups go and this scan
+ * measures from nothing, as the first one does.
+ */
+static void take_base(struct proc_table *t)
+{
+	free_base_cgroups(t->base, t->nbase);
+	t->nbase = 0;
+	if (ALLOC_GROW(t->base, t->ncur, t->alloc_base) < 0) {
+		free_cgroups(t->cur, t->ncur);
+		t->ncur = 0;
+		return;
+	}
+	for (size_t i = 0; i < t->ncur; i++) {
+		const struct process *p = &t->cur[i];
+
+		t->base[i] = (struct process_base){
+			.pid = p->stat.pid,
+			.cpu = p->stat.cpu,
+			.starttime = p->stat.starttime,
+			.cgroup = p->cgroup,
+			.labels = p->labels,
+			.cgroup_scan = p->cgroup_scan,
+		};
+	}
+	t->nbase = t->ncur;
+	t->ncur = 0;
+}
+
 int proc_table_scan(struct proc_table *t)
 {
-	struct process *swap;
-	size_t swap_alloc, j = 0;
+	size_t j = 0;
 	bool sorted = true;
 	struct dirent *e;
 	DIR *d;
 
-	/*
-	 * The previous scan becomes the baseline; its array is reused. Its
-	 * cgroups were handed on to their processes at the last merge; what
-	 * is left belonged to processes that have exited.
-	 */
-	free_cgroups(t->prev, t->nprev);
 	t->scans++;
-	swap = t->prev;
-	swap_alloc = t->alloc_prev;
-	t->prev = t->cur;
-	t->alloc_prev = t->alloc_cur;
-	t->nprev = t->ncur;
-	t->cur = swap;
-	t->alloc_cur = swap_alloc;
-	t->ncur = 0;
+	take_base(t);
 
 	d = proc_opendir(t->procfd, ".");
 	if (!d)
@@ -412,24 +438,25 @@ int proc_table_scan(struct proc_table *t)
 
 	for (size_t i = 0; i < t->ncur; i++) {
 		struct process *p = &t->cur[i];
+		struct process_base *q;
 
-		struct process *q;
-
-		while (j < t->nprev && t->prev[j].stat.pid < p->stat.pid)
+		while (j < t->nbase && t->base[j].pid < p->stat.pid)
 			j++;
-		if (j == t->nprev)
+		if (j == t->nbase)
+			break;
+		q = &t->base[j];
+		if (q->pid != p->stat.pid || q->starttime != p->stat.starttime)
 			continue;
-		q = &t->prev[j];
-		if (q->stat.pid != p->stat.pid || q->stat.starttime != p->stat.starttime)
-			continue;
-		if (p->stat.cpu >= q->stat.cpu)
-			p->delta = p->stat.cpu - q->stat.cpu;
+		if (p->stat.cpu >= q->cpu)
+			p->delta = p->stat.cpu - q->cpu;
 		p->cgroup = q->cgroup;
 		q->cgroup = NULL;
 		p->labels = q->labels;
 		q->labels = NULL;
 		p->cgroup_scan = q->cgroup_scan;
 	}
+	/* what was not handed on belonged to processes that have exited */
+	free_base_cgroups(t->base, t->nbase);
 	return 0;
 }
 

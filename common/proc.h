@@ -99,15 +99,31 @@ struct process {
 
 
 /*
- * The processes seen at the last two scans, each sorted by pid, so a scan
- * finds every process's previous CPU time by merging. Both arrays are kept
+ * What a scan keeps of each process of the scan before: enough to tell its
+ * CPU time since, and its cgroup, which passes on to the new scan's entry.
+ */
+struct process_base {
+	pid_t pid;
+	uint64_t cpu;
+	uint64_t starttime;
+	char *cgroup;
+	struct container_labels *labels;
+	unsigned long cgroup_scan;
+};
+
+/*
+ * The processes seen at the last scan, sorted by pid, and the base that
+ * scan was measured against: a scan finds every process's previous CPU
+ * time by merging with the base, which holds only what that needs (a third
+ * of a process's entry, whose comm alone is 64 bytes). Both arrays are kept
  * between scans: a steady machine costs no allocation per scan.
  */
 struct proc_table {
 	int procfd;
-	struct process *cur, *prev;
-	size_t ncur, nprev;
-	size_t alloc_cur, alloc_prev;
+	struct process *cur;
+	struct process_base *base;
+	size_t ncur, nbase;
+	size_t alloc_cur, alloc_base;
 	unsigned long scans;
 	bool want_labels;    /* parse each process's container labels with its cgroup */
 };
