@@ -14,6 +14,20 @@
 # The integration tests' helpers (tests/integration/lib.sh) give the
 # private directory and the fixtures, and stop every process, tree server
 # and mount under it on exit, whatever the exit (Ctrl-C included).
+#
+# The fixtures live on a tmpfs of the bench's own, as /proc and sysfs live
+# in memory: a disk's journal and atime updates are no part of reading a
+# counter, and would move both sides' figures with the disk's mood.
+BENCH_TMPFS=""
+if [ "$(id -u)" = 0 ]; then
+	BENCH_TMPFS=$(mktemp -d "${TMPDIR:-/tmp}/vpowercap-bench.XXXXXX")
+	mount -t tmpfs -o size=1g,mode=0755 vpowercap-bench "$BENCH_TMPFS" || {
+		rmdir "$BENCH_TMPFS"
+		echo "bench: cannot mount a tmpfs for the fixtures" >&2
+		exit 1
+	}
+	export TMPDIR=$BENCH_TMPFS
+fi
 . "$(dirname "$0")/../integration/lib.sh"
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -29,6 +43,10 @@ bench_exit() {
 		print_table
 	fi
 	cleanup_mount
+	if [ -n "$BENCH_TMPFS" ]; then
+		umount -l "$BENCH_TMPFS" 2>/dev/null || true
+		rmdir "$BENCH_TMPFS" 2>/dev/null || true
+	fi
 }
 trap bench_exit EXIT
 
