@@ -323,24 +323,24 @@ int proc_table_init(struct proc_table *t, const char *proc_root)
 	return t->procfd < 0 ? -errno : 0;
 }
 
+static void free_cgroup(char **cgroup, struct container_labels **labels)
+{
+	free(*cgroup);
+	*cgroup = NULL;
+	free(*labels);
+	*labels = NULL;
+}
+
 static void free_cgroups(struct process *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(a[i].cgroup);
-		a[i].cgroup = NULL;
-		free(a[i].labels);
-		a[i].labels = NULL;
-	}
+	for (size_t i = 0; i < n; i++)
+		free_cgroup(&a[i].cgroup, &a[i].labels);
 }
 
 static void free_base_cgroups(struct process_base *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(a[i].cgroup);
-		a[i].cgroup = NULL;
-		free(a[i].labels);
-		a[i].labels = NULL;
-	}
+	for (size_t i = 0; i < n; i++)
+		free_cgroup(&a[i].cgroup, &a[i].labels);
 }
 
 void proc_table_release(struct proc_table *t)
