@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <linux/fuse.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +66,27 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* As many workers as CPUs this process may run on, within bounds (fusefs_i.h). */
+static size_t workers_wanted(void)
+{
+	cpu_set_t set;
+	long n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < WORKERS_MIN ? WORKERS_MIN : n > WORKERS_MAX ? WORKERS_MAX : (size_t)n;
+}
+
 int start_workers(struct fusefs *fs)
 {
 	struct sigaction sa = { .sa_handler = on_wake };  /* no SA_RESTART: a read ends with EINTR */
+	size_t want = workers_wanted();
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR2, &sa, NULL);
-	for (; fs->nworkers < WORKERS; fs->nworkers++)
+	for (; fs->nworkers < want; fs->nworkers++)
 		if (pthread_create(&fs->workers[fs->nworkers], NULL, worker, fs) != 0)
 			break;
 	return fs->nworkers ? 0 : -EAGAIN;

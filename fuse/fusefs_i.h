@@ -110,13 +110,21 @@ struct handles {
 	uint64_t instance;           /* random, never 0, in the handles' top 32 bits */
 };
 
-#define WORKERS 8          /* threads reading requests */
+/*
+ * Threads reading requests: one per CPU the server may run on, within
+ * these bounds. Requests are answered from memory, never waiting: more
+ * threads than CPUs only add wake-ups across CPUs (on 2 CPUs, 8 threads
+ * made 8 concurrent readers' p99 1.5 times libfuse's, 2 threads 0.75
+ * times). Two at least, so that one long listing never holds up a read.
+ */
+#define WORKERS_MIN 2
+#define WORKERS_MAX 16
 
 struct fusefs {
 	struct fuse_session *se;
 	struct publisher *tree;
 	char *mountpoint;
-	pthread_t workers[WORKERS];
+	pthread_t workers[WORKERS_MAX];
 	size_t nworkers;
 	bool running;
 	bool draining;         /* atomic: handing over, workers stop */
