@@ -323,24 +323,23 @@ int proc_table_init(struct proc_table *t, const char *proc_root)
 	return t->procfd < 0 ? -errno : 0;
 }
 
-static void free_cgroup(char **cgroup, struct container_labels **labels)
+static void free_cgroup(struct process_cgroup *cg)
 {
-	free(*cgroup);
-	*cgroup = NULL;
-	free(*labels);
-	*labels = NULL;
+	free(cg->path);
+	free(cg->labels);
+	*cg = (struct process_cgroup){ 0 };
 }
 
 static void free_cgroups(struct process *a, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free_cgroup(&a[i].cgroup, &a[i].labels);
+		free_cgroup(&a[i].cg);
 }
 
 static void free_base_cgroups(struct process_base *a, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free_cgroup(&a[i].cgroup, &a[i].labels);
+		free_cgroup(&a[i].cg);
 }
 
 void proc_table_release(struct proc_table *t)
@@ -391,9 +390,7 @@ static void take_base(struct proc_table *t)
 			.pid = p->stat.pid,
 			.cpu = p->stat.cpu,
 			.starttime = p->stat.starttime,
-			.cgroup = p->cgroup,
-			.labels = p->labels,
-			.cgroup_scan = p->cgroup_scan,
+			.cg = p->cg,
 		};
 	}
 	t->nbase = t->ncur;
@@ -425,9 +422,7 @@ int proc_table_scan(struct proc_table *t)
 		if (proc_read_pid_stat(t->procfd, pid, &p->stat) < 0)
 			continue;  /* exited, or not a process we can read */
 		p->delta = 0;
-		p->cgroup = NULL;
-		p->labels = NULL;
-		p->cgroup_scan = 0;
+		p->cg = (struct process_cgroup){ 0 };
 		if (t->ncur && t->cur[t->ncur - 1].stat.pid > pid)
 			sorted = false;
 		t->ncur++;
@@ -449,11 +444,8 @@ int proc_table_scan(struct proc_table *t)
 			continue;
 		if (p->stat.cpu >= q->cpu)
 			p->delta = p->stat.cpu - q->cpu;
-		p->cgroup = q->cgroup;
-		q->cgroup = NULL;
-		p->labels = q->labels;
-		q->labels = NULL;
-		p->cgroup_scan = q->cgroup_scan;
+		p->cg = q->cg;
+		q->cg = (struct process_cgroup){ 0 };
 	}
 	/* what was not handed on belonged to processes that have exited */
 	free_base_cgroups(t->base, t->nbase);
@@ -515,33 +507,33 @@ const char *proc_process_cgroup(struct proc_table *t, struct process *p)
 	ssize_t n;
 
 	/* read at most once a scan, whoever asks (labels, cgroup sums) */
-	if (p->cgroup && (p->cgroup_scan == t->scans ||
+	if (p->cg.path && (p->cg.scan == t->scans ||
 			  (t->scans + (unsigned long)p->stat.pid) % PROC_CGROUP_REFRESH != 0))
-		return p->cgroup;
-	p->cgroup_scan = t->scans;
+		return p->cg.path;
+	p->cg.scan = t->scans;
 	snprintf(file, sizeof(file), "%d/cgroup", (int)p->stat.pid);
 	n = proc_read_file(t->procfd, file, text, sizeof(text));
 	if (n <= 0 || proc_parse_cgroup(text, path, sizeof(path)) < 0)
-		return p->cgroup;  /* gone, or unreadable: keep what was known */
+		return p->cg.path;  /* gone, or unreadable: keep what was known */
 	if (t->want_labels) {
 		struct container_labels l;
 
 		if (container_parse_cgroup(text, &l) >= 0) {
-			if (!p->labels)
-				p->labels = malloc(sizeof(*p->labels));
-			if (p->labels)
-				*p->labels = l;
+			if (!p->cg.labels)
+				p->cg.labels = malloc(sizeof(*p->cg.labels));
+			if (p->cg.labels)
+				*p->cg.labels = l;
 		}
 	}
-	if (!p->cgroup || strcmp(p->cgroup, path)) {
+	if (!p->cg.path || strcmp(p->cg.path, path)) {
 		char *copy = strdup(path);
 
 		if (!copy)
-			return p->cgroup;
-		free(p->cgroup);
-		p->cgroup = copy;
+			return p->cg.path;
+		free(p->cg.path);
+		p->cg.path = copy;
 	}
-	return p->cgroup;
+	return p->cg.path;
 }
 
 const struct container_labels *proc_process_labels(struct proc_table *t, struct process *p)
@@ -549,5 +541,5 @@ const struct container_labels *proc_process_labels(struct proc_table *t, struct 
 	if (!t->want_labels)
 		return NULL;
 	proc_process_cgroup(t, p);
-	return p->labels;
+	return p->cg.labels;
 }

@@ -86,12 +86,17 @@ int proc_read_thread_stat(int procfd, pid_t pid, pid_t tid, struct pid_stat *st)
  */
 int proc_parse_status_uid(const char *text, uid_t *real, uid_t *effective);
 
+/* A process's cgroup, as last read: it passes from scan to scan with the process. */
+struct process_cgroup {
+	char *path;          /* NULL until proc_process_cgroup() reads it */
+	struct container_labels *labels;  /* with the path, when the table wants labels */
+	unsigned long scan;  /* the scan that last read the cgroup file */
+};
+
 struct process {
 	struct pid_stat stat;
 	uint64_t delta;      /* CPU ticks over the last interval */
-	char *cgroup;        /* NULL until proc_process_cgroup() reads it */
-	struct container_labels *labels;  /* with the cgroup, when the table wants labels */
-	unsigned long cgroup_scan;        /* the scan that last read the cgroup file */
+	struct process_cgroup cg;
 };
 
 /* A process's cgroup is read again every this many scans (staggered by pid). */
@@ -106,9 +111,7 @@ struct process_base {
 	pid_t pid;
 	uint64_t cpu;
 	uint64_t starttime;
-	char *cgroup;
-	struct container_labels *labels;
-	unsigned long cgroup_scan;
+	struct process_cgroup cg;
 };
 
 /*

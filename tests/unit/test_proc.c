@@ -611,7 +611,7 @@ static void test_process_cgroup(void **state)
 	OK(proc_table_scan(&t));
 	p = &t.cur[0];
 	assert_int_equal(p->stat.pid, 50);
-	assert_null(p->cgroup);
+	assert_null(p->cg.path);
 	cg = proc_process_cgroup(&t, p);
 	assert_non_null(cg);
 	assert_string_equal(cg, "/system.slice/nginx.service");
@@ -622,8 +622,8 @@ static void test_process_cgroup(void **state)
 	OK(fixture_proc_cgroup(root, 50, "0::/moved.slice/x.scope\n"));
 	OK(proc_table_scan(&t));
 	p = &t.cur[0];
-	assert_non_null(p->cgroup);
-	assert_string_equal(p->cgroup, "/system.slice/nginx.service");
+	assert_non_null(p->cg.path);
+	assert_string_equal(p->cg.path, "/system.slice/nginx.service");
 
 	/* Read again after PROC_CGROUP_REFRESH scans at the latest. */
 	for (int i = 0; i < PROC_CGROUP_REFRESH; i++) {
