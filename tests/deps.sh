@@ -19,14 +19,18 @@ libfuse3-dev fuse3 libmicrohttpd-dev libcrypt-dev zlib1g-dev libxml2-dev libcurl
 libriemann-client-dev libgnutls28-dev prometheus-pushgateway curl python3 python3-yaml time man-db $*"
 fi
 
-missing=""
-for p in $packages; do
-	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	case "$status" in
-	*" installed") ;;
-	*) missing="$missing $p" ;;
-	esac
-done
+# missing: those of $packages not installed
+missing() {
+	missing=""
+	for p in $packages; do
+		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+		case "$status" in
+		*" installed") ;;
+		*) missing="$missing $p" ;;
+		esac
+	done
+}
+missing
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
@@ -34,8 +38,16 @@ if [ "$(id -u)" != 0 ]; then
 	echo "deps: run 'sudo make deps', or install them with apt-get" >&2
 	exit 1
 fi
+# tests run in parallel and several may want packages at once: one
+# installs at a time (apt's own locks refuse the others), and what another
+# installed meanwhile is not installed again
+exec 9>/run/lock/vpowercap-deps.lock
+flock 9
+missing
+[ -z "$missing" ] && exit 0
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# and wait for apt's locks, should something else on the machine hold them
+apt-get -o DPkg::Lock::Timeout=300 update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing >/dev/null

@@ -10,17 +10,23 @@ GUEST_CACHE=$TOP/build/guest-cache
 GUEST_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console netfs fscache 9pnet 9pnet_virtio 9p fuse virtiofs"
 
 need_virt() {
-	[ "$(id -u)" = 0 ] || skip "not root: cannot run libvirtd and guests"
+	need_virt_packages
 	need_fuse
+}
+
+# need_virt_packages: qemu, libvirt and what builds an initramfs, installed
+# when missing (as root), or skip
+need_virt_packages() {
+	[ "$(id -u)" = 0 ] || skip "not root: cannot run libvirtd and guests"
 	local missing="" p
 	for p in qemu-system-x86 libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu busybox-static cpio; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q " installed$" || missing="$missing $p"
 	done
 	if [ -n "$missing" ]; then
 		echo "installing$missing"
-		export DEBIAN_FRONTEND=noninteractive
-		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null; } ||
-			skip "cannot install$missing from Debian here"
+		# shellcheck disable=SC2086
+		"$TOP/tests/deps.sh" $missing >"$T/deps.log" 2>&1 ||
+			skip "cannot install$missing from Debian here: $(tail -n 1 "$T/deps.log")"
 	fi
 }
 
@@ -39,7 +45,7 @@ fetch_kernel() {
 	[ -s "$GUEST_CACHE/kernel" ] && [ -s "$GUEST_CACHE/modules/virtio_console.ko" ] && return 0
 	local pkg dir
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-	[ -n "$pkg" ] || { apt-get update -qq; pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'); }
+	[ -n "$pkg" ] || { flock /run/lock/vpowercap-deps.lock apt-get -o DPkg::Lock::Timeout=300 update -qq; pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'); }
 	[ -n "$pkg" ] || skip "no Debian kernel package can be found"
 	dir=$(mktemp -d "$GUEST_CACHE/dl.XXXXXX")
 	(cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) || skip "cannot download $pkg"
@@ -257,6 +263,10 @@ private_host() {
 	done
 	HOST_UUID=$(cat /proc/sys/kernel/random/uuid)
 	printf '\n# the test'"'"'s own libvirtd\nhost_uuid = "%s"\n' "$HOST_UUID" >>"$etc/libvirtd.conf"
+	# qemu in the test's mount namespace as it is, without a /dev of its
+	# own per domain: libvirt would move each mount it finds under /dev
+	# into that one, and cannot move the file that hides /dev/kvm (below)
+	printf '\n# the test'"'"'s own libvirtd\nnamespaces = []\n' >>"$etc/qemu.conf"
 	mount --bind "$etc" /etc/libvirt
 	for d in lib cache log; do
 		mkdir -p "$T/libvirt/$d" "/var/$d/libvirt"

@@ -16,14 +16,10 @@ need_tools() {
 	[ "$(id -u)" = 0 ] || skip "needs Debian packages ${missing[*]}: not root, cannot install them"
 	command -v apt-get >/dev/null || skip "needs ${missing[*]} and there is no apt-get to install them"
 	echo "installing ${missing[*]} (apt-get)"
-	export DEBIAN_FRONTEND=noninteractive
-	if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
-		apt-get update -qq >>"$log" 2>&1 || true
-		if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$log" 2>&1; then
-			tail -n 5 "$log"
-			skip "cannot install ${missing[*]} with apt-get (no package archive reachable?)"
-		fi
-	fi
+	"$TOP/tests/deps.sh" "${missing[@]}" >"$log" 2>&1 || {
+		tail -n 5 "$log"
+		skip "cannot install ${missing[*]} with apt-get (no package archive reachable?)"
+	}
 }
 
 # start_exporter LOG N COMMAND...: run COMMAND (an agent or daemon with the
