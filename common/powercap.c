@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -112,6 +114,8 @@ ssize_t read_attr(int dirfd, const char *path, char *buf, size_t size)
 struct candidate {
 	char id[ZONE_ID_MAX];
 	char *path;
+	dev_t dev;  /* the directory's identity: the same one reached twice */
+	ino_t ino;  /* (a flat link and its nested place) is walked once */
 };
 
 struct scan {
@@ -119,11 +123,20 @@ struct scan {
 	size_t n, alloc;
 };
 
-static int scan_add(struct scan *sc, const char *id, const char *path)
+/*
+ * Add zone @id at @path (the directory @st). Returns 1 when it is new, 0
+ * when the id is known already (its first place wins), with *@walked set
+ * when that place is this very directory, whose subzones are then found
+ * already; or a negative error.
+ */
+static int scan_add(struct scan *sc, const char *id, const char *path, const struct stat *st, bool *walked)
 {
+	*walked = false;
 	for (size_t i = 0; i < sc->n; i++)
-		if (!strcmp(sc->items[i].id, id))
+		if (!strcmp(sc->items[i].id, id)) {
+			*walked = sc->items[i].dev == st->st_dev && sc->items[i].ino == st->st_ino;
 			return 0;
+		}
 	if (sc->n >= MAX_ZONES)
 		return -E2BIG;
 	if (ALLOC_GROW(sc->items, sc->n + 1, sc->alloc) < 0)
@@ -132,8 +145,10 @@ static int scan_add(struct scan *sc, const char *id, const char *path)
 	if (!sc->items[sc->n].path)
 		return -ENOMEM;
 	snprintf(sc->items[sc->n].id, ZONE_ID_MAX, "%s", id);
+	sc->items[sc->n].dev = st->st_dev;
+	sc->items[sc->n].ino = st->st_ino;
 	sc->n++;
-	return 0;
+	return 1;
 }
 
 static void scan_release(struct scan *sc)
@@ -144,48 +159,60 @@ static void scan_release(struct scan *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /*
- * Whether @path, found under the name @id, is that zone's own directory:
- * the kernel's links (flat, or the class's) lead to a directory of the
+ * Whether entry @e of directory @dir (at @path) is the directory of zone
+ * @id: the kernel's links (flat, or the class's) lead to a directory of the
  * zone's own name. A link such as "intel-rapl:5 -> ." or one to another
  * zone's directory would otherwise add a phantom zone, served to every VM.
+ * A directory is its own name's; a link, the name it leads to, read with
+ * one readlink when it leads straight to a directory (as the kernel's do),
+ * else resolved whole.
  */
-static bool is_zone_dir(const char *path, const char *id)
+static bool is_zone_dir(const char *dir, const char *path, const struct dirent *e)
 {
-	char real[PATH_MAX];
+	char target[PATH_MAX], real[PATH_MAX];
 	const char *base;
+	struct stat st;
+	ssize_t n;
 
+	if (e->d_type == DT_DIR)
+		return true;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		base = strrchr(target, '/');
+		base = base ? base + 1 : target;
+		if (!strcmp(base, e->d_name) &&
+		    (size_t)snprintf(real, sizeof(real), "%s/%s", dir, target) < sizeof(real) &&
+		    lstat(target[0] == '/' ? target : real, &st) == 0 && S_ISDIR(st.st_mode))
+			return true;
+	}
 	if (!realpath(path, real))
 		return false;
 	base = strrchr(real, '/');
-	return !strcmp(base ? base + 1 : real, id);
+	return !strcmp(base ? base + 1 : real, e->d_name);
 }
 
 /*
  * Collect zone directories below @dir. Zones appear flat at the top of
  * /sys/class/powercap, nested inside their control type (intel-rapl/) and
  * nested inside their parent zone; fixtures and shares may use any of
- * these, so all are searched and ids are de-duplicated. @depth bounds the
- * walk: control type, zone, subzone.
+ * these, so all are searched and ids are de-duplicated, a directory
+ * reached twice walked once. @depth bounds the walk: control type, zone,
+ * subzone.
  */
 static int scan_dir(struct scan *sc, const char *dir, unsigned depth)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char path[PATH_MAX];
+	struct stat st;
 	int ret = 0;
 
 	if (!d)
 		return -errno;
-	while ((e = readdir(d)) && ret == 0) {
-		bool zone = is_zone_id(e->d_name);
+	while ((e = readdir(d)) && ret >= 0) {
+		bool zone = is_zone_id(e->d_name), walked = false;
 
 		if (e->d_name[0] == '.')
 			continue;
@@ -195,19 +222,18 @@ static int scan_dir(struct scan *sc, const char *dir, unsigned depth)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
 			continue;
-		if (!is_dir(path))
+		if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		if (zone && !is_zone_dir(path, e->d_name)) {
+		if (zone && !is_zone_dir(dir, path, e)) {
 			log_debug("powercap: '%s' leads to no zone of its name: ignored", path);
 			continue;
 		}
-		if (zone)
-			ret = scan_add(sc, e->d_name, path);
-		if (ret == 0 && depth < 3)
+		ret = zone ? scan_add(sc, e->d_name, path, &st, &walked) : 0;
+		if (ret >= 0 && !walked && depth < 3)
 			ret = scan_dir(sc, path, depth + 1);
 	}
 	closedir(d);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 static void zone_close(struct zone *z)
@@ -223,6 +249,7 @@ static void zone_close(struct zone *z)
 static int zone_open(struct zone *z, const struct candidate *c)
 {
 	char buf[64], path[PATH_MAX];
+	struct statfs sfs;
 	struct stat st;
 	int dirfd, ret = 0;
 	ssize_t n;
@@ -255,6 +282,7 @@ static int zone_open(struct zone *z, const struct candidate *c)
 	}
 	z->dev = st.st_dev;
 	z->ino = st.st_ino;
+	z->sysfs = fstatfs(z->fd, &sfs) == 0 && sfs.f_type == SYSFS_MAGIC;
 	snprintf(path, sizeof(path), "%s", c->path);
 	z->path = strdup(path);
 	if (!z->path)
@@ -308,9 +336,10 @@ static bool is_mmio_duplicate(const struct zone *zones, size_t n, const struct z
  *
  * Not @full (every sample): only the open file is looked at (fstat, no
  * path walked); while it is linked the zone is taken as there. A zone
- * removed or replaced unlinks it; sysfs fails its reads when the device
- * goes, which brings a rescan. A directory moved away whole is found by
- * the full check that every rescan makes (every RESCAN_SAMPLES samples).
+ * removed or replaced unlinks it. On sysfs not even that: no one renames
+ * over an attribute, and sysfs fails its reads when the device goes, which
+ * brings a rescan. A directory moved away whole is found by the full check
+ * that every rescan makes (every RESCAN_SAMPLES samples).
  */
 static bool zone_still_there(struct zone *z, bool full)
 {
@@ -318,7 +347,7 @@ static bool zone_still_there(struct zone *z, bool full)
 	struct stat st;
 	int fd;
 
-	if (!full && fstat(z->fd, &st) == 0 && st.st_nlink > 0)
+	if (!full && (z->sysfs || (fstat(z->fd, &st) == 0 && st.st_nlink > 0)))
 		return true;
 	if (stat(z->path, &st) < 0)
 		return errno == EACCES;  /* cannot tell: keep what is open */

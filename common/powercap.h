@@ -42,6 +42,7 @@ struct zone {
 	bool primed;
 	bool valid;                /* delta_uj holds this interval's energy */
 	bool present;              /* still in the tree at the last rescan */
+	bool sysfs;                /* energy_uj is sysfs's: never renamed over */
 	uint64_t delta_uj;         /* energy of the last interval */
 	uint64_t energy_uj;        /* 64-bit accumulator since the zone appeared */
 	struct complaint complaint;

@@ -123,6 +123,8 @@ struct process_base {
  */
 struct proc_table {
 	int procfd;
+	int statfd;          /* stat below procfd, opened at the first proc_table_read_stat() */
+	DIR *listing;        /* procfd's listing, opened at the first scan, rewound at each */
 	struct process *cur;
 	struct process_base *base;
 	size_t ncur, nbase;
@@ -133,6 +135,13 @@ struct proc_table {
 
 /** Open @proc_root for scanning. Returns 0 or -errno. */
 int proc_table_init(struct proc_table *t, const char *proc_root);
+
+/**
+ * proc_read_stat_cpus() on @t's proc root, through a descriptor kept open
+ * from one call to the next and read from its start (the kernel writes
+ * the file anew for each read from offset 0).
+ */
+int proc_table_read_stat(struct proc_table *t, struct cpu_times *cpu, uint64_t *cpu_busy, unsigned ncpus);
 
 /**
  * List the processes now running and their CPU time since the previous

@@ -167,7 +167,9 @@ int feed_send_fds(int fd, enum feed_type type, uint32_t flags, const void *paylo
 /*
  * read() that keeps the descriptors sent along (SCM_RIGHTS) in @r, up to
  * FEED_HOLD_FDS: any beyond are closed (a client cannot make the reader
- * hold descriptors).
+ * hold descriptors). It never waits, whatever @fd's mode: a blocking
+ * socket sends whole (the daemon's snapshots) and still reads without
+ * waiting, with no fcntl() each way around every send.
  */
 static ssize_t read_fds(int fd, struct feed_reader *r, void *buf, size_t len)
 {
@@ -178,7 +180,7 @@ static ssize_t read_fds(int fd, struct feed_reader *r, void *buf, size_t len)
 	struct iovec iov = { buf, len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
 			      .msg_controllen = sizeof(control.buf) };
-	ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 
 	if (n < 0)
 		return n;
@@ -247,6 +249,7 @@ int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **
 			return errno == EAGAIN ? 0 : -errno;
 		if (n == 0)
 			return -ECONNRESET;
+		r->drained = (size_t)n < r->alloc - r->len;
 		r->len += (size_t)n;
 	}
 }

@@ -151,15 +151,26 @@ struct feed_reader {
 	uint32_t flags;     /* the last message's header flags */
 	int fds[FEED_HOLD_FDS]; /* descriptors that came (SCM_RIGHTS), the reader's to close */
 	size_t nfds;
+	bool drained;       /* the last read took less than it had room for */
 };
 
 /**
- * Read what @fd has (without blocking when it is non-blocking). Returns 1
+ * Read what @fd has, never waiting for it. Returns 1
  * with the next whole message in *@type, *@payload, *@len (valid until
  * the next call); 0 when more is needed; -errno on an error, a bad header
  * (-EPROTO) or the end of the connection (-ECONNRESET).
  */
 int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **payload, size_t *len);
+
+/**
+ * Whether everything @fd had was read and taken: its last read left room
+ * to spare, and no byte of it waits in @r. A caller whose poll() says
+ * when more comes needs no read that would only find nothing.
+ */
+static inline bool feed_reader_idle(const struct feed_reader *r)
+{
+	return r->drained && r->len == r->used;
+}
 
 /** Free @r's buffer and close a descriptor it holds. */
 void feed_reader_release(struct feed_reader *r);

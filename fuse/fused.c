@@ -353,7 +353,7 @@ static void on_readable(struct server *sv, int i)
 			return;
 		}
 		on_message(sv, i, type, payload, len);
-		if (sv->clients[i].fd < 0 || sv->stop)
+		if (sv->clients[i].fd < 0 || sv->stop || feed_reader_idle(&sv->clients[i].r))
 			return;
 	}
 }

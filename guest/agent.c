@@ -397,7 +397,7 @@ static int agent_run(struct agent *a)
 
 	max_steps = clock_ticks_for(a->cfg.timeout, a->cfg.step);
 	/* Zones, machine CPU and processes are read back to back. */
-	ret = proc_read_stat(a->procs.procfd, &prev_cpu);
+	ret = proc_table_read_stat(&a->procs, &prev_cpu, NULL, 0);
 	if (ret < 0)
 		return log_error(ret, "cannot read '%s/stat': %s", a->cfg.proc_root, strerror(-ret));
 	sensor_sample(a->sensor, &prev_cpu, 0);
@@ -415,7 +415,7 @@ static int agent_run(struct agent *a)
 		}
 		steps++;
 		tick_start = clock_mono_s();
-		ret = proc_read_stat(a->procs.procfd, &cpu);
+		ret = proc_table_read_stat(&a->procs, &cpu, NULL, 0);
 		if (ret < 0) {
 			complain(&stat_complaint, LOG_LEVEL_WARNING, "cannot read '%s/stat': %s",
 				 a->cfg.proc_root, strerror(-ret));

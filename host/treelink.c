@@ -338,8 +338,6 @@ int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg)
 							     w.stalled_ns : w.longest_stall_ns) / 1e9);
 	else
 		log_info("reusing the tree server (pid %u) at '%s'", w.pid, w.mountpoint);
-	/* From here on, announcements are read without blocking. */
-	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
 	return 0;
 fail:
 	tree_link_close(t);
@@ -348,14 +346,14 @@ fail:
 
 int tree_link_publish_view(struct tree_link *t, const struct ledger_view *v)
 {
-	int ret;
-
 	if (t->fd < 0)
 		return -ENOTCONN;
-	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) & ~O_NONBLOCK);
-	ret = share_snapshot_send(v, t->fd, t->announced_seq, t->counters ? &t->shape_sent : NULL);
-	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
-	return ret;
+	return share_snapshot_send(v, t->fd, t->announced_seq, t->counters ? &t->shape_sent : NULL);
+}
+
+bool tree_link_buffered(const struct tree_link *t)
+{
+	return t->r.len > t->r.used;
 }
 
 int tree_link_poll(struct tree_link *t, struct feed_announce *a)

@@ -73,6 +73,9 @@ struct ledger_view;
  */
 int tree_link_publish_view(struct tree_link *t, const struct ledger_view *v);
 
+/** Whether bytes of the server's are read and not yet taken (tree_link_poll()). */
+bool tree_link_buffered(const struct tree_link *t);
+
 /**
  * Take the next announcement the server has for us, without blocking.
  * Returns 1 with it in @a, 0 when there is none, -errno when the link is

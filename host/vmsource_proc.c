@@ -66,6 +66,7 @@ struct known_pid {
 
 struct proc_source {
 	int procfd;
+	DIR *listing;                    /* procfd's listing, opened once, rewound each scan */
 	struct known_pid *known, *next;  /* sorted by pid; next is scratch */
 	size_t nknown, alloc_known, alloc_next;
 	pid_t *scan, *last_scan;         /* this scan's and the last one's pids, as listed */
@@ -387,18 +388,21 @@ static ssize_t scan_pids(struct proc_source *ps)
 {
 	struct dirent *e;
 	size_t n = 0;
-	int dfd;
-	DIR *d;
 
-	dfd = openat(ps->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		int err = -errno;
+	if (ps->listing) {
+		rewinddir(ps->listing);
+	} else {
+		int dfd = openat(ps->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-		if (dfd >= 0)
-			close(dfd);
-		return err;
+		if (dfd < 0 || !(ps->listing = fdopendir(dfd))) {
+			int err = -errno;
+
+			if (dfd >= 0)
+				close(dfd);
+			return err;
+		}
 	}
-	while ((e = readdir(d))) {
+	while ((e = readdir(ps->listing))) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
@@ -408,7 +412,6 @@ static ssize_t scan_pids(struct proc_source *ps)
 			break;
 		ps->scan[n++] = (pid_t)pid;
 	}
-	closedir(d);
 	return (ssize_t)n;
 }
 
@@ -564,6 +567,8 @@ static void proc_close(struct vm_source *src)
 	free(ps->live);
 	free(ps->ordered);
 	free(ps->qemu_uids);
+	if (ps->listing)
+		closedir(ps->listing);
 	close(ps->procfd);
 	free(ps);
 }

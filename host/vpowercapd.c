@@ -236,9 +236,7 @@ static int daemon_report(struct daemon *d, double step_s, double read_wall)
  */
 static int read_stat(struct daemon *d, struct cpu_times *cpu)
 {
-	if (!d->cpu_busy)
-		return proc_read_stat(d->proc.procfd, cpu);
-	return proc_read_stat_cpus(d->proc.procfd, cpu, d->cpu_busy_next, d->topology.ncpus);
+	return proc_table_read_stat(&d->proc, cpu, d->cpu_busy_next, d->cpu_busy ? d->topology.ncpus : 0);
 }
 
 /* Each package's busy time since the last reading, into d->package_busy_ns. */
@@ -358,7 +356,8 @@ static bool wait_until(struct daemon *d, uint64_t deadline_ns)
 	if (tree_link_fd(&d->tree) < 0)
 		return clock_sleep_until(deadline_ns, wake_flags, 2);
 	/* Some may have come with the server's welcome, already read. */
-	take_announcements(d);
+	if (tree_link_buffered(&d->tree))
+		take_announcements(d);
 	while (!stop && !reload && !d->tree_lost) {
 		uint64_t now = clock_mono_ns();
 		struct pollfd pfd = { .fd = tree_link_fd(&d->tree), .events = POLLIN };

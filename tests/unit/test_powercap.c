@@ -186,6 +186,11 @@ static void test_loops_ignored(void **state)
 	OK(fixture_symlink(root, "intel-rapl/intel-rapl:0/intel-rapl:0:6", ".."));
 	OK(fixture_symlink(root, "intel-rapl/intel-rapl:1/intel-rapl:1:0", "../intel-rapl:0/intel-rapl:0:0"));
 	OK(fixture_symlink(root, "intel-rapl:8", "intel-rapl:8"));  /* a link to itself */
+	/* one to a file of its name, and one to a link of its name that leads to another zone */
+	OK(fixture_write(root, "chain/intel-rapl:a", "0\n"));
+	OK(fixture_symlink(root, "intel-rapl:a", "chain/intel-rapl:a"));
+	OK(fixture_symlink(root, "chain/intel-rapl:9", "../intel-rapl/intel-rapl:1"));
+	OK(fixture_symlink(root, "intel-rapl:9", "chain/intel-rapl:9"));
 	pc = powercap_open(root);
 	assert_non_null(pc);
 	assert_ids(pc, ids, 4);
