@@ -17,6 +17,7 @@
 
 #include "common/alloc.h"
 #include "common/energy.h"
+#include "common/nocancel.h"
 
 /* A full rescan for appearing zones happens every this many samples. */
 #define RESCAN_SAMPLES 10
@@ -495,7 +496,7 @@ static int zone_sample(struct zone *z)
 	uint64_t cur, delta;
 	ssize_t n;
 
-	n = pread(z->fd, buf, sizeof(buf) - 1, 0);
+	n = pread_nocancel(z->fd, buf, sizeof(buf) - 1, 0);
 	if (n < 0) {
 		int err = -errno;
 

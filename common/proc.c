@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/nocancel.h"
 
 ssize_t proc_read_file(int dirfd, const char *path, char *buf, size_t size)
 {
@@ -293,18 +294,18 @@ int proc_parse_status_uid(const char *text, uid_t *real, uid_t *effective)
 static int read_stat_file(int procfd, const char *path, struct pid_stat *st)
 {
 	char buf[1024];
-	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	int fd = openat_nocancel(procfd, path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read_nocancel(fd, buf, sizeof(buf) - 1);
 	if (n < 0) {
 		n = -errno;
-		close(fd);
+		close_nocancel(fd);
 		return (int)n;
 	}
-	close(fd);
+	close_nocancel(fd);
 	if (n == 0)
 		return -ESRCH;  /* the process exited while we read */
 	buf[n] = '\0';
@@ -313,9 +314,17 @@ static int read_stat_file(int procfd, const char *path, struct pid_stat *st)
 
 int proc_read_pid_stat(int procfd, pid_t pid, struct pid_stat *st)
 {
-	char path[32];
+	char path[32], digits[16], *d = digits + sizeof(digits);
+	unsigned v = (unsigned)pid;
+	size_t n;
 
-	snprintf(path, sizeof(path), "%d/stat", (int)pid);
+	/* by hand: a process's path each step, and snprintf's format handling costs more */
+	do
+		*--d = (char)('0' + v % 10);
+	while (v /= 10);
+	n = (size_t)(digits + sizeof(digits) - d);
+	memcpy(path, d, n);
+	memcpy(path + n, "/stat", sizeof("/stat"));
 	return read_stat_file(procfd, path, st);
 }
 
@@ -345,7 +354,7 @@ int proc_table_read_stat(struct proc_table *t, struct cpu_times *cpu, uint64_t *
 	/* the kernel makes the whole file at once: a short read is all of it */
 	while (len < sizeof(buf) - 1) {
 		size_t want = sizeof(buf) - 1 - len;
-		ssize_t n = pread(t->statfd, buf + len, want, (off_t)len);
+		ssize_t n = pread_nocancel(t->statfd, buf + len, want, (off_t)len);
 
 		if (n < 0)
 			return -errno;

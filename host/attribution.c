@@ -92,6 +92,55 @@ static int by_fraction_desc(const void *a, const void *b)
 	return (fa < fb) - (fa > fb);
 }
 
+/* Whether participant @a comes before @b: the larger fraction, or on a tie the first. */
+static bool comes_before(size_t a, size_t b)
+{
+	int64_t fa = frac_of(a), fb = frac_of(b);
+
+	return fa > fb || (fa == fb && a < b);
+}
+
+static void swap_order(size_t *order, size_t i, size_t j)
+{
+	size_t t = order[i];
+
+	order[i] = order[j];
+	order[j] = t;
+}
+
+/*
+ * Bring the @k participants that come first (comes_before()) to the front
+ * of @order[0..@n), in no particular order among themselves: the same
+ * ones a sort would put first (ties go to the first, as the stable sort
+ * left them), in linear time rather than a sort's n log n. Quickselect,
+ * with the median of three as pivot.
+ */
+static void select_first(size_t *order, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi - lo > 1 && k > lo && k < hi) {
+		size_t mid = lo + (hi - lo) / 2, last = hi - 1, store = lo;
+
+		/* the median of order[lo], order[mid], order[last] goes to last */
+		if (comes_before(order[mid], order[lo]))
+			swap_order(order, mid, lo);
+		if (comes_before(order[last], order[lo]))
+			swap_order(order, last, lo);
+		if (comes_before(order[mid], order[last]))
+			swap_order(order, mid, last);
+		for (size_t i = lo; i < last; i++)
+			if (comes_before(order[i], order[last]))
+				swap_order(order, i, store++);
+		swap_order(order, store, last);
+		/* order[lo..store) come before the pivot, now at store */
+		if (k <= store)
+			hi = store;
+		else
+			lo = store + 1;
+	}
+}
+
 /*
  * Give out @energy_uj whole microjoules to @n participants whose exact due
  * (share plus carry) is @due[i] pJ, the dues adding up to energy_uj * 1e6.
@@ -115,10 +164,16 @@ static void apportion(struct share *const *who, const int64_t *due, size_t *orde
 		left -= give;
 		order[i] = i;
 	}
-	if (left != 0) {
-		/* qsort has no context argument; apportion is not re-entered. */
-		sort_due = due;
-		sort_who = who;
+	/* qsort has no context argument; apportion is not re-entered. */
+	sort_due = due;
+	sort_who = who;
+	if (left > 0 && (uint64_t)left < n) {
+		/* the usual case: a microjoule more each to the @left largest fractions */
+		select_first(order, n, (size_t)left);
+		for (size_t k = 0; k < (size_t)left; k++)
+			who[order[k]]->delta_uj++;
+		left = 0;
+	} else if (left != 0) {
 		qsort(order, n, sizeof(*order), by_fraction_desc);
 	}
 	for (size_t k = 0; left > 0 && k < n; k++, left--)

@@ -102,6 +102,7 @@ void ledger_release(struct ledger *l)
 	free(l->vcpus);
 	free(l->package_cpu);
 	free(l->package_held);
+	free(l->part);
 	free(l->list_at);
 	attribution_scratch_release(&l->scratch);
 	memset(l, 0, sizeof(*l));
@@ -243,13 +244,13 @@ static int ensure_tick_arrays(struct ledger *l)
 {
 	size_t need = l->nvms + 1;
 	size_t who_alloc = l->tick_alloc, cpu_alloc = l->tick_alloc, vcpus_alloc = l->tick_alloc;
-	size_t pcpu_alloc = l->tick_alloc, held_alloc = l->tick_alloc;
+	size_t pcpu_alloc = l->tick_alloc, held_alloc = l->tick_alloc, part_alloc = l->tick_alloc;
 
 	/* parallel arrays: from one size, all grow to the same new size */
 	if (ALLOC_GROW(l->who, need, who_alloc) < 0 || ALLOC_GROW(l->cpu, need, cpu_alloc) < 0 ||
 	    ALLOC_GROW(l->vcpus, need, vcpus_alloc) < 0 ||
 	    ALLOC_GROW(l->package_cpu, need, pcpu_alloc) < 0 ||
-	    ALLOC_GROW(l->package_held, need, held_alloc) < 0)
+	    ALLOC_GROW(l->package_held, need, held_alloc) < 0 || ALLOC_GROW(l->part, need, part_alloc) < 0)
 		return -ENOMEM;
 	l->tick_alloc = who_alloc;
 	return 0;
@@ -437,11 +438,13 @@ int ledger_tick_packages(struct ledger *l, const struct powercap *pc, const stru
 			for (size_t z = 0; z < l->nzones; z++)
 				attribution_retire(&vm->shares[z], &l->zones[z].remainder);
 		vm->participating = running;
+		for (size_t z = 0; z < l->nzones; z++)
+			vm->shares[z].delta_uj = 0;
 		if (!running)
 			continue;
 		l->cpu[n] = vm->cpu_delta_ns;
 		l->vcpus[n] = vm->info.vcpus ? vm->info.vcpus : 1;
-		n++;
+		l->part[n++] = i;
 	}
 
 	for (size_t z = 0; z < l->nzones; z++) {
@@ -462,17 +465,17 @@ int ledger_tick_packages(struct ledger *l, const struct powercap *pc, const stru
 
 		if (zone->host_only)
 			in.nvms = 0;  /* all of it is the host's: the remainder */
-		for (size_t i = 0; i < l->nvms; i++) {
-			l->vms[i].shares[z].delta_uj = 0;
-			if (!l->vms[i].participating || zone->host_only)
-				continue;
-			if (p >= 0) {
-				bool placed = (unsigned)p < l->vms[i].npackages;
+		/* the participants, in one list for every zone: their shares here */
+		for (; k < in.nvms; k++) {
+			struct ledger_vm *vm = &l->vms[l->part[k]];
 
-				l->package_cpu[k] = placed ? l->vms[i].package_cpu_ns[p] : 0;
-				l->package_held[k] = placed ? l->vms[i].package_held[p] : 0;
+			if (p >= 0) {
+				bool placed = (unsigned)p < vm->npackages;
+
+				l->package_cpu[k] = placed ? vm->package_cpu_ns[p] : 0;
+				l->package_held[k] = placed ? vm->package_held[p] : 0;
 			}
-			l->who[k++] = &l->vms[i].shares[z];
+			l->who[k] = &vm->shares[z];
 		}
 		if (p >= 0) {
 			/* the package's own CPUs, busy time and VMs' time on them */
@@ -493,8 +496,8 @@ int ledger_tick_packages(struct ledger *l, const struct powercap *pc, const stru
 		if (zone->host_energy_uj > zone->host_ceiling_uj ||
 		    zone->remainder.energy_uj > zone->remainder_ceiling_uj)
 			l->dirty = true;
-		for (size_t i = 0; i < l->nvms; i++)
-			if (l->vms[i].participating && l->vms[i].shares[z].energy_uj > l->vms[i].ceilings[z])
+		for (size_t i = 0; i < k; i++)
+			if (l->who[i]->energy_uj > l->vms[l->part[i]].ceilings[z])
 				l->dirty = true;
 	}
 	return 0;

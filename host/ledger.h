@@ -98,6 +98,7 @@ struct ledger {
 	bool dirty;                  /* a share passed its ceiling: persist now */
 	struct attribution_scratch scratch;
 	struct share **who;          /* per-tick list of participants */
+	size_t *part;                /* their index in vms */
 	uint64_t *cpu;               /* their CPU time this tick */
 	unsigned *vcpus;
 	uint64_t *package_cpu;       /* their CPU time on one package, then */

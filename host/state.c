@@ -19,7 +19,6 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,25 +53,46 @@ struct writer {
 	FILE *f;
 	uint64_t hash;
 	unsigned long lines;
+	char line[1024];  /* the line being made: a save writes one per zone, VM and share */
+	size_t len;
 };
 
-static void put_line(struct writer *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put_line(struct writer *w, const char *fmt, ...)
+/*
+ * A line is made of words added one by one, by hand rather than with
+ * printf: a save at 5,000 VMs writes 35,000 lines, and the format handling
+ * cost more than the rest of the save.
+ */
+static void put_str(struct writer *w, const char *s)
 {
-	char line[1024];
-	va_list ap;
-	int n;
+	size_t n = strlen(s);
 
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
-	w->hash = fnv1a(w->hash, line, (size_t)n);
+	if (n > sizeof(w->line) - 1 - w->len)
+		n = sizeof(w->line) - 1 - w->len;
+	memcpy(w->line + w->len, s, n);
+	w->len += n;
+}
+
+static void put_u64(struct writer *w, uint64_t v)
+{
+	char digits[20], *d = digits + sizeof(digits);
+
+	do
+		*--d = (char)('0' + v % 10);
+	while (v /= 10);
+	if ((size_t)(digits + sizeof(digits) - d) <= sizeof(w->line) - 1 - w->len) {
+		memcpy(w->line + w->len, d, (size_t)(digits + sizeof(digits) - d));
+		w->len += (size_t)(digits + sizeof(digits) - d);
+	}
+}
+
+/* The line made so far, ended with a newline, hashed and written. */
+static void put_end(struct writer *w)
+{
+	w->line[w->len++] = '\n';
+	w->hash = fnv1a(w->hash, w->line, w->len);
 	w->lines++;
-	fputs(line, w->f);
+	fwrite(w->line, 1, w->len, w->f);
+	w->len = 0;
 }
 
 /* Names go last on their line; a newline in one would break the file. */
@@ -115,23 +135,40 @@ int state_save(const struct ledger *l, const char *dir, unsigned lease_ticks)
 			close(fd);
 		return log_error(ret, "state: cannot write '%s': %s", tmp, strerror(-ret));
 	}
-	put_line(&w, STATE_MAGIC "\n");
+	put_str(&w, STATE_MAGIC);
+	put_end(&w);
 	for (size_t z = 0; z < l->nzones; z++) {
 		const struct ledger_zone *zone = &l->zones[z];
 
 		clean_name(name, zone->name, sizeof(name));
-		put_line(&w, "zone %s %" PRIu64 " %" PRIu64 " %s\n", zone->id,
-			 ledger_lease_uj(zone->host_energy_uj, zone->host_delta_uj, lease_ticks),
-			 ledger_lease_uj(zone->remainder.energy_uj, zone->remainder.delta_uj, lease_ticks), name);
+		put_str(&w, "zone ");
+		put_str(&w, zone->id);
+		put_str(&w, " ");
+		put_u64(&w, ledger_lease_uj(zone->host_energy_uj, zone->host_delta_uj, lease_ticks));
+		put_str(&w, " ");
+		put_u64(&w, ledger_lease_uj(zone->remainder.energy_uj, zone->remainder.delta_uj, lease_ticks));
+		put_str(&w, " ");
+		put_str(&w, name);
+		put_end(&w);
 	}
 	for (size_t i = 0; i < l->nvms; i++) {
 		const struct ledger_vm *vm = &l->vms[i];
 
 		clean_name(name, vm->info.name, sizeof(name));
-		put_line(&w, "vm %s %u %s\n", vm->info.uuid, vm->info.vcpus, name[0] ? name : "-");
-		for (size_t z = 0; z < l->nzones; z++)
-			put_line(&w, "share %s %" PRIu64 "\n", l->zones[z].id,
-				 ledger_lease_uj(vm->shares[z].energy_uj, vm->shares[z].delta_uj, lease_ticks));
+		put_str(&w, "vm ");
+		put_str(&w, vm->info.uuid);
+		put_str(&w, " ");
+		put_u64(&w, vm->info.vcpus);
+		put_str(&w, " ");
+		put_str(&w, name[0] ? name : "-");
+		put_end(&w);
+		for (size_t z = 0; z < l->nzones; z++) {
+			put_str(&w, "share ");
+			put_str(&w, l->zones[z].id);
+			put_str(&w, " ");
+			put_u64(&w, ledger_lease_uj(vm->shares[z].energy_uj, vm->shares[z].delta_uj, lease_ticks));
+			put_end(&w);
+		}
 	}
 	fprintf(w.f, "end %lu %016" PRIx64 "\n", w.lines, w.hash);
 	if (fflush(w.f) == EOF || fsync(fd) < 0)

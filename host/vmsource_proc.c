@@ -31,6 +31,7 @@
 
 #include "common/alloc.h"
 #include "common/log.h"
+#include "common/nocancel.h"
 #include "common/proc.h"
 #include "common/qemu_cmdline.h"
 #include "common/users.h"
@@ -226,7 +227,7 @@ static bool known_release(struct known_pid *k)
 static int read_stat_fd(int fd, struct pid_stat *st)
 {
 	char buf[1024];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	ssize_t n = pread_nocancel(fd, buf, sizeof(buf) - 1, 0);
 
 	if (n <= 0)
 		return n == 0 ? -ESRCH : -errno;
