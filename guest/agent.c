@@ -459,7 +459,7 @@ int main(int argc, char **argv)
 {
 	struct agent a = {
 		.cfg = agent_defaults,
-		.procs = { .procfd = -1 },
+		.procs = { .procfd = -1, .statfd = -1 },
 		.container_complaint = COMPLAINT_INIT,
 	};
 	struct sigaction sa = { .sa_handler = on_signal }, sa_reload = { .sa_handler = on_reload };

@@ -698,7 +698,7 @@ static int daemon_open(struct daemon *d)
 int main(int argc, char **argv)
 {
 	struct daemon d = { .cfg = daemon_defaults, .argc = argc, .argv = argv, .flags_from = 1,
-			    .proc = { .procfd = -1 }, .tree = { .fd = -1 } };
+			    .proc = { .procfd = -1, .statfd = -1 }, .tree = { .fd = -1 } };
 	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_reload = { .sa_handler = on_reload };
 	struct options_parse parse;
 	int ret, next;
