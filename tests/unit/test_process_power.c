@@ -58,6 +58,7 @@ static int setup(void **state)
 		return -1;
 	}
 	w->t.procfd = -1;
+	w->t.statfd = -1;
 	*state = w;
 	return 0;
 }
