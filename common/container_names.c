@@ -322,12 +322,16 @@ static const char *http_body(char *buf, size_t len, size_t *body_len)
 		return NULL;
 	}
 	*end = '\0';
-	/* header by header, each looked at once: linear in the headers, however many */
-	for (char *h = strstr(buf, "\r\n"); h; h = strstr(h, "\r\n")) {
+	/*
+	 * header by header, each looked at once: linear in the headers, however
+	 * many (memmem within the head, not strstr, which the sanitizers'
+	 * check measures the whole rest of the buffer for at each call)
+	 */
+	for (char *h = memmem(buf, (size_t)(end - buf), "\r\n", 2); h; h = memmem(h, (size_t)(end - h), "\r\n", 2)) {
 		char *eol;
 
 		h += 2;
-		eol = strstr(h, "\r\n");
+		eol = memmem(h, (size_t)(end - h), "\r\n", 2);
 		if (eol)
 			*eol = '\0';
 		if (!strncasecmp(h, "transfer-encoding:", 18) && strcasestr(h + 18, "chunked")) {
