@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/decimal.h"
+
 static uint32_t fnv1a(const char *p, size_t len)
 {
 	uint32_t h = 2166136261u;
@@ -113,21 +115,6 @@ static bool zones_valid(const struct channel_frame *f, bool counters, char *why,
 	return true;
 }
 
-/* @v in decimal at @p (room for 20 digits): how many digits */
-static size_t put_u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n;
-}
-
 int channel_encoder_init(struct channel_encoder *e, const struct channel_frame *f)
 {
 	char why[80];
@@ -166,7 +153,7 @@ int channel_encoder_frame(const struct channel_encoder *e, uint64_t time_ms, con
 	memcpy(payload, e->head, len);
 	if (len + 22 > sizeof(payload))
 		return -ENOSPC;
-	len += put_u64(payload + len, time_ms);
+	len += decimal_u64(payload + len, time_ms);
 	payload[len++] = '\n';
 	for (size_t i = 0; i < e->nzones; i++) {
 		if (e->zones[i].max_energy_range_uj && energy_uj[i] > e->zones[i].max_energy_range_uj)
@@ -175,7 +162,7 @@ int channel_encoder_frame(const struct channel_encoder *e, uint64_t time_ms, con
 			return -ENOSPC;
 		memcpy(payload + len, e->zones[i].prefix, e->zones[i].len);
 		len += e->zones[i].len;
-		len += put_u64(payload + len, energy_uj[i]);
+		len += decimal_u64(payload + len, energy_uj[i]);
 		payload[len++] = '\n';
 	}
 	/* "VPC1 LENGTH CHECK\n" */
@@ -183,7 +170,7 @@ int channel_encoder_frame(const struct channel_encoder *e, uint64_t time_ms, con
 		return -ENOSPC;
 	memcpy(buf, CHANNEL_MAGIC, strlen(CHANNEL_MAGIC));
 	n = strlen(CHANNEL_MAGIC);
-	n += put_u64(buf + n, len);
+	n += decimal_u64(buf + n, len);
 	buf[n++] = ' ';
 	check = fnv1a(payload, len);
 	for (int shift = 28; shift >= 0; shift -= 4)

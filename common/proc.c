@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/decimal.h"
 #include "common/nocancel.h"
 
 ssize_t proc_read_file(int dirfd, const char *path, char *buf, size_t size)
@@ -150,21 +151,6 @@ int proc_parse_stat_cpus(const char *text, struct cpu_times *t, uint64_t *cpu_bu
 int proc_parse_stat(const char *text, struct cpu_times *t)
 {
 	return proc_parse_stat_cpus(text, t, NULL, 0);
-}
-
-int proc_read_stat_cpus(int procfd, struct cpu_times *t, uint64_t *cpu_busy, unsigned ncpus)
-{
-	char buf[65536];
-	ssize_t n = proc_read_file(procfd, "stat", buf, sizeof(buf));
-
-	if (n < 0)
-		return (int)n;
-	return proc_parse_stat_cpus(buf, t, cpu_busy, ncpus);
-}
-
-int proc_read_stat(int procfd, struct cpu_times *t)
-{
-	return proc_read_stat_cpus(procfd, t, NULL, 0);
 }
 
 /*
@@ -314,17 +300,10 @@ static int read_stat_file(int procfd, const char *path, struct pid_stat *st)
 
 int proc_read_pid_stat(int procfd, pid_t pid, struct pid_stat *st)
 {
-	char path[32], digits[16], *d = digits + sizeof(digits);
-	unsigned v = (unsigned)pid;
-	size_t n;
+	char path[DECIMAL_U64_MAX + sizeof("/stat")];
 
-	/* by hand: a process's path each step, and snprintf's format handling costs more */
-	do
-		*--d = (char)('0' + v % 10);
-	while (v /= 10);
-	n = (size_t)(digits + sizeof(digits) - d);
-	memcpy(path, d, n);
-	memcpy(path + n, "/stat", sizeof("/stat"));
+	/* a process's path each step: by hand, not with snprintf */
+	memcpy(path + decimal_u64(path, (uint64_t)pid), "/stat", sizeof("/stat"));
 	return read_stat_file(procfd, path, st);
 }
 

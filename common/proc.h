@@ -43,18 +43,8 @@ long proc_clock_ticks(void);
  */
 bool proc_cpu_is_amd(int procfd);
 
-/** Read /proc/stat below @procfd (a directory descriptor on the proc root). */
-int proc_read_stat(int procfd, struct cpu_times *t);
-
 /* Busy time of a CPU with no line in /proc/stat (offline). */
 #define PROC_CPU_ABSENT UINT64_MAX
-
-/**
- * proc_read_stat(), and each CPU's busy time, by its number N of the
- * "cpuN" line, into @cpu_busy[0..@ncpus): PROC_CPU_ABSENT for a CPU with
- * no line, lines beyond @ncpus ignored.
- */
-int proc_read_stat_cpus(int procfd, struct cpu_times *t, uint64_t *cpu_busy, unsigned ncpus);
 
 struct pid_stat {
 	pid_t pid;
@@ -137,9 +127,12 @@ struct proc_table {
 int proc_table_init(struct proc_table *t, const char *proc_root);
 
 /**
- * proc_read_stat_cpus() on @t's proc root, through a descriptor kept open
- * from one call to the next and read from its start (the kernel writes
- * the file anew for each read from offset 0).
+ * Read /proc/stat below @t's proc root into @cpu, and each CPU's busy
+ * time, by its number N of the "cpuN" line, into @cpu_busy[0..@ncpus):
+ * PROC_CPU_ABSENT for a CPU with no line, lines beyond @ncpus ignored
+ * (@ncpus 0: none). Through a descriptor kept open from one call to the
+ * next and read from its start (the kernel writes the file anew for each
+ * read from offset 0). Returns 0 or -errno (-EINVAL: no cpu line).
  */
 int proc_table_read_stat(struct proc_table *t, struct cpu_times *cpu, uint64_t *cpu_busy, unsigned ncpus);
 

@@ -8,7 +8,7 @@
 /** Parse the text of /proc/stat. Returns 0 or -EINVAL. */
 int proc_parse_stat(const char *text, struct cpu_times *t);
 
-/** The same, with each CPU's busy time, as proc_read_stat_cpus(). */
+/** The same, with each CPU's busy time, as proc_table_read_stat(). */
 int proc_parse_stat_cpus(const char *text, struct cpu_times *t, uint64_t *cpu_busy, unsigned ncpus);
 
 /**

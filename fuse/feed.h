@@ -162,6 +162,12 @@ struct feed_reader {
  */
 int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **payload, size_t *len);
 
+/** Whether bytes read from @fd wait in @r, not yet taken by feed_read(). */
+static inline bool feed_reader_buffered(const struct feed_reader *r)
+{
+	return r->len > r->used;
+}
+
 /**
  * Whether everything @fd had was read and taken: its last read left room
  * to spare, and no byte of it waits in @r. A caller whose poll() says
@@ -169,7 +175,7 @@ int feed_read(int fd, struct feed_reader *r, enum feed_type *type, const void **
  */
 static inline bool feed_reader_idle(const struct feed_reader *r)
 {
-	return r->drained && r->len == r->used;
+	return r->drained && !feed_reader_buffered(r);
 }
 
 /** Free @r's buffer and close a descriptor it holds. */

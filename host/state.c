@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "common/channel.h"
+#include "common/decimal.h"
 #include "common/log.h"
 #include "common/users.h"
 #include "fuse/feed.h"
@@ -74,15 +75,8 @@ static void put_str(struct writer *w, const char *s)
 
 static void put_u64(struct writer *w, uint64_t v)
 {
-	char digits[20], *d = digits + sizeof(digits);
-
-	do
-		*--d = (char)('0' + v % 10);
-	while (v /= 10);
-	if ((size_t)(digits + sizeof(digits) - d) <= sizeof(w->line) - 1 - w->len) {
-		memcpy(w->line + w->len, d, (size_t)(digits + sizeof(digits) - d));
-		w->len += (size_t)(digits + sizeof(digits) - d);
-	}
+	if (DECIMAL_U64_MAX <= sizeof(w->line) - 1 - w->len)
+		w->len += decimal_u64(w->line + w->len, v);
 }
 
 /* The line made so far, ended with a newline, hashed and written. */

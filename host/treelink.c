@@ -353,7 +353,7 @@ int tree_link_publish_view(struct tree_link *t, const struct ledger_view *v)
 
 bool tree_link_buffered(const struct tree_link *t)
 {
-	return t->r.len > t->r.used;
+	return feed_reader_buffered(&t->r);
 }
 
 int tree_link_poll(struct tree_link *t, struct feed_announce *a)

@@ -390,19 +390,10 @@ static ssize_t scan_pids(struct proc_source *ps)
 	struct dirent *e;
 	size_t n = 0;
 
-	if (ps->listing) {
+	if (ps->listing)
 		rewinddir(ps->listing);
-	} else {
-		int dfd = openat(ps->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (dfd < 0 || !(ps->listing = fdopendir(dfd))) {
-			int err = -errno;
-
-			if (dfd >= 0)
-				close(dfd);
-			return err;
-		}
-	}
+	else if (!(ps->listing = proc_opendir(ps->procfd, ".")))
+		return -errno;
 	while ((e = readdir(ps->listing))) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);

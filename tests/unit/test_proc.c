@@ -119,17 +119,21 @@ static void test_parse_stat_garbage(void **state)
 static void test_read_stat(void **state)
 {
 	const char *root = *state;
+	struct proc_table table;
 	struct cpu_times t;
-	int fd;
 
 	OK(fixture_proc_stat_times(root, 4, 1000, 10, 300, 5000, 40, 20, 30, 5));
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	OK(proc_read_stat(fd, &t));
+	OK(proc_table_init(&table, root));
+	OK(proc_table_read_stat(&table, &t, NULL, 0));
 	assert_int_equal(t.busy, 1000 + 10 + 300 + 20 + 30 + 5);
 	assert_int_equal(t.total, t.busy + 5000 + 40);
 	assert_int_equal(t.ncpu, 4);
-	close(fd);
+	/* the descriptor kept open reads the file as it is now */
+	OK(fixture_proc_stat_times(root, 4, 2000, 10, 300, 6000, 40, 20, 30, 5));
+	OK(proc_table_read_stat(&table, &t, NULL, 0));
+	assert_int_equal(t.busy, 2000 + 10 + 300 + 20 + 30 + 5);
+	assert_int_equal(t.total, t.busy + 6000 + 40);
+	proc_table_release(&table);
 	assert_true(proc_clock_ticks() > 0);
 	assert_int_equal(proc_clock_ticks(), sysconf(_SC_CLK_TCK));
 }
