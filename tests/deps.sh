@@ -40,8 +40,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 # tests run in parallel and several may want packages at once: one
 # installs at a time (apt's own locks refuse the others), and what another
-# installed meanwhile is not installed again
-exec 9>/run/lock/vpowercap-deps.lock
+# installed meanwhile is not installed again. The lock is dpkg's own
+# directory, root's: no file is made where another user could have put a
+# link first.
+exec 9</var/lib/dpkg
 flock 9
 missing
 [ -z "$missing" ] && exit 0

@@ -45,7 +45,7 @@ fetch_kernel() {
 	[ -s "$GUEST_CACHE/kernel" ] && [ -s "$GUEST_CACHE/modules/virtio_console.ko" ] && return 0
 	local pkg dir
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-	[ -n "$pkg" ] || { flock /run/lock/vpowercap-deps.lock apt-get -o DPkg::Lock::Timeout=300 update -qq; pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'); }
+	[ -n "$pkg" ] || { flock /var/lib/dpkg apt-get -o DPkg::Lock::Timeout=300 update -qq; pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'); }
 	[ -n "$pkg" ] || skip "no Debian kernel package can be found"
 	dir=$(mktemp -d "$GUEST_CACHE/dl.XXXXXX")
 	(cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) || skip "cannot download $pkg"
