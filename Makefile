@@ -107,7 +107,7 @@ HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_MAIN_SRCS:%.c=$(BUILD)/%.o)
 LIBVIRT_MOD_OBJS := $(LIBVIRT_MOD_SRCS:%.c=$(BUILD)/%.pic.o)
 NET_MOD_OBJS := $(NET_MOD_SRCS:%.c=$(BUILD)/%.pic.o)
-FUSED_OBJS := $(FUSED_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/fuse/tree.o $(BUILD)/fuse/feed.o
+FUSED_OBJS := $(FUSED_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/fuse/tree.o $(BUILD)/fuse/feed.o $(BUILD)/fuse/board.o
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 LIB := $(BUILD)/libvpowercap.a

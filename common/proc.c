@@ -188,16 +188,15 @@ int proc_parse_pid_stat(const char *text, struct pid_stat *st)
 	const char *open = strchr(text, '(');
 	const char *close = strrchr(text, ')');
 	unsigned long long v, utime = 0, stime = 0, start = 0;
-	const char *p;
+	const char *p, *end;
+	int32_t pid;
 	size_t len;
-	long pid;
-	char *end;
 	bool neg;
 
 	if (!open || !close || close < open)
 		return -EINVAL;
-	pid = strtol(text, &end, 10);
-	if (end == text || pid <= 0)
+	pid = decimal_pid(text, &end);
+	if (!pid || (*end != ' ' && (*end < '\t' || *end > '\r')))
 		return -EINVAL;
 	len = (size_t)(close - open - 1);
 	if (len >= sizeof(st->comm))
@@ -390,10 +389,10 @@ static int process_cmp(const void *a, const void *b)
 
 static pid_t parse_pid(const char *name)
 {
-	char *end;
-	long v = strtol(name, &end, 10);
+	const char *end;
+	int32_t v = decimal_pid(name, &end);
 
-	return (*name >= '1' && *name <= '9' && *end == '\0' && v > 0 && v <= INT32_MAX) ? (pid_t)v : 0;
+	return *end == '\0' ? (pid_t)v : 0;
 }
 
 /*

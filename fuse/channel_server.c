@@ -264,7 +264,7 @@ void channel_server_send(struct channel_server *cs, const struct tree_snapshot *
 			continue;
 		}
 		for (size_t z = 0; z < enc.nzones; z++)
-			energy[z] = tree_vm_energy(s, vm)[order[z]];
+			energy[z] = tree_vm_value(s, vm, order[z]);
 		len = channel_encoder_frame(&enc, time_ms, energy, buf, sizeof(buf));
 		if (len < 0) {
 			cs->dropped++;

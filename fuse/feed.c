@@ -327,8 +327,12 @@ int feed_encode_snapshot(const struct tree_snapshot *s, uint64_t announced_seq, 
 		put_string(fv.uuid, sizeof(fv.uuid), s->vms[i].uuid);
 		memcpy(q, &fv, sizeof(fv));
 		q += sizeof(fv);
-		memcpy(q, tree_vm_energy(s, &s->vms[i]), s->nzones * sizeof(uint64_t));
-		q += s->nzones * sizeof(uint64_t);
+		for (size_t z = 0; z < s->nzones; z++) {
+			uint64_t v = tree_vm_value(s, &s->vms[i], z);
+
+			memcpy(q, &v, sizeof(v));
+			q += sizeof(v);
+		}
 	}
 	*buf = p;
 	*len = size;

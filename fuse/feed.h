@@ -18,6 +18,15 @@
  *                     of this connection, whose shape they name by its
  *                     hash; only to a server whose WELCOME carries
  *                     FEED_FLAG_COUNTERS (older servers take SNAPSHOT only)
+ *   daemon -> server  BOARD {shape, nzones, nvms} with a memfd (SCM_RIGHTS):
+ *                     the board of the last SNAPSHOT's shape (fuse/board.h),
+ *                     where the daemon writes each tick's values from then on
+ *                     instead of sending COUNTERS; only to a server whose
+ *                     WELCOME carries FEED_FLAG_BOARD
+ *   server -> daemon  PUSH {on}: send COUNTERS every tick all the same (on: 1),
+ *                     or the board alone will do (0): the server pushes each
+ *                     tick's values to channel peers (fuse/channel_server.h);
+ *                     a WELCOME with FEED_FLAG_PUSH says on from the start
  *   server -> daemon  ANNOUNCE {seq, prepare, name, uuid}
  *   admin  -> server  STATUS (answered with STATUS, text) or SHUTDOWN
  *   admin  -> server  VALUES: answered with SNAPSHOT, the last one a daemon
@@ -65,11 +74,15 @@ enum feed_type {
 	FEED_VALUES,        /* admin's: empty */
 	FEED_COUNTERS,
 	FEED_HANDOVER,
+	FEED_BOARD,
+	FEED_PUSH,          /* payload: uint32_t, 1 or 0 */
 };
 
 /* Header flags. */
 #define FEED_FLAG_COUNTERS 1u  /* WELCOME: the server takes COUNTERS */
 #define FEED_FLAG_HOLD 2u      /* HELLO: the daemon holds the server's descriptors; WELCOME: here they are */
+#define FEED_FLAG_BOARD 4u     /* WELCOME: the server takes a BOARD */
+#define FEED_FLAG_PUSH 8u      /* WELCOME: send COUNTERS every tick (as PUSH on) */
 
 /* The descriptors a WELCOME hands on, in this order; each bit: it came. */
 enum feed_hold_fd {
@@ -112,6 +125,11 @@ struct feed_welcome {
 	uint64_t longest_stall_ns; /* the longest time without snapshot so far */
 	uint64_t snapshots;        /* received since it mounted */
 	char mountpoint[4096];
+};
+
+struct feed_board {
+	uint64_t shape;            /* the feed's hash of its shape: the last SNAPSHOT's */
+	uint64_t nzones, nvms;
 };
 
 struct feed_announce {

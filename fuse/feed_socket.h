@@ -29,7 +29,10 @@ int feed_socket_listen(struct feed_socket *fs);
 /** Listen on @fd, @fs->path's listening socket handed on by a server before. Returns @fd. */
 int feed_socket_adopt(struct feed_socket *fs, int fd);
 
-/** Once a second at most: listen again when the socket's file is gone. */
+/**
+ * Once a second at most (and at least every 5 s, the server's idle poll):
+ * listen again when the socket's file is gone.
+ */
 void feed_socket_recheck(struct feed_socket *fs);
 
 /** Stop listening, and remove the file with @remove (a clean stop). */

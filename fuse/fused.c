@@ -76,7 +76,8 @@ static int republish(struct server *sv)
 
 		if (!values)
 			goto oom;
-		memcpy(values, tree_vm_energy(b, &b->vms[i]), nz * sizeof(uint64_t));
+		for (size_t z = 0; z < nz; z++)
+			values[z] = tree_vm_value(b, &b->vms[i], z);
 	}
 	for (size_t i = 0; i < sv->npending; i++) {
 		const struct pending *p = &sv->pending[i];
@@ -85,6 +86,9 @@ static int republish(struct server *sv)
 			goto oom;
 	}
 	tree_snapshot_finish(s);
+	/* the daemon's VMs come first, in its order: the board's rows */
+	if (b)
+		tree_snapshot_attach_board(s, b->board);
 publish:
 	old = tree_get(&sv->tree);
 	publisher_publish(&sv->tree, &s->pub);
@@ -148,13 +152,20 @@ static void welcome(struct server *sv, int i, bool hold)
 		.pid = (uint32_t)getpid(),
 		.daemons = sv->daemons,
 		.up_ns = now - sv->started_ns,
-		.stalled_ns = sv->last_snapshot_ns ? now - sv->last_snapshot_ns : 0,
+		.stalled_ns = last_values_ns(sv) ? now - last_values_ns(sv) : 0,
 		.longest_stall_ns = sv->longest_stall_ns,
 		.snapshots = sv->snapshots,
 	};
 	unsigned char msg[sizeof(w) + sizeof(struct feed_hold) + FUSEFS_INIT_MAX];
+	uint32_t flags = FEED_FLAG_COUNTERS | FEED_FLAG_BOARD;
 	struct fusefs_takeover conn;
 	int ret;
+
+	if (hold || sv->clients[i].role == FEED_ROLE_DAEMON) {
+		sv->clients[i].push = sv->chan.nconns > 0;
+		if (sv->clients[i].push)
+			flags |= FEED_FLAG_PUSH;
+	}
 
 	snprintf(w.mountpoint, sizeof(w.mountpoint), "%s", sv->mountpoint);
 	memcpy(msg, &w, sizeof(w));
@@ -172,11 +183,11 @@ static void welcome(struct server *sv, int i, bool hold)
 		}
 		memcpy(msg + sizeof(w), &h, sizeof(h));
 		memcpy(msg + sizeof(w) + sizeof(h), conn.init, conn.init_len);
-		ret = feed_send_fds(sv->clients[i].fd, FEED_WELCOME, FEED_FLAG_COUNTERS | FEED_FLAG_HOLD, msg,
+		ret = feed_send_fds(sv->clients[i].fd, FEED_WELCOME, flags | FEED_FLAG_HOLD, msg,
 				    sizeof(w) + sizeof(h) + conn.init_len, fds, n);
 		sv->clients[i].holds = ret == 0;
 	} else {
-		ret = feed_send_flags(sv->clients[i].fd, FEED_WELCOME, FEED_FLAG_COUNTERS, &w, sizeof(w));
+		ret = feed_send_flags(sv->clients[i].fd, FEED_WELCOME, flags, &w, sizeof(w));
 	}
 	if (ret < 0)
 		client_close(sv, i, "left before the welcome");
@@ -238,9 +249,9 @@ static void on_hello(struct server *sv, int i, const void *payload, size_t len)
 	welcome(sv, i, c->r.flags & FEED_FLAG_HOLD);
 	if (sv->clients[i].fd < 0)
 		return;
-	if (sv->last_snapshot_ns)
+	if (last_values_ns(sv))
 		log_info("daemon pid %u feeds the tree; counters stood still for %.1f s", c->pid,
-			 (double)(clock_mono_ns() - sv->last_snapshot_ns) / 1e9);
+			 (double)(clock_mono_ns() - last_values_ns(sv)) / 1e9);
 	else
 		log_info("daemon pid %u feeds the tree", c->pid);
 	sv->daemons++;
@@ -252,7 +263,7 @@ static void on_hello(struct server *sv, int i, const void *payload, size_t len)
 /* Snapshot @s (from a SNAPSHOT or COUNTERS of client @i) is the base now: guests read it. */
 static void take_base(struct server *sv, int i, struct tree_snapshot *s, uint64_t seq)
 {
-	uint64_t now;
+	uint64_t now, last = last_values_ns(sv);
 	size_t kept = 0;
 
 	complaint_release(&sv->bad_snapshot, "snapshots are sound again");
@@ -265,8 +276,8 @@ static void take_base(struct server *sv, int i, struct tree_snapshot *s, uint64_
 			sv->pending[kept++] = sv->pending[k];
 	sv->npending = kept;
 	now = clock_mono_ns();
-	if (sv->last_snapshot_ns && now - sv->last_snapshot_ns > sv->longest_stall_ns)
-		sv->longest_stall_ns = now - sv->last_snapshot_ns;
+	if (last && now - last > sv->longest_stall_ns)
+		sv->longest_stall_ns = now - last;
 	sv->last_snapshot_ns = now;
 	sv->snapshots++;
 	republish(sv);
@@ -302,6 +313,73 @@ static void on_snapshot(struct server *sv, int i, enum feed_type type, const voi
 	take_base(sv, i, s, seq);
 }
 
+/*
+ * The daemon's board for the shape of the snapshot it sent last: guests
+ * read its values from now on, as the daemon writes them (fuse/board.h).
+ */
+static void on_board(struct server *sv, int i, const void *payload, size_t len)
+{
+	struct client *c = &sv->clients[i];
+	const struct tree_snapshot *b = sv->base;
+	struct tree_snapshot *s;
+	struct feed_board msg;
+	struct board *board;
+	char why[160];
+	int fd = -1;
+
+	if (feed_reader_take_fds(&c->r, &fd, 1) != 1 || len != sizeof(msg)) {
+		if (fd >= 0)
+			close(fd);
+		client_close(sv, i, "sent a board without its memory");
+		return;
+	}
+	memcpy(&msg, payload, sizeof(msg));
+	if (!c->fed || !b || b->shape_hash != msg.shape || b->nzones != msg.nzones || b->nvms != msg.nvms) {
+		close(fd);
+		client_close(sv, i, "sent a board of another shape than its snapshot's");
+		return;
+	}
+	board = board_map(fd, msg.shape, (size_t)msg.nzones, (size_t)msg.nvms, why, sizeof(why));
+	close(fd);
+	if (!board) {
+		complain(&sv->bad_snapshot, LOG_LEVEL_ERROR, "refused a board from pid %u: %s", c->pid, why);
+		client_close(sv, i, "sent a bad board");
+		return;
+	}
+	s = tree_snapshot_same_shape(b);
+	if (s)
+		tree_snapshot_attach_board(s, board);
+	board_put(board);
+	if (!s) {
+		log_error(-ENOMEM, "out of memory: guests keep the last snapshot's values");
+		return;
+	}
+	/* no announcement taken in: none is dropped */
+	take_base(sv, i, s, 0);
+}
+
+/* Tell the daemon whether each tick's values must come as COUNTERS: channel peers take them. */
+static void push_update(struct server *sv)
+{
+	struct client *c = sv->daemon >= 0 ? &sv->clients[sv->daemon] : NULL;
+	uint32_t on = sv->chan.nconns > 0;
+
+	if (!c || c->push == (bool)on)
+		return;
+	c->push = on;
+	if (feed_send(c->fd, FEED_PUSH, &on, sizeof(on)) < 0)
+		client_close(sv, sv->daemon, "did not take a push request");
+}
+
+uint64_t last_values_ns(const struct server *sv)
+{
+	uint64_t at = sv->last_snapshot_ns, written;
+
+	if (sv->base && sv->base->board && board_ticks(sv->base->board, &written) && written > at)
+		at = written;
+	return at;
+}
+
 static void on_message(struct server *sv, int i, enum feed_type type, const void *payload, size_t len)
 {
 	struct client *c = &sv->clients[i];
@@ -315,6 +393,8 @@ static void on_message(struct server *sv, int i, enum feed_type type, const void
 	}
 	if (c->role == FEED_ROLE_DAEMON && (type == FEED_SNAPSHOT || type == FEED_COUNTERS)) {
 		on_snapshot(sv, i, type, payload, len);
+	} else if (c->role == FEED_ROLE_DAEMON && type == FEED_BOARD) {
+		on_board(sv, i, payload, len);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_STATUS) {
 		on_status(sv, i);
 	} else if (c->role == FEED_ROLE_ADMIN && type == FEED_VALUES) {
@@ -458,6 +538,9 @@ enum {
 	OWNER_CONTROL_CONN = CLIENTS_MAX,  /* and above: control connection owner - OWNER_CONTROL_CONN */
 };
 
+/* How long an idle server sleeps: feed_socket_recheck() looks no more often. */
+#define IDLE_POLL_MS 5000
+
 /* A server that took over and got no tree within this long answers with what it has. */
 #define TAKEOVER_WAIT_NS (10 * NSEC_PER_SEC)
 
@@ -513,7 +596,12 @@ static void serve(struct server *sv)
 						  .events = sv->chan.conns[i].muted ? 0 : POLLIN };
 			owner[n++] = OWNER_CHANNEL_CONN - (int)i;
 		}
-		if (poll(pfd, n, waiting ? 100 : 1000) < 0) {
+		/*
+		 * Idle, the server wakes only to look for its socket's file
+		 * (feed_socket_recheck()): a tick whose values go on the board
+		 * does not wake it, and neither should the clock.
+		 */
+		if (poll(pfd, n, waiting ? 100 : !fusefs_serving(sv->fs) ? 1000 : IDLE_POLL_MS) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error(-errno, "poll: %s", strerror(errno));
@@ -555,6 +643,7 @@ static void serve(struct server *sv)
 			    sv->chan.conns[i].fd == pfd[k].fd)
 				channel_server_event(&sv->chan, i, pfd[k].revents);
 		}
+		push_update(sv);
 	}
 }
 

@@ -45,6 +45,15 @@ void on_status(struct server *sv, int i)
 			      sv->base->nvms, sv->base->nzones);
 	else
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "last snapshot none yet\n");
+	if (sv->base && sv->base->board) {
+		uint64_t written, ticks = board_ticks(sv->base->board, &written);
+
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "board: %" PRIu64 " ticks written there", ticks);
+		if (ticks)
+			n += snprintf(text + n, sizeof(text) - (size_t)n, ", the last %.1f s ago",
+				      (double)(now - written) / 1e9);
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "\n");
+	}
 	n += snprintf(text + n, sizeof(text) - (size_t)n, "longest stall %.1f s\nannouncements waiting %zu\n",
 		      (double)sv->longest_stall_ns / 1e9, sv->npending);
 	if (sv->chan.fd >= 0)

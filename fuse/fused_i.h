@@ -37,6 +37,7 @@ struct client {
 	uint64_t since_ns;           /* connected: until its hello, HELLO_WAIT_NS to say it */
 	bool fed;                    /* the base is a snapshot it sent: COUNTERS apply to it */
 	bool holds;                  /* it was given the FUSE connection to hold */
+	bool push;                   /* told to send COUNTERS every tick (FEED_PUSH) */
 };
 
 /* An announcement of the hook that no daemon has taken in yet. */
@@ -82,6 +83,8 @@ void client_close(struct server *sv, int i, const char *why);
 
 /** Refuse client @i with @why, and close it. */
 void refuse(struct server *sv, int i, const char *why);
+/** When guests last got new values: the last snapshot, or the board's last tick; 0: never. */
+uint64_t last_values_ns(const struct server *sv);
 
 /* fused_admin.c */
 

@@ -128,7 +128,7 @@ size_t attr_value(const struct tree_snapshot *s, const struct node *n, char *buf
 		len = snprintf(buf, size, "%s\n", s->zones[n->zone].name);
 		break;
 	case ATTR_ENERGY:
-		len = snprintf(buf, size, "%" PRIu64 "\n", tree_vm_energy(s, n->vm)[n->zone]);
+		len = snprintf(buf, size, "%" PRIu64 "\n", tree_vm_value(s, n->vm, (size_t)n->zone));
 		break;
 	case ATTR_MAX_RANGE:
 		len = snprintf(buf, size, "%" PRIu64 "\n", s->zones[n->zone].max_energy_range_uj);

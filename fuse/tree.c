@@ -59,8 +59,15 @@ void tree_snapshot_free(struct tree_snapshot *s)
 	if (!s)
 		return;
 	shape_put(s->shape);
+	board_put(s->board);
 	free(s->values);
 	free(s);
+}
+
+void tree_snapshot_attach_board(struct tree_snapshot *s, struct board *b)
+{
+	board_put(s->board);
+	s->board = board_get(b);
 }
 
 struct tree_snapshot *tree_snapshot_new(size_t nzones, size_t nvms)
@@ -105,6 +112,7 @@ struct tree_snapshot *tree_snapshot_same_shape(const struct tree_snapshot *like)
 	}
 	memcpy(s->values, like->values, n * sizeof(*s->values));
 	s->shape->refs++;
+	board_get(s->board);
 	return s;
 }
 

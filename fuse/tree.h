@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "common/publish.h"
+#include "fuse/board.h"
 
 #define TREE_ID_MAX 64      /* "intel-rapl:0:1" */
 #define TREE_NAME_MAX 64    /* "package-0" */
@@ -75,6 +76,7 @@ struct tree_snapshot {
 	struct tree_vm **by_key; /* the same, sorted by key once finished */
 	uint64_t *values;        /* its own: vms_alloc rows of zones_alloc */
 	uint64_t shape_hash;     /* the feed's hash of the shape (feed_shape_*()); 0: none */
+	struct board *board;     /* the daemon's newer values of the first rows, or NULL (fuse/board.h) */
 };
 
 /**
@@ -87,7 +89,7 @@ void tree_snapshot_free(struct tree_snapshot *s);
 
 /**
  * A snapshot of @like's shape (finished), which it shares, with a copy of
- * its values; NULL when out of memory.
+ * its values and its board; NULL when out of memory.
  */
 struct tree_snapshot *tree_snapshot_same_shape(const struct tree_snapshot *like);
 
@@ -96,6 +98,25 @@ static inline uint64_t *tree_vm_energy(const struct tree_snapshot *s, const stru
 {
 	return &s->values[vm->row * s->zones_alloc];
 }
+
+/**
+ * VM @vm's value in zone @zone as guests read it now: from the board
+ * when one holds its row, else the snapshot's own.
+ */
+static inline uint64_t tree_vm_value(const struct tree_snapshot *s, const struct tree_vm *vm, size_t zone)
+{
+	const struct board *b = s->board;
+
+	if (b && vm->row < b->nvms && zone < b->nzones)
+		return board_value(b, vm->row, zone);
+	return tree_vm_energy(s, vm)[zone];
+}
+
+/**
+ * Attach board @b (a reference of its own) to @s, finished and not yet
+ * published: @s's first rows are the board's shape, in its order.
+ */
+void tree_snapshot_attach_board(struct tree_snapshot *s, struct board *b);
 
 /** Add zone @id (a powercap zone id, "intel-rapl:0:1"); -ENOSPC when full. */
 int tree_snapshot_add_zone(struct tree_snapshot *s, const char *id, const char *name,

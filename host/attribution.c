@@ -77,17 +77,12 @@ static int64_t floor_uj(int64_t pj)
 	return pj >= 0 ? pj / PJ_PER_UJ : -((-pj + PJ_PER_UJ - 1) / PJ_PER_UJ);
 }
 
-static const int64_t *sort_due;
-static struct share *const *sort_who;
-
-static int64_t frac_of(size_t i)
-{
-	return sort_due[i] - (int64_t)sort_who[i]->delta_uj * PJ_PER_UJ;
-}
+/* the fractions, in one array: the selection compares them without going through each share */
+static const int64_t *sort_frac;
 
 static int by_fraction_desc(const void *a, const void *b)
 {
-	int64_t fa = frac_of(*(const size_t *)a), fb = frac_of(*(const size_t *)b);
+	int64_t fa = sort_frac[*(const size_t *)a], fb = sort_frac[*(const size_t *)b];
 
 	return (fa < fb) - (fa > fb);
 }
@@ -95,7 +90,7 @@ static int by_fraction_desc(const void *a, const void *b)
 /* Whether participant @a comes before @b: the larger fraction, or on a tie the first. */
 static bool comes_before(size_t a, size_t b)
 {
-	int64_t fa = frac_of(a), fb = frac_of(b);
+	int64_t fa = sort_frac[a], fb = sort_frac[b];
 
 	return fa > fb || (fa == fb && a < b);
 }
@@ -150,7 +145,7 @@ static void select_first(size_t *order, size_t n, size_t k)
  * back from the smallest fractions. Carries stay within (-1, 2) µJ and add
  * up to zero, so over time everyone gets their exact share.
  */
-static void apportion(struct share *const *who, const int64_t *due, size_t *order, size_t n,
+static void apportion(struct share *const *who, const int64_t *due, int64_t *frac, size_t *order, size_t n,
 		      uint64_t energy_uj)
 {
 	int64_t left = (int64_t)energy_uj;
@@ -161,12 +156,12 @@ static void apportion(struct share *const *who, const int64_t *due, size_t *orde
 		if (give < 0)
 			give = 0;
 		who[i]->delta_uj = (uint64_t)give;
+		frac[i] = due[i] - give * PJ_PER_UJ;
 		left -= give;
 		order[i] = i;
 	}
 	/* qsort has no context argument; apportion is not re-entered. */
-	sort_due = due;
-	sort_who = who;
+	sort_frac = frac;
 	if (left > 0 && (uint64_t)left < n) {
 		/* the usual case: a microjoule more each to the @left largest fractions */
 		select_first(order, n, (size_t)left);
@@ -193,11 +188,12 @@ static void apportion(struct share *const *who, const int64_t *due, size_t *orde
 int attribution_tick(const struct tick_input *in, struct share *const *shares,
 		     struct attribution_scratch *scratch)
 {
-	size_t n = in->nvms, due_alloc = scratch->alloc, order_alloc = scratch->alloc;
+	size_t n = in->nvms, due_alloc = scratch->alloc, frac_alloc = scratch->alloc, order_alloc = scratch->alloc;
 	int64_t vm_sum;
 
-	/* parallel arrays: from one size, both grow to the same new size */
+	/* parallel arrays: from one size, all grow to the same new size */
 	if (ALLOC_GROW(scratch->due, n + 1, due_alloc) < 0 ||
+	    ALLOC_GROW(scratch->frac, n + 1, frac_alloc) < 0 ||
 	    ALLOC_GROW(scratch->order, n + 1, order_alloc) < 0)
 		return -ENOMEM;
 	scratch->alloc = due_alloc;
@@ -206,15 +202,17 @@ int attribution_tick(const struct tick_input *in, struct share *const *shares,
 	scratch->due[n] = (int64_t)in->energy_uj * PJ_PER_UJ - vm_sum;
 	for (size_t i = 0; i <= n; i++)
 		scratch->due[i] += shares[i]->carry_pj;
-	apportion(shares, scratch->due, scratch->order, n + 1, in->energy_uj);
+	apportion(shares, scratch->due, scratch->frac, scratch->order, n + 1, in->energy_uj);
 	return 0;
 }
 
 void attribution_scratch_release(struct attribution_scratch *scratch)
 {
 	free(scratch->due);
+	free(scratch->frac);
 	free(scratch->order);
 	scratch->due = NULL;
+	scratch->frac = NULL;
 	scratch->order = NULL;
 	scratch->alloc = 0;
 }

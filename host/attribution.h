@@ -53,6 +53,7 @@ struct tick_input {
 /* Working memory for attribution_tick, kept between ticks. */
 struct attribution_scratch {
 	int64_t *due;
+	int64_t *frac;   /* what each is due past its whole microjoules, the order's key */
 	size_t *order;
 	size_t alloc;
 };

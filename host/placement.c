@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/decimal.h"
 #include "common/proc.h"
 
 void placement_init(struct placement *p, int procfd, const struct topology *topology)
@@ -63,10 +64,10 @@ static ssize_t read_threads(struct placement *p, pid_t pid)
 	while ((e = readdir(d))) {
 		struct placement_thread *t;
 		struct pid_stat st;
-		char *end;
-		long tid = strtol(e->d_name, &end, 10);
+		const char *end;
+		int32_t tid = decimal_pid(e->d_name, &end);
 
-		if (*end || tid <= 0)
+		if (*end || !tid)
 			continue;
 		if (proc_read_thread_stat(p->procfd, pid, (pid_t)tid, &st) < 0)
 			continue;  /* ended while we looked: its last slice is lost */

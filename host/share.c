@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/sensor.h"
 #include "fuse/feed.h"
 
@@ -88,19 +89,57 @@ static uint64_t shape_hash(const struct ledger_view *v, size_t nzones)
 	return feed_shape_end(h);
 }
 
+uint64_t share_shape(const struct ledger_view *v)
+{
+	return shape_hash(v, guest_zones(v));
+}
+
 int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_seq, uint64_t *shape_sent)
+{
+	return share_send_shaped(v, fd, announced_seq, shape_sent ? share_shape(v) : 0, shape_sent);
+}
+
+/* A VM's values as the guests' trees show them, one per zone they hold, into @values. */
+static void guest_values(const struct ledger_view *v, size_t i, uint64_t *values)
+{
+	size_t k = 0;
+
+	for (size_t z = 0; z < v->nzones; z++)
+		if (!ledger_view_zone(v, z)->host_only)
+			values[k++] = ledger_view_shown_uj(v, i, z);
+}
+
+int share_board_new(const struct ledger_view *v, uint64_t shape, struct board *b, int *fd)
+{
+	int ret = board_create(b, fd, shape, guest_zones(v), v->nvms);
+
+	if (ret == 0)
+		share_board_write(v, b);
+	return ret;
+}
+
+void share_board_write(const struct ledger_view *v, struct board *b)
+{
+	uint64_t values[FEED_ZONES_MAX];
+
+	for (size_t i = 0; i < v->nvms && i < b->nvms; i++) {
+		guest_values(v, i, values);
+		board_put_row(b, i, values);
+	}
+	board_ticked(b, clock_mono_ns());
+}
+
+int share_send_shaped(const struct ledger_view *v, int fd, uint64_t announced_seq, uint64_t shape,
+		      uint64_t *shape_sent)
 {
 	struct feed_writer *w;
 	uint64_t values[FEED_ZONES_MAX];
 	size_t nzones = guest_zones(v);
-	uint64_t shape = 0;
 	bool counters;
 	int ret;
 
 	if (nzones > FEED_ZONES_MAX)
 		return -EMSGSIZE;
-	if (shape_sent)
-		shape = shape_hash(v, nzones);
 	counters = shape_sent && *shape_sent == shape;
 	w = malloc(sizeof(*w));
 	if (!w)
@@ -119,11 +158,8 @@ int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_
 	}
 	for (size_t i = 0; i < v->nvms; i++) {
 		const struct ledger_vm *vm = ledger_view_vm(v, i);
-		size_t k = 0;
 
-		for (size_t z = 0; z < v->nzones; z++)
-			if (!ledger_view_zone(v, z)->host_only)
-				values[k++] = ledger_view_shown_uj(v, i, z);
+		guest_values(v, i, values);
 		if (counters)
 			feed_counters_vm(w, values);
 		else

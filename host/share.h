@@ -42,6 +42,23 @@ struct tree_snapshot *share_snapshot_build(const struct ledger_view *v);
  */
 int share_snapshot_send(const struct ledger_view *v, int fd, uint64_t announced_seq, uint64_t *shape_sent);
 
+/** The feed's hash of the shape of @v as share_snapshot_send() sends it. */
+uint64_t share_shape(const struct ledger_view *v);
+
+/** share_snapshot_send() with @v's shape already hashed (share_shape()): @shape. */
+int share_send_shaped(const struct ledger_view *v, int fd, uint64_t announced_seq, uint64_t shape,
+		      uint64_t *shape_sent);
+
+/**
+ * A board (fuse/board.h) for @v's shape, hashed @shape, holding @v's
+ * values: mapped in @b, its descriptor in *@fd for FEED_BOARD. Returns 0
+ * or -errno.
+ */
+int share_board_new(const struct ledger_view *v, uint64_t shape, struct board *b, int *fd);
+
+/** @v's values on board @b, made of its shape: a tick written. */
+void share_board_write(const struct ledger_view *v, struct board *b);
+
 /**
  * The inverse, for a start without saved counters: set each VM's counter
  * in empty-of-state ledger @l to the value snapshot @s served its guests

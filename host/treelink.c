@@ -320,6 +320,8 @@ int tree_link_open(struct tree_link *t, const struct tree_link_config *cfg)
 	memcpy(&w, payload, sizeof(w));
 	w.mountpoint[sizeof(w.mountpoint) - 1] = '\0';
 	t->counters = t->r.flags & FEED_FLAG_COUNTERS;
+	t->boards = t->counters && (t->r.flags & FEED_FLAG_BOARD);
+	t->push = t->r.flags & FEED_FLAG_PUSH;
 	hold_descriptors(t, (const char *)payload + sizeof(w), len - sizeof(w));
 	if (strcmp(w.mountpoint, cfg->mountpoint)) {
 		ret = log_error(-EBUSY, "the tree server of '%s' serves '%s', not '%s': take it down with "
@@ -344,11 +346,55 @@ fail:
 	return ret;
 }
 
+/*
+ * A tick of the same shape as the last snapshot goes on the board alone,
+ * unless the server wants it pushed (channel peers) or an announcement
+ * was taken in since (the server drops what it held of it): then as
+ * COUNTERS too, after the board, which is never behind them. A new shape
+ * goes as a SNAPSHOT, then a new board of that shape; the old one stays
+ * in the server as last written, for the snapshots that still use it.
+ */
 int tree_link_publish_view(struct tree_link *t, const struct ledger_view *v)
 {
+	struct feed_board msg;
+	uint64_t shape;
+	bool whole;
+	int ret, fd;
+
 	if (t->fd < 0)
 		return -ENOTCONN;
-	return share_snapshot_send(v, t->fd, t->announced_seq, t->counters ? &t->shape_sent : NULL);
+	if (!t->counters)
+		return share_snapshot_send(v, t->fd, t->announced_seq, NULL);
+	shape = share_shape(v);
+	whole = t->shape_sent != shape;  /* a SNAPSHOT goes, and a board after it */
+	if (!whole && t->board.h && t->board_shape == shape) {
+		share_board_write(v, &t->board);
+		if (!t->push && t->announced_sent == t->announced_seq)
+			return 0;
+	}
+	ret = share_send_shaped(v, t->fd, t->announced_seq, shape, &t->shape_sent);
+	if (ret < 0 || !t->boards || !whole)
+		goto sent;
+	board_unmap(&t->board);
+	ret = share_board_new(v, shape, &t->board, &fd);
+	if (ret < 0) {
+		/* the values go as COUNTERS, as to a server without boards */
+		log_warning("no board for the tree server (%s): each tick's values go through the feed",
+			    strerror(-ret));
+		t->boards = false;
+		ret = 0;
+		goto sent;
+	}
+	msg = (struct feed_board){ .shape = shape, .nzones = t->board.nzones, .nvms = t->board.nvms };
+	ret = feed_send_fds(t->fd, FEED_BOARD, 0, &msg, sizeof(msg), &fd, 1);
+	close(fd);
+	t->board_shape = shape;
+	if (ret < 0)
+		board_unmap(&t->board);
+sent:
+	if (ret == 0)
+		t->announced_sent = t->announced_seq;
+	return ret;
 }
 
 bool tree_link_buffered(const struct tree_link *t)
@@ -365,7 +411,15 @@ int tree_link_poll(struct tree_link *t, struct feed_announce *a)
 
 	if (t->fd < 0)
 		return -ENOTCONN;
-	ret = feed_read(t->fd, &t->r, &type, &payload, &len);
+	/* a push request is taken in on the way to the next announcement */
+	while ((ret = feed_read(t->fd, &t->r, &type, &payload, &len)) > 0 && type == FEED_PUSH) {
+		uint32_t on;
+
+		if (len != sizeof(on))
+			return -EPROTO;
+		memcpy(&on, payload, sizeof(on));
+		t->push = on;
+	}
 	if (ret <= 0)
 		return ret;
 	if (type == FEED_HANDOVER)
@@ -385,6 +439,7 @@ int tree_link_poll(struct tree_link *t, struct feed_announce *a)
 
 void tree_link_close(struct tree_link *t)
 {
+	board_unmap(&t->board);
 	if (t->fd >= 0)
 		close(t->fd);
 	drop_held(t);
@@ -669,7 +724,7 @@ int tree_link_check_mountpoint(const char *mountpoint, const char *state_dir)
 	/* ours, its socket removed (an emptied state directory): it makes it again */
 	log_warning("the tree server (pid %d) at '%s' lost its socket '%s': waiting for it to make it again",
 		    (int)pid, mountpoint, addr.sun_path);
-	for (int i = 0; i < 40; i++) {
+	for (int i = 0; i < 80; i++) {
 		usleep(100000);
 		fd = feed_connect(&addr);
 		if (fd >= 0) {
@@ -679,7 +734,7 @@ int tree_link_check_mountpoint(const char *mountpoint, const char *state_dir)
 	}
 	return log_error(-EBUSY, "the tree server (pid %d) at '%s' does not listen on '%s' again, and its "
 			 "guests' counters are in it: make sure '%s' exists and its user may write there (the "
-			 "server tries every second), then start again", (int)pid, mountpoint, addr.sun_path,
+			 "server tries every 5 seconds), then start again", (int)pid, mountpoint, addr.sun_path,
 			 state_dir);
 }
 

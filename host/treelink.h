@@ -34,7 +34,12 @@ struct tree_link {
 	unsigned server_pid;
 	double stall_s;              /* how long the trees stood still before we began */
 	bool counters;               /* the server takes the values alone (FEED_COUNTERS) */
+	bool boards;                 /* the server takes a board (FEED_BOARD, fuse/board.h) */
+	bool push;                   /* it wants COUNTERS every tick all the same (FEED_PUSH) */
 	uint64_t shape_sent;         /* the hash of the last snapshot's shape sent; 0: none */
+	uint64_t announced_sent;     /* announced_seq as the server last got it */
+	struct board board;          /* the board of shape_sent, mapped (board.h NULL: none) */
+	uint64_t board_shape;
 	struct tree_link_config cfg; /* what it was opened with, to start a next server */
 	int held[FEED_HOLD_FDS];     /* the server's descriptors, held for a next one (fuse/feed.h); -1: none */
 	unsigned char init[FUSEFS_INIT_MAX]; /* its FUSE_INIT, as the kernel sent it */

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/decimal.h"
 #include "common/log.h"
 #include "common/nocancel.h"
 #include "common/proc.h"
@@ -395,10 +396,10 @@ static ssize_t scan_pids(struct proc_source *ps)
 	else if (!(ps->listing = proc_opendir(ps->procfd, ".")))
 		return -errno;
 	while ((e = readdir(ps->listing))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
+		const char *end;
+		int32_t pid = decimal_pid(e->d_name, &end);
 
-		if (*end || pid <= 0)
+		if (*end || !pid)
 			continue;
 		if (ALLOC_GROW(ps->scan, n + 1, ps->alloc_scan) < 0)
 			break;
