@@ -50,43 +50,80 @@ static uint64_t fnv1a(uint64_t h, const char *s, size_t len)
 
 #define FNV_SEED 0xcbf29ce484222325ULL
 
+/* A line is at most this long: names are cut to fit. */
+#define LINE_MAX_LEN 1024
+
+/*
+ * The file as it is made, through a buffer of its own written out with
+ * write() when a line might not fit: a save writes a line per zone, VM and
+ * share, and stdio's per-call locking and copying cost more than making
+ * them.
+ */
 struct writer {
-	FILE *f;
+	int fd;
+	int err;          /* the first write's error, -errno */
 	uint64_t hash;
 	unsigned long lines;
-	char line[1024];  /* the line being made: a save writes one per zone, VM and share */
-	size_t len;
+	size_t start;     /* where the line being made begins in buf */
+	size_t len;       /* bytes in buf */
+	char buf[64 * 1024];
 };
+
+static void writer_flush(struct writer *w, size_t upto)
+{
+	size_t off = 0;
+
+	while (off < upto && !w->err) {
+		ssize_t n = write(w->fd, w->buf + off, upto - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			w->err = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	memmove(w->buf, w->buf + upto, w->len - upto);
+	w->len -= upto;
+	w->start -= upto;
+}
 
 /*
  * A line is made of words added one by one, by hand rather than with
  * printf: a save at 5,000 VMs writes 35,000 lines, and the format handling
  * cost more than the rest of the save.
  */
+/* Room left on the line being made, its newline kept aside. */
+static size_t line_room(const struct writer *w)
+{
+	return LINE_MAX_LEN - 1 - (w->len - w->start);
+}
+
 static void put_str(struct writer *w, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n > sizeof(w->line) - 1 - w->len)
-		n = sizeof(w->line) - 1 - w->len;
-	memcpy(w->line + w->len, s, n);
+	if (n > line_room(w))
+		n = line_room(w);
+	memcpy(w->buf + w->len, s, n);
 	w->len += n;
 }
 
 static void put_u64(struct writer *w, uint64_t v)
 {
-	if (DECIMAL_U64_MAX <= sizeof(w->line) - 1 - w->len)
-		w->len += decimal_u64(w->line + w->len, v);
+	if (DECIMAL_U64_MAX <= line_room(w))
+		w->len += decimal_u64(w->buf + w->len, v);
 }
 
-/* The line made so far, ended with a newline, hashed and written. */
+/* The line made so far, ended with a newline and hashed; the buffer written out when the next might not fit. */
 static void put_end(struct writer *w)
 {
-	w->line[w->len++] = '\n';
-	w->hash = fnv1a(w->hash, w->line, w->len);
+	w->buf[w->len++] = '\n';
+	w->hash = fnv1a(w->hash, w->buf + w->start, w->len - w->start);
 	w->lines++;
-	fwrite(w->line, 1, w->len, w->f);
-	w->len = 0;
+	w->start = w->len;
+	if (sizeof(w->buf) - w->len < LINE_MAX_LEN)
+		writer_flush(w, w->len);
 }
 
 /* Names go last on their line; a newline in one would break the file. */
@@ -115,7 +152,7 @@ static int fsync_dir(const char *dir)
 int state_save(const struct ledger *l, const char *dir, unsigned lease_ticks)
 {
 	char tmp[PATH_MAX], cur[PATH_MAX], prev[PATH_MAX], name[VM_NAME_MAX];
-	struct writer w = { .hash = FNV_SEED };
+	struct writer w;  /* its buffer left as it is: only what is written is read */
 	int fd, ret = 0;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" STATE_TEMP, dir) >= sizeof(tmp) ||
@@ -123,12 +160,15 @@ int state_save(const struct ledger *l, const char *dir, unsigned lease_ticks)
 	    (size_t)snprintf(prev, sizeof(prev), "%s/" STATE_PREV, dir) >= sizeof(prev))
 		return log_error(-ENAMETOOLONG, "state: directory name too long '%s'", dir);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !(w.f = fdopen(fd, "w"))) {
+	if (fd < 0) {
 		ret = -errno;
-		if (fd >= 0)
-			close(fd);
 		return log_error(ret, "state: cannot write '%s': %s", tmp, strerror(-ret));
 	}
+	w.fd = fd;
+	w.err = 0;
+	w.hash = FNV_SEED;
+	w.lines = 0;
+	w.start = w.len = 0;
 	put_str(&w, STATE_MAGIC);
 	put_end(&w);
 	for (size_t z = 0; z < l->nzones; z++) {
@@ -164,10 +204,12 @@ int state_save(const struct ledger *l, const char *dir, unsigned lease_ticks)
 			put_end(&w);
 		}
 	}
-	fprintf(w.f, "end %lu %016" PRIx64 "\n", w.lines, w.hash);
-	if (fflush(w.f) == EOF || fsync(fd) < 0)
+	w.len += (size_t)snprintf(w.buf + w.len, sizeof(w.buf) - w.len, "end %lu %016" PRIx64 "\n", w.lines, w.hash);
+	writer_flush(&w, w.len);
+	ret = w.err;
+	if (!ret && fsync(fd) < 0)
 		ret = -errno;
-	if (fclose(w.f) == EOF && !ret)
+	if (close(fd) < 0 && !ret)
 		ret = -errno;
 	if (ret < 0) {
 		unlink(tmp);
