@@ -18,11 +18,23 @@ const char *const policy_names[] = {
 #define PJ_PER_UJ 1000000LL
 
 /* @total_pj * @num / @den, rounded down; 0 when @den is 0. */
+/*
+ * floor(@total_pj * @num / @den), exactly. With total = q * den + r, that
+ * is q * num + floor(r * num / den): two 64-bit divisions where r * num
+ * fits in 64 bits (a VM's CPU time against the host's, the usual case),
+ * the 128-bit product otherwise. num <= den, so the share fits.
+ */
 static int64_t share_of(int64_t total_pj, uint64_t num, uint64_t den)
 {
+	uint64_t q, r, rn;
+
 	if (!den || !num || total_pj <= 0)
 		return 0;
-	return (int64_t)((__int128)total_pj * num / den);
+	q = (uint64_t)total_pj / den;
+	r = (uint64_t)total_pj % den;
+	if (num > den || __builtin_mul_overflow(r, num, &rn))
+		return (int64_t)((__int128)total_pj * num / den);
+	return (int64_t)(q * num + rn / den);
 }
 
 /*
