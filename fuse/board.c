@@ -17,6 +17,16 @@ static size_t board_size(size_t nzones, size_t nvms)
 	return sizeof(struct board_header) + nzones * nvms * sizeof(uint64_t);
 }
 
+/* @b holds mapping @map of a board of @nzones zones and @nvms VMs. */
+static void board_hold(struct board *b, void *map, size_t nzones, size_t nvms, unsigned long refs)
+{
+	b->h = map;
+	b->size = board_size(nzones, nvms);
+	b->nzones = nzones;
+	b->nvms = nvms;
+	b->refs = refs;
+}
+
 int board_create(struct board *b, int *fd, uint64_t shape, size_t nzones, size_t nvms)
 {
 	size_t size = board_size(nzones, nvms);
@@ -31,11 +41,7 @@ int board_create(struct board *b, int *fd, uint64_t shape, size_t nzones, size_t
 	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
 	if (map == MAP_FAILED)
 		goto fail;
-	b->h = map;
-	b->size = size;
-	b->nzones = nzones;
-	b->nvms = nvms;
-	b->refs = 0;
+	board_hold(b, map, nzones, nvms, 0);
 	b->h->shape = shape;
 	b->h->nzones = nzones;
 	b->h->nvms = nvms;
@@ -76,11 +82,7 @@ struct board *board_map(int fd, uint64_t shape, size_t nzones, size_t nvms, char
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
-	b->h = map;
-	b->size = size;
-	b->nzones = nzones;
-	b->nvms = nvms;
-	b->refs = 1;
+	board_hold(b, map, nzones, nvms, 1);
 	if (__atomic_load_n(&b->h->magic, __ATOMIC_ACQUIRE) != BOARD_MAGIC || b->h->shape != shape ||
 	    b->h->nzones != nzones || b->h->nvms != nvms) {
 		snprintf(why, whylen, "its board is not of the shape it names");
