@@ -93,7 +93,7 @@ CHANNEL_SRCS := guest/channel_main.c
 DAEMON_MAIN_SRCS := host/vpowercapd.c
 LIBVIRT_MOD_SRCS := host/vmsource_libvirt.c host/libvirt_labels.c host/attach.c host/libvirt_entry.c
 # The tree server: FUSE and what it needs, apart from the daemon.
-FUSED_SRCS := fuse/fused.c fuse/fused_admin.c fuse/fusefs.c fuse/fusefs_nodes.c fuse/fusefs_handles.c fuse/fusefs_conn.c \
+FUSED_SRCS := fuse/fused.c fuse/fused_admin.c fuse/fused_values.c fuse/fusefs.c fuse/fusefs_nodes.c fuse/fusefs_handles.c fuse/fusefs_conn.c \
 	fuse/channel_server.c fuse/feed_socket.c
 HOST_LIB_SRCS := $(filter-out $(DAEMON_MAIN_SRCS) $(LIBVIRT_MOD_SRCS),$(wildcard host/*.c)) \
 	$(filter-out $(FUSED_SRCS),$(wildcard fuse/*.c))

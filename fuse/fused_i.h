@@ -83,6 +83,16 @@ void client_close(struct server *sv, int i, const char *why);
 
 /** Refuse client @i with @why, and close it. */
 void refuse(struct server *sv, int i, const char *why);
+/** Publish the base with a placeholder for each announced domain it lacks. Returns 0 or -ENOMEM. */
+int republish(struct server *sv);
+
+/* fused_values.c */
+/** A SNAPSHOT or COUNTERS of daemon client @i: the base now. */
+void on_snapshot(struct server *sv, int i, enum feed_type type, const void *payload, size_t len);
+/** A BOARD of daemon client @i, for the shape of its last snapshot. */
+void on_board(struct server *sv, int i, const void *payload, size_t len);
+/** Tell the daemon whether each tick must come as COUNTERS (channel peers take them). */
+void push_update(struct server *sv);
 /** When guests last got new values: the last snapshot, or the board's last tick; 0: never. */
 uint64_t last_values_ns(const struct server *sv);
 
